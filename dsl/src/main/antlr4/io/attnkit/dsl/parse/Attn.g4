@@ -1,0 +1,136 @@
+/*
+ * The .attn language: hardware targets, routers and attention kernels.
+ *
+ * The grammar is deliberately small. Properties share one shape, `key item, item, ...;`, and
+ * their meaning (which keys exist, which units they take) is checked by the resolver, where a
+ * precise message with the expected form is possible. Only masks and head assignments have
+ * their own syntax, because they are expressions.
+ */
+grammar Attn;
+
+file
+    : importDecl* decl* EOF
+    ;
+
+importDecl
+    : IMPORT STRING SEMI
+    ;
+
+decl
+    : TARGET name=ident (EXTENDS base=ident)? LBRACE property* RBRACE   # targetDecl
+    | ROUTER name=ident LBRACE property* RBRACE                          # routerDecl
+    | KERNEL name=ident LBRACE kernelStmt* RBRACE                        # kernelDecl
+    ;
+
+kernelStmt
+    : MASK maskExpr SEMI                        # maskStmt
+    | HEADS headSet COLON headPattern SEMI      # headsStmt
+    | property                                  # propertyStmt
+    ;
+
+property
+    : key=ident item (COMMA item)* SEMI
+    ;
+
+item
+    : word+
+    ;
+
+word
+    : ident
+    | quantity
+    | STRING
+    ;
+
+// A number with an optional unit: 128K, 228 KiB/sm, 4096 flop/cycle/sm, 2048/sm, 600 ns, -3.
+quantity
+    : MINUS? NUMBER unit?
+    ;
+
+unit
+    : ident (SLASH ident)*
+    | (SLASH ident)+
+    ;
+
+headSet
+    : STAR                                      # allHeads
+    | headRange (COMMA headRange)*              # headRanges
+    ;
+
+headRange
+    : first=NUMBER (DOTDOT last=NUMBER)?
+    ;
+
+headPattern
+    : ROUTE router=ident LPAREN full=maskExpr COMMA sparse=maskExpr RPAREN   # routedPattern
+    | maskExpr                                                               # fixedPattern
+    ;
+
+// Precedence, tightest first: !, &, |.
+maskExpr
+    : NOT maskExpr                                          # notMask
+    | maskExpr AND maskExpr                                 # andMask
+    | maskExpr OR maskExpr                                  # orMask
+    | LPAREN maskExpr RPAREN                                # parenMask
+    | fn=ident (LPAREN (arg (COMMA arg)*)? RPAREN)?         # callMask
+    ;
+
+arg
+    : (name=ident)? quantity
+    ;
+
+// Keywords are reserved only where they start a construct; elsewhere they are plain names.
+ident
+    : IDENT | TARGET | KERNEL | ROUTER | IMPORT | EXTENDS | HEADS | ROUTE
+    ;
+
+IMPORT  : 'import' ;
+TARGET  : 'target' ;
+EXTENDS : 'extends' ;
+ROUTER  : 'router' ;
+KERNEL  : 'kernel' ;
+MASK    : 'mask' ;
+HEADS   : 'heads' ;
+ROUTE   : 'route' ;
+
+LBRACE : '{' ;
+RBRACE : '}' ;
+LPAREN : '(' ;
+RPAREN : ')' ;
+SEMI   : ';' ;
+COMMA  : ',' ;
+COLON  : ':' ;
+DOTDOT : '..' ;
+SLASH  : '/' ;
+STAR   : '*' ;
+AND    : '&' ;
+OR     : '|' ;
+NOT    : '!' ;
+MINUS  : '-' ;
+
+NUMBER
+    : DIGIT+ ('.' DIGIT+)? ([eE] [+-]? DIGIT+)?
+    ;
+
+// Hyphens may join parts of a name (fp8-e4m3, h100-sxm); there is no subtraction to confuse.
+IDENT
+    : [a-zA-Z_] [a-zA-Z_0-9]* ('-' [a-zA-Z_0-9]+)*
+    ;
+
+STRING
+    : '"' (~["\\\r\n] | '\\' ~[\r\n])* '"'
+    ;
+
+LINE_COMMENT
+    : '//' ~[\r\n]* -> channel(HIDDEN)
+    ;
+
+BLOCK_COMMENT
+    : '/*' .*? '*/' -> channel(HIDDEN)
+    ;
+
+WS
+    : [ \t\r\n\f]+ -> skip
+    ;
+
+fragment DIGIT : [0-9] ;

@@ -1,0 +1,496 @@
+package io.attnkit.dsl.check;
+
+import io.attnkit.dsl.model.DType;
+import io.attnkit.dsl.model.HeadGroup;
+import io.attnkit.dsl.model.HeadGroup.HeadMode;
+import io.attnkit.dsl.model.KernelSpec;
+import io.attnkit.dsl.model.Mask;
+import io.attnkit.dsl.model.RouterSpec;
+import io.attnkit.dsl.model.Shape;
+import io.attnkit.dsl.model.TargetSpec;
+import io.attnkit.dsl.model.Tiles;
+import io.attnkit.dsl.model.WorkingSet;
+import io.attnkit.dsl.source.DiagnosticRenderer;
+import io.attnkit.dsl.source.Diagnostics;
+import io.attnkit.dsl.source.ErrorCode;
+import io.attnkit.dsl.source.Span;
+import io.attnkit.dsl.syntax.Decl.KernelDecl;
+import io.attnkit.dsl.syntax.KernelStmt;
+import io.attnkit.dsl.syntax.KernelStmt.HeadPattern;
+import io.attnkit.dsl.syntax.KernelStmt.HeadSet;
+import io.attnkit.dsl.syntax.Property;
+import io.attnkit.dsl.syntax.Property.Item;
+import io.attnkit.dsl.syntax.Property.Word;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.function.Function;
+
+/** Checks a {@code kernel} declaration and builds its {@link KernelSpec}. */
+final class KernelResolver {
+    static final List<String> KEYS = List.of("shape", "dtype", "scale", "tile", "target");
+    static final List<String> SHAPE_KEYS = List.of("batch", "heads", "kv_heads", "q_len", "kv_len", "head_dim", "v_dim");
+    static final List<String> TILE_KEYS = List.of("q", "kv", "stages", "warps");
+
+    private static final Set<String> NONE = Set.of("");
+
+    /** What the kernel may refer to: a name maps to its spec, or to empty when it exists but failed to check. */
+    record Scope(Map<String, Optional<TargetSpec>> targets, Map<String, Optional<RouterSpec>> routers,
+                 Optional<TargetSpec> targetOverride) {
+    }
+
+    private final Diagnostics diagnostics;
+    private final Values values;
+    private final Scope scope;
+
+    KernelResolver(Diagnostics diagnostics, Scope scope) {
+        this.diagnostics = diagnostics;
+        this.values = new Values(diagnostics);
+        this.scope = scope;
+    }
+
+    Optional<KernelSpec> resolve(KernelDecl decl) {
+        int before = diagnostics.errorCount();
+        String where = "kernel '" + decl.name().text() + "'";
+        List<Property> properties = new ArrayList<>();
+        List<KernelStmt.MaskStmt> masks = new ArrayList<>();
+        List<KernelStmt.HeadsStmt> heads = new ArrayList<>();
+        for (KernelStmt s : decl.body()) {
+            switch (s) {
+                case Property p -> properties.add(p);
+                case KernelStmt.MaskStmt m -> masks.add(m);
+                case KernelStmt.HeadsStmt h -> heads.add(h);
+            }
+        }
+        PropertyBag props = new PropertyBag(properties, KEYS, where, diagnostics);
+        for (int i = 1; i < masks.size(); i++) {
+            diagnostics.error(ErrorCode.E012, masks.get(i).span(), "a kernel has one 'mask'; combine masks with & and |",
+                    "first 'mask' at " + masks.getFirst().span().location());
+        }
+
+        Optional<Shape> shape = props.require("shape", where, decl.name().span(),
+                        "shape batch 1, heads 32, q_len 4096, head_dim 128;", diagnostics)
+                .flatMap(this::shape);
+        DType dtype = DType.F32;
+        DType accumulate = DType.F32;
+        if (props.has("dtype")) {
+            DType[] d = dtypes(props.get("dtype").get());
+            dtype = d[0];
+            accumulate = d[1];
+        }
+        Tiles tiles = props.get("tile").map(this::tiles).orElse(
+                new Tiles(Tiles.DEFAULT_Q, Tiles.DEFAULT_KV, Tiles.DEFAULT_STAGES, Tiles.DEFAULT_WARPS, Span.NONE));
+        OptionalDouble scale = props.get("scale").map(this::scale).orElse(OptionalDouble.empty());
+        Optional<String> targetName = props.get("target").flatMap(this::targetName);
+        Optional<TargetSpec> target = scope.targetOverride().or(() -> targetName.flatMap(n -> scope.targets().get(n)));
+
+        // Without a valid shape, masks and heads are still checked, less the shape-dependent parts.
+        Shape s = shape.orElse(null);
+        MaskResolver maskResolver = new MaskResolver(diagnostics, s);
+        Mask kernelMask = masks.isEmpty() ? new Mask.Dense(Span.NONE)
+                : maskResolver.resolve(masks.getFirst().expr()).orElse(null);
+        List<HeadGroup> groups = headGroups(heads, s, maskResolver, decl);
+        if (s == null) {
+            return Optional.empty();
+        }
+        if (dtype != null && accumulate != null && target.isPresent()) {
+            checkWorkingSet(s, dtype, accumulate, tiles, target.get(),
+                    props.get("tile").map(Property::span).orElse(decl.name().span()));
+        }
+        if (diagnostics.errorCount() != before || kernelMask == null || groups == null || dtype == null
+                || accumulate == null || tiles.span() == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new KernelSpec(decl.name().text(), s, dtype, accumulate,
+                scale.orElse(KernelSpec.defaultScale(s.headDim())), tiles, targetName, kernelMask, groups, decl.span()));
+    }
+
+    // ---- shape ----------------------------------------------------------------------------
+
+    private Optional<Shape> shape(Property p) {
+        Map<String, Long> v = named(p, SHAPE_KEYS, "shape", 1, Integer.MAX_VALUE);
+        if (v == null) {
+            return Optional.empty();
+        }
+        boolean ok = true;
+        for (String required : List.of("heads", "q_len", "head_dim")) {
+            if (!v.containsKey(required)) {
+                diagnostics.error(ErrorCode.E014, p.span(), "shape has no '" + required + "'",
+                        "a shape needs heads, q_len and head_dim; batch (1), kv_heads (heads), kv_len (q_len) and v_dim (head_dim) default");
+                ok = false;
+            }
+        }
+        if (!ok) {
+            return Optional.empty();
+        }
+        int batch = v.getOrDefault("batch", 1L).intValue();
+        int heads = v.get("heads").intValue();
+        int kvHeads = v.getOrDefault("kv_heads", (long) heads).intValue();
+        int qLen = v.get("q_len").intValue();
+        int kvLen = v.getOrDefault("kv_len", (long) qLen).intValue();
+        int headDim = v.get("head_dim").intValue();
+        int vDim = v.getOrDefault("v_dim", (long) headDim).intValue();
+        if (heads % kvHeads != 0) {
+            diagnostics.error(ErrorCode.E023, p.span(), "heads " + heads + " is not a multiple of kv_heads " + kvHeads,
+                    "with grouped-query attention each KV head serves heads / kv_heads query heads");
+            return Optional.empty();
+        }
+        if (!fitsIn64Bits(4L * batch, heads, qLen, kvLen, Math.max(headDim, vDim))) {
+            diagnostics.error(ErrorCode.E018, p.span(), "shape too large: 4 × batch × heads × q_len × kv_len × head_dim "
+                    + "(the FLOP count) does not fit in 64 bits");
+            return Optional.empty();
+        }
+        return Optional.of(new Shape(batch, heads, kvHeads, qLen, kvLen, headDim, vDim, p.span()));
+    }
+
+    private static boolean fitsIn64Bits(long... factors) {
+        try {
+            long product = 1;
+            for (long f : factors) {
+                product = Math.multiplyExact(product, f);
+            }
+            return product > 0;
+        } catch (ArithmeticException e) {
+            return false;
+        }
+    }
+
+    /** Reads {@code name value, name value, ...} items as whole numbers in {@code [min, max]}. */
+    private Map<String, Long> named(Property p, List<String> keys, String what, long min, long max) {
+        Map<String, Long> out = new LinkedHashMap<>();
+        Map<String, Span> seen = new LinkedHashMap<>();
+        boolean ok = true;
+        for (Item item : p.items()) {
+            if (item.words().size() != 2 || !(item.words().get(0) instanceof Word.Ident key)
+                    || !(item.words().get(1) instanceof Word.Quantity q)) {
+                diagnostics.error(ErrorCode.E015, item.span(), "expected a name and a number, such as '" + keys.get(1)
+                        + " 32', found " + Values.describe(item));
+                ok = false;
+                continue;
+            }
+            if (!keys.contains(key.text())) {
+                diagnostics.error(ErrorCode.E013, key.span(), "unknown " + what + " setting " + DiagnosticRenderer.quote(key.text())
+                        + Suggest.hint(key.text(), keys), what + " settings: " + String.join(", ", keys));
+                ok = false;
+                continue;
+            }
+            if (seen.putIfAbsent(key.text(), key.span()) != null) {
+                diagnostics.error(ErrorCode.E012, key.span(), "'" + key.text() + "' is set twice in " + what,
+                        "first set at " + seen.get(key.text()).location());
+                ok = false;
+                continue;
+            }
+            OptionalLong v = values.count(q, key.text(), min, max, NONE);
+            if (v.isPresent()) {
+                out.put(key.text(), v.getAsLong());
+            } else {
+                ok = false;
+            }
+        }
+        return ok ? out : null;
+    }
+
+    // ---- dtype, tiles, scale, target ------------------------------------------------------
+
+    /** {@code dtype bf16, accumulate f32}; an unknown type yields null in its slot. */
+    private DType[] dtypes(Property p) {
+        DType[] out = {null, DType.F32};
+        boolean storage = false;
+        for (Item item : p.items()) {
+            List<Word> w = item.words();
+            if (w.size() == 1 && w.getFirst() instanceof Word.Ident id && !storage) {
+                out[0] = dtype(id);
+                storage = true;
+            } else if (w.size() == 2 && w.get(0) instanceof Word.Ident key && key.text().equals("accumulate")
+                    && w.get(1) instanceof Word.Ident id) {
+                out[1] = dtype(id);
+                if (out[1] != null && out[1] != DType.F32) {
+                    diagnostics.error(ErrorCode.E017, id.span(), "accumulate must be f32, got " + id.text(),
+                            "AttnKit's kernels keep scores and outputs in f32 (as FlashAttention does)");
+                    out[1] = null;
+                }
+            } else {
+                diagnostics.error(ErrorCode.E015, item.span(), "expected 'dtype TYPE' or 'accumulate TYPE', found "
+                        + Values.describe(item), "for example: dtype bf16, accumulate f32;");
+                out[0] = storage ? out[0] : null;
+                storage = true;
+            }
+        }
+        if (!storage) {
+            diagnostics.error(ErrorCode.E014, p.span(), "dtype has no storage type", "for example: dtype bf16, accumulate f32;");
+        }
+        return out;
+    }
+
+    private DType dtype(Word.Ident id) {
+        Optional<DType> d = DType.parse(id.text());
+        if (d.isEmpty()) {
+            diagnostics.error(ErrorCode.E015, id.span(), "unknown type " + DiagnosticRenderer.quote(id.text())
+                    + Suggest.hint(id.text(), TargetResolver.dtypeNames()), "types: " + String.join(", ", TargetResolver.dtypeNames()));
+        }
+        return d.orElse(null);
+    }
+
+    /** {@code tile q 128, kv 64, stages 2, warps 4}; the span is null when something failed. */
+    private Tiles tiles(Property p) {
+        Map<String, Long> v = named(p, TILE_KEYS, "tile", 1, 1 << 16);
+        if (v == null) {
+            return new Tiles(1, 1, 1, 1, null);
+        }
+        long warps = v.getOrDefault("warps", (long) Tiles.DEFAULT_WARPS);
+        if (Long.bitCount(warps) != 1 || warps > 32) {
+            diagnostics.error(ErrorCode.E017, p.span(), "warps must be a power of two up to 32, got " + warps);
+            return new Tiles(1, 1, 1, 1, null);
+        }
+        long stages = v.getOrDefault("stages", (long) Tiles.DEFAULT_STAGES);
+        if (stages > 16) {
+            diagnostics.error(ErrorCode.E017, p.span(), "stages must be at most 16, got " + stages);
+            return new Tiles(1, 1, 1, 1, null);
+        }
+        return new Tiles(v.getOrDefault("q", (long) Tiles.DEFAULT_Q).intValue(),
+                v.getOrDefault("kv", (long) Tiles.DEFAULT_KV).intValue(), (int) stages, (int) warps, p.span());
+    }
+
+    private OptionalDouble scale(Property p) {
+        if (p.items().size() != 1) {
+            diagnostics.error(ErrorCode.E015, p.span(), "'scale' takes one number");
+            return OptionalDouble.empty();
+        }
+        return values.quantity(p.items().getFirst(), "a number").map(q -> values.positive(q, Dimension.RATIO, "scale", NONE))
+                .orElse(OptionalDouble.empty());
+    }
+
+    private Optional<String> targetName(Property p) {
+        if (p.items().size() != 1) {
+            diagnostics.error(ErrorCode.E015, p.span(), "'target' takes one target name");
+            return Optional.empty();
+        }
+        return values.name(p.items().getFirst(), "a target name").flatMap(id -> {
+            if (!scope.targets().containsKey(id.text())) {
+                diagnostics.error(ErrorCode.E010, id.span(), "undefined target " + DiagnosticRenderer.quote(id.text())
+                        + Suggest.hint(id.text(), scope.targets().keySet()),
+                        "targets: " + String.join(", ", scope.targets().keySet().stream().sorted().toList()));
+                return Optional.empty();
+            }
+            return Optional.of(id.text());
+        });
+    }
+
+    private void checkWorkingSet(Shape shape, DType dtype, DType accumulate, Tiles tiles, TargetSpec target, Span at) {
+        long budget = target.sharedMemoryBudget();
+        if (budget <= 0 || tiles.span() == null) {
+            return;
+        }
+        WorkingSet ws = WorkingSet.of(shape, dtype, accumulate, tiles);
+        long bytes;
+        try {
+            bytes = ws.bytes();
+        } catch (ArithmeticException e) {
+            diagnostics.error(ErrorCode.E018, at, "the tile working set does not fit in 64 bits");
+            return;
+        }
+        if (bytes > budget) {
+            String what = target.kind() == TargetSpec.Kind.GPU
+                    ? (target.sharedMemPerBlock() > 0 ? "shared memory per block" : "shared memory per SM")
+                    : "L2 per core";
+            diagnostics.error(ErrorCode.E030, at, "tile working set " + WorkingSet.human(bytes) + " exceeds the "
+                            + WorkingSet.human(budget) + " of " + what + " on " + target.name(),
+                    ws.explain(), "reduce tile q or kv, or stages");
+        }
+    }
+
+    // ---- heads ----------------------------------------------------------------------------
+
+    private Optional<RouterSpec> routerOf(HeadPattern pattern) {
+        if (!(pattern instanceof HeadPattern.Routed r)) {
+            return Optional.empty();
+        }
+        String name = r.router().text();
+        if (!scope.routers().containsKey(name)) {
+            diagnostics.error(ErrorCode.E010, r.router().span(), "undefined router " + DiagnosticRenderer.quote(name)
+                    + Suggest.hint(name, scope.routers().keySet()));
+            return Optional.empty();
+        }
+        return scope.routers().get(name);
+    }
+
+    /** The head groups, or null after reporting overlaps, gaps or bad patterns. */
+    private List<HeadGroup> headGroups(List<KernelStmt.HeadsStmt> statements, Shape shape, MaskResolver masks,
+                                       KernelDecl decl) {
+        if (shape == null) {
+            for (KernelStmt.HeadsStmt stmt : statements) {
+                switch (stmt.pattern()) {
+                    case HeadPattern.Fixed f -> masks.resolve(f.mask());
+                    case HeadPattern.Routed r -> {
+                        routerOf(r);
+                        masks.resolve(r.full());
+                        masks.resolve(r.sparse());
+                    }
+                }
+            }
+            return null;
+        }
+        int heads = shape.heads();
+        if (statements.isEmpty()) {
+            List<Integer> all = new ArrayList<>();
+            for (int h = 0; h < heads; h++) {
+                all.add(h);
+            }
+            return List.of(new HeadGroup(all, new HeadMode.Fixed(new Mask.Dense(Span.NONE)), Span.NONE));
+        }
+        boolean ok = true;
+        Span[] owner = new Span[heads];
+        List<HeadGroup> groups = new ArrayList<>();
+        for (KernelStmt.HeadsStmt stmt : statements) {
+            List<Integer> members = members(stmt.heads(), heads, owner);
+            Optional<HeadMode> mode = switch (stmt.pattern()) {
+                case HeadPattern.Fixed f -> masks.resolve(f.mask()).map(HeadMode.Fixed::new);
+                case HeadPattern.Routed r -> {
+                    Optional<RouterSpec> router = routerOf(r);
+                    Optional<Mask> full = masks.resolve(r.full());
+                    Optional<Mask> sparse = masks.resolve(r.sparse());
+                    if (members != null && !members.isEmpty() && !wholeGroups(members, shape)) {
+                        diagnostics.error(ErrorCode.E024, stmt.heads().span(), "routed heads must cover whole GQA groups: "
+                                        + "the router decides per KV head, and " + shape.groupSize() + " query heads share each",
+                                "KV head k serves query heads " + shape.groupSize() + "·k .. " + shape.groupSize() + "·k+"
+                                        + (shape.groupSize() - 1));
+                        yield Optional.empty();
+                    }
+                    yield router.isPresent() && full.isPresent() && sparse.isPresent()
+                            ? Optional.of(new HeadMode.Routed(router.get(), full.get(), sparse.get())) : Optional.empty();
+                }
+            };
+            if (members == null || mode.isEmpty()) {
+                ok = false;
+                continue;
+            }
+            if (!members.isEmpty()) {
+                groups.add(new HeadGroup(members, mode.get(), stmt.span()));
+            }
+        }
+        List<String> missing = ranges(h -> owner[h] == null, heads);
+        if (!missing.isEmpty() && ok) {
+            diagnostics.error(ErrorCode.E021, decl.name().span(), "heads " + String.join(", ", missing) + " of "
+                            + heads + " are not assigned",
+                    "every head needs a pattern: add, for example, 'heads " + missing.getFirst() + ": dense;' or use 'heads *'");
+            ok = false;
+        }
+        return ok ? groups : null;
+    }
+
+    private static boolean wholeGroups(List<Integer> members, Shape shape) {
+        int g = shape.groupSize();
+        java.util.BitSet set = new java.util.BitSet();
+        members.forEach(set::set);
+        for (int h : members) {
+            int first = (h / g) * g;
+            for (int i = first; i < first + g; i++) {
+                if (!set.get(i)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** The heads a set names, claiming them in {@code owner}; null after reporting an error. */
+    private List<Integer> members(HeadSet set, int heads, Span[] owner) {
+        List<Integer> out = new ArrayList<>();
+        boolean ok = true;
+        List<long[]> ranges = new ArrayList<>();
+        List<Span> spans = new ArrayList<>();
+        switch (set) {
+            case HeadSet.All a -> {
+                ranges.add(new long[] {0, heads - 1L});
+                spans.add(a.span());
+            }
+            case HeadSet.Ranges r -> {
+                for (HeadSet.Range range : r.ranges()) {
+                    OptionalLong first = index(range.first(), range.span());
+                    OptionalLong last = range.last().isPresent() ? index(range.last().get(), range.span()) : first;
+                    if (first.isEmpty() || last.isEmpty()) {
+                        ok = false;
+                        continue;
+                    }
+                    if (last.getAsLong() < first.getAsLong()) {
+                        diagnostics.error(ErrorCode.E017, range.span(), "empty head range " + first.getAsLong() + ".."
+                                + last.getAsLong(), "ranges are inclusive and ascending, such as 0..7");
+                        ok = false;
+                        continue;
+                    }
+                    if (last.getAsLong() >= heads) {
+                        diagnostics.error(ErrorCode.E022, range.span(), "head " + last.getAsLong() + " is out of range: the kernel has "
+                                + heads + " heads (0.." + (heads - 1) + ")");
+                        ok = false;
+                        continue;
+                    }
+                    ranges.add(new long[] {first.getAsLong(), last.getAsLong()});
+                    spans.add(range.span());
+                }
+            }
+        }
+        for (int i = 0; i < ranges.size(); i++) {
+            long[] r = ranges.get(i);
+            List<Integer> clash = new ArrayList<>();
+            Span other = null;
+            for (long h = r[0]; h <= r[1]; h++) {
+                int head = (int) h;
+                if (owner[head] != null) {
+                    clash.add(head);
+                    other = other == null ? owner[head] : other;
+                } else {
+                    owner[head] = spans.get(i);
+                    out.add(head);
+                }
+            }
+            if (!clash.isEmpty()) {
+                diagnostics.error(ErrorCode.E020, spans.get(i), "heads " + String.join(", ", ranges(clash::contains, heads))
+                        + " are already assigned", "first assigned at " + other.location());
+                ok = false;
+            }
+        }
+        return ok ? out.stream().sorted().toList() : null;
+    }
+
+    private OptionalLong index(String literal, Span span) {
+        try {
+            java.math.BigDecimal v = new java.math.BigDecimal(literal);
+            if (v.stripTrailingZeros().scale() > 0) {
+                diagnostics.error(ErrorCode.E015, span, "head index " + DiagnosticRenderer.quote(literal) + " is not a whole number");
+                return OptionalLong.empty();
+            }
+            if (v.compareTo(java.math.BigDecimal.valueOf(Integer.MAX_VALUE)) > 0) {
+                diagnostics.error(ErrorCode.E022, span, "head index " + DiagnosticRenderer.quote(literal) + " is out of range");
+                return OptionalLong.empty();
+            }
+            return OptionalLong.of(v.longValueExact());
+        } catch (NumberFormatException | ArithmeticException e) {
+            diagnostics.error(ErrorCode.E022, span, "head index " + DiagnosticRenderer.quote(literal) + " is out of range");
+            return OptionalLong.empty();
+        }
+    }
+
+    /** Compresses the heads satisfying {@code in} into range strings: "8..15", "20". */
+    static List<String> ranges(Function<Integer, Boolean> in, int heads) {
+        List<String> out = new ArrayList<>();
+        int h = 0;
+        while (h < heads) {
+            if (!in.apply(h)) {
+                h++;
+                continue;
+            }
+            int start = h;
+            while (h + 1 < heads && in.apply(h + 1)) {
+                h++;
+            }
+            out.add(start == h ? String.valueOf(start) : start + ".." + h);
+            h++;
+        }
+        return out;
+    }
+}

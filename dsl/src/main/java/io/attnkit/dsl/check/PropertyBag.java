@@ -1,0 +1,56 @@
+package io.attnkit.dsl.check;
+
+import io.attnkit.dsl.source.DiagnosticRenderer;
+import io.attnkit.dsl.source.Diagnostics;
+import io.attnkit.dsl.source.ErrorCode;
+import io.attnkit.dsl.source.Span;
+import io.attnkit.dsl.syntax.Property;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The properties of one declaration by key, with duplicates and unknown keys reported. */
+final class PropertyBag {
+    private final Map<String, Property> byKey = new LinkedHashMap<>();
+
+    PropertyBag(List<Property> properties, Collection<String> known, String where, Diagnostics diagnostics) {
+        for (Property p : properties) {
+            String key = p.key().text();
+            if (!known.contains(key)) {
+                diagnostics.error(ErrorCode.E013, p.key().span(), "unknown property " + DiagnosticRenderer.quote(key)
+                        + " in " + where + Suggest.hint(key, known), "known properties: " + String.join(", ", known));
+                continue;
+            }
+            Property first = byKey.putIfAbsent(key, p);
+            if (first != null) {
+                diagnostics.error(ErrorCode.E012, p.key().span(), "duplicate property '" + key + "' in " + where,
+                        "first set at " + first.span().location());
+            }
+        }
+    }
+
+    /** A bag whose entries are {@code base}'s, overridden key by key by {@code overrides}. */
+    PropertyBag(PropertyBag base, PropertyBag overrides) {
+        byKey.putAll(base.byKey);
+        byKey.putAll(overrides.byKey);
+    }
+
+    Optional<Property> get(String key) {
+        return Optional.ofNullable(byKey.get(key));
+    }
+
+    boolean has(String key) {
+        return byKey.containsKey(key);
+    }
+
+    /** Reports a missing required property at {@code declSpan}. */
+    Optional<Property> require(String key, String where, Span declSpan, String example, Diagnostics diagnostics) {
+        Optional<Property> p = get(key);
+        if (p.isEmpty()) {
+            diagnostics.error(ErrorCode.E014, declSpan, where + " has no '" + key + "'", "add, for example: " + example);
+        }
+        return p;
+    }
+}

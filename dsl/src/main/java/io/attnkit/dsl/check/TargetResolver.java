@@ -1,0 +1,376 @@
+package io.attnkit.dsl.check;
+
+import io.attnkit.dsl.model.DType;
+import io.attnkit.dsl.model.TargetSpec;
+import io.attnkit.dsl.model.TargetSpec.Backend;
+import io.attnkit.dsl.model.TargetSpec.Kind;
+import io.attnkit.dsl.model.TargetSpec.MemoryLevel;
+import io.attnkit.dsl.source.DiagnosticRenderer;
+import io.attnkit.dsl.source.Diagnostics;
+import io.attnkit.dsl.source.ErrorCode;
+import io.attnkit.dsl.source.Span;
+import io.attnkit.dsl.syntax.Decl.TargetDecl;
+import io.attnkit.dsl.syntax.Property;
+import io.attnkit.dsl.syntax.Property.Item;
+import io.attnkit.dsl.syntax.Property.Word;
+import java.math.BigDecimal;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalLong;
+import java.util.Set;
+
+/**
+ * Turns a {@code target} declaration (after {@code extends} is applied) into a {@link TargetSpec},
+ * checking that every figure the simulator needs is present, well-formed and plausible.
+ */
+final class TargetResolver {
+    static final List<String> KEYS = List.of("backend", "arch", "sms", "cores", "clock", "tensor", "fma", "sfu", "smem",
+            "regs", "threads", "blocks", "simd", "l1", "l2", "l3", "hbm", "dram", "launch");
+
+    private static final Set<String> NONE = Set.of("");
+    private static final Set<String> UNIT_OR_NONE = Set.of("", "sm", "core", "cu");
+
+    private final Values values;
+    private final Diagnostics diagnostics;
+
+    TargetResolver(Diagnostics diagnostics) {
+        this.diagnostics = diagnostics;
+        this.values = new Values(diagnostics);
+    }
+
+    PropertyBag bag(TargetDecl decl) {
+        return new PropertyBag(decl.properties(), KEYS, "target '" + decl.name().text() + "'", diagnostics);
+    }
+
+    /** Resolves {@code props} (the merged properties of {@code decl} and its bases). */
+    Optional<TargetSpec> resolve(TargetDecl decl, PropertyBag props) {
+        int before = diagnostics.errorCount();
+        String where = "target '" + decl.name().text() + "'";
+        Span at = decl.name().span();
+
+        Backend backend = props.require("backend", where, at, "backend cuda;", diagnostics)
+                .flatMap(p -> single(p).flatMap(i -> values.name(i, "a backend (cuda, opencl or java)")))
+                .flatMap(id -> {
+                    for (Backend b : Backend.values()) {
+                        if (b.spelling().equals(id.text())) {
+                            return Optional.of(b);
+                        }
+                    }
+                    diagnostics.error(ErrorCode.E015, id.span(), "unknown backend " + DiagnosticRenderer.quote(id.text())
+                            + Suggest.hint(id.text(), List.of("cuda", "opencl", "java")), "backends: cuda, opencl, java");
+                    return Optional.empty();
+                }).orElse(null);
+        String arch = props.get("arch").flatMap(p -> single(p).flatMap(i -> values.name(i, "an architecture name")))
+                .map(Word.Ident::text).orElse("");
+        if (backend == Backend.CUDA && !props.has("arch")) {
+            diagnostics.error(ErrorCode.E014, at, where + " has backend cuda but no 'arch'", "add, for example: arch sm_90;");
+        }
+
+        Kind kind;
+        OptionalLong units;
+        if (props.has("sms") && props.has("cores")) {
+            diagnostics.error(ErrorCode.E015, props.get("cores").get().span(), where + " sets both 'sms' and 'cores'",
+                    "a GPU target counts SMs, a CPU target counts cores");
+            return Optional.empty();
+        } else if (props.has("cores")) {
+            kind = Kind.CPU;
+            units = count(props.get("cores").get(), "cores", 1, 1 << 20, NONE);
+        } else {
+            kind = Kind.GPU;
+            units = props.require("sms", where, at, "sms 132;", diagnostics)
+                    .map(p -> count(p, "sms", 1, 1 << 20, NONE)).orElse(OptionalLong.empty());
+        }
+        OptionalDouble clock = props.require("clock", where, at, "clock 1.83 GHz;", diagnostics)
+                .flatMap(this::single).flatMap(i -> values.quantity(i, "a clock frequency"))
+                .map(q -> values.positive(q, Dimension.FREQUENCY, "clock", NONE)).orElse(OptionalDouble.empty());
+
+        Map<DType, Double> tensor = rates(props.get("tensor"), "tensor", units, clock);
+        Map<DType, Double> vector = rates(props.get("fma"), "fma", units, clock);
+        if (!props.has("tensor") && !props.has("fma")) {
+            diagnostics.error(ErrorCode.E014, at, where + " has neither 'tensor' nor 'fma' throughput",
+                    "add, for example: fma f32 256 flop/cycle/sm;");
+        }
+        double sfu = 0;
+        if (kind == Kind.GPU) {
+            sfu = props.require("sfu", where, at, "sfu 16 op/cycle/sm;", diagnostics)
+                    .flatMap(this::single).flatMap(i -> values.quantity(i, "a special-function rate"))
+                    .map(q -> perCycle(q, "sfu", units, clock)).orElse(OptionalDouble.empty()).orElse(0);
+        } else if (props.has("sfu")) {
+            sfu = props.get("sfu").flatMap(this::single).flatMap(i -> values.quantity(i, "a special-function rate"))
+                    .map(q -> perCycle(q, "sfu", units, clock)).orElse(OptionalDouble.empty()).orElse(0);
+        }
+
+        long smemUnit = 0;
+        long smemBlock = 0;
+        long regs = 0;
+        long threads = 1;
+        long blocks = 1;
+        long simd = 0;
+        if (kind == Kind.GPU) {
+            Optional<Property> smem = props.require("smem", where, at, "smem 228 KiB/sm, 227 KiB/block;", diagnostics);
+            if (smem.isPresent()) {
+                long[] s = sharedMemory(smem.get());
+                smemUnit = s[0];
+                smemBlock = s[1];
+            }
+            regs = props.require("regs", where, at, "regs 64 Ki/sm;", diagnostics)
+                    .map(p -> count(p, "regs", 1, 1L << 30, UNIT_OR_NONE)).orElse(OptionalLong.empty()).orElse(0);
+            threads = props.require("threads", where, at, "threads 2048/sm;", diagnostics)
+                    .map(p -> count(p, "threads", 1, 1 << 20, UNIT_OR_NONE)).orElse(OptionalLong.empty()).orElse(0);
+            blocks = props.require("blocks", where, at, "blocks 32/sm;", diagnostics)
+                    .map(p -> count(p, "blocks", 1, 1 << 20, UNIT_OR_NONE)).orElse(OptionalLong.empty()).orElse(0);
+        } else {
+            simd = props.require("simd", where, at, "simd 512 bit;", diagnostics)
+                    .flatMap(this::single).flatMap(i -> values.quantity(i, "a vector width"))
+                    .map(q -> values.positive(q, Dimension.BITS, "simd", NONE)).orElse(OptionalDouble.empty())
+                    .stream().mapToLong(d -> (long) d).findFirst().orElse(0);
+            if (simd != 0 && (simd % 64 != 0 || Long.bitCount(simd) != 1)) {
+                diagnostics.error(ErrorCode.E017, props.get("simd").get().span(), "simd must be a power of two of at least 64 bits, got " + simd);
+            }
+            threads = props.get("threads").map(p -> count(p, "threads", 1, 64, UNIT_OR_NONE))
+                    .orElse(OptionalLong.of(1)).orElse(1);
+        }
+
+        Optional<MemoryLevel> l1 = props.get("l1").flatMap(p -> memory(p, "l1", clock, true));
+        Optional<MemoryLevel> l2 = props.require("l2", where, at, "l2 50 MiB, 5.5 TB/s;", diagnostics)
+                .flatMap(p -> memory(p, "l2", clock, false));
+        Optional<MemoryLevel> l3 = props.get("l3").flatMap(p -> memory(p, "l3", clock, false));
+        Optional<MemoryLevel> dram;
+        if (props.has("hbm") && props.has("dram")) {
+            diagnostics.error(ErrorCode.E015, props.get("dram").get().span(), where + " sets both 'hbm' and 'dram'");
+            dram = Optional.empty();
+        } else {
+            String key = props.has("dram") || kind == Kind.CPU && !props.has("hbm") ? "dram" : "hbm";
+            dram = props.require(key, where, at, key + " 80 GiB, 3.35 TB/s, latency 600 ns;", diagnostics)
+                    .flatMap(p -> memory(p, key, clock, false));
+            dram.ifPresent(d -> {
+                if (d.bytesPerSecond() <= 0) {
+                    diagnostics.error(ErrorCode.E014, props.get(key).get().span(), key + " needs a bandwidth",
+                            "for example: " + key + " 80 GiB, 3.35 TB/s;");
+                }
+            });
+        }
+        double launch = props.get("launch").flatMap(this::single).flatMap(i -> values.quantity(i, "a launch overhead"))
+                .map(q -> values.measure(q, Dimension.TIME, "launch", NONE)).orElse(OptionalDouble.empty()).orElse(0);
+
+        if (diagnostics.errorCount() != before || backend == null || units.isEmpty() || clock.isEmpty()
+                || l2.isEmpty() || dram.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new TargetSpec(decl.name().text(), kind, backend, arch, (int) units.getAsLong(),
+                clock.getAsDouble(), tensor, vector, sfu, smemUnit, smemBlock, regs, (int) threads, (int) blocks,
+                (int) simd, l1, l2.get(), l3, dram.get(), launch, decl.span()));
+    }
+
+    private Optional<Item> single(Property p) {
+        if (p.items().size() != 1) {
+            diagnostics.error(ErrorCode.E015, p.items().get(1).span(), "'" + p.key().text() + "' takes one value");
+            return Optional.empty();
+        }
+        return Optional.of(p.items().getFirst());
+    }
+
+    private OptionalLong count(Property p, String what, long min, long max, Set<String> per) {
+        return single(p).flatMap(i -> values.quantity(i, "a count"))
+                .map(q -> values.count(q, what, min, max, per)).orElse(OptionalLong.empty());
+    }
+
+    /** {@code smem 228 KiB/sm, 227 KiB/block}: per SM, and optionally per thread block. */
+    private long[] sharedMemory(Property p) {
+        long[] out = new long[2];
+        for (Item item : p.items()) {
+            Optional<Word.Quantity> q = values.quantity(item, "a size such as 228 KiB/sm or 227 KiB/block");
+            if (q.isEmpty()) {
+                continue;
+            }
+            Optional<Values.Measured> m = values.split(q.get());
+            if (m.isEmpty()) {
+                continue;
+            }
+            boolean perBlock = m.get().per().equals(Values.PER_BLOCK);
+            Set<String> allowed = perBlock ? Set.of(Values.PER_BLOCK) : UNIT_OR_NONE;
+            OptionalLong v = values.bytes(q.get(), "smem", 1, 1L << 40, allowed);
+            if (v.isPresent()) {
+                out[perBlock ? 1 : 0] = v.getAsLong();
+            }
+        }
+        if (out[1] > out[0] && out[0] > 0) {
+            diagnostics.error(ErrorCode.E017, p.span(), "shared memory per block (" + out[1]
+                    + " B) exceeds shared memory per SM (" + out[0] + " B)");
+        }
+        return out;
+    }
+
+    /**
+     * {@code tensor bf16 4096 flop/cycle/sm, f16 989.4 TFLOP/s}: per-type rates, per unit and
+     * cycle, or for the whole chip per second.
+     */
+    private Map<DType, Double> rates(Optional<Property> property, String what, OptionalLong units, OptionalDouble clock) {
+        Map<DType, Double> out = new EnumMap<>(DType.class);
+        if (property.isEmpty()) {
+            return out;
+        }
+        for (Item item : property.get().items()) {
+            if (item.words().size() != 2 || !(item.words().get(0) instanceof Word.Ident type)
+                    || !(item.words().get(1) instanceof Word.Quantity q)) {
+                diagnostics.error(ErrorCode.E015, item.span(), "expected a type and a rate, such as 'bf16 4096 flop/cycle/sm', found "
+                        + Values.describe(item));
+                continue;
+            }
+            Optional<DType> dtype = DType.parse(type.text());
+            if (dtype.isEmpty()) {
+                diagnostics.error(ErrorCode.E015, type.span(), "unknown type " + DiagnosticRenderer.quote(type.text())
+                        + Suggest.hint(type.text(), dtypeNames()), "types: " + String.join(", ", dtypeNames()));
+                continue;
+            }
+            if (out.containsKey(dtype.get())) {
+                diagnostics.error(ErrorCode.E012, type.span(), "'" + what + "' gives " + type.text() + " twice");
+                continue;
+            }
+            perCycle(q, what + " " + type.text(), units, clock).ifPresent(v -> out.put(dtype.get(), v));
+        }
+        return out;
+    }
+
+    static List<String> dtypeNames() {
+        return java.util.Arrays.stream(DType.values()).map(DType::spelling).toList();
+    }
+
+    private static final Map<String, Double> TOTAL_RATES = Map.of("FLOP/s", 1.0, "GFLOP/s", 1e9, "TFLOP/s", 1e12,
+            "PFLOP/s", 1e15, "op/s", 1.0, "Gop/s", 1e9, "Top/s", 1e12);
+
+    /** A rate in operations per cycle per unit: {@code 4096 flop/cycle/sm}, or a chip total per second. */
+    private OptionalDouble perCycle(Word.Quantity q, String what, OptionalLong units, OptionalDouble clock) {
+        Optional<Values.Measured> m = values.split(q);
+        if (m.isEmpty()) {
+            return OptionalDouble.empty();
+        }
+        String unit = m.get().unit();
+        double value = m.get().value().doubleValue();
+        if (!(value > 0) || Double.isInfinite(value)) {
+            diagnostics.error(ErrorCode.E017, q.span(), what + " must be positive and finite, got " + q.literal());
+            return OptionalDouble.empty();
+        }
+        if (unit.equals("flop/cycle") || unit.equals("op/cycle")) {
+            return OptionalDouble.of(value);
+        }
+        Double total = TOTAL_RATES.get(unit);
+        if (total != null && m.get().per().isEmpty()) {
+            if (units.isEmpty() || clock.isEmpty()) {
+                return OptionalDouble.empty();
+            }
+            return OptionalDouble.of(value * total / units.getAsLong() / clock.getAsDouble());
+        }
+        diagnostics.error(ErrorCode.E016, q.span(), "unknown unit " + DiagnosticRenderer.quote(q.unit()) + " for " + what,
+                "rates are written 4096 flop/cycle/sm, 16 op/cycle/sm, or as chip totals: 989.4 TFLOP/s");
+        return OptionalDouble.empty();
+    }
+
+    /**
+     * {@code l2 50 MiB, 5.5 TB/s, latency 260 cycles, ways 16, line 128 B}: the first plain
+     * figure is the capacity, the second the bandwidth; the rest are named.
+     */
+    private Optional<MemoryLevel> memory(Property p, String key, OptionalDouble clock, boolean perUnitDefault) {
+        long bytes = -1;
+        double bandwidth = 0;
+        double latency = 0;
+        long ways = 0;
+        long line = 64;
+        boolean perUnit = perUnitDefault;
+        boolean ok = true;
+        int plain = 0;
+        for (Item item : p.items()) {
+            List<Word> w = item.words();
+            if (w.size() == 1 && w.getFirst() instanceof Word.Quantity q) {
+                if (plain == 0) {
+                    Optional<Values.Measured> m = values.split(q);
+                    if (m.isEmpty()) {
+                        ok = false;
+                        continue;
+                    }
+                    perUnit = !m.get().per().isEmpty();
+                    OptionalLong v = values.bytes(q, key + " size", 1, Long.MAX_VALUE, UNIT_OR_NONE);
+                    ok &= v.isPresent();
+                    bytes = v.orElse(-1);
+                } else if (plain == 1) {
+                    OptionalDouble v = values.positive(q, Dimension.BANDWIDTH, key + " bandwidth", NONE);
+                    ok &= v.isPresent();
+                    bandwidth = v.orElse(0);
+                } else {
+                    diagnostics.error(ErrorCode.E015, item.span(), "'" + key + "' takes a size and a bandwidth; name the rest "
+                            + "(latency, ways, line)");
+                    ok = false;
+                }
+                plain++;
+            } else if (w.size() == 2 && w.get(0) instanceof Word.Ident name && w.get(1) instanceof Word.Quantity q) {
+                switch (name.text()) {
+                    case "latency" -> {
+                        OptionalDouble v = latency(q, key, clock);
+                        ok &= v.isPresent();
+                        latency = v.orElse(0);
+                    }
+                    case "ways" -> {
+                        OptionalLong v = values.count(q, key + " ways", 1, 1024, NONE);
+                        ok &= v.isPresent();
+                        ways = v.orElse(0);
+                    }
+                    case "line" -> {
+                        OptionalLong v = values.bytes(q, key + " line", 1, 1 << 16, NONE);
+                        ok &= v.isPresent();
+                        line = v.orElse(64);
+                        if (v.isPresent() && Long.bitCount(line) != 1) {
+                            diagnostics.error(ErrorCode.E017, q.span(), key + " line must be a power of two, got " + line);
+                            ok = false;
+                        }
+                    }
+                    case "bandwidth" -> {
+                        OptionalDouble v = values.positive(q, Dimension.BANDWIDTH, key + " bandwidth", NONE);
+                        ok &= v.isPresent();
+                        bandwidth = v.orElse(0);
+                    }
+                    default -> {
+                        diagnostics.error(ErrorCode.E013, name.span(), "unknown " + key + " setting "
+                                + DiagnosticRenderer.quote(name.text()) + Suggest.hint(name.text(), List.of("latency", "ways", "line", "bandwidth")),
+                                "settings: latency, ways, line, bandwidth");
+                        ok = false;
+                    }
+                }
+            } else {
+                diagnostics.error(ErrorCode.E015, item.span(), "expected a size, a bandwidth or 'latency', 'ways', 'line' "
+                        + "with a value, found " + Values.describe(item));
+                ok = false;
+            }
+        }
+        if (bytes < 0) {
+            if (ok) {
+                diagnostics.error(ErrorCode.E014, p.span(), "'" + key + "' needs a size first, such as '" + key + " 50 MiB'");
+            }
+            return Optional.empty();
+        }
+        return ok ? Optional.of(new MemoryLevel(bytes, bandwidth, latency, (int) ways, (int) line, perUnit)) : Optional.empty();
+    }
+
+    private OptionalDouble latency(Word.Quantity q, String key, OptionalDouble clock) {
+        if (q.unit().equals("cycles") || q.unit().equals("cycle")) {
+            Optional<Values.Measured> m = values.split(q);
+            if (m.isEmpty()) {
+                return OptionalDouble.empty();
+            }
+            BigDecimal cycles = m.get().value();
+            if (cycles.signum() < 0) {
+                diagnostics.error(ErrorCode.E017, q.span(), key + " latency must not be negative");
+                return OptionalDouble.empty();
+            }
+            return clock.isPresent() ? OptionalDouble.of(cycles.doubleValue() / clock.getAsDouble()) : OptionalDouble.empty();
+        }
+        OptionalDouble v = values.measure(q, Dimension.TIME, key + " latency", NONE);
+        if (v.isPresent() && v.getAsDouble() < 0) {
+            diagnostics.error(ErrorCode.E017, q.span(), key + " latency must not be negative");
+            return OptionalDouble.empty();
+        }
+        return v;
+    }
+}

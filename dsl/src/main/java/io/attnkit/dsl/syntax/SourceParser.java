@@ -1,0 +1,130 @@
+package io.attnkit.dsl.syntax;
+
+import io.attnkit.dsl.parse.AttnLexer;
+import io.attnkit.dsl.parse.AttnParser;
+import io.attnkit.dsl.source.Diagnostics;
+import io.attnkit.dsl.source.ErrorCode;
+import io.attnkit.dsl.source.SourceDecoder;
+import io.attnkit.dsl.source.SourceFile;
+import io.attnkit.dsl.source.Span;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import org.antlr.v4.runtime.CharStreams;
+import org.antlr.v4.runtime.CommonTokenStream;
+import org.antlr.v4.runtime.Token;
+import org.antlr.v4.runtime.misc.ParseCancellationException;
+
+/**
+ * Reads one {@code .attn} source into its syntax tree. Whatever the bytes, it returns normally:
+ * problems become diagnostics. Declarations that contain syntax errors are left out of the tree
+ * (their names are kept, so that later stages do not report them as undefined).
+ */
+public final class SourceParser {
+    /** Deepest nesting of parentheses, and longest run of {@code !}, that a mask may have. */
+    public static final int MAX_NESTING = 64;
+
+    private static final long PARSER_STACK_BYTES = 256L << 20;
+
+    private SourceParser() {
+    }
+
+    /** A parsed file; {@code brokenDecls} names declarations dropped for syntax errors. */
+    public record Result(SourceFile source, AttnFile file, Set<String> brokenDecls) {
+    }
+
+    public static Result parse(String name, byte[] bytes, Diagnostics diagnostics) {
+        SourceDecoder.Decoded decoded = SourceDecoder.decode(name, bytes, diagnostics);
+        if (decoded.binary()) {
+            return empty(decoded.source());
+        }
+        return parse(decoded.source(), decoded.lexable(), diagnostics);
+    }
+
+    public static Result parse(SourceFile source, Diagnostics diagnostics) {
+        return parse(source, source.text(), diagnostics);
+    }
+
+    private static Result parse(SourceFile source, String lexable, Diagnostics diagnostics) {
+        // ANTLR's prediction recurses on nested input; a large private stack keeps pathological
+        // (but bounded, see checkNesting) inputs from overflowing the caller's stack.
+        AtomicReference<Result> result = new AtomicReference<>();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread worker = Thread.ofPlatform().name("attn-parser").stackSize(PARSER_STACK_BYTES).unstarted(() -> {
+            try {
+                result.set(parseOnThisThread(source, lexable, diagnostics));
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        });
+        worker.start();
+        try {
+            worker.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while parsing " + source.name(), e);
+        }
+        if (failure.get() instanceof StackOverflowError) {
+            diagnostics.error(ErrorCode.E004, new Span(source, 0, 0), "input nested too deeply to parse");
+            return empty(source);
+        }
+        if (failure.get() != null) {
+            throw new IllegalStateException("parser failed on " + source.name(), failure.get());
+        }
+        return result.get();
+    }
+
+    private static Result empty(SourceFile source) {
+        return new Result(source, new AttnFile(List.of(), List.of(), List.of(), new Span(source, 0, 0)), Set.of());
+    }
+
+    private static Result parseOnThisThread(SourceFile source, String lexable, Diagnostics diagnostics) {
+        OffsetMap offsets = OffsetMap.of(lexable);
+        SyntaxErrorListener listener = new SyntaxErrorListener(source, offsets, diagnostics);
+        AttnLexer lexer = new AttnLexer(CharStreams.fromString(lexable, source.name()));
+        lexer.removeErrorListeners();
+        lexer.addErrorListener(listener);
+        CommonTokenStream tokens = new CommonTokenStream(lexer);
+        try {
+            tokens.fill();
+        } catch (ParseCancellationException stop) {
+            return empty(source);
+        }
+        if (!checkNesting(tokens.getTokens(), source, offsets, diagnostics)) {
+            return empty(source);
+        }
+        AttnParser parser = new AttnParser(tokens);
+        parser.removeErrorListeners();
+        parser.addErrorListener(listener);
+        AttnParser.FileContext tree;
+        try {
+            tree = parser.file();
+        } catch (ParseCancellationException stop) {
+            return empty(source);
+        }
+        return new TreeBuilder(source, tokens, offsets).build(tree);
+    }
+
+    /** Rejects nesting that would make any recursive stage (ours or ANTLR's) run out of stack. */
+    private static boolean checkNesting(List<Token> tokens, SourceFile source, OffsetMap offsets,
+                                        Diagnostics diagnostics) {
+        int parens = 0;
+        int nots = 0;
+        for (Token t : tokens) {
+            if (t.getType() == AttnLexer.LPAREN) {
+                parens++;
+            } else if (t.getType() == AttnLexer.RPAREN) {
+                parens = Math.max(0, parens - 1);
+            }
+            nots = t.getType() == AttnLexer.NOT ? nots + 1 : 0;
+            if (parens > MAX_NESTING || nots > MAX_NESTING) {
+                int at = offsets.charOffset(t.getStartIndex());
+                diagnostics.error(ErrorCode.E004, new Span(source, at, at + 1),
+                        "mask nested more than " + MAX_NESTING + " levels deep",
+                        "simplify the expression; " + MAX_NESTING + " levels of parentheses or '!' are allowed");
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,150 @@
+package io.attnkit.dsl.blocks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.attnkit.dsl.model.DType;
+import io.attnkit.dsl.model.HeadGroup;
+import io.attnkit.dsl.model.KernelSpec;
+import io.attnkit.dsl.model.Mask;
+import io.attnkit.dsl.model.Shape;
+import io.attnkit.dsl.model.Tiles;
+import io.attnkit.dsl.source.Span;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.RepetitionInfo;
+import org.junit.jupiter.api.Test;
+
+/** The block map against a brute-force classification of every element of every tile. */
+class BlockMapTest {
+    private static final Span S = Span.NONE;
+
+    /** An element predicate written independently of {@link RowMasks}: the language's definition. */
+    static boolean visible(Mask m, long p, int j, int kvLen) {
+        return switch (m) {
+            case Mask.Dense d -> true;
+            case Mask.Causal c -> j <= p;
+            case Mask.Window w -> p - j >= 0 && p - j < w.size();
+            case Mask.Sink s -> j < s.count();
+            case Mask.Prefix x -> p < x.length() && j < x.length();
+            case Mask.Document d -> {
+                if (p < 0) {
+                    yield false;
+                }
+                long start = 0;
+                int docP = -1;
+                int docJ = -1;
+                for (int i = 0; i < d.lengths().size(); i++) {
+                    long end = start + d.lengths().get(i);
+                    if (p >= start && p < end) {
+                        docP = i;
+                    }
+                    if (j >= start && j < end) {
+                        docJ = i;
+                    }
+                    start = end;
+                }
+                yield docP >= 0 && docP == docJ;
+            }
+            case Mask.And a -> a.operands().stream().allMatch(o -> visible(o, p, j, kvLen));
+            case Mask.Or o -> o.operands().stream().anyMatch(x -> visible(x, p, j, kvLen));
+            case Mask.Not n -> !visible(n.operand(), p, j, kvLen);
+            default -> throw new IllegalArgumentException("not static: " + m);
+        };
+    }
+
+    static Mask randomMask(SplittableRandom r, int kvLen, int depth) {
+        int pick = r.nextInt(depth > 2 ? 6 : 9);
+        return switch (pick) {
+            case 0 -> new Mask.Causal(S);
+            case 1 -> new Mask.Window(1 + r.nextInt(kvLen + 3), S);
+            case 2 -> new Mask.Sink(1 + r.nextInt(kvLen + 3), S);
+            case 3 -> new Mask.Prefix(1 + r.nextInt(kvLen + 3), S);
+            case 4 -> new Mask.Dense(S);
+            case 5 -> {
+                List<Integer> lengths = new ArrayList<>();
+                int left = kvLen;
+                while (left > 0) {
+                    int len = 1 + r.nextInt(left);
+                    lengths.add(len);
+                    left -= len;
+                }
+                yield new Mask.Document(lengths, S);
+            }
+            case 6 -> new Mask.Not(randomMask(r, kvLen, depth + 1), S);
+            case 7 -> new Mask.And(List.of(randomMask(r, kvLen, depth + 1), randomMask(r, kvLen, depth + 1)), S);
+            default -> new Mask.Or(List.of(randomMask(r, kvLen, depth + 1), randomMask(r, kvLen, depth + 1)), S);
+        };
+    }
+
+    static KernelSpec kernel(Shape shape, Tiles tiles, Mask mask) {
+        List<Integer> heads = new ArrayList<>();
+        for (int h = 0; h < shape.heads(); h++) {
+            heads.add(h);
+        }
+        return new KernelSpec("k", shape, DType.F32, DType.F32, 0.125, tiles, Optional.empty(), mask,
+                List.of(new HeadGroup(heads, new HeadGroup.HeadMode.Fixed(new Mask.Dense(S)), S)), S);
+    }
+
+    @RepeatedTest(200)
+    void classifiesEveryTileLikeBruteForce(RepetitionInfo info) {
+        SplittableRandom r = new SplittableRandom(info.getCurrentRepetition());
+        int qLen = 1 + r.nextInt(70);
+        int kvLen = 1 + r.nextInt(70);
+        Shape shape = new Shape(1, 1, 1, qLen, kvLen, 8, 8, S);
+        Tiles tiles = new Tiles(1 + r.nextInt(17), 1 + r.nextInt(17), 1, 1, S);
+        Mask mask = randomMask(r, kvLen, 0);
+        BlockMap map = BlockMap.of(kernel(shape, tiles, mask));
+        BlockMap.Pattern pattern = map.pattern(0, 0);
+        long elements = 0;
+        long visited = 0;
+        for (int qb = 0; qb < map.qBlocks(); qb++) {
+            for (int kb = 0; kb < map.kvBlocks(); kb++) {
+                int seen = 0;
+                int total = 0;
+                for (int i = qb * tiles.q(); i < Math.min(qLen, (qb + 1) * tiles.q()); i++) {
+                    for (int j = kb * tiles.kv(); j < Math.min(kvLen, (kb + 1) * tiles.kv()); j++) {
+                        total++;
+                        if (visible(mask, shape.positionOfRow(i), j, kvLen)) {
+                            seen++;
+                        }
+                    }
+                }
+                elements += seen;
+                BlockMap.Kind expected = seen == 0 ? null : seen == total ? BlockMap.Kind.FULL : BlockMap.Kind.PARTIAL;
+                visited += expected == null ? 0 : 1;
+                assertEquals(expected, pattern.kindOf(qb, kb),
+                        "tile (" + qb + ", " + kb + ") of " + mask + " q_len " + qLen + " kv_len " + kvLen + " tiles " + tiles);
+            }
+        }
+        assertEquals(elements, pattern.visibleElements());
+        assertEquals(visited, pattern.visitedTiles());
+    }
+
+    @Test
+    void causalPrefillVisitsTheLowerTriangleOfTiles() {
+        Shape shape = new Shape(2, 4, 2, 1000, 1000, 64, 64, S);
+        BlockMap map = BlockMap.of(kernel(shape, new Tiles(128, 64, 2, 4, S), new Mask.Causal(S)));
+        assertEquals(1, map.patterns().size());
+        int expected = 0;
+        for (int qb = 0; qb < 8; qb++) {
+            int lastRow = Math.min(1000, (qb + 1) * 128) - 1;
+            expected += lastRow / 64 + 1;
+        }
+        assertEquals(expected, map.pattern(0, 0).visitedTiles());
+        assertEquals(2L * 4 * expected, map.visitedTiles());
+        assertEquals(1000L * 1001 / 2 * 8, map.visibleElements());
+    }
+
+    @Test
+    void decodeRowsSeeTheWholeCacheUnderCausal() {
+        Shape shape = new Shape(1, 1, 1, 3, 500, 64, 64, S);
+        BlockMap map = BlockMap.of(kernel(shape, new Tiles(16, 64, 1, 1, S), new Mask.Causal(S)));
+        // Rows sit at positions 497, 498, 499: every kv-block is visited, the last one partially.
+        assertEquals(8, map.pattern(0, 0).visitedTiles());
+        assertEquals(BlockMap.Kind.PARTIAL, map.pattern(0, 0).kindOf(0, 7));
+        assertEquals(BlockMap.Kind.FULL, map.pattern(0, 0).kindOf(0, 6));
+    }
+}
