@@ -112,7 +112,7 @@ public final class Frontend {
     }
 
     /** Reads an input, turning every I/O failure into a one-line message. */
-    static byte[] read(Path file) throws InputException {
+    public static byte[] read(Path file) throws InputException {
         try {
             if (Files.isDirectory(file)) {
                 throw new InputException("'" + file + "' is a directory, not an .attn file");

@@ -1,0 +1,56 @@
+package io.attnkit.cli;
+
+import io.attnkit.dsl.check.InputException;
+import io.attnkit.dsl.model.KernelSpec;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code attnkit check}: report every problem in the files, and summarise each kernel's sparsity. */
+@Command(name = "check", mixinStandardHelpOptions = true,
+        description = {"Check .attn files and print each kernel's block-sparsity summary.",
+                "Diagnostics go to standard error; exit code 1 when any file has errors."})
+final class CheckCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(arity = "1..*", paramLabel = "FILE", description = ".attn files to check")
+    List<Path> files;
+
+    @Option(names = "--target", paramLabel = "NAME", description = "check every kernel against this target (overrides the kernel's own)")
+    Optional<String> target;
+
+    @Option(names = {"-q", "--quiet"}, description = "print diagnostics only, no summaries")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws InputException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        boolean failed = false;
+        for (Path file : files) {
+            Loaded loaded = Loaded.check(file, target, err);
+            if (!loaded.result().ok()) {
+                failed = true;
+                continue;
+            }
+            if (quiet) {
+                continue;
+            }
+            List<KernelSpec> kernels = loaded.result().kernelsOfRoot();
+            out.println(file + ": ok, " + kernels.size() + " kernel" + (kernels.size() == 1 ? "" : "s"));
+            for (KernelSpec k : kernels) {
+                KernelSummary.print(k, target.or(k::target).flatMap(loaded.result().program()::target), out);
+            }
+            out.flush();
+        }
+        return failed ? ExitCodes.INPUT : ExitCodes.OK;
+    }
+}

@@ -1,0 +1,78 @@
+package io.attnkit.cli;
+
+import io.attnkit.dsl.check.Frontend;
+import io.attnkit.dsl.check.InputException;
+import io.attnkit.dsl.source.Diagnostic;
+import io.attnkit.dsl.source.DiagnosticRenderer;
+import io.attnkit.dsl.source.Diagnostics;
+import io.attnkit.dsl.syntax.Printer;
+import io.attnkit.dsl.syntax.SourceParser;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code attnkit fmt}: the canonical layout of .attn files, comments kept. */
+@Command(name = "fmt", mixinStandardHelpOptions = true,
+        description = {"Format .attn files canonically (comments are kept).",
+                "Prints the formatted text unless --write or --check is given.",
+                "A file with syntax errors is never rewritten."})
+final class FmtCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(arity = "1..*", paramLabel = "FILE", description = ".attn files to format")
+    List<Path> files;
+
+    @Option(names = {"-w", "--write"}, description = "rewrite files in place (atomically)")
+    boolean write;
+
+    @Option(names = "--check", description = "list files that are not formatted; exit code 1 if any")
+    boolean check;
+
+    @Override
+    public Integer call() throws InputException, IOException {
+        if (write && check) {
+            throw new CliException(ExitCodes.USAGE, "--write and --check cannot be combined");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        int status = ExitCodes.OK;
+        for (Path file : files) {
+            byte[] bytes = Frontend.read(file);
+            Diagnostics diagnostics = new Diagnostics();
+            SourceParser.Result parsed = SourceParser.parse(file.toString(), bytes, diagnostics);
+            if (diagnostics.hasErrors()) {
+                for (Diagnostic d : diagnostics.sorted()) {
+                    err.print(DiagnosticRenderer.render(d));
+                }
+                err.println(file + ": not formatted: fix the syntax errors first");
+                status = ExitCodes.INPUT;
+                continue;
+            }
+            String formatted = Printer.print(parsed.file());
+            boolean same = formatted.equals(new String(bytes, StandardCharsets.UTF_8));
+            if (check) {
+                if (!same) {
+                    out.println(file);
+                    status = ExitCodes.INPUT;
+                }
+            } else if (write) {
+                if (!same) {
+                    AtomicFiles.write(file, formatted);
+                }
+            } else {
+                out.print(formatted);
+            }
+        }
+        out.flush();
+        return status;
+    }
+}

@@ -1,0 +1,114 @@
+package io.attnkit.cli;
+
+import io.attnkit.dsl.blocks.BlockMap;
+import io.attnkit.dsl.blocks.HeadMasks;
+import io.attnkit.dsl.model.HeadGroup;
+import io.attnkit.dsl.model.KernelSpec;
+import io.attnkit.dsl.model.Shape;
+import io.attnkit.dsl.model.TargetSpec;
+import io.attnkit.dsl.model.Tiles;
+import io.attnkit.dsl.model.WorkingSet;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/** What {@code attnkit check} prints for a kernel: its shape, and the block sparsity of each head group. */
+final class KernelSummary {
+    private KernelSummary() {
+    }
+
+    static void print(KernelSpec k, Optional<TargetSpec> target, PrintWriter out) {
+        Shape s = k.shape();
+        Tiles t = k.tiles();
+        out.printf(Locale.ROOT, "kernel %s (%s)%n", k.name(), k.span().location());
+        out.printf(Locale.ROOT, "  shape   batch %d, heads %d (%d KV heads), q_len %d, kv_len %d, head_dim %d%s%n",
+                s.batch(), s.heads(), s.kvHeads(), s.qLen(), s.kvLen(), s.headDim(),
+                s.vDim() == s.headDim() ? "" : ", v_dim " + s.vDim());
+        out.printf(Locale.ROOT, "  types   %s storage, %s accumulate, scale %.6g%n", k.dtype(), k.accumulate(), k.scale());
+        out.printf(Locale.ROOT, "  tiles   q %d, kv %d, stages %d, warps %d: %d x %d tiles per head%n",
+                t.q(), t.kv(), t.stages(), t.warps(), t.qBlocks(s.qLen()), t.kvBlocks(s.kvLen()));
+        WorkingSet ws = WorkingSet.of(s, k.dtype(), k.accumulate(), t);
+        if (target.isPresent() && target.get().sharedMemoryBudget() > 0) {
+            out.printf(Locale.ROOT, "  target  %s: tile working set %s of %s on chip%n", target.get().name(),
+                    WorkingSet.human(ws.bytes()), WorkingSet.human(target.get().sharedMemoryBudget()));
+        } else {
+            out.printf(Locale.ROOT, "  target  %s: tile working set %s%n", k.target().orElse("none"), WorkingSet.human(ws.bytes()));
+        }
+        HeadMasks masks = HeadMasks.of(k);
+        if (!masks.isStatic()) {
+            out.println("  heads   pattern (decided per input from Q and K)");
+            for (HeadGroup g : k.groups()) {
+                out.printf(Locale.ROOT, "  %-7s %s%n", ranges(g.heads()), describe(g));
+            }
+            out.println("  blocks  data-dependent: 'attnkit run --stats' counts the tiles visited on an input");
+            return;
+        }
+        BlockMap map = BlockMap.of(k);
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"heads", "pattern", "tiles", "full", "partial", "tile density", "density"});
+        for (int p = 0; p < map.patterns().size(); p++) {
+            BlockMap.Pattern pattern = map.patterns().get(p);
+            rows.add(new String[] {
+                    ranges(map.headsOf(p)),
+                    MaskText.of(pattern.mask()),
+                    String.valueOf(pattern.visitedTiles()),
+                    String.valueOf(pattern.fullTiles()),
+                    String.valueOf(pattern.partialTiles()),
+                    percent(pattern.tileDensity()),
+                    percent(pattern.visibleElements() / ((double) s.qLen() * s.kvLen())),
+            });
+        }
+        table(rows, out);
+        double flops = 2.0 * (s.headDim() + s.vDim()) * map.visibleElements();
+        out.printf(Locale.ROOT, "  total   %d of %d tiles visited (%s), %d full, %d partial; density %s; %.4g GFLOP%n",
+                map.visitedTiles(), (long) map.qBlocks() * map.kvBlocks() * s.batch() * s.heads(),
+                percent(map.tileDensity()), map.fullTiles(), map.partialTiles(), percent(map.elementDensity()), flops / 1e9);
+    }
+
+    static String describe(HeadGroup g) {
+        return switch (g.mode()) {
+            case HeadGroup.HeadMode.Fixed f -> MaskText.of(f.mask());
+            case HeadGroup.HeadMode.Routed r -> "route " + r.router().name() + "(" + MaskText.of(r.full()) + ", "
+                    + MaskText.of(r.sparse()) + ")";
+        };
+    }
+
+    private static void table(List<String[]> rows, PrintWriter out) {
+        int[] width = new int[rows.getFirst().length];
+        for (String[] r : rows) {
+            for (int i = 0; i < r.length; i++) {
+                width[i] = Math.max(width[i], r[i].length());
+            }
+        }
+        for (String[] r : rows) {
+            StringBuilder line = new StringBuilder("  ");
+            for (int i = 0; i < r.length; i++) {
+                boolean numeric = i >= 2;
+                String cell = numeric ? " ".repeat(width[i] - r[i].length()) + r[i] : r[i] + " ".repeat(width[i] - r[i].length());
+                line.append(i == 0 ? "" : "  ").append(cell);
+            }
+            out.println(line.toString().stripTrailing());
+        }
+    }
+
+    static String percent(double fraction) {
+        return String.format(Locale.ROOT, fraction >= 0.1 ? "%.1f%%" : "%.3g%%", 100 * fraction);
+    }
+
+    /** "0..7, 12" */
+    static String ranges(List<Integer> heads) {
+        List<String> out = new ArrayList<>();
+        int i = 0;
+        while (i < heads.size()) {
+            int j = i;
+            while (j + 1 < heads.size() && heads.get(j + 1) == heads.get(j) + 1) {
+                j++;
+            }
+            out.add(i == j ? String.valueOf(heads.get(i)) : heads.get(i) + ".." + heads.get(j));
+            i = j + 1;
+        }
+        return String.join(", ", out);
+    }
+}

@@ -1,0 +1,64 @@
+package io.attnkit.cli;
+
+import io.attnkit.dsl.check.Frontend;
+import io.attnkit.dsl.check.InputException;
+import io.attnkit.dsl.model.KernelSpec;
+import io.attnkit.dsl.source.Diagnostic;
+import io.attnkit.dsl.source.DiagnosticRenderer;
+import io.attnkit.targets.BuiltinTargets;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/** A checked input file, its diagnostics already printed. */
+record Loaded(Path file, Frontend.Result result) {
+
+    /** Checks {@code file} against the built-in targets, printing every diagnostic to {@code err}. */
+    static Loaded check(Path file, Optional<String> target, PrintWriter err) throws InputException {
+        Frontend.Result result = Frontend.check(file, BuiltinTargets.library(), target);
+        for (Diagnostic d : result.diagnostics().sorted()) {
+            err.print(DiagnosticRenderer.render(d));
+        }
+        int errors = result.diagnostics().errorCount();
+        if (errors > 0) {
+            err.println(errors + " error" + (errors == 1 ? "" : "s") + " in " + file);
+        }
+        err.flush();
+        return new Loaded(file, result);
+    }
+
+    /**
+     * Checks {@code file} and picks one kernel from it: the one named, or the only one. Input
+     * errors end the command with exit code 1.
+     */
+    static Loaded.One kernel(Path file, Optional<String> name, Optional<String> target, PrintWriter err)
+            throws InputException {
+        Loaded loaded = check(file, target, err);
+        if (!loaded.result().ok()) {
+            throw new CliException(ExitCodes.INPUT, "'" + file + "' has errors");
+        }
+        List<KernelSpec> kernels = loaded.result().kernelsOfRoot();
+        KernelSpec kernel;
+        if (name.isPresent()) {
+            kernel = loaded.result().program().kernel(name.get()).orElseThrow(() -> new CliException(ExitCodes.USAGE,
+                    "no kernel '" + name.get() + "' in " + file + "; it declares " + names(kernels)));
+        } else if (kernels.size() == 1) {
+            kernel = kernels.getFirst();
+        } else if (kernels.isEmpty()) {
+            throw new CliException(ExitCodes.USAGE, "'" + file + "' declares no kernel");
+        } else {
+            throw new CliException(ExitCodes.USAGE, "'" + file + "' declares " + kernels.size() + " kernels ("
+                    + names(kernels) + "); choose one with --kernel");
+        }
+        return new One(loaded, kernel);
+    }
+
+    private static String names(List<KernelSpec> kernels) {
+        return String.join(", ", kernels.stream().map(KernelSpec::name).toList());
+    }
+
+    /** One kernel of a checked file. */
+    record One(Loaded loaded, KernelSpec kernel) {
+    }
+}

@@ -1,0 +1,62 @@
+package io.attnkit.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code attnkit} command. Exit codes: 0 success, 1 errors in the input (diagnostics, a
+ * failed check against the reference), 2 usage or I/O errors. Whatever happens, the user sees
+ * one-line messages, never a stack trace (set {@code ATTNKIT_DEBUG=1} to get one).
+ */
+@Command(name = "attnkit",
+        mixinStandardHelpOptions = true,
+        versionProvider = Version.class,
+        description = "Attention kernels on accelerators: check .attn files, generate and run kernels, simulate them.",
+        subcommands = {
+                CheckCommand.class,
+                FmtCommand.class,
+                TargetsCommand.class,
+                CommandLine.HelpCommand.class,
+        })
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command");
+    }
+
+    public static void main(String[] args) {
+        PrintWriter out = new PrintWriter(System.out, true);
+        PrintWriter err = new PrintWriter(System.err, true);
+        int code;
+        try {
+            code = execute(args, out, err);
+        } catch (Throwable t) { // an Error escaping picocli: still one line
+            err.println("attnkit: internal error: " + Failures.describe(t));
+            Failures.debugTrace(t, err);
+            code = ExitCodes.INTERNAL;
+        }
+        out.flush();
+        err.flush();
+        System.exit(code);
+    }
+
+    /** Runs the command line, writing to the given streams; returns the exit code. */
+    public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
+        cli.setParameterExceptionHandler((ex, argv) -> {
+            CommandLine cmd = ex.getCommandLine();
+            cmd.getErr().println("attnkit: error: " + ex.getMessage());
+            cmd.getErr().println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for usage.");
+            return ExitCodes.USAGE;
+        });
+        cli.setExecutionExceptionHandler((ex, cmd, parseResult) -> Failures.report(ex, cmd.getErr()));
+        return cli.execute(args);
+    }
+}

@@ -1,0 +1,94 @@
+package io.attnkit.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CheckCommandTest {
+    @TempDir
+    Path dir;
+
+    private Path file(String name, String text) throws IOException {
+        Path p = dir.resolve(name);
+        Files.writeString(p, text);
+        return p;
+    }
+
+    @Test
+    void summarisesTheBlockSparsityOfEachHeadGroup() throws IOException {
+        Path f = file("mixed.attn", """
+                kernel mixed {
+                  shape heads 4, kv_heads 2, q_len 1000, head_dim 64;
+                  tile q 128, kv 64;
+                  mask causal;
+                  heads 0..1: dense;
+                  heads 2..3: sink(4) | window(100);
+                }
+                """);
+        CliRunner r = CliRunner.run("check", f.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("ok, 1 kernel"), r.out());
+        // Causal over 1000 keys in 128 x 64 tiles: q-block b visits floor(last row / 64) + 1 tiles.
+        int tiles = 0;
+        for (int qb = 0; qb < 8; qb++) {
+            tiles += (Math.min(1000, (qb + 1) * 128) - 1) / 64 + 1;
+        }
+        String causalTiles = " " + tiles + " ";
+        assertTrue(r.out().lines().anyMatch(l -> l.trim().startsWith("0..1") && l.contains("causal")
+                && l.contains(causalTiles)), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.trim().startsWith("2..3") && l.contains("causal & (sink(4) | window(100))")), r.out());
+    }
+
+    @Test
+    void reportsEveryErrorWithLocationAndExitsWithOne() throws IOException {
+        Path f = file("bad.attn", """
+                kernel bad {
+                  shape heads 6, kv_heads 4, q_len 64, head_dim 64;
+                  mask windw(3);
+                }
+                """);
+        CliRunner r = CliRunner.run("check", f.toString());
+        assertEquals(1, r.exitCode());
+        assertTrue(r.err().contains("bad.attn:2:3: error[E023]: heads 6 is not a multiple of kv_heads 4"), r.err());
+        assertTrue(r.err().contains("bad.attn:3:8: error[E040]: unknown mask 'windw'; did you mean 'window'?"), r.err());
+        assertFalse(r.err().contains("Exception"), r.err());
+    }
+
+    @Test
+    void missingFilesAndDirectoriesAreIoErrors() {
+        CliRunner missing = CliRunner.run("check", dir.resolve("nope.attn").toString());
+        assertEquals(2, missing.exitCode());
+        assertTrue(missing.err().startsWith("attnkit: error: cannot read"), missing.err());
+        assertEquals(1, missing.err().lines().count());
+        CliRunner directory = CliRunner.run("check", dir.toString());
+        assertEquals(2, directory.exitCode());
+        assertTrue(directory.err().contains("is a directory"), directory.err());
+    }
+
+    @Test
+    void unknownOptionsAreUsageErrors() {
+        CliRunner r = CliRunner.run("check", "--frobnicate", "x.attn");
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("Unknown option"), r.err());
+        assertEquals(2, CliRunner.run("no-such-command").exitCode());
+    }
+
+    @Test
+    void helpAndVersionWorkEverywhere() {
+        assertEquals(0, CliRunner.run("--help").exitCode());
+        CliRunner v = CliRunner.run("--version");
+        assertEquals(0, v.exitCode());
+        assertTrue(v.out().startsWith("attnkit "), v.out());
+        for (String cmd : new String[] {"check", "fmt", "targets"}) {
+            CliRunner h = CliRunner.run(cmd, "--help");
+            assertEquals(0, h.exitCode(), cmd);
+            assertTrue(h.out().contains("Usage: attnkit " + cmd), h.out());
+        }
+    }
+}
