@@ -35,10 +35,7 @@ class BuiltinTargetsTest {
     }
 
     static List<String> indexedFiles() throws IOException {
-        try (InputStream in = BuiltinTargets.class.getResourceAsStream("index.txt")) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().map(String::strip)
-                    .filter(s -> !s.isEmpty() && !s.startsWith("#")).toList();
-        }
+        return resource("index.txt").lines().map(String::strip).filter(s -> !s.isEmpty() && !s.startsWith("#")).toList();
     }
 
     @Test
@@ -130,5 +127,41 @@ class BuiltinTargetsTest {
         assertEquals(base.units(), slow.units());
         assertEquals(base.tensorFlops(), slow.tensorFlops());
         assertEquals(base.l2(), slow.l2());
+    }
+
+    @Test
+    void everyFigureOfEveryBuiltinSaysWhereItComesFrom() throws IOException {
+        for (String file : indexedFiles()) {
+            List<String> lines = resource(file).lines().toList();
+            assertTrue(lines.stream().anyMatch(l -> l.strip().equals("// Sources:")), file + " has no '// Sources:' list");
+            for (int i = 0; i < lines.size(); i++) {
+                String line = lines.get(i).strip();
+                boolean property = line.endsWith(";") && !line.startsWith("//") && !line.startsWith("backend");
+                boolean commented = line.contains("//") || i > 0 && lines.get(i - 1).strip().startsWith("//");
+                int number = i + 1;
+                assertTrue(!property || commented, () -> file + ":" + number + " gives a figure without a source: " + line);
+            }
+        }
+    }
+
+    @Test
+    void gpuTargetsCountSmsAndCpuTargetsCountCores() {
+        Map<String, TargetSpec> targets = builtins();
+        for (String gpu : List.of("a100-40gb", "a100-80gb", "h100-sxm", "h200")) {
+            assertEquals(TargetSpec.Kind.GPU, targets.get(gpu).kind(), gpu);
+            assertEquals(TargetSpec.Backend.CUDA, targets.get(gpu).backend(), gpu);
+        }
+        for (String cpu : List.of("xeon-8480", "host-epyc-2c")) {
+            assertEquals(TargetSpec.Kind.CPU, targets.get(cpu).kind(), cpu);
+            assertEquals(TargetSpec.Backend.JAVA, targets.get(cpu).backend(), cpu);
+        }
+        assertEquals(512, targets.get("xeon-8480").simdBits());
+        assertEquals(256, targets.get("host-epyc-2c").simdBits());
+    }
+
+    static String resource(String file) throws IOException {
+        try (InputStream in = BuiltinTargets.class.getResourceAsStream(file)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
     }
 }
