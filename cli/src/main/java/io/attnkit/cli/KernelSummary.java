@@ -4,6 +4,7 @@ import io.attnkit.dsl.blocks.BlockMap;
 import io.attnkit.dsl.blocks.HeadMasks;
 import io.attnkit.dsl.model.HeadGroup;
 import io.attnkit.dsl.model.KernelSpec;
+import io.attnkit.dsl.model.Mask;
 import io.attnkit.dsl.model.Shape;
 import io.attnkit.dsl.model.TargetSpec;
 import io.attnkit.dsl.model.Tiles;
@@ -40,7 +41,7 @@ final class KernelSummary {
         if (!masks.isStatic()) {
             out.println("  heads   pattern (decided per input from Q and K)");
             for (HeadGroup g : k.groups()) {
-                out.printf(Locale.ROOT, "  %-7s %s%n", ranges(g.heads()), describe(g));
+                out.printf(Locale.ROOT, "  %-7s %s%n", ranges(g.heads()), describe(k, g));
             }
             out.println("  blocks  data-dependent: 'attnkit run --stats' counts the tiles visited on an input");
             return;
@@ -67,11 +68,12 @@ final class KernelSummary {
                 percent(map.tileDensity()), map.fullTiles(), map.partialTiles(), percent(map.elementDensity()), flops / 1e9);
     }
 
-    static String describe(HeadGroup g) {
+    /** The effective pattern of a head group: the kernel-wide mask and-ed with the group's own. */
+    static String describe(KernelSpec k, HeadGroup g) {
         return switch (g.mode()) {
-            case HeadGroup.HeadMode.Fixed f -> MaskText.of(f.mask());
-            case HeadGroup.HeadMode.Routed r -> "route " + r.router().name() + "(" + MaskText.of(r.full()) + ", "
-                    + MaskText.of(r.sparse()) + ")";
+            case HeadGroup.HeadMode.Fixed f -> MaskText.of(Mask.and(k.mask(), f.mask()));
+            case HeadGroup.HeadMode.Routed r -> "route " + r.router().name() + "(" + MaskText.of(Mask.and(k.mask(), r.full()))
+                    + ", " + MaskText.of(Mask.and(k.mask(), r.sparse())) + ")";
         };
     }
 
