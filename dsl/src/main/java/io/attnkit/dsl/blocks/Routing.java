@@ -3,7 +3,6 @@ package io.attnkit.dsl.blocks;
 import io.attnkit.dsl.model.HeadGroup;
 import io.attnkit.dsl.model.HeadGroup.HeadMode;
 import io.attnkit.dsl.model.KernelSpec;
-import io.attnkit.dsl.model.RouterSpec;
 import java.util.List;
 import java.util.TreeSet;
 
@@ -21,24 +20,9 @@ public interface Routing {
      * weights need the data and are left to {@code Router}.
      */
     static Routing fixed(KernelSpec kernel) {
-        int kvHeads = kernel.shape().kvHeads();
-        boolean[] sparse = new boolean[kvHeads];
-        boolean dataDependent = false;
-        for (HeadGroup g : kernel.groups()) {
-            if (g.mode() instanceof HeadMode.Routed r) {
-                RouterSpec router = r.router();
-                if (router.sparseRatio().isEmpty()) {
-                    dataDependent = true;
-                    continue;
-                }
-                List<Integer> kv = List.copyOf(new TreeSet<>(g.heads().stream().map(kernel.shape()::kvHeadOf).toList()));
-                long n = Math.round(router.sparseRatio().getAsDouble() * kv.size());
-                for (int i = kv.size() - (int) n; i < kv.size(); i++) {
-                    sparse[kv.get(i)] = true;
-                }
-            }
-        }
-        boolean isStatic = !dataDependent;
+        boolean[] sparse = byRatio(kernel);
+        boolean isStatic = kernel.groups().stream().noneMatch(g -> g.mode() instanceof HeadMode.Routed r
+                && r.router().sparseRatio().isEmpty());
         return new Routing() {
             @Override
             public boolean sparse(int batch, int kvHead) {
@@ -54,6 +38,25 @@ public interface Routing {
                 return isStatic;
             }
         };
+    }
+
+    /**
+     * Per KV head, the decision of the routers with a fixed {@code sparse_ratio}: of the KV heads
+     * such a routed group covers, the last {@code round(ratio × n)} are sparse. KV heads of other
+     * groups are {@code false}.
+     */
+    static boolean[] byRatio(KernelSpec kernel) {
+        boolean[] sparse = new boolean[kernel.shape().kvHeads()];
+        for (HeadGroup g : kernel.groups()) {
+            if (g.mode() instanceof HeadMode.Routed r && r.router().sparseRatio().isPresent()) {
+                List<Integer> kv = List.copyOf(new TreeSet<>(g.heads().stream().map(kernel.shape()::kvHeadOf).toList()));
+                long n = Math.round(r.router().sparseRatio().getAsDouble() * kv.size());
+                for (int i = kv.size() - (int) n; i < kv.size(); i++) {
+                    sparse[kv.get(i)] = true;
+                }
+            }
+        }
+        return sparse;
     }
 
     /** Decisions taken on an input, {@code sparse[batch][kvHead]}. */

@@ -37,13 +37,13 @@ public final class ReferenceAttention {
     public static Result run(HeadMasks masks, Selection selection, Tensor q, Tensor k, Tensor v) {
         KernelSpec kernel = masks.kernel();
         Shape s = kernel.shape();
-        checkShape("q", q, s.batch(), s.heads(), s.qLen(), s.headDim());
-        checkShape("k", k, s.batch(), s.kvHeads(), s.kvLen(), s.headDim());
-        checkShape("v", v, s.batch(), s.kvHeads(), s.kvLen(), s.vDim());
+        q.requireShape("q", s.batch(), s.heads(), s.qLen(), s.headDim());
+        k.requireShape("k", s.batch(), s.kvHeads(), s.kvLen(), s.headDim());
+        v.requireShape("v", s.batch(), s.kvHeads(), s.kvLen(), s.vDim());
         DType dtype = kernel.dtype();
-        double[] qd = rounded(q.data(), dtype);
-        double[] kd = rounded(k.data(), dtype);
-        double[] vd = rounded(v.data(), dtype);
+        double[] qd = q.rounded(dtype);
+        double[] kd = k.rounded(dtype);
+        double[] vd = v.rounded(dtype);
         double[] out = new double[s.batch() * s.heads() * s.qLen() * s.vDim()];
         double[] lse = new double[s.batch() * s.heads() * s.qLen()];
         int d = s.headDim();
@@ -94,20 +94,5 @@ public final class ReferenceAttention {
             }
         });
         return new Result(out, lse, s);
-    }
-
-    private static void checkShape(String name, Tensor t, int batch, int heads, int length, int dim) {
-        if (t.batch() != batch || t.heads() != heads || t.length() != length || t.dim() != dim) {
-            throw new IllegalArgumentException(name + " has shape " + java.util.Arrays.toString(t.shape())
-                    + ", the kernel expects [" + batch + ", " + heads + ", " + length + ", " + dim + "]");
-        }
-    }
-
-    private static double[] rounded(float[] x, DType dtype) {
-        double[] out = new double[x.length];
-        for (int i = 0; i < x.length; i++) {
-            out[i] = dtype.round(x[i]);
-        }
-        return out;
     }
 }

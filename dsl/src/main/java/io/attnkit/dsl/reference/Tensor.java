@@ -1,5 +1,6 @@
 package io.attnkit.dsl.reference;
 
+import io.attnkit.dsl.model.DType;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -45,6 +46,23 @@ public record Tensor(int batch, int heads, int length, int dim, float[] data) {
 
     public float get(int b, int h, int i, int d) {
         return data[offset(b, h, i) + d];
+    }
+
+    /** Throws when this tensor is not {@code [batch, heads, length, dim]}, naming it {@code name}. */
+    public void requireShape(String name, int batch, int heads, int length, int dim) {
+        if (this.batch != batch || this.heads != heads || this.length != length || this.dim != dim) {
+            throw new IllegalArgumentException(name + " has shape " + Arrays.toString(shape())
+                    + ", the kernel expects [" + batch + ", " + heads + ", " + length + ", " + dim + "]");
+        }
+    }
+
+    /** The elements rounded to {@code dtype}, as storage would hold them, widened to float64. */
+    public double[] rounded(DType dtype) {
+        double[] out = new double[data.length];
+        for (int i = 0; i < data.length; i++) {
+            out[i] = dtype.round(data[i]);
+        }
+        return out;
     }
 
     public int[] shape() {
