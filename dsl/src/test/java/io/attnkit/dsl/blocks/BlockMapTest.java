@@ -23,36 +23,7 @@ class BlockMapTest {
 
     /** An element predicate written independently of {@link RowMasks}: the language's definition. */
     static boolean visible(Mask m, long p, int j, int kvLen) {
-        return switch (m) {
-            case Mask.Dense d -> true;
-            case Mask.Causal c -> j <= p;
-            case Mask.Window w -> p - j >= 0 && p - j < w.size();
-            case Mask.Sink s -> j < s.count();
-            case Mask.Prefix x -> p < x.length() && j < x.length();
-            case Mask.Document d -> {
-                if (p < 0) {
-                    yield false;
-                }
-                long start = 0;
-                int docP = -1;
-                int docJ = -1;
-                for (int i = 0; i < d.lengths().size(); i++) {
-                    long end = start + d.lengths().get(i);
-                    if (p >= start && p < end) {
-                        docP = i;
-                    }
-                    if (j >= start && j < end) {
-                        docJ = i;
-                    }
-                    start = end;
-                }
-                yield docP >= 0 && docP == docJ;
-            }
-            case Mask.And a -> a.operands().stream().allMatch(o -> visible(o, p, j, kvLen));
-            case Mask.Or o -> o.operands().stream().anyMatch(x -> visible(x, p, j, kvLen));
-            case Mask.Not n -> !visible(n.operand(), p, j, kvLen);
-            default -> throw new IllegalArgumentException("not static: " + m);
-        };
+        return ElementMasks.visible(m, p, j, ElementMasks.NO_SELECTORS);
     }
 
     static Mask randomMask(SplittableRandom r, int kvLen, int depth) {
