@@ -26,7 +26,8 @@ import java.util.Arrays;
  * {@code j / keyBlock} is set, or when {@code 0 <= p - j < window} ({@link #window()}, NSA's
  * sliding branch; 0 for the other selectors). Slots are numbered per {@code batch * n + index}
  * with {@code n} heads (or KV heads when shared) through {@link #slots()}; -1 marks a (batch,
- * head) that does not use this selector. The arrays are plain {@code int[]} so that a Java
+ * head) that does not use this selector. When decisions are shared per KV head, every query head
+ * of a KV head with a slot maps to it, whether or not that query head uses the selector. The arrays are plain {@code int[]} so that a Java
  * kernel indexes them directly and an OpenCL or CUDA kernel receives them as {@code uint}
  * buffers.
  */
