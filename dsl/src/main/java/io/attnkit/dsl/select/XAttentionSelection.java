@@ -36,18 +36,18 @@ final class XAttentionSelection {
         int d = s.headDim();
         int width = stride * d;
         long offset = (long) s.kvLen() - s.qLen();
-        int lastGroup = (s.kvLen() - 1) / stride;
-        int firstGroup = (int) Math.floorDiv(Math.max(offset, 0), stride);
-        double[][] keys = reshapedKeys(in, b, s.kvHeadOf(h), stride, lastGroup + 1);
+        int lastStrideGroup = (s.kvLen() - 1) / stride;
+        int firstStrideGroup = (int) Math.floorDiv(Math.max(offset, 0), stride);
+        double[][] keys = reshapedKeys(in, b, s.kvHeadOf(h), stride, lastStrideGroup + 1);
         int blocks = (int) ((s.kvLen() + (long) selector.block() - 1) / selector.block());
         int firstRowGroup = (int) Math.floorDiv(offset, selector.block());
         int wordsPerGroup = SelectionTable.wordsPerGroup(s, layout);
         int[] words = Tables.emptySlot(s, layout);
         double[] mass = new double[blocks];
-        double[] probabilities = new double[lastGroup + 1];
+        double[] probabilities = new double[lastStrideGroup + 1];
         double[] query = new double[width];
         int queryBlock = -1;
-        for (int r = firstGroup; r <= lastGroup; r++) {
+        for (int r = firstStrideGroup; r <= lastStrideGroup; r++) {
             if (r / groupsPerBlock != queryBlock) {
                 if (queryBlock >= 0) {
                     choose(mass, queryBlock, selector.threshold(), words, (queryBlock - firstRowGroup) * wordsPerGroup);
