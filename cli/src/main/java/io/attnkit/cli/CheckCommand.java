@@ -27,6 +27,9 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--target", paramLabel = "NAME", description = "check every kernel against this target (overrides the kernel's own)")
     Optional<String> target;
 
+    @Option(names = "--blocks", description = "also draw each head group's block map (# full, + partial, . skipped)")
+    boolean blocks;
+
     @Option(names = {"-q", "--quiet"}, description = "print diagnostics only, no summaries")
     boolean quiet;
 
@@ -47,7 +50,7 @@ final class CheckCommand implements Callable<Integer> {
             List<KernelSpec> kernels = loaded.result().kernelsOfRoot();
             out.println(file + ": ok, " + kernels.size() + " kernel" + (kernels.size() == 1 ? "" : "s"));
             for (KernelSpec k : kernels) {
-                KernelSummary.print(k, target.or(k::target).flatMap(loaded.result().program()::target), out);
+                KernelSummary.print(k, target.or(k::target).flatMap(loaded.result().program()::target), blocks, out);
             }
             out.flush();
         }

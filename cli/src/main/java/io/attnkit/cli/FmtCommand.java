@@ -2,6 +2,7 @@ package io.attnkit.cli;
 
 import io.attnkit.dsl.check.Frontend;
 import io.attnkit.dsl.check.InputException;
+import io.attnkit.dsl.io.AtomicFiles;
 import io.attnkit.dsl.source.Diagnostic;
 import io.attnkit.dsl.source.DiagnosticRenderer;
 import io.attnkit.dsl.source.Diagnostics;

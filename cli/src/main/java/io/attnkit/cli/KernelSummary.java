@@ -1,6 +1,8 @@
 package io.attnkit.cli;
 
 import io.attnkit.dsl.blocks.BlockMap;
+import io.attnkit.dsl.blocks.BlockMapRenderer;
+import io.attnkit.dsl.blocks.MaskText;
 import io.attnkit.dsl.blocks.HeadMasks;
 import io.attnkit.dsl.model.HeadGroup;
 import io.attnkit.dsl.model.KernelSpec;
@@ -20,7 +22,7 @@ final class KernelSummary {
     private KernelSummary() {
     }
 
-    static void print(KernelSpec k, Optional<TargetSpec> target, PrintWriter out) {
+    static void print(KernelSpec k, Optional<TargetSpec> target, boolean blocks, PrintWriter out) {
         Shape s = k.shape();
         Tiles t = k.tiles();
         out.printf(Locale.ROOT, "kernel %s (%s)%n", k.name(), k.span().location());
@@ -41,7 +43,7 @@ final class KernelSummary {
         if (!masks.isStatic()) {
             out.println("  heads   pattern (decided per input from Q and K)");
             for (HeadGroup g : k.groups()) {
-                out.printf(Locale.ROOT, "  %-7s %s%n", ranges(g.heads()), describe(k, g));
+                out.printf(Locale.ROOT, "  %-7s %s%n", BlockMapRenderer.ranges(g.heads()), describe(k, g));
             }
             out.println("  blocks  data-dependent: 'attnkit run --stats' counts the tiles visited on an input");
             return;
@@ -52,7 +54,7 @@ final class KernelSummary {
         for (int p = 0; p < map.patterns().size(); p++) {
             BlockMap.Pattern pattern = map.patterns().get(p);
             rows.add(new String[] {
-                    ranges(map.headsOf(p)),
+                    BlockMapRenderer.ranges(map.headsOf(p)),
                     MaskText.of(pattern.mask()),
                     String.valueOf(pattern.visitedTiles()),
                     String.valueOf(pattern.fullTiles()),
@@ -66,6 +68,10 @@ final class KernelSummary {
         out.printf(Locale.ROOT, "  total   %d of %d tiles visited (%s), %d full, %d partial; density %s; %.4g GFLOP%n",
                 map.visitedTiles(), (long) map.qBlocks() * map.kvBlocks() * s.batch() * s.heads(),
                 percent(map.tileDensity()), map.fullTiles(), map.partialTiles(), percent(map.elementDensity()), flops / 1e9);
+        if (blocks) {
+            out.println();
+            out.print(BlockMapRenderer.standard().render(map).indent(2));
+        }
     }
 
     /** The effective pattern of a head group: the kernel-wide mask and-ed with the group's own. */
@@ -97,20 +103,5 @@ final class KernelSummary {
 
     static String percent(double fraction) {
         return String.format(Locale.ROOT, fraction >= 0.1 ? "%.1f%%" : "%.3g%%", 100 * fraction);
-    }
-
-    /** "0..7, 12" */
-    static String ranges(List<Integer> heads) {
-        List<String> out = new ArrayList<>();
-        int i = 0;
-        while (i < heads.size()) {
-            int j = i;
-            while (j + 1 < heads.size() && heads.get(j + 1) == heads.get(j) + 1) {
-                j++;
-            }
-            out.add(i == j ? String.valueOf(heads.get(i)) : heads.get(i) + ".." + heads.get(j));
-            i = j + 1;
-        }
-        return String.join(", ", out);
     }
 }

@@ -4,6 +4,7 @@ import io.attnkit.dsl.model.DType;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.EOFException;
+import io.attnkit.dsl.io.AtomicFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -57,20 +58,7 @@ public final class Npy {
         if (type != DType.F32 && type != DType.F16) {
             throw new IllegalArgumentException(".npy output is float32 or float16, not " + type);
         }
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-        try {
-            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), CHUNK)) {
-                write(out, tensor, type);
-            }
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.write(file, out -> write(out, tensor, type));
     }
 
     static Tensor read(InputStream in, String name) throws IOException {
