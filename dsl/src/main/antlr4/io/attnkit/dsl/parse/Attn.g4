@@ -8,6 +8,14 @@
  */
 grammar Attn;
 
+@parser::members {
+    /** True when the next token is on the line of the previous one (comments aside). */
+    boolean sameLine() {
+        Token previous = _input.LT(-1);
+        return previous == null || _input.LT(1).getLine() == previous.getLine();
+    }
+}
+
 file
     : importDecl* decl* EOF
     ;
@@ -32,8 +40,10 @@ property
     : key=ident item (COMMA item)* SEMI
     ;
 
+// The words of an item share a line: a word on a new line needs a ',' or ';' before it, so that a
+// forgotten ';' is a syntax error rather than a silently longer property.
 item
-    : word+
+    : word ({sameLine()}? word)*
     ;
 
 word
@@ -42,14 +52,15 @@ word
     | STRING
     ;
 
-// A number with an optional unit: 128K, 228 KiB/sm, 4096 flop/cycle/sm, 2048/sm, 600 ns, -3.
+// A number with an optional unit: 128K, 228 KiB/sm, 4096 flop/cycle/sm, 2048/sm, 600 ns, 50%, -3.
 quantity
-    : MINUS? NUMBER unit?
+    : MINUS? NUMBER ({sameLine()}? unit)?
     ;
 
 unit
     : ident (SLASH ident)*
     | (SLASH ident)+
+    | PERCENT
     ;
 
 headSet
@@ -107,6 +118,7 @@ AND    : '&' ;
 OR     : '|' ;
 NOT    : '!' ;
 MINUS  : '-' ;
+PERCENT: '%' ;
 
 NUMBER
     : DIGIT+ ('.' DIGIT+)? ([eE] [+-]? DIGIT+)?
@@ -121,12 +133,23 @@ STRING
     : '"' (~["\\\r\n] | '\\' ~[\r\n])* '"'
     ;
 
+// A string that reaches the end of its line. SourceParser reports it once and hands it to the
+// parser as a STRING, so that one missing quote does not derail the rest of the file.
+UNTERMINATED_STRING
+    : '"' (~["\\\r\n] | '\\' ~[\r\n])* '\\'?
+    ;
+
 LINE_COMMENT
     : '//' ~[\r\n]* -> channel(HIDDEN)
     ;
 
 BLOCK_COMMENT
     : '/*' .*? '*/' -> channel(HIDDEN)
+    ;
+
+// A block comment still open at the end of the file; reported by SourceParser.
+UNTERMINATED_COMMENT
+    : '/*' (~'*' | '*'+ ~[*/])* '*'* EOF -> channel(HIDDEN)
     ;
 
 WS

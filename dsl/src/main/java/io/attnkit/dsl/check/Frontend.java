@@ -16,6 +16,9 @@ import io.attnkit.dsl.syntax.Decl.RouterDecl;
 import io.attnkit.dsl.syntax.Decl.TargetDecl;
 import io.attnkit.dsl.syntax.SourceParser;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.InvalidPathException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -72,6 +75,8 @@ public final class Frontend {
     private final Library library;
     private final Diagnostics diagnostics = new Diagnostics();
     private final List<SourceParser.Result> files = new ArrayList<>();
+    /** The files in declaration order: a file's imports before the file, as if their text came first. */
+    private final List<SourceParser.Result> declarationOrder = new ArrayList<>();
     private final Map<SourceFile, Path> directories = new HashMap<>();
 
     private Frontend(Library library) {
@@ -115,19 +120,32 @@ public final class Frontend {
     public static byte[] read(Path file) throws InputException {
         try {
             if (Files.isDirectory(file)) {
-                throw new InputException("'" + file + "' is a directory, not an .attn file");
+                throw failure(file, "is a directory, not an .attn file");
             }
-            long size = Files.size(file);
-            if (size > MAX_FILE_BYTES) {
-                throw new InputException("'" + file + "' is " + size + " bytes; inputs are limited to " + MAX_FILE_BYTES + " bytes");
+            if (Files.exists(file) && !Files.isRegularFile(file)) {
+                throw failure(file, "is not a regular file");
             }
-            return Files.readAllBytes(file);
+            // Bounded, so that a file growing while it is read cannot exhaust memory.
+            try (InputStream in = Files.newInputStream(file)) {
+                byte[] bytes = in.readNBytes((int) MAX_FILE_BYTES + 1);
+                if (bytes.length > MAX_FILE_BYTES) {
+                    throw failure(file, "is larger than " + MAX_FILE_BYTES + " bytes, the most an input may be");
+                }
+                return bytes;
+            }
         } catch (NoSuchFileException e) {
-            throw new InputException("cannot read '" + file + "': no such file");
-        } catch (IOException | SecurityException | OutOfMemoryError e) {
-            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            throw new InputException("cannot read '" + file + "': " + why);
+            throw failure(file, "no such file");
+        } catch (AccessDeniedException e) {
+            throw failure(file, "permission denied");
+        } catch (IOException | SecurityException | InvalidPathException | OutOfMemoryError e) {
+            throw failure(file, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
         }
+    }
+
+    private static InputException failure(Path file, String reason) {
+        boolean sentence = reason.startsWith("is ");
+        return new InputException((sentence ? "'" + file + "' " : "cannot read '" + file + "': ") + reason,
+                sentence ? reason.substring(3) : reason);
     }
 
     private void load(String name, byte[] bytes, Path dir, List<Path> stack, Set<Path> loaded) {
@@ -135,7 +153,14 @@ public final class Frontend {
         files.add(parsed);
         directories.put(parsed.source(), dir);
         for (AttnFile.Import imp : parsed.file().imports()) {
-            Path target = dir.resolve(imp.path()).normalize();
+            Path target;
+            try {
+                target = dir.resolve(imp.path()).normalize();
+            } catch (InvalidPathException e) {
+                diagnostics.error(ErrorCode.E050, imp.span(), "cannot import " + DiagnosticRenderer.quote(imp.path())
+                        + ": not a valid path");
+                continue;
+            }
             Path real = realPath(target);
             int onStack = stack.indexOf(real);
             if (onStack >= 0) {
@@ -155,7 +180,7 @@ public final class Frontend {
                 content = read(target);
             } catch (InputException e) {
                 diagnostics.error(ErrorCode.E050, imp.span(), "cannot import " + DiagnosticRenderer.quote(imp.path()) + ": "
-                        + e.getMessage());
+                        + e.reason(), "imports are read relative to the importing file: " + target.toAbsolutePath());
                 continue;
             }
             stack.add(real);
@@ -164,6 +189,7 @@ public final class Frontend {
             load(display, content, target.toAbsolutePath().getParent(), stack, loaded);
             stack.removeLast();
         }
+        declarationOrder.add(parsed);
     }
 
     /** A declaration and the file it came from. */
@@ -174,7 +200,8 @@ public final class Frontend {
         Map<String, Declared<TargetDecl>> targets = new LinkedHashMap<>();
         Map<String, Declared<RouterDecl>> routers = new LinkedHashMap<>();
         Map<String, Declared<KernelDecl>> kernels = new LinkedHashMap<>();
-        Set<String> broken = new LinkedHashSet<>();
+        Set<String> brokenTargets = new LinkedHashSet<>();
+        Set<String> brokenRouters = new LinkedHashSet<>();
 
         for (SourceText builtin : library.sources()) {
             SourceParser.Result r = SourceParser.parse(builtin.name(), builtin.text().getBytes(StandardCharsets.UTF_8), diagnostics);
@@ -185,8 +212,9 @@ public final class Frontend {
             }
         }
         Set<String> userTargets = new LinkedHashSet<>();
-        for (SourceParser.Result r : files) {
-            broken.addAll(r.brokenDecls());
+        for (SourceParser.Result r : declarationOrder) {
+            brokenTargets.addAll(r.broken("target"));
+            brokenRouters.addAll(r.broken("router"));
             for (Decl d : r.file().decls()) {
                 switch (d) {
                     case TargetDecl t -> {
@@ -209,7 +237,7 @@ public final class Frontend {
         for (String name : targets.keySet()) {
             resolveTarget(name, targets, targetResolver, targetSpecs, merged, new ArrayList<>());
         }
-        broken.forEach(b -> targetSpecs.putIfAbsent(b, Optional.empty()));
+        brokenTargets.forEach(b -> targetSpecs.putIfAbsent(b, Optional.empty()));
 
         Optional<TargetSpec> override = Optional.empty();
         if (targetOverride.isPresent()) {
@@ -227,7 +255,7 @@ public final class Frontend {
         RouterResolver routerResolver = new RouterResolver(diagnostics);
         Map<String, Optional<RouterSpec>> routerSpecs = new LinkedHashMap<>();
         routers.forEach((name, d) -> routerSpecs.put(name, routerResolver.resolve(d.decl(), directories.get(d.file()))));
-        broken.forEach(b -> routerSpecs.putIfAbsent(b, Optional.empty()));
+        brokenRouters.forEach(b -> routerSpecs.putIfAbsent(b, Optional.empty()));
 
         KernelResolver kernelResolver = new KernelResolver(diagnostics,
                 new KernelResolver.Scope(targetSpecs, routerSpecs, override));
@@ -277,8 +305,10 @@ public final class Frontend {
             String base = decl.base().get().text();
             Span at = decl.base().get().span();
             if (chain.contains(base)) {
-                diagnostics.error(ErrorCode.E051, at, "target '" + name + "' extends itself: "
-                        + String.join(" extends ", chain) + " extends " + base);
+                List<String> cycle = new ArrayList<>(chain.subList(chain.indexOf(base), chain.size()));
+                cycle.add(base);
+                diagnostics.error(ErrorCode.E051, at, "cyclic 'extends': " + String.join(" extends ",
+                        cycle.stream().map(DiagnosticRenderer::clip).toList()), "a target cannot be its own base");
                 specs.put(name, Optional.empty());
                 return Optional.empty();
             }

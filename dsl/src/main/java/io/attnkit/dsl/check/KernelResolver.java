@@ -16,6 +16,7 @@ import io.attnkit.dsl.source.ErrorCode;
 import io.attnkit.dsl.source.Span;
 import io.attnkit.dsl.syntax.Decl.KernelDecl;
 import io.attnkit.dsl.syntax.KernelStmt;
+import io.attnkit.dsl.syntax.Printer;
 import io.attnkit.dsl.syntax.KernelStmt.HeadPattern;
 import io.attnkit.dsl.syntax.KernelStmt.HeadSet;
 import io.attnkit.dsl.syntax.Property;
@@ -36,6 +37,16 @@ final class KernelResolver {
     static final List<String> KEYS = List.of("shape", "dtype", "scale", "tile", "target");
     static final List<String> SHAPE_KEYS = List.of("batch", "heads", "kv_heads", "q_len", "kv_len", "head_dim", "v_dim");
     static final List<String> TILE_KEYS = List.of("q", "kv", "stages", "warps");
+    /** The largest tile edge. */
+    static final int MAX_TILE = 1 << 16;
+
+    /**
+     * The largest value of each shape setting. Lengths may use all of an int (positions are
+     * computed in 64 bits); head counts and widths are bounded well above any model so that the
+     * checks, which look at every head, stay cheap.
+     */
+    static final Map<String, Long> SHAPE_LIMITS = Map.of("batch", 1L << 20, "heads", 1L << 16, "kv_heads", 1L << 16,
+            "q_len", (long) Integer.MAX_VALUE, "kv_len", (long) Integer.MAX_VALUE, "head_dim", 1L << 16, "v_dim", 1L << 16);
 
     private static final Set<String> NONE = Set.of("");
 
@@ -56,7 +67,7 @@ final class KernelResolver {
 
     Optional<KernelSpec> resolve(KernelDecl decl) {
         int before = diagnostics.errorCount();
-        String where = "kernel '" + decl.name().text() + "'";
+        String where = "kernel " + DiagnosticRenderer.quote(decl.name().text());
         List<Property> properties = new ArrayList<>();
         List<KernelStmt.MaskStmt> masks = new ArrayList<>();
         List<KernelStmt.HeadsStmt> heads = new ArrayList<>();
@@ -67,7 +78,7 @@ final class KernelResolver {
                 case KernelStmt.HeadsStmt h -> heads.add(h);
             }
         }
-        PropertyBag props = new PropertyBag(properties, KEYS, where, diagnostics);
+        PropertyBag props = new PropertyBag(properties, KEYS, where, diagnostics, KernelResolver::misplaced);
         for (int i = 1; i < masks.size(); i++) {
             diagnostics.error(ErrorCode.E012, masks.get(i).span(), "a kernel has one 'mask'; combine masks with & and |",
                     "first 'mask' at " + masks.getFirst().span().location());
@@ -88,6 +99,8 @@ final class KernelResolver {
         OptionalDouble scale = props.get("scale").map(this::scale).orElse(OptionalDouble.empty());
         Optional<String> targetName = props.get("target").flatMap(this::targetName);
         Optional<TargetSpec> target = scope.targetOverride().or(() -> targetName.flatMap(n -> scope.targets().get(n)));
+        // The working set is computed from the settings above; when one of them is wrong, so would it be.
+        boolean settingsChecked = diagnostics.errorCount() == before;
 
         // Without a valid shape, masks and heads are still checked, less the shape-dependent parts.
         Shape s = shape.orElse(null);
@@ -98,7 +111,7 @@ final class KernelResolver {
         if (s == null) {
             return Optional.empty();
         }
-        if (dtype != null && accumulate != null && target.isPresent()) {
+        if (settingsChecked && target.isPresent()) {
             checkWorkingSet(s, dtype, accumulate, tiles, target.get(),
                     props.get("tile").map(Property::span).orElse(decl.name().span()));
         }
@@ -110,10 +123,28 @@ final class KernelResolver {
                 scale.orElse(KernelSpec.defaultScale(s.headDim())), tiles, targetName, kernelMask, groups, decl.span()));
     }
 
+    /** Where a setting written as a kernel property belongs. */
+    private static Optional<String> misplaced(String key) {
+        if (SHAPE_KEYS.contains(key)) {
+            return Optional.of("'" + key + "' is set inside 'shape', such as: shape heads 32, " + key + " ...;");
+        }
+        if (TILE_KEYS.contains(key)) {
+            return Optional.of("'" + key + "' is set inside 'tile', such as: tile q 128, kv 64, " + key + " ...;");
+        }
+        if (key.equals("heads")) {
+            return Optional.of("the number of heads is set in 'shape'; 'heads 0..7: dense;' gives heads a pattern");
+        }
+        if (key.equals("accumulate")) {
+            return Optional.of("'accumulate' is set inside 'dtype', such as: dtype bf16, accumulate f32;");
+        }
+        return Optional.empty();
+    }
+
     // ---- shape ----------------------------------------------------------------------------
 
     private Optional<Shape> shape(Property p) {
-        Map<String, Long> v = named(p, SHAPE_KEYS, "shape", 1, Integer.MAX_VALUE);
+        Map<String, Span> at = new LinkedHashMap<>();
+        Map<String, Long> v = named(p, SHAPE_KEYS, "shape", 1, SHAPE_LIMITS::get, at);
         if (v == null) {
             return Optional.empty();
         }
@@ -136,16 +167,32 @@ final class KernelResolver {
         int headDim = v.get("head_dim").intValue();
         int vDim = v.getOrDefault("v_dim", (long) headDim).intValue();
         if (heads % kvHeads != 0) {
-            diagnostics.error(ErrorCode.E023, p.span(), "heads " + heads + " is not a multiple of kv_heads " + kvHeads,
-                    "with grouped-query attention each KV head serves heads / kv_heads query heads");
+            diagnostics.error(ErrorCode.E023, at.getOrDefault("kv_heads", p.span()), "heads " + heads + " is not a multiple of kv_heads " + kvHeads,
+                    "with grouped-query attention each KV head serves heads / kv_heads query heads; kv_heads may be "
+                            + String.join(", ", divisors(heads)));
             return Optional.empty();
         }
-        if (!fitsIn64Bits(4L * batch, heads, qLen, kvLen, Math.max(headDim, vDim))) {
-            diagnostics.error(ErrorCode.E018, p.span(), "shape too large: 4 × batch × heads × q_len × kv_len × head_dim "
-                    + "(the FLOP count) does not fit in 64 bits");
+        long[] flops = {4, batch, heads, qLen, kvLen, Math.max(headDim, vDim)};
+        if (!fitsIn64Bits(flops)) {
+            diagnostics.error(ErrorCode.E018, p.span(), "shape too large: its FLOP count 4 × batch × heads × q_len × kv_len × "
+                            + (vDim > headDim ? "v_dim" : "head_dim") + " does not fit in 64 bits",
+                    java.util.Arrays.stream(flops).mapToObj(Long::toString).collect(java.util.stream.Collectors.joining(" × "))
+                            + " = " + java.util.Arrays.stream(flops).mapToObj(java.math.BigInteger::valueOf)
+                            .reduce(java.math.BigInteger.ONE, java.math.BigInteger::multiply)
+                            + " > 2^63 - 1 = " + Long.MAX_VALUE);
             return Optional.empty();
         }
         return Optional.of(new Shape(batch, heads, kvHeads, qLen, kvLen, headDim, vDim, p.span()));
+    }
+
+    private static List<String> divisors(int n) {
+        List<String> out = new ArrayList<>();
+        for (int d = 1; d <= n && out.size() < 12; d++) {
+            if (n % d == 0) {
+                out.add(String.valueOf(d));
+            }
+        }
+        return out;
     }
 
     private static boolean fitsIn64Bits(long... factors) {
@@ -161,11 +208,12 @@ final class KernelResolver {
     }
 
     /** Reads {@code name value, name value, ...} items as whole numbers in {@code [min, max]}. */
-    private Map<String, Long> named(Property p, List<String> keys, String what, long min, long max) {
+    private Map<String, Long> named(Property p, List<String> keys, String what, long min, Function<String, Long> max,
+                                    Map<String, Span> seen) {
         Map<String, Long> out = new LinkedHashMap<>();
-        Map<String, Span> seen = new LinkedHashMap<>();
         boolean ok = true;
-        for (Item item : p.items()) {
+        for (Item written : p.items()) {
+          for (Item item : pairs(written, keys)) {
             if (item.words().size() != 2 || !(item.words().get(0) instanceof Word.Ident key)
                     || !(item.words().get(1) instanceof Word.Quantity q)) {
                 diagnostics.error(ErrorCode.E015, item.span(), "expected a name and a number, such as '" + keys.get(1)
@@ -179,20 +227,59 @@ final class KernelResolver {
                 ok = false;
                 continue;
             }
-            if (seen.putIfAbsent(key.text(), key.span()) != null) {
-                diagnostics.error(ErrorCode.E012, key.span(), "'" + key.text() + "' is set twice in " + what,
+            if (seen.putIfAbsent(key.text(), item.span()) != null) {
+                diagnostics.error(ErrorCode.E012, key.span(), DiagnosticRenderer.quote(key.text()) + " is set twice in " + what,
                         "first set at " + seen.get(key.text()).location());
                 ok = false;
                 continue;
             }
-            OptionalLong v = values.count(q, key.text(), min, max, NONE);
+            OptionalLong v = values.count(q, key.text(), min, max.apply(key.text()), NONE);
             if (v.isPresent()) {
                 out.put(key.text(), v.getAsLong());
             } else {
                 ok = false;
             }
+          }
         }
         return ok ? out : null;
+    }
+
+    /**
+     * An item written {@code q_len 128 head_dim 64} is two settings missing a comma (the parser
+     * reads {@code head_dim} as the unit of 128): the comma is reported, and the settings are read
+     * as if it were there.
+     */
+    private List<Item> pairs(Item item, List<String> keys) {
+        List<Word> w = new ArrayList<>();
+        for (Word word : item.words()) {
+            if (word instanceof Word.Quantity q && keys.contains(q.unit())) {
+                int unitStart = q.span().end() - q.unit().length();
+                w.add(new Word.Quantity(q.literal(), "", new Span(q.span().source(), q.span().start(), unitStart)));
+                w.add(new Word.Ident(q.unit(), new Span(q.span().source(), unitStart, q.span().end())));
+            } else {
+                w.add(word);
+            }
+        }
+        if (w.size() < 4 || w.size() % 2 != 0) {
+            return List.of(item);
+        }
+        for (int i = 0; i < w.size(); i += 2) {
+            if (!(w.get(i) instanceof Word.Ident) || !(w.get(i + 1) instanceof Word.Quantity)) {
+                return List.of(item);
+            }
+        }
+        List<Item> out = new ArrayList<>();
+        for (int i = 0; i < w.size(); i += 2) {
+            if (i > 0) {
+                Span after = w.get(i - 1).span();
+                String number = DiagnosticRenderer.clip(Printer.word(w.get(i - 1)).strip());
+                diagnostics.error(ErrorCode.E001, new Span(after.source(), after.end(), after.end()),
+                        "expected ',' after '" + number + "' before " + DiagnosticRenderer.quote(Printer.word(w.get(i))));
+            }
+            Span first = w.get(i).span();
+            out.add(new Item(w.subList(i, i + 2), new Span(first.source(), first.start(), w.get(i + 1).span().end())));
+        }
+        return out;
     }
 
     // ---- dtype, tiles, scale, target ------------------------------------------------------
@@ -210,12 +297,15 @@ final class KernelResolver {
                     && w.get(1) instanceof Word.Ident id) {
                 out[1] = dtype(id);
                 if (out[1] != null && out[1] != DType.F32) {
-                    diagnostics.error(ErrorCode.E017, id.span(), "accumulate must be f32, got " + id.text(),
+                    diagnostics.error(ErrorCode.E017, id.span(), "accumulate must be f32, got " + DiagnosticRenderer.clip(id.text()),
                             "AttnKit's kernels keep scores and outputs in f32 (as FlashAttention does)");
                     out[1] = null;
                 }
+            } else if (w.size() == 1 && w.getFirst() instanceof Word.Ident) {
+                diagnostics.error(ErrorCode.E015, item.span(), "a kernel has one storage type; " + Values.describe(item)
+                        + " is a second one", "for example: dtype bf16, accumulate f32;");
             } else {
-                diagnostics.error(ErrorCode.E015, item.span(), "expected 'dtype TYPE' or 'accumulate TYPE', found "
+                diagnostics.error(ErrorCode.E015, item.span(), "expected a type, or 'accumulate' and a type, found "
                         + Values.describe(item), "for example: dtype bf16, accumulate f32;");
                 out[0] = storage ? out[0] : null;
                 storage = true;
@@ -238,18 +328,19 @@ final class KernelResolver {
 
     /** {@code tile q 128, kv 64, stages 2, warps 4}; the span is null when something failed. */
     private Tiles tiles(Property p) {
-        Map<String, Long> v = named(p, TILE_KEYS, "tile", 1, 1 << 16);
+        Map<String, Span> at = new LinkedHashMap<>();
+        Map<String, Long> v = named(p, TILE_KEYS, "tile", 1, key -> (long) MAX_TILE, at);
         if (v == null) {
             return new Tiles(1, 1, 1, 1, null);
         }
         long warps = v.getOrDefault("warps", (long) Tiles.DEFAULT_WARPS);
         if (Long.bitCount(warps) != 1 || warps > 32) {
-            diagnostics.error(ErrorCode.E017, p.span(), "warps must be a power of two up to 32, got " + warps);
+            diagnostics.error(ErrorCode.E017, at.get("warps"), "warps must be a power of two up to 32, got " + warps);
             return new Tiles(1, 1, 1, 1, null);
         }
         long stages = v.getOrDefault("stages", (long) Tiles.DEFAULT_STAGES);
         if (stages > 16) {
-            diagnostics.error(ErrorCode.E017, p.span(), "stages must be at most 16, got " + stages);
+            diagnostics.error(ErrorCode.E017, at.get("stages"), "stages must be at most 16, got " + stages);
             return new Tiles(1, 1, 1, 1, null);
         }
         return new Tiles(v.getOrDefault("q", (long) Tiles.DEFAULT_Q).intValue(),
@@ -274,7 +365,7 @@ final class KernelResolver {
             if (!scope.targets().containsKey(id.text())) {
                 diagnostics.error(ErrorCode.E010, id.span(), "undefined target " + DiagnosticRenderer.quote(id.text())
                         + Suggest.hint(id.text(), scope.targets().keySet()),
-                        "targets: " + String.join(", ", scope.targets().keySet().stream().sorted().toList()));
+                        "targets: " + Suggest.list(scope.targets().keySet()));
                 return Optional.empty();
             }
             return Optional.of(id.text());
@@ -354,12 +445,21 @@ final class KernelResolver {
                     Optional<RouterSpec> router = routerOf(r);
                     Optional<Mask> full = masks.resolve(r.full());
                     Optional<Mask> sparse = masks.resolve(r.sparse());
-                    if (members != null && !members.isEmpty() && !wholeGroups(members, shape)) {
-                        diagnostics.error(ErrorCode.E024, stmt.heads().span(), "routed heads must cover whole GQA groups: "
-                                        + "the router decides per KV head, and " + shape.groupSize() + " query heads share each",
-                                "KV head k serves query heads " + shape.groupSize() + "·k .. " + shape.groupSize() + "·k+"
-                                        + (shape.groupSize() - 1));
-                        yield Optional.empty();
+                    if (members != null && !members.isEmpty()) {
+                        Optional<Integer> split = splitGroup(members, shape);
+                        if (split.isPresent()) {
+                            int g = shape.groupSize();
+                            int kv = split.get();
+                            java.util.BitSet kvHeads = new java.util.BitSet();
+                            members.forEach(h -> kvHeads.set(h / g));
+                            diagnostics.error(ErrorCode.E024, stmt.heads().span(), "routed heads split KV head " + kv
+                                            + ": its query heads are " + range(kv * g, kv * g + g - 1)
+                                            + ", and the router decides for all of them at once",
+                                    "with heads " + shape.heads() + " and kv_heads " + shape.kvHeads() + ", KV head k serves query heads "
+                                            + g + "k to " + g + "k + " + (g - 1) + "; route whole groups, such as heads "
+                                            + String.join(", ", ranges(h -> kvHeads.get(h / g), shape.heads())));
+                            yield Optional.empty();
+                        }
                     }
                     yield router.isPresent() && full.isPresent() && sparse.isPresent()
                             ? Optional.of(new HeadMode.Routed(router.get(), full.get(), sparse.get())) : Optional.empty();
@@ -375,15 +475,16 @@ final class KernelResolver {
         }
         List<String> missing = ranges(h -> owner[h] == null, heads);
         if (!missing.isEmpty() && ok) {
-            diagnostics.error(ErrorCode.E021, decl.name().span(), "heads " + String.join(", ", missing) + " of "
-                            + heads + " are not assigned",
+            diagnostics.error(ErrorCode.E021, decl.name().span(), heads(missing, "is") + " not assigned a pattern (the kernel has "
+                            + heads + " heads, 0.." + (heads - 1) + ")",
                     "every head needs a pattern: add, for example, 'heads " + missing.getFirst() + ": dense;' or use 'heads *'");
             ok = false;
         }
         return ok ? groups : null;
     }
 
-    private static boolean wholeGroups(List<Integer> members, Shape shape) {
+    /** The first KV head whose query heads {@code members} holds only some of. */
+    private static Optional<Integer> splitGroup(List<Integer> members, Shape shape) {
         int g = shape.groupSize();
         java.util.BitSet set = new java.util.BitSet();
         members.forEach(set::set);
@@ -391,11 +492,21 @@ final class KernelResolver {
             int first = (h / g) * g;
             for (int i = first; i < first + g; i++) {
                 if (!set.get(i)) {
-                    return false;
+                    return Optional.of(h / g);
                 }
             }
         }
-        return true;
+        return Optional.empty();
+    }
+
+    private static String range(int first, int last) {
+        return first == last ? String.valueOf(first) : first + ".." + last;
+    }
+
+    /** "head 8 is", "heads 8..11 are": {@code ranges} of heads with the verb agreeing. */
+    private static String heads(List<String> ranges, String verb) {
+        boolean one = ranges.size() == 1 && !ranges.getFirst().contains("..");
+        return (one ? "head " : "heads ") + String.join(", ", ranges) + " " + (one ? verb : verb.equals("is") ? "are" : verb);
     }
 
     /** The heads a set names, claiming them in {@code owner}; null after reporting an error. */
@@ -436,12 +547,12 @@ final class KernelResolver {
         }
         for (int i = 0; i < ranges.size(); i++) {
             long[] r = ranges.get(i);
-            List<Integer> clash = new ArrayList<>();
+            java.util.BitSet clash = new java.util.BitSet();
             Span other = null;
             for (long h = r[0]; h <= r[1]; h++) {
                 int head = (int) h;
                 if (owner[head] != null) {
-                    clash.add(head);
+                    clash.set(head);
                     other = other == null ? owner[head] : other;
                 } else {
                     owner[head] = spans.get(i);
@@ -449,8 +560,8 @@ final class KernelResolver {
                 }
             }
             if (!clash.isEmpty()) {
-                diagnostics.error(ErrorCode.E020, spans.get(i), "heads " + String.join(", ", ranges(clash::contains, heads))
-                        + " are already assigned", "first assigned at " + other.location());
+                diagnostics.error(ErrorCode.E020, spans.get(i), heads(ranges(clash::get, heads), "is")
+                        + " already assigned", "first assigned at " + other.location());
                 ok = false;
             }
         }
@@ -459,7 +570,7 @@ final class KernelResolver {
 
     private OptionalLong index(String literal, Span span) {
         try {
-            java.math.BigDecimal v = new java.math.BigDecimal(literal);
+            java.math.BigDecimal v = new Word.Quantity(literal, "", span).value();
             if (v.stripTrailingZeros().scale() > 0) {
                 diagnostics.error(ErrorCode.E015, span, "head index " + DiagnosticRenderer.quote(literal) + " is not a whole number");
                 return OptionalLong.empty();

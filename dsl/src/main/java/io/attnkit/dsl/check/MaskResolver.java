@@ -7,7 +7,6 @@ import io.attnkit.dsl.source.Diagnostics;
 import io.attnkit.dsl.source.ErrorCode;
 import io.attnkit.dsl.source.Span;
 import io.attnkit.dsl.syntax.MaskExpr;
-import io.attnkit.dsl.syntax.Printer;
 import io.attnkit.dsl.syntax.Property.Word;
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -232,7 +231,7 @@ final class MaskResolver {
         }
         OptionalDouble v = values.measure(m.get(), Dimension.RATIO, what, NONE);
         if (v.isPresent() && !(v.getAsDouble() > 0 && v.getAsDouble() <= 1)) {
-            diagnostics.error(ErrorCode.E017, q.span(), what + " must be in (0, 1], got " + Printer.quantity(q));
+            diagnostics.error(ErrorCode.E017, q.span(), what + " must be in (0, 1], got " + Values.shown(q));
             return OptionalDouble.empty();
         }
         return v;

@@ -10,22 +10,31 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /** The properties of one declaration by key, with duplicates and unknown keys reported. */
 final class PropertyBag {
     private final Map<String, Property> byKey = new LinkedHashMap<>();
 
     PropertyBag(List<Property> properties, Collection<String> known, String where, Diagnostics diagnostics) {
+        this(properties, known, where, diagnostics, key -> Optional.empty());
+    }
+
+    /** {@code misplaced} explains, for an unknown key, where such a setting belongs. */
+    PropertyBag(List<Property> properties, Collection<String> known, String where, Diagnostics diagnostics,
+                Function<String, Optional<String>> misplaced) {
         for (Property p : properties) {
             String key = p.key().text();
             if (!known.contains(key)) {
+                Optional<String> belongs = misplaced.apply(key);
                 diagnostics.error(ErrorCode.E013, p.key().span(), "unknown property " + DiagnosticRenderer.quote(key)
-                        + " in " + where + Suggest.hint(key, known), "known properties: " + String.join(", ", known));
+                        + " in " + where + (belongs.isPresent() ? "" : Suggest.hint(key, known)),
+                        belongs.orElse("known properties: " + String.join(", ", known)));
                 continue;
             }
             Property first = byKey.putIfAbsent(key, p);
             if (first != null) {
-                diagnostics.error(ErrorCode.E012, p.key().span(), "duplicate property '" + key + "' in " + where,
+                diagnostics.error(ErrorCode.E012, p.key().span(), "duplicate property " + DiagnosticRenderer.quote(key) + " in " + where,
                         "first set at " + first.span().location());
             }
         }

@@ -16,6 +16,8 @@ import java.util.Set;
 final class RouterResolver {
     static final List<String> KEYS = List.of("pool", "hidden", "weights", "sparse_ratio");
     private static final Set<String> NONE = Set.of("");
+    private static final String POLICIES = "'weights \"router.safetensors\";' routes by a trained MLP; "
+            + "'sparse_ratio 0.5;' makes a fixed share of the KV heads sparse";
 
     private final Diagnostics diagnostics;
     private final Values values;
@@ -27,7 +29,7 @@ final class RouterResolver {
 
     Optional<RouterSpec> resolve(RouterDecl decl, Path directory) {
         int before = diagnostics.errorCount();
-        String where = "router '" + decl.name().text() + "'";
+        String where = "router " + io.attnkit.dsl.source.DiagnosticRenderer.quote(decl.name().text());
         PropertyBag props = new PropertyBag(decl.properties(), KEYS, where, diagnostics);
         int pool = (int) props.get("pool").map(p -> one(p).flatMap(i -> values.quantity(i, "a number of keys"))
                         .map(q -> values.count(q, "pool", 1, Integer.MAX_VALUE, NONE)).orElse(OptionalLong.empty()))
@@ -41,14 +43,16 @@ final class RouterResolver {
                 .map(q -> {
                     OptionalDouble v = values.measure(q, Dimension.RATIO, "sparse_ratio", NONE);
                     if (v.isPresent() && (v.getAsDouble() < 0 || v.getAsDouble() > 1)) {
-                        diagnostics.error(ErrorCode.E017, q.span(), "sparse_ratio must be in [0, 1], got " + q.literal());
+                        diagnostics.error(ErrorCode.E017, q.span(), "sparse_ratio must be in [0, 1], got " + Values.shown(q));
                         return OptionalDouble.empty();
                     }
                     return v;
                 }).orElse(OptionalDouble.empty())).orElse(OptionalDouble.empty());
-        if (props.has("weights") == props.has("sparse_ratio")) {
-            diagnostics.error(ErrorCode.E014, decl.name().span(), where + " needs either 'weights' or 'sparse_ratio'",
-                    "weights \"router.safetensors\"; routes by a trained MLP, sparse_ratio 0.5; fixes the share of sparse KV heads");
+        if (!props.has("weights") && !props.has("sparse_ratio")) {
+            diagnostics.error(ErrorCode.E014, decl.name().span(), where + " needs 'weights' or 'sparse_ratio'", POLICIES);
+        } else if (props.has("weights") && props.has("sparse_ratio")) {
+            diagnostics.error(ErrorCode.E015, props.get("sparse_ratio").get().key().span(), where
+                    + " has both 'weights' and 'sparse_ratio'; give one", POLICIES);
         }
         if (diagnostics.errorCount() != before) {
             return Optional.empty();

@@ -1,9 +1,10 @@
 package io.attnkit.dsl.check;
 
 import java.util.Collection;
+import java.util.List;
 import java.util.Optional;
 
-/** "Did you mean" for misspelt names, by edit distance. */
+/** "Did you mean" for misspelt names: the nearest by edit distance, or a name inside the other. */
 final class Suggest {
     private Suggest() {
     }
@@ -22,7 +23,25 @@ final class Suggest {
             }
         }
         int allowed = Math.max(1, word.length() / 3);
-        return bestDistance <= allowed ? Optional.of(best) : Optional.empty();
+        if (bestDistance <= allowed) {
+            return Optional.of(best);
+        }
+        // 'slidingwindow' for 'window', 'seq' for 'seq_len': one name inside the other
+        for (String c : candidates) {
+            if (c.length() >= 4 && word.contains(c) || word.length() >= 4 && c.contains(word)) {
+                return Optional.of(c);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Names for a note, sorted, the first dozen of a long list. */
+    static String list(Collection<String> names) {
+        List<String> sorted = names.stream().filter(n -> !n.isEmpty()).sorted().toList();
+        if (sorted.size() <= 12) {
+            return String.join(", ", sorted);
+        }
+        return String.join(", ", sorted.subList(0, 12)) + ", ... (" + sorted.size() + " in all)";
     }
 
     static String hint(String word, Collection<String> candidates) {

@@ -30,6 +30,10 @@ final class TargetResolver {
     static final List<String> KEYS = List.of("backend", "arch", "sms", "cores", "clock", "tensor", "fma", "sfu", "smem",
             "regs", "threads", "blocks", "simd", "l1", "l2", "l3", "hbm", "dram", "launch");
 
+    /** Properties that only GPU targets have, and only CPU targets. */
+    static final List<String> GPU_ONLY = List.of("smem", "regs", "blocks");
+    static final List<String> CPU_ONLY = List.of("simd");
+
     private static final Set<String> NONE = Set.of("");
     private static final Set<String> UNIT_OR_NONE = Set.of("", "sm", "core", "cu");
 
@@ -42,17 +46,26 @@ final class TargetResolver {
     }
 
     PropertyBag bag(TargetDecl decl) {
-        return new PropertyBag(decl.properties(), KEYS, "target '" + decl.name().text() + "'", diagnostics);
+        return new PropertyBag(decl.properties(), KEYS, "target " + DiagnosticRenderer.quote(decl.name().text()), diagnostics);
     }
 
     /** Resolves {@code props} (the merged properties of {@code decl} and its bases). */
     Optional<TargetSpec> resolve(TargetDecl decl, PropertyBag props) {
         int before = diagnostics.errorCount();
-        String where = "target '" + decl.name().text() + "'";
+        String where = "target " + DiagnosticRenderer.quote(decl.name().text());
         Span at = decl.name().span();
 
-        Backend backend = props.require("backend", where, at, "backend cuda;", diagnostics)
-                .flatMap(p -> single(p).flatMap(i -> values.name(i, "a backend (cuda, opencl or java)")))
+        Optional<Item> written = props.require("backend", where, at, "backend cuda;", diagnostics).flatMap(this::single);
+        // 'backend cuda sm_90' is short for 'backend cuda; arch sm_90'
+        Optional<Word.Ident> archInBackend = written.filter(i -> i.words().size() == 2)
+                .flatMap(i -> i.words().get(1) instanceof Word.Ident second ? Optional.of(second) : Optional.empty());
+        Optional<Item> backendItem = archInBackend.isEmpty() ? written
+                : written.map(i -> new Item(List.of(i.words().getFirst()), i.words().getFirst().span()));
+        if (archInBackend.isPresent() && props.has("arch")) {
+            diagnostics.error(ErrorCode.E012, archInBackend.get().span(), where + " gives its arch twice, in 'backend' and in 'arch'",
+                    "'arch' is set at " + props.get("arch").get().span().location());
+        }
+        Backend backend = backendItem.flatMap(i -> values.name(i, "a backend (cuda, opencl or java)"))
                 .flatMap(id -> {
                     for (Backend b : Backend.values()) {
                         if (b.spelling().equals(id.text())) {
@@ -64,22 +77,27 @@ final class TargetResolver {
                     return Optional.empty();
                 }).orElse(null);
         String arch = props.get("arch").flatMap(p -> single(p).flatMap(i -> values.name(i, "an architecture name")))
-                .map(Word.Ident::text).orElse("");
-        if (backend == Backend.CUDA && !props.has("arch")) {
+                .or(() -> archInBackend).map(Word.Ident::text).orElse("");
+        if (backend == Backend.CUDA && !props.has("arch") && archInBackend.isEmpty()) {
             diagnostics.error(ErrorCode.E014, at, where + " has backend cuda but no 'arch'", "add, for example: arch sm_90;");
         }
 
-        Kind kind;
-        OptionalLong units;
         if (props.has("sms") && props.has("cores")) {
             diagnostics.error(ErrorCode.E015, props.get("cores").get().span(), where + " sets both 'sms' and 'cores'",
                     "a GPU target counts SMs, a CPU target counts cores");
             return Optional.empty();
-        } else if (props.has("cores")) {
-            kind = Kind.CPU;
+        }
+        Kind kind = props.has("cores") ? Kind.CPU : Kind.GPU;
+        for (String key : kind == Kind.CPU ? GPU_ONLY : CPU_ONLY) {
+            props.get(key).ifPresent(p -> diagnostics.error(ErrorCode.E013, p.key().span(), "'" + key + "' does not apply to "
+                    + where + ", a " + (kind == Kind.CPU ? "CPU target (it counts 'cores')" : "GPU target (it counts 'sms')"),
+                    kind == Kind.CPU ? "GPU-only properties: " + String.join(", ", GPU_ONLY)
+                            : "CPU-only properties: " + String.join(", ", CPU_ONLY)));
+        }
+        OptionalLong units;
+        if (props.has("cores")) {
             units = count(props.get("cores").get(), "cores", 1, 1 << 20, NONE);
         } else {
-            kind = Kind.GPU;
             units = props.require("sms", where, at, "sms 132;", diagnostics)
                     .map(p -> count(p, "sms", 1, 1 << 20, NONE)).orElse(OptionalLong.empty());
         }
@@ -251,10 +269,10 @@ final class TargetResolver {
         String unit = m.get().unit();
         double value = m.get().value().doubleValue();
         if (!(value > 0) || Double.isInfinite(value)) {
-            diagnostics.error(ErrorCode.E017, q.span(), what + " must be positive and finite, got " + q.literal());
+            diagnostics.error(ErrorCode.E017, q.span(), what + " must be positive and finite, got " + Values.shown(q));
             return OptionalDouble.empty();
         }
-        if (unit.equals("flop/cycle") || unit.equals("op/cycle")) {
+        if ((unit.equals("flop/cycle") || unit.equals("op/cycle")) && !m.get().per().equals(Values.PER_BLOCK)) {
             return OptionalDouble.of(value);
         }
         Double total = TOTAL_RATES.get(unit);
@@ -291,7 +309,7 @@ final class TargetResolver {
                         ok = false;
                         continue;
                     }
-                    perUnit = !m.get().per().isEmpty();
+                    perUnit = perUnitDefault || !m.get().per().isEmpty();
                     OptionalLong v = values.bytes(q, key + " size", 1, Long.MAX_VALUE, UNIT_OR_NONE);
                     ok &= v.isPresent();
                     bytes = v.orElse(-1);

@@ -88,9 +88,16 @@ final class Values {
         try {
             return Optional.of(q.value());
         } catch (NumberFormatException | ArithmeticException e) {
-            diagnostics.error(ErrorCode.E018, q.span(), "number " + DiagnosticRenderer.quote(q.literal()) + " is too large");
+            diagnostics.error(ErrorCode.E018, q.span(), "number " + DiagnosticRenderer.quote(q.literal()) + " is out of range",
+                    "numbers have at most " + Word.Quantity.MAX_DIGITS + " digits and exponents up to "
+                            + Word.Quantity.MAX_EXPONENT + " in size");
             return Optional.empty();
         }
+    }
+
+    /** A quantity as written, shortened for a message. */
+    static String shown(Word.Quantity q) {
+        return DiagnosticRenderer.clip(Printer.quantity(q));
     }
 
     /** A value in {@code dimension}'s base unit; {@code per} must be one of {@code allowedPer}. */
@@ -104,7 +111,7 @@ final class Values {
 
     OptionalDouble measure(Measured m, Dimension dimension, String what, Set<String> allowedPer) {
         if (!allowedPer.contains(m.per())) {
-            diagnostics.error(ErrorCode.E016, m.span(), "unexpected '/" + m.per() + "' in " + what
+            diagnostics.error(ErrorCode.E016, m.span(), "unexpected '/" + DiagnosticRenderer.clip(m.per()) + "' in " + what
                     + (allowedPer.size() > 1 ? "; expected one of " + describePer(allowedPer) : ""));
             return OptionalDouble.empty();
         }
@@ -117,7 +124,8 @@ final class Values {
         }
         double v = m.value().multiply(factor.get()).doubleValue();
         if (Double.isInfinite(v)) {
-            diagnostics.error(ErrorCode.E018, m.span(), what + " " + DiagnosticRenderer.quote(m.value().toString()) + " is too large");
+            diagnostics.error(ErrorCode.E018, m.span(), what + " " + DiagnosticRenderer.quote(m.value().toString()) + " is too large",
+                    "the largest value is about 1.8e308 in the base unit");
             return OptionalDouble.empty();
         }
         return OptionalDouble.of(v);
@@ -131,7 +139,7 @@ final class Values {
     OptionalDouble positive(Word.Quantity q, Dimension dimension, String what, Set<String> allowedPer) {
         OptionalDouble v = measure(q, dimension, what, allowedPer);
         if (v.isPresent() && !(v.getAsDouble() > 0)) {
-            diagnostics.error(ErrorCode.E017, q.span(), what + " must be positive, got " + Printer.quantity(q));
+            diagnostics.error(ErrorCode.E017, q.span(), what + " must be positive, got " + shown(q));
             return OptionalDouble.empty();
         }
         return v;
@@ -144,7 +152,7 @@ final class Values {
             return OptionalLong.empty();
         }
         if (!allowedPer.contains(m.get().per())) {
-            diagnostics.error(ErrorCode.E016, q.span(), "unexpected '/" + m.get().per() + "' in " + what);
+            diagnostics.error(ErrorCode.E016, q.span(), "unexpected '/" + DiagnosticRenderer.clip(m.get().per()) + "' in " + what);
             return OptionalLong.empty();
         }
         Optional<BigDecimal> factor = Dimension.COUNT.factor(m.get().unit());
@@ -165,7 +173,7 @@ final class Values {
             return OptionalLong.empty();
         }
         if (!allowedPer.contains(m.get().per())) {
-            diagnostics.error(ErrorCode.E016, q.span(), "unexpected '/" + m.get().per() + "' in " + what
+            diagnostics.error(ErrorCode.E016, q.span(), "unexpected '/" + DiagnosticRenderer.clip(m.get().per()) + "' in " + what
                     + "; expected one of " + describePer(allowedPer));
             return OptionalLong.empty();
         }
@@ -181,22 +189,22 @@ final class Values {
 
     private OptionalLong wholeInRange(BigDecimal v, Word.Quantity q, String what, long min, long max) {
         if (v.signum() != 0 && v.stripTrailingZeros().scale() > 0) {
-            diagnostics.error(ErrorCode.E015, q.span(), what + " must be a whole number, got " + Printer.quantity(q));
+            diagnostics.error(ErrorCode.E015, q.span(), what + " must be a whole number, got " + shown(q));
             return OptionalLong.empty();
         }
         long exact;
         try {
             exact = v.longValueExact();
         } catch (ArithmeticException e) {
-            diagnostics.error(ErrorCode.E018, q.span(), what + " " + Printer.quantity(q) + " does not fit in 64 bits");
+            diagnostics.error(ErrorCode.E018, q.span(), what + " " + shown(q) + " does not fit in 64 bits");
             return OptionalLong.empty();
         }
         if (exact < min) {
-            diagnostics.error(ErrorCode.E017, q.span(), what + " must be at least " + min + ", got " + Printer.quantity(q));
+            diagnostics.error(ErrorCode.E017, q.span(), what + " must be at least " + min + ", got " + shown(q));
             return OptionalLong.empty();
         }
         if (exact > max) {
-            diagnostics.error(ErrorCode.E017, q.span(), what + " must be at most " + max + ", got " + Printer.quantity(q)
+            diagnostics.error(ErrorCode.E017, q.span(), what + " must be at most " + max + ", got " + shown(q)
                     + (q.unit().isEmpty() ? "" : " (" + exact + ")"));
             return OptionalLong.empty();
         }

@@ -65,22 +65,43 @@ public final class SourceDecoder {
             return new Decoded(source, "", true);
         }
         StringBuilder lexable = null;
+        int reported = 0;
+        int controls = 0;
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
             String why = forbidden(c);
-            if (why != null) {
-                if (c != '\uFFFD') {
-                    diagnostics.error(ErrorCode.E003, new Span(source, i, i + 1),
-                            String.format("%s U+%04X is not allowed in source text", why, (int) c));
-                }
-                if (lexable == null) {
-                    lexable = new StringBuilder(text);
-                }
-                lexable.setCharAt(i, ' ');
+            if (why == null) {
+                continue;
             }
+            if (c != '\uFFFD') {
+                if (why.equals(CONTROL)) {
+                    controls++;
+                }
+                if (reported++ < MAX_ENCODING_ERRORS) {
+                    diagnostics.error(ErrorCode.E003, new Span(source, i, i + 1),
+                            String.format("%s U+%04X is not allowed in source text", why, (int) c),
+                            why.equals(CONTROL) ? "only tab, line feed, carriage return and form feed may appear"
+                                    : "it can make the source read differently from what it means (Trojan Source)");
+                }
+            }
+            if (lexable == null) {
+                lexable = new StringBuilder(text);
+            }
+            lexable.setCharAt(i, ' ');
+        }
+        if (controls > MAX_ENCODING_ERRORS) {
+            diagnostics.error(ErrorCode.E003, new Span(source, 0, 0),
+                    controls + " control characters; this does not look like a text file, so it was not parsed");
+            return new Decoded(source, "", true);
+        }
+        if (reported > MAX_ENCODING_ERRORS) {
+            diagnostics.error(ErrorCode.E003, new Span(source, 0, 0),
+                    reported + " forbidden characters in all; only the first " + MAX_ENCODING_ERRORS + " are shown");
         }
         return new Decoded(source, lexable == null ? text : lexable.toString(), false);
     }
+
+    private static final String CONTROL = "control character";
 
     private static String forbidden(char c) {
         if (c == '\uFFFD') {
@@ -91,7 +112,7 @@ public final class SourceDecoder {
             return "bidirectional control character";
         }
         if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f') || (c >= 0x7f && c < 0xa0)) {
-            return "control character";
+            return CONTROL;
         }
         return null;
     }

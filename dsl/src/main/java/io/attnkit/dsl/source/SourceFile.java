@@ -11,11 +11,14 @@ public final class SourceFile {
     private final String name;
     private final String text;
     private final int[] lineStarts;
+    /** Without surrogate pairs, a column is an offset difference; with them, code points are counted. */
+    private final boolean surrogates;
 
     public SourceFile(String name, String text) {
         this.name = Objects.requireNonNull(name, "name");
         this.text = Objects.requireNonNull(text, "text");
         this.lineStarts = computeLineStarts(text);
+        this.surrogates = text.codePointCount(0, text.length()) != text.length();
     }
 
     private static int[] computeLineStarts(String text) {
@@ -56,17 +59,22 @@ public final class SourceFile {
     public int columnOf(int offset) {
         int clamped = Math.clamp(offset, 0, text.length());
         int start = lineStarts[lineOf(clamped) - 1];
-        return text.codePointCount(start, clamped) + 1;
+        return (surrogates ? text.codePointCount(start, clamped) : clamped - start) + 1;
     }
 
     /** The text of a 1-based line, without its line terminator. */
     public String line(int line) {
+        return text.substring(lineStart(line), lineEnd(line));
+    }
+
+    /** The offset where a 1-based line ends, before its line terminator. */
+    public int lineEnd(int line) {
         int start = lineStarts[line - 1];
         int end = line < lineStarts.length ? lineStarts[line] - 1 : text.length();
         if (end > start && text.charAt(end - 1) == '\r') {
             end--;
         }
-        return text.substring(start, Math.max(start, end));
+        return Math.max(start, end);
     }
 
     /** The offset where a 1-based line starts. */

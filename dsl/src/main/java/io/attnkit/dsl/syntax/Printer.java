@@ -138,7 +138,8 @@ public final class Printer {
         return item.words().stream().map(Printer::word).collect(Collectors.joining(" "));
     }
 
-    static String word(Word w) {
+    /** The text of one word, as fmt writes it. */
+    public static String word(Word w) {
         return switch (w) {
             case Word.Ident i -> i.text();
             case Word.Str s -> quote(s.value());

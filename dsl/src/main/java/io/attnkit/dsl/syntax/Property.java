@@ -33,7 +33,30 @@ public record Property(Name key, List<Item> items, Comments comments, Span span)
          * ({@code K}, {@code KiB/sm}, {@code flop/cycle/sm}, {@code /sm}; empty for none).
          */
         record Quantity(String literal, String unit, Span span) implements Word {
+            /** The longest mantissa, and the largest exponent magnitude, that {@link #value()} reads. */
+            public static final int MAX_DIGITS = 400;
+            public static final int MAX_EXPONENT = 1000;
+
+            /**
+             * The number's exact value.
+             *
+             * @throws NumberFormatException when the literal has more than {@link #MAX_DIGITS}
+             *     characters before its exponent or an exponent beyond {@link #MAX_EXPONENT}: no
+             *     size in this language is that large or that fine, and refusing such literals
+             *     early keeps arithmetic on them from taking unbounded time
+             */
             public BigDecimal value() {
+                int e = Math.max(literal.indexOf('e'), literal.indexOf('E'));
+                String mantissa = e < 0 ? literal : literal.substring(0, e);
+                if (mantissa.length() > MAX_DIGITS) {
+                    throw new NumberFormatException("more than " + MAX_DIGITS + " digits");
+                }
+                if (e >= 0) {
+                    String exponent = literal.substring(e + 1).replaceFirst("^[+-]", "").replaceFirst("^0+(?=.)", "");
+                    if (exponent.length() > 4 || Integer.parseInt(exponent) > MAX_EXPONENT) {
+                        throw new NumberFormatException("exponent beyond " + MAX_EXPONENT);
+                    }
+                }
                 return new BigDecimal(literal);
             }
         }

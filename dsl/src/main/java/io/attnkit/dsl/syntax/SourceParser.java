@@ -29,8 +29,26 @@ public final class SourceParser {
     private SourceParser() {
     }
 
-    /** A parsed file; {@code brokenDecls} names declarations dropped for syntax errors. */
-    public record Result(SourceFile source, AttnFile file, Set<String> brokenDecls) {
+    /** A parsed file; {@code broken} names the declarations left out for syntax errors. */
+    public record Result(SourceFile source, AttnFile file, Set<Broken> broken) {
+        public Result {
+            broken = Set.copyOf(broken);
+        }
+
+        /** The names of the declarations left out, of any kind. */
+        public Set<String> brokenDecls() {
+            return broken.stream().map(Broken::name).collect(java.util.stream.Collectors.toUnmodifiableSet());
+        }
+
+        /** The names of the declarations of one kind ({@code "target"}, {@code "router"}, {@code "kernel"}) left out. */
+        public Set<String> broken(String keyword) {
+            return broken.stream().filter(b -> b.keyword().equals(keyword)).map(Broken::name)
+                    .collect(java.util.stream.Collectors.toUnmodifiableSet());
+        }
+    }
+
+    /** A declaration left out of the tree for a syntax error: its kind and name are still known. */
+    public record Broken(String keyword, String name) {
     }
 
     public static Result parse(String name, byte[] bytes, Diagnostics diagnostics) {
@@ -87,6 +105,7 @@ public final class SourceParser {
         CommonTokenStream tokens = new CommonTokenStream(lexer);
         try {
             tokens.fill();
+            listener.unterminated(tokens.getTokens());
         } catch (ParseCancellationException stop) {
             return empty(source);
         }
@@ -102,7 +121,7 @@ public final class SourceParser {
         } catch (ParseCancellationException stop) {
             return empty(source);
         }
-        return new TreeBuilder(source, tokens, offsets).build(tree);
+        return new TreeBuilder(source, tokens, offsets, listener.errorOffsets()).build(tree);
     }
 
     /** Rejects nesting that would make any recursive stage (ours or ANTLR's) run out of stack. */

@@ -7,6 +7,7 @@ import io.attnkit.dsl.syntax.KernelStmt.HeadPattern;
 import io.attnkit.dsl.syntax.KernelStmt.HeadSet;
 import io.attnkit.dsl.syntax.Property.Item;
 import io.attnkit.dsl.syntax.Property.Word;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.LinkedHashSet;
@@ -29,19 +30,23 @@ final class TreeBuilder {
     private final CommonTokenStream tokens;
     private final OffsetMap offsets;
     private final BitSet claimed = new BitSet();
-    private final Set<String> broken = new LinkedHashSet<>();
+    private final Set<SourceParser.Broken> broken = new LinkedHashSet<>();
+    /** Where syntax errors were reported, ascending: a node holding one is left out. */
+    private final int[] errorOffsets;
 
-    TreeBuilder(SourceFile source, CommonTokenStream tokens, OffsetMap offsets) {
+    TreeBuilder(SourceFile source, CommonTokenStream tokens, OffsetMap offsets, int[] errorOffsets) {
         this.source = source;
         this.tokens = tokens;
         this.offsets = offsets;
+        this.errorOffsets = errorOffsets;
     }
 
     SourceParser.Result build(AttnParser.FileContext ctx) {
         List<AttnFile.Import> imports = new ArrayList<>();
         boolean first = true;
         for (AttnParser.ImportDeclContext i : ctx.importDecl()) {
-            if (isClean(i)) {
+            // An import missing only its ';' is still read, so that its names do not turn up undefined.
+            if (i.STRING() != null && i.STRING().getSymbol().getTokenIndex() >= 0) {
                 imports.add(new AttnFile.Import(unquote(i.STRING().getText()), comments(i, i.getStop(), first), span(i)));
             }
             first = false;
@@ -60,18 +65,20 @@ final class TreeBuilder {
         if (eof != null) {
             closing.addAll(unclaimedLeft(eof.getTokenIndex()));
         }
-        return new SourceParser.Result(source, new AttnFile(imports, decls, closing, span(ctx)), Set.copyOf(broken));
+        return new SourceParser.Result(source, new AttnFile(imports, decls, closing, span(ctx)), broken);
     }
 
     private void brokenName(AttnParser.DeclContext d) {
-        AttnParser.IdentContext name = switch (d) {
-            case AttnParser.TargetDeclContext t -> t.name;
-            case AttnParser.RouterDeclContext r -> r.name;
-            case AttnParser.KernelDeclContext k -> k.name;
+        record Named(String keyword, AttnParser.IdentContext name) {
+        }
+        Named named = switch (d) {
+            case AttnParser.TargetDeclContext t -> new Named("target", t.name);
+            case AttnParser.RouterDeclContext r -> new Named("router", r.name);
+            case AttnParser.KernelDeclContext k -> new Named("kernel", k.name);
             default -> null;
         };
-        if (name != null && name.getStart() != null && name.getStart().getTokenIndex() >= 0) {
-            broken.add(name.getText());
+        if (named != null && named.name() != null && named.name().getChildCount() > 0) {
+            broken.add(new SourceParser.Broken(named.keyword(), named.name().getText()));
         }
     }
 
@@ -171,39 +178,48 @@ final class TreeBuilder {
         };
     }
 
+    /**
+     * ANTLR builds operator chains left-deep ({@code a | b | c} is {@code (a | b) | c}), so a long
+     * chain is a deep parse tree. The chain is walked down its left spine in a loop and flattened
+     * into one n-ary node, in linear time and constant stack; only parentheses and {@code !},
+     * whose depth {@link SourceParser#MAX_NESTING} bounds, recurse.
+     */
     private MaskExpr mask(AttnParser.MaskExprContext m) {
         return switch (m) {
             case AttnParser.ParenMaskContext p -> mask(p.maskExpr());
             case AttnParser.NotMaskContext n -> new MaskExpr.Not(mask(n.maskExpr()), span(n));
-            case AttnParser.AndMaskContext a -> {
-                List<MaskExpr> ops = new ArrayList<>();
-                for (AttnParser.MaskExprContext x : a.maskExpr()) {
-                    MaskExpr e = mask(x);
-                    if (e instanceof MaskExpr.And inner) {
-                        ops.addAll(inner.operands());
-                    } else {
-                        ops.add(e);
-                    }
-                }
-                yield new MaskExpr.And(ops, span(a));
-            }
-            case AttnParser.OrMaskContext o -> {
-                List<MaskExpr> ops = new ArrayList<>();
-                for (AttnParser.MaskExprContext x : o.maskExpr()) {
-                    MaskExpr e = mask(x);
-                    if (e instanceof MaskExpr.Or inner) {
-                        ops.addAll(inner.operands());
-                    } else {
-                        ops.add(e);
-                    }
-                }
-                yield new MaskExpr.Or(ops, span(o));
-            }
+            case AttnParser.AndMaskContext a -> new MaskExpr.And(chain(a, AttnParser.AndMaskContext.class), span(a));
+            case AttnParser.OrMaskContext o -> new MaskExpr.Or(chain(o, AttnParser.OrMaskContext.class), span(o));
             case AttnParser.CallMaskContext c -> new MaskExpr.Call(name(c.fn), c.arg().stream()
                     .map(a -> new MaskExpr.Arg(Optional.ofNullable(a.name).map(this::name), quantity(a.quantity()), span(a)))
                     .toList(), span(c));
             default -> throw new IllegalStateException("unknown mask " + m.getClass().getSimpleName());
         };
+    }
+
+    /** The operands of a chain of one binary operator, in source order, nested chains of it merged. */
+    private List<MaskExpr> chain(AttnParser.MaskExprContext top, Class<? extends AttnParser.MaskExprContext> kind) {
+        List<AttnParser.MaskExprContext> rights = new ArrayList<>();
+        AttnParser.MaskExprContext cur = top;
+        while (kind.isInstance(cur)) {
+            rights.add(cur.getChild(AttnParser.MaskExprContext.class, 1));
+            cur = cur.getChild(AttnParser.MaskExprContext.class, 0);
+        }
+        List<MaskExpr> ops = new ArrayList<>(rights.size() + 1);
+        addOperand(ops, mask(cur), kind);
+        for (int i = rights.size() - 1; i >= 0; i--) {
+            addOperand(ops, mask(rights.get(i)), kind);
+        }
+        return ops;
+    }
+
+    private static void addOperand(List<MaskExpr> ops, MaskExpr e, Class<? extends AttnParser.MaskExprContext> kind) {
+        boolean and = kind == AttnParser.AndMaskContext.class;
+        switch (e) {
+            case MaskExpr.And inner when and -> ops.addAll(inner.operands());
+            case MaskExpr.Or inner when !and -> ops.addAll(inner.operands());
+            default -> ops.add(e);
+        }
     }
 
     private Name name(AttnParser.IdentContext id) {
@@ -307,18 +323,35 @@ final class TreeBuilder {
         return new Span(source, from, Math.max(from, Math.min(to, source.text().length())));
     }
 
-    /** True when the subtree parsed without errors or recovery. */
-    private static boolean isClean(ParseTree tree) {
-        if (tree instanceof ErrorNode) {
+    /**
+     * True when no syntax error was reported inside the node, and its subtree holds no trace of
+     * ANTLR's recovery: an error node, an exception, or a rule that matched nothing (a token the
+     * parser pretended to see).
+     */
+    private boolean isClean(ParserRuleContext node) {
+        Span span = span(node);
+        int i = java.util.Arrays.binarySearch(errorOffsets, span.start());
+        int next = i >= 0 ? i : -i - 1;
+        if (next < errorOffsets.length && errorOffsets[next] <= span.end()) {
             return false;
         }
-        if (tree instanceof ParserRuleContext ctx) {
-            if (ctx.exception != null) {
+        return isWellFormed(node);
+    }
+
+    private static boolean isWellFormed(ParseTree root) {
+        ArrayDeque<ParseTree> todo = new ArrayDeque<>();
+        todo.push(root);
+        while (!todo.isEmpty()) {
+            ParseTree tree = todo.pop();
+            if (tree instanceof ErrorNode) {
                 return false;
             }
-            for (int i = 0; i < ctx.getChildCount(); i++) {
-                if (!isClean(ctx.getChild(i))) {
+            if (tree instanceof ParserRuleContext ctx) {
+                if (ctx.exception != null || ctx.getChildCount() == 0) {
                     return false;
+                }
+                for (int i = 0; i < ctx.getChildCount(); i++) {
+                    todo.push(ctx.getChild(i));
                 }
             }
         }
@@ -334,6 +367,7 @@ final class TreeBuilder {
                 b.append(switch (n) {
                     case 'n' -> '\n';
                     case 't' -> '\t';
+                    case 'r' -> '\r';
                     default -> n;
                 });
             } else {
