@@ -1,6 +1,7 @@
 package io.attnkit.dsl.syntax;
 
 import io.attnkit.dsl.parse.AttnLexer;
+import io.attnkit.dsl.parse.AttnParser;
 import io.attnkit.dsl.source.DiagnosticRenderer;
 import io.attnkit.dsl.source.Diagnostics;
 import io.attnkit.dsl.source.ErrorCode;
@@ -9,6 +10,7 @@ import io.attnkit.dsl.source.Span;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import org.antlr.v4.runtime.BaseErrorListener;
 import org.antlr.v4.runtime.CommonToken;
 import org.antlr.v4.runtime.Lexer;
@@ -122,9 +124,21 @@ final class SyntaxErrorListener extends BaseErrorListener {
         IntervalSet expectedSet = e != null && e.getExpectedTokens() != null ? e.getExpectedTokens() : parser.getExpectedTokens();
         String expected = describe(expectedSet, parser.getVocabulary());
         Span at = spanOf(offending);
-        if (offending.getType() == AttnLexer.IMPORT && parser.getContext() instanceof io.attnkit.dsl.parse.AttnParser.FileContext) {
+        if (offending.getType() == AttnLexer.IMPORT && parser.getContext() instanceof AttnParser.FileContext) {
             report(at, "an import after a declaration; imports come first in a file");
             return;
+        }
+        if (offending.getType() == Token.EOF && previous != null) {
+            Optional<AttnParser.DeclContext> open = enclosingDecl(parser);
+            if (open.isPresent()) {
+                int end = offsets.charOffset(previous.getStopIndex() + 1);
+                Token start = open.get().getStart();
+                int at0 = offsets.charOffset(start.getStartIndex());
+                report(new Span(source, end, end), "unexpected end of file: " + start.getText() + " "
+                                + declName(open.get()) + " has no closing '}'",
+                        "it starts at " + new Span(source, at0, at0).location());
+                return;
+            }
         }
         boolean missing = msg != null && msg.startsWith("missing ");
         boolean newLine = previous != null && offending.getType() != Token.EOF && offending.getLine() > previous.getLine()
@@ -152,10 +166,29 @@ final class SyntaxErrorListener extends BaseErrorListener {
         }
     }
 
+    private static Optional<AttnParser.DeclContext> enclosingDecl(Parser parser) {
+        for (org.antlr.v4.runtime.RuleContext c = parser.getContext(); c != null; c = c.parent) {
+            if (c instanceof AttnParser.DeclContext d) {
+                return Optional.of(d);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static String declName(AttnParser.DeclContext d) {
+        AttnParser.IdentContext name = switch (d) {
+            case AttnParser.TargetDeclContext t -> t.name;
+            case AttnParser.RouterDeclContext r -> r.name;
+            case AttnParser.KernelDeclContext k -> k.name;
+            default -> null;
+        };
+        return name == null || name.getChildCount() == 0 ? "" : DiagnosticRenderer.quote(name.getText());
+    }
+
     /** True inside {@code route(...)}: a routed pattern written without its router's name. */
     private static boolean insideRouteCall(Parser parser) {
         for (org.antlr.v4.runtime.RuleContext c = parser.getContext(); c != null; c = c.parent) {
-            if (c instanceof io.attnkit.dsl.parse.AttnParser.CallMaskContext call && call.fn != null
+            if (c instanceof AttnParser.CallMaskContext call && call.fn != null
                     && call.fn.getText().equals("route")) {
                 return true;
             }
