@@ -77,11 +77,18 @@ headPattern
     | maskExpr                                                               # fixedPattern
     ;
 
-// Precedence, tightest first: !, &, |.
+// Precedence, tightest first: !, &, |. Chains are loops, not left recursion, so that a chain of a
+// million operands is one flat node rather than a million-deep tree.
 maskExpr
-    : NOT maskExpr                                          # notMask
-    | maskExpr AND maskExpr                                 # andMask
-    | maskExpr OR maskExpr                                  # orMask
+    : andExpr (OR andExpr)*
+    ;
+
+andExpr
+    : unaryExpr (AND unaryExpr)*
+    ;
+
+unaryExpr
+    : NOT unaryExpr                                         # notMask
     | LPAREN maskExpr RPAREN                                # parenMask
     | fn=ident (LPAREN (arg (COMMA arg)*)? RPAREN)?         # callMask
     ;

@@ -41,31 +41,41 @@ final class TreeBuilder {
         this.errorOffsets = errorOffsets;
     }
 
+    private final List<AttnFile.Import> imports = new ArrayList<>();
+    private final List<Decl> decls = new ArrayList<>();
+    private boolean first = true;
+
+    /** Builds the tree of a whole parse. */
     SourceParser.Result build(AttnParser.FileContext ctx) {
-        List<AttnFile.Import> imports = new ArrayList<>();
-        boolean first = true;
-        for (AttnParser.ImportDeclContext i : ctx.importDecl()) {
-            // An import missing only its ';' is still read, so that its names do not turn up undefined.
-            if (i.STRING() != null && i.STRING().getSymbol().getTokenIndex() >= 0) {
-                imports.add(new AttnFile.Import(unquote(i.STRING().getText()), comments(i, i.getStop(), first), span(i)));
-            }
-            first = false;
+        ctx.importDecl().forEach(this::add);
+        ctx.decl().forEach(this::add);
+        return finish();
+    }
+
+    /** Adds an import, in source order (imports may also be fed one at a time, as they are parsed). */
+    void add(AttnParser.ImportDeclContext i) {
+        // An import missing only its ';' is still read, so that its names do not turn up undefined.
+        if (i.STRING() != null && i.STRING().getSymbol().getTokenIndex() >= 0) {
+            imports.add(new AttnFile.Import(unquote(i.STRING().getText()), comments(i, i.getStop(), first), span(i)));
         }
-        List<Decl> decls = new ArrayList<>();
-        for (AttnParser.DeclContext d : ctx.decl()) {
-            if (isClean(d)) {
-                decls.add(decl(d, first));
-            } else {
-                brokenName(d);
-            }
-            first = false;
+        first = false;
+    }
+
+    /** Adds a declaration, in source order, after the imports. */
+    void add(AttnParser.DeclContext d) {
+        if (isClean(d)) {
+            decls.add(decl(d, first));
+        } else {
+            brokenName(d);
         }
-        List<String> closing = new ArrayList<>();
-        Token eof = ctx.EOF() != null ? ctx.EOF().getSymbol() : null;
-        if (eof != null) {
-            closing.addAll(unclaimedLeft(eof.getTokenIndex()));
-        }
-        return new SourceParser.Result(source, new AttnFile(imports, decls, closing, span(ctx)), broken);
+        first = false;
+    }
+
+    /** The tree of everything added; the comments left over close the file. */
+    SourceParser.Result finish() {
+        List<String> closing = new ArrayList<>(unclaimedLeft(tokens.size() - 1));
+        return new SourceParser.Result(source, new AttnFile(imports, decls, closing,
+                new Span(source, 0, source.text().length())), broken);
     }
 
     private void brokenName(AttnParser.DeclContext d) {
@@ -136,21 +146,29 @@ final class TreeBuilder {
 
     private Property property(AttnParser.PropertyContext p, boolean first) {
         Comments c = comments(p, p.getStop(), first);
+        // Children are walked directly: the generated accessors scan and copy them on every call,
+        // which dominated the time spent on large files.
         List<Item> items = new ArrayList<>();
-        for (AttnParser.ItemContext i : p.item()) {
-            List<Word> words = new ArrayList<>();
-            for (AttnParser.WordContext w : i.word()) {
-                if (w.ident() != null) {
-                    words.add(new Word.Ident(w.ident().getText(), span(w)));
-                } else if (w.quantity() != null) {
-                    words.add(quantity(w.quantity()));
-                } else {
-                    words.add(new Word.Str(unquote(w.STRING().getText()), span(w)));
+        for (ParseTree child : p.children) {
+            if (child instanceof AttnParser.ItemContext i) {
+                List<Word> words = new ArrayList<>(i.getChildCount());
+                for (ParseTree w : i.children) {
+                    if (w instanceof AttnParser.WordContext word) {
+                        words.add(word(word));
+                    }
                 }
+                items.add(new Item(words, span(i)));
             }
-            items.add(new Item(words, span(i)));
         }
         return new Property(name(p.key), items, c, span(p));
+    }
+
+    private Word word(AttnParser.WordContext w) {
+        return switch (w.getChild(0)) {
+            case AttnParser.IdentContext id -> new Word.Ident(id.getStart().getText(), span(w));
+            case AttnParser.QuantityContext q -> quantity(q);
+            default -> new Word.Str(unquote(w.getStart().getText()), span(w));
+        };
     }
 
     private Word.Quantity quantity(AttnParser.QuantityContext q) {
@@ -178,52 +196,51 @@ final class TreeBuilder {
         };
     }
 
-    /**
-     * ANTLR builds operator chains left-deep ({@code a | b | c} is {@code (a | b) | c}), so a long
-     * chain is a deep parse tree. The chain is walked down its left spine in a loop and flattened
-     * into one n-ary node, in linear time and constant stack; only parentheses and {@code !},
-     * whose depth {@link SourceParser#MAX_NESTING} bounds, recurse.
-     */
+    /** An or-chain, flattened: nested chains of the same operator (from parentheses) are merged. */
     private MaskExpr mask(AttnParser.MaskExprContext m) {
-        return switch (m) {
+        List<AttnParser.AndExprContext> terms = m.andExpr();
+        if (terms.size() == 1) {
+            return and(terms.getFirst());
+        }
+        List<MaskExpr> ops = new ArrayList<>(terms.size());
+        for (AttnParser.AndExprContext t : terms) {
+            switch (and(t)) {
+                case MaskExpr.Or inner -> ops.addAll(inner.operands());
+                case MaskExpr e -> ops.add(e);
+            }
+        }
+        return new MaskExpr.Or(ops, span(m));
+    }
+
+    private MaskExpr and(AttnParser.AndExprContext a) {
+        List<AttnParser.UnaryExprContext> factors = a.unaryExpr();
+        if (factors.size() == 1) {
+            return unary(factors.getFirst());
+        }
+        List<MaskExpr> ops = new ArrayList<>(factors.size());
+        for (AttnParser.UnaryExprContext f : factors) {
+            switch (unary(f)) {
+                case MaskExpr.And inner -> ops.addAll(inner.operands());
+                case MaskExpr e -> ops.add(e);
+            }
+        }
+        return new MaskExpr.And(ops, span(a));
+    }
+
+    /** A call, a negation or parentheses; only the last two recurse, and {@link SourceParser#MAX_NESTING} bounds them. */
+    private MaskExpr unary(AttnParser.UnaryExprContext u) {
+        return switch (u) {
             case AttnParser.ParenMaskContext p -> mask(p.maskExpr());
-            case AttnParser.NotMaskContext n -> new MaskExpr.Not(mask(n.maskExpr()), span(n));
-            case AttnParser.AndMaskContext a -> new MaskExpr.And(chain(a, AttnParser.AndMaskContext.class), span(a));
-            case AttnParser.OrMaskContext o -> new MaskExpr.Or(chain(o, AttnParser.OrMaskContext.class), span(o));
+            case AttnParser.NotMaskContext n -> new MaskExpr.Not(unary(n.unaryExpr()), span(n));
             case AttnParser.CallMaskContext c -> new MaskExpr.Call(name(c.fn), c.arg().stream()
-                    .map(a -> new MaskExpr.Arg(Optional.ofNullable(a.name).map(this::name), quantity(a.quantity()), span(a)))
+                    .map(arg -> new MaskExpr.Arg(Optional.ofNullable(arg.name).map(this::name), quantity(arg.quantity()), span(arg)))
                     .toList(), span(c));
-            default -> throw new IllegalStateException("unknown mask " + m.getClass().getSimpleName());
+            default -> throw new IllegalStateException("unknown mask " + u.getClass().getSimpleName());
         };
     }
 
-    /** The operands of a chain of one binary operator, in source order, nested chains of it merged. */
-    private List<MaskExpr> chain(AttnParser.MaskExprContext top, Class<? extends AttnParser.MaskExprContext> kind) {
-        List<AttnParser.MaskExprContext> rights = new ArrayList<>();
-        AttnParser.MaskExprContext cur = top;
-        while (kind.isInstance(cur)) {
-            rights.add(cur.getChild(AttnParser.MaskExprContext.class, 1));
-            cur = cur.getChild(AttnParser.MaskExprContext.class, 0);
-        }
-        List<MaskExpr> ops = new ArrayList<>(rights.size() + 1);
-        addOperand(ops, mask(cur), kind);
-        for (int i = rights.size() - 1; i >= 0; i--) {
-            addOperand(ops, mask(rights.get(i)), kind);
-        }
-        return ops;
-    }
-
-    private static void addOperand(List<MaskExpr> ops, MaskExpr e, Class<? extends AttnParser.MaskExprContext> kind) {
-        boolean and = kind == AttnParser.AndMaskContext.class;
-        switch (e) {
-            case MaskExpr.And inner when and -> ops.addAll(inner.operands());
-            case MaskExpr.Or inner when !and -> ops.addAll(inner.operands());
-            default -> ops.add(e);
-        }
-    }
-
     private Name name(AttnParser.IdentContext id) {
-        return new Name(id.getText(), span(id));
+        return new Name(id.getStart().getText(), span(id)); // an ident is one token
     }
 
     // ---- comments -------------------------------------------------------------------------
@@ -283,11 +300,11 @@ final class TreeBuilder {
                 break;
             }
             if (!claimed.get(i)) {
-                out.addFirst(t);
+                out.add(t);
                 claimed.set(i);
             }
         }
-        return out;
+        return out.reversed();
     }
 
     private boolean blankLineBefore(int tokenIndex) {
@@ -335,7 +352,8 @@ final class TreeBuilder {
         if (next < errorOffsets.length && errorOffsets[next] <= span.end()) {
             return false;
         }
-        return isWellFormed(node);
+        // ANTLR recovers silently only after an error it reported: without one, every node is sound.
+        return errorOffsets.length == 0 || isWellFormed(node);
     }
 
     private static boolean isWellFormed(ParseTree root) {
