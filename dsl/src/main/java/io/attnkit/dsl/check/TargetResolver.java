@@ -172,7 +172,14 @@ final class TargetResolver {
             });
         }
         double launch = props.get("launch").flatMap(this::single).flatMap(i -> values.quantity(i, "a launch overhead"))
-                .map(q -> values.measure(q, Dimension.TIME, "launch", NONE)).orElse(OptionalDouble.empty()).orElse(0);
+                .map(q -> {
+                    OptionalDouble v = values.measure(q, Dimension.TIME, "launch", NONE);
+                    if (v.isPresent() && v.getAsDouble() < 0) {
+                        diagnostics.error(ErrorCode.E017, q.span(), "launch overhead must not be negative, got " + Values.shown(q));
+                        return OptionalDouble.empty();
+                    }
+                    return v;
+                }).orElse(OptionalDouble.empty()).orElse(0);
 
         if (diagnostics.errorCount() != before || backend == null || units.isEmpty() || clock.isEmpty()
                 || l2.isEmpty() || dram.isEmpty()) {

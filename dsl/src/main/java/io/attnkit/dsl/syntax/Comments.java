@@ -4,8 +4,10 @@ import java.util.List;
 
 /**
  * The comments attached to a line-level node, kept so that {@code attnkit fmt} never loses the
- * citations that target files carry. {@code trailing} holds the comments on the node's last line
- * and any comments found inside it; {@code blankLineBefore} keeps the user's paragraphing.
+ * citations that target files carry. {@code leading} holds the comments before the node and
+ * those written inside it, in source order, with {@code ""} for a blank line between two of
+ * them; {@code trailing} those after the node on its last line; {@code blankLineBefore} keeps
+ * the user's paragraphing.
  */
 public record Comments(boolean blankLineBefore, List<String> leading, List<String> trailing) {
 

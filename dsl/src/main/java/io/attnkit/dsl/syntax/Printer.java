@@ -18,7 +18,7 @@ import java.util.stream.Collectors;
 public final class Printer {
     private static final String INDENT = "  ";
     /** Unit suffixes written against their number: {@code 128K}, {@code 4x}. */
-    private static final Set<String> ATTACHED_UNITS = Set.of("K", "M", "G", "Ki", "Mi", "Gi", "k", "x");
+    private static final Set<String> ATTACHED_UNITS = Set.of("K", "M", "G", "Ki", "Mi", "Gi", "k", "x", "%");
 
     private final StringBuilder out = new StringBuilder();
 
@@ -62,7 +62,7 @@ public final class Printer {
                 case KernelDecl k -> statements(k.body());
             }
             for (String c : d.closingComments()) {
-                out.append(INDENT).append(c).append('\n');
+                out.append(c.isEmpty() ? "" : INDENT).append(c).append('\n');
             }
             out.append("}\n");
             first = false;
@@ -117,7 +117,7 @@ public final class Printer {
             out.append('\n');
         }
         for (String line : c.leading()) {
-            out.append(indent).append(line).append('\n');
+            out.append(line.isEmpty() ? "" : indent).append(line).append('\n');
         }
     }
 
@@ -216,6 +216,7 @@ public final class Printer {
                 case '\\' -> b.append("\\\\");
                 case '\n' -> b.append("\\n");
                 case '\t' -> b.append("\\t");
+                case '\r' -> b.append("\\r");
                 default -> b.append(c);
             }
         }

@@ -246,40 +246,37 @@ final class TreeBuilder {
     // ---- comments -------------------------------------------------------------------------
 
     /**
-     * Leading comments are the unclaimed ones before the node; trailing ones are those inside
-     * it up to {@code lineEnd} and those after {@code lineEnd} on the same line.
+     * The comments of a line-level node. Leading: the unclaimed ones before it, then those inside
+     * it up to {@code lineEnd} (a canonical line has no room for them); trailing: those after
+     * {@code lineEnd} on its line. Blank lines between leading comments are kept as {@code ""}.
      */
     private Comments comments(ParserRuleContext ctx, Token lineEnd, boolean firstInBlock) {
         int startIndex = ctx.getStart().getTokenIndex();
-        List<Token> leadingTokens = unclaimedTokensLeft(startIndex);
-        List<String> leading = leadingTokens.stream().map(TreeBuilder::commentText).toList();
-        int firstIndex = leadingTokens.isEmpty() ? startIndex : leadingTokens.getFirst().getTokenIndex();
+        List<Token> before = unclaimedTokensLeft(startIndex);
+        int firstIndex = before.isEmpty() ? startIndex : before.getFirst().getTokenIndex();
         boolean blank = !firstInBlock && blankLineBefore(firstIndex);
-        List<String> trailing = new ArrayList<>();
+        List<String> leading = texts(before);
+        if (!before.isEmpty() && blankLineBefore(startIndex)) {
+            leading.add("");
+        }
+        List<Token> inside = new ArrayList<>();
         for (int i = startIndex; i <= lineEnd.getTokenIndex(); i++) {
             Token t = tokens.get(i);
             if (t.getChannel() == Token.HIDDEN_CHANNEL && !claimed.get(i)) {
                 claimed.set(i);
-                trailing.add(commentText(t));
+                inside.add(t);
             }
         }
-        int lineEndLine = lineEnd.getLine();
-        for (int i = lineEnd.getTokenIndex() + 1; i < tokens.size(); i++) {
-            Token t = tokens.get(i);
-            if (t.getChannel() != Token.HIDDEN_CHANNEL || t.getLine() != lineEndLine) {
-                break;
-            }
-            claimed.set(i);
-            trailing.add(commentText(t));
-        }
-        return new Comments(blank, leading, trailing);
+        leading.addAll(texts(inside));
+        return new Comments(blank, leading, sameLineAfter(lineEnd));
     }
 
-    private List<String> closing(Token rbrace) {
-        List<String> out = new ArrayList<>(unclaimedLeft(rbrace.getTokenIndex()));
-        for (int i = rbrace.getTokenIndex() + 1; i < tokens.size(); i++) {
+    /** The comments after {@code token} on its line, claimed. */
+    private List<String> sameLineAfter(Token token) {
+        List<String> out = new ArrayList<>();
+        for (int i = token.getTokenIndex() + 1; i < tokens.size(); i++) {
             Token t = tokens.get(i);
-            if (t.getChannel() != Token.HIDDEN_CHANNEL || t.getLine() != rbrace.getLine()) {
+            if (t.getChannel() != Token.HIDDEN_CHANNEL || t.getLine() != token.getLine()) {
                 break;
             }
             claimed.set(i);
@@ -288,8 +285,27 @@ final class TreeBuilder {
         return out;
     }
 
+    /** Comment texts, with {@code ""} where a blank line separates two of them. */
+    private List<String> texts(List<Token> comments) {
+        List<String> out = new ArrayList<>(comments.size());
+        for (int i = 0; i < comments.size(); i++) {
+            Token t = comments.get(i);
+            if (i > 0 && comments.get(i - 1).getTokenIndex() == t.getTokenIndex() - 1 && blankLineBefore(t.getTokenIndex())) {
+                out.add("");
+            }
+            out.add(commentText(t));
+        }
+        return out;
+    }
+
+    private List<String> closing(Token rbrace) {
+        List<String> out = unclaimedLeft(rbrace.getTokenIndex());
+        out.addAll(sameLineAfter(rbrace));
+        return out;
+    }
+
     private List<String> unclaimedLeft(int tokenIndex) {
-        return unclaimedTokensLeft(tokenIndex).stream().map(TreeBuilder::commentText).toList();
+        return texts(unclaimedTokensLeft(tokenIndex));
     }
 
     private List<Token> unclaimedTokensLeft(int tokenIndex) {
