@@ -20,6 +20,7 @@ import java.io.InputStream;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.InvalidPathException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -137,6 +138,8 @@ public final class Frontend {
             throw failure(file, "no such file");
         } catch (AccessDeniedException e) {
             throw failure(file, "permission denied");
+        } catch (FileSystemException e) {
+            throw failure(file, e.getReason() == null ? e.getClass().getSimpleName() : e.getReason());
         } catch (IOException | SecurityException | InvalidPathException | OutOfMemoryError e) {
             throw failure(file, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
         }
@@ -180,7 +183,8 @@ public final class Frontend {
                 content = read(target);
             } catch (InputException e) {
                 diagnostics.error(ErrorCode.E050, imp.span(), "cannot import " + DiagnosticRenderer.quote(imp.path()) + ": "
-                        + e.reason(), "imports are read relative to the importing file: " + target.toAbsolutePath());
+                        + DiagnosticRenderer.clip(e.reason(), 200), "imports are read relative to the importing file: "
+                        + DiagnosticRenderer.clip(target.toAbsolutePath().toString(), 200));
                 continue;
             }
             stack.add(real);

@@ -93,10 +93,15 @@ public final class DiagnosticRenderer {
 
     /** User text made printable and cut to 40 code points, for a message. */
     public static String clip(String s) {
+        return clip(s, 40);
+    }
+
+    /** User text made printable and cut to {@code max} code points. */
+    public static String clip(String s, int max) {
         StringBuilder b = new StringBuilder();
         int n = 0;
         int i = 0;
-        for (; i < s.length() && n < 40; n++) {
+        for (; i < s.length() && n < max; n++) {
             int cp = s.codePointAt(i);
             b.append(printable(cp));
             i += Character.charCount(cp);

@@ -12,9 +12,12 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import org.antlr.v4.runtime.BailErrorStrategy;
 import org.antlr.v4.runtime.CharStreams;
+import org.antlr.v4.runtime.DefaultErrorStrategy;
+import org.antlr.v4.runtime.Parser;
 import org.antlr.v4.runtime.CommonTokenStream;
 import org.antlr.v4.runtime.Token;
 import org.antlr.v4.runtime.atn.PredictionMode;
+import org.antlr.v4.runtime.misc.IntervalSet;
 import org.antlr.v4.runtime.misc.ParseCancellationException;
 
 /**
@@ -114,54 +117,87 @@ public final class SourceParser {
         if (!checkNesting(tokens.getTokens(), source, offsets, diagnostics)) {
             return empty(source);
         }
-        Result fast = fastParse(source, tokens, offsets, listener.errorOffsets());
-        if (fast != null) {
-            return fast;
-        }
-        // Reparse with full LL prediction and error recovery, for the messages.
-        tokens.seek(0);
-        AttnParser parser = new AttnParser(tokens);
-        parser.removeErrorListeners();
-        parser.addErrorListener(listener);
-        AttnParser.FileContext tree;
         try {
-            tree = parser.file();
+            return parseDeclarations(source, tokens, offsets, listener);
         } catch (ParseCancellationException stop) {
-            return empty(source);
+            return empty(source); // the diagnostic limit was reached
         }
-        return new TreeBuilder(source, tokens, offsets, listener.errorOffsets()).build(tree);
     }
 
     /**
-     * The usual two-stage parse's first stage: SLL prediction, about twice as fast as full LL,
-     * without error recovery, one declaration at a time so that each parse tree is garbage as
-     * soon as its syntax tree is built (a 10 MB file's whole parse tree would cost more in garbage
-     * collection than the parse itself). It returns what LL would, or null at the first syntax
-     * error, which the second stage then reports.
+     * Parses one declaration at a time, so that each parse tree is garbage as soon as its syntax
+     * tree is built (a 10 MB file's whole parse tree costs more in garbage collection than the
+     * parse itself), in two stages: SLL prediction without recovery, about twice as fast as full
+     * LL and exact whenever it succeeds; and, for a declaration where it fails, full LL with
+     * error recovery and reporting. Text between declarations that starts none is reported once
+     * and skipped.
      */
-    private static Result fastParse(SourceFile source, CommonTokenStream tokens, OffsetMap offsets, int[] lexicalErrors) {
-        AttnParser parser = new AttnParser(tokens);
-        parser.removeErrorListeners();
-        parser.setErrorHandler(new BailErrorStrategy());
-        parser.getInterpreter().setPredictionMode(PredictionMode.SLL);
-        TreeBuilder builder = new TreeBuilder(source, tokens, offsets, lexicalErrors);
+    private static Result parseDeclarations(SourceFile source, CommonTokenStream tokens, OffsetMap offsets,
+                                            SyntaxErrorListener listener) {
+        AttnParser fast = new AttnParser(tokens);
+        fast.removeErrorListeners();
+        fast.setErrorHandler(new BailErrorStrategy());
+        fast.getInterpreter().setPredictionMode(PredictionMode.SLL);
+        fast.setTrimParseTree(true); // a declaration of a million tokens is one tree: keep it small
+        AttnParser careful = new AttnParser(tokens);
+        careful.removeErrorListeners();
+        careful.addErrorListener(listener);
+        careful.setErrorHandler(new DeclarationRecovery());
+        TreeBuilder builder = new TreeBuilder(source, tokens, offsets, listener::errorOffsets);
         boolean declarations = false;
-        try {
-            while (true) {
-                int next = tokens.LA(1);
-                if (next == Token.EOF) {
-                    return builder.finish();
-                } else if (next == AttnLexer.IMPORT && !declarations) {
-                    builder.add(parser.importDecl());
-                } else if (next == AttnLexer.TARGET || next == AttnLexer.ROUTER || next == AttnLexer.KERNEL) {
-                    declarations = true;
-                    builder.add(parser.decl());
-                } else {
-                    return null;
+        while (true) {
+            int next = tokens.LA(1);
+            if (next == Token.EOF) {
+                return builder.finish();
+            } else if (next == AttnLexer.IMPORT && declarations) {
+                listener.misplacedImport(tokens.LT(1));
+                careful.getErrorHandler().reset(careful);
+                careful.importDecl(); // read past it; it is not loaded
+            } else if (next == AttnLexer.IMPORT) {
+                int start = tokens.index();
+                try {
+                    builder.add(fast.importDecl(), false);
+                } catch (ParseCancellationException e) {
+                    tokens.seek(start);
+                    careful.getErrorHandler().reset(careful);
+                    builder.add(careful.importDecl(), true);
                 }
+            } else if (next == AttnLexer.TARGET || next == AttnLexer.ROUTER || next == AttnLexer.KERNEL) {
+                declarations = true;
+                int start = tokens.index();
+                try {
+                    builder.add(fast.decl(), false);
+                } catch (ParseCancellationException e) {
+                    tokens.seek(start);
+                    careful.getErrorHandler().reset(careful);
+                    builder.add(careful.decl(), true);
+                }
+            } else {
+                listener.unexpectedAtTopLevel(tokens.LT(1));
+                do {
+                    tokens.consume();
+                    next = tokens.LA(1);
+                } while (next != Token.EOF && next != AttnLexer.IMPORT && next != AttnLexer.TARGET
+                        && next != AttnLexer.ROUTER && next != AttnLexer.KERNEL);
             }
-        } catch (ParseCancellationException e) {
-            return null;
+        }
+    }
+
+    /**
+     * Error recovery for a declaration parsed on its own. ANTLR resynchronises on the tokens that
+     * may follow the rules being parsed; for a declaration parsed as a start rule that is only
+     * the end of the file, so one error would swallow every declaration after it. Adding the
+     * keywords that start a declaration restores what parsing the whole file would do.
+     */
+    private static final class DeclarationRecovery extends DefaultErrorStrategy {
+        @Override
+        protected IntervalSet getErrorRecoverySet(Parser recognizer) {
+            IntervalSet set = new IntervalSet(super.getErrorRecoverySet(recognizer));
+            set.add(AttnLexer.IMPORT);
+            set.add(AttnLexer.TARGET);
+            set.add(AttnLexer.ROUTER);
+            set.add(AttnLexer.KERNEL);
+            return set;
         }
     }
 

@@ -124,10 +124,6 @@ final class SyntaxErrorListener extends BaseErrorListener {
         IntervalSet expectedSet = e != null && e.getExpectedTokens() != null ? e.getExpectedTokens() : parser.getExpectedTokens();
         String expected = describe(expectedSet, parser.getVocabulary());
         Span at = spanOf(offending);
-        if (offending.getType() == AttnLexer.IMPORT && parser.getContext() instanceof AttnParser.FileContext) {
-            report(at, "an import after a declaration; imports come first in a file");
-            return;
-        }
         if (offending.getType() == Token.EOF && previous != null) {
             Optional<AttnParser.DeclContext> open = enclosingDecl(parser);
             if (open.isPresent()) {
@@ -183,6 +179,22 @@ final class SyntaxErrorListener extends BaseErrorListener {
             default -> null;
         };
         return name == null || name.getChildCount() == 0 ? "" : DiagnosticRenderer.quote(name.getText());
+    }
+
+    /** An import after the first declaration: reported, and not loaded. */
+    void misplacedImport(Token t) {
+        if (t.getTokenIndex() > quietThrough) {
+            quietThrough = t.getTokenIndex();
+            report(spanOf(t), "an import after a declaration; imports come first in a file");
+        }
+    }
+
+    /** Text between declarations that starts none: reported once for the run of it. */
+    void unexpectedAtTopLevel(Token t) {
+        if (t.getTokenIndex() > quietThrough) {
+            quietThrough = t.getTokenIndex();
+            report(spanOf(t), "unexpected " + describe(t) + ", expected a declaration ('target', 'router' or 'kernel')");
+        }
     }
 
     /** True inside {@code route(...)}: a routed pattern written without its router's name. */

@@ -14,6 +14,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.antlr.v4.runtime.CommonTokenStream;
 import org.antlr.v4.runtime.ParserRuleContext;
 import org.antlr.v4.runtime.Token;
@@ -32,9 +33,9 @@ final class TreeBuilder {
     private final BitSet claimed = new BitSet();
     private final Set<SourceParser.Broken> broken = new LinkedHashSet<>();
     /** Where syntax errors were reported, ascending: a node holding one is left out. */
-    private final int[] errorOffsets;
+    private final Supplier<int[]> errorOffsets;
 
-    TreeBuilder(SourceFile source, CommonTokenStream tokens, OffsetMap offsets, int[] errorOffsets) {
+    TreeBuilder(SourceFile source, CommonTokenStream tokens, OffsetMap offsets, Supplier<int[]> errorOffsets) {
         this.source = source;
         this.tokens = tokens;
         this.offsets = offsets;
@@ -45,15 +46,11 @@ final class TreeBuilder {
     private final List<Decl> decls = new ArrayList<>();
     private boolean first = true;
 
-    /** Builds the tree of a whole parse. */
-    SourceParser.Result build(AttnParser.FileContext ctx) {
-        ctx.importDecl().forEach(this::add);
-        ctx.decl().forEach(this::add);
-        return finish();
-    }
-
-    /** Adds an import, in source order (imports may also be fed one at a time, as they are parsed). */
-    void add(AttnParser.ImportDeclContext i) {
+    /**
+     * Adds an import, in source order; {@code recovered} when the parser may have recovered from
+     * errors inside it.
+     */
+    void add(AttnParser.ImportDeclContext i, boolean recovered) {
         // An import missing only its ';' is still read, so that its names do not turn up undefined.
         if (i.STRING() != null && i.STRING().getSymbol().getTokenIndex() >= 0) {
             imports.add(new AttnFile.Import(unquote(i.STRING().getText()), comments(i, i.getStop(), first), span(i)));
@@ -62,8 +59,8 @@ final class TreeBuilder {
     }
 
     /** Adds a declaration, in source order, after the imports. */
-    void add(AttnParser.DeclContext d) {
-        if (isClean(d)) {
+    void add(AttnParser.DeclContext d, boolean recovered) {
+        if (isClean(d, recovered)) {
             decls.add(decl(d, first));
         } else {
             brokenName(d);
@@ -361,15 +358,16 @@ final class TreeBuilder {
      * ANTLR's recovery: an error node, an exception, or a rule that matched nothing (a token the
      * parser pretended to see).
      */
-    private boolean isClean(ParserRuleContext node) {
+    private boolean isClean(ParserRuleContext node, boolean recovered) {
         Span span = span(node);
-        int i = java.util.Arrays.binarySearch(errorOffsets, span.start());
+        int[] errors = errorOffsets.get();
+        int i = java.util.Arrays.binarySearch(errors, span.start());
         int next = i >= 0 ? i : -i - 1;
-        if (next < errorOffsets.length && errorOffsets[next] <= span.end()) {
+        if (next < errors.length && errors[next] <= span.end()) {
             return false;
         }
-        // ANTLR recovers silently only after an error it reported: without one, every node is sound.
-        return errorOffsets.length == 0 || isWellFormed(node);
+        // Without recovery (the fast stage parsed it) every node is sound.
+        return !recovered || isWellFormed(node);
     }
 
     private static boolean isWellFormed(ParseTree root) {
