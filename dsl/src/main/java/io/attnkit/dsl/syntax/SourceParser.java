@@ -138,7 +138,6 @@ public final class SourceParser {
         fast.removeErrorListeners();
         fast.setErrorHandler(new BailErrorStrategy());
         fast.getInterpreter().setPredictionMode(PredictionMode.SLL);
-        fast.setTrimParseTree(true); // a declaration of a million tokens is one tree: keep it small
         AttnParser careful = new AttnParser(tokens);
         careful.removeErrorListeners();
         careful.addErrorListener(listener);

@@ -32,6 +32,7 @@ final class TreeBuilder {
     private final OffsetMap offsets;
     private final BitSet claimed = new BitSet();
     private final Set<SourceParser.Broken> broken = new LinkedHashSet<>();
+    private final java.util.HashMap<String, String> texts = new java.util.HashMap<>();
     /** Where syntax errors were reported, ascending: a node holding one is left out. */
     private final Supplier<int[]> errorOffsets;
 
@@ -162,15 +163,15 @@ final class TreeBuilder {
 
     private Word word(AttnParser.WordContext w) {
         return switch (w.getChild(0)) {
-            case AttnParser.IdentContext id -> new Word.Ident(id.getStart().getText(), span(w));
+            case AttnParser.IdentContext id -> new Word.Ident(shared(id.getStart().getText()), span(w));
             case AttnParser.QuantityContext q -> quantity(q);
             default -> new Word.Str(unquote(w.getStart().getText()), span(w));
         };
     }
 
     private Word.Quantity quantity(AttnParser.QuantityContext q) {
-        String literal = (q.MINUS() != null ? "-" : "") + q.NUMBER().getText();
-        String unit = q.unit() == null ? "" : q.unit().getText();
+        String literal = shared((q.MINUS() != null ? "-" : "") + q.NUMBER().getText());
+        String unit = q.unit() == null ? "" : shared(q.unit().getText());
         return new Word.Quantity(literal, unit, span(q));
     }
 
@@ -237,7 +238,7 @@ final class TreeBuilder {
     }
 
     private Name name(AttnParser.IdentContext id) {
-        return new Name(id.getStart().getText(), span(id)); // an ident is one token
+        return new Name(shared(id.getStart().getText()), span(id)); // an ident is one token
     }
 
     // ---- comments -------------------------------------------------------------------------
@@ -334,6 +335,18 @@ final class TreeBuilder {
             }
         }
         return newlines >= 2;
+    }
+
+    /**
+     * One copy of each short text: a large file repeats the same few names and numbers, and the
+     * tree it keeps costs garbage collection in proportion to its size.
+     */
+    private String shared(String text) {
+        if (text.length() > 32) {
+            return text;
+        }
+        String first = texts.putIfAbsent(text, text);
+        return first == null ? text : first;
     }
 
     private static String commentText(Token t) {
