@@ -55,7 +55,7 @@ class CheckCommandTest {
                 """);
         CliRunner r = CliRunner.run("check", f.toString());
         assertEquals(1, r.exitCode());
-        assertTrue(r.err().contains("bad.attn:2:3: error[E023]: heads 6 is not a multiple of kv_heads 4"), r.err());
+        assertTrue(r.err().contains("bad.attn:2:18: error[E023]: heads 6 is not a multiple of kv_heads 4"), r.err());
         assertTrue(r.err().contains("bad.attn:3:8: error[E040]: unknown mask 'windw'; did you mean 'window'?"), r.err());
         assertFalse(r.err().contains("Exception"), r.err());
     }
