@@ -33,6 +33,9 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "print diagnostics only, no summaries")
     boolean quiet;
 
+    /** Past this many kernels in one file, only their names are listed (summaries build block maps). */
+    static final int MAX_SUMMARIES = 32;
+
     @Override
     public Integer call() throws InputException {
         PrintWriter out = spec.commandLine().getOut();
@@ -49,8 +52,13 @@ final class CheckCommand implements Callable<Integer> {
             }
             List<KernelSpec> kernels = loaded.result().kernelsOfRoot();
             out.println(file + ": ok, " + kernels.size() + " kernel" + (kernels.size() == 1 ? "" : "s"));
-            for (KernelSpec k : kernels) {
+            for (KernelSpec k : kernels.subList(0, Math.min(kernels.size(), MAX_SUMMARIES))) {
                 KernelSummary.print(k, target.or(k::target).flatMap(loaded.result().program()::target), blocks, out);
+            }
+            if (kernels.size() > MAX_SUMMARIES) {
+                out.println("... and " + (kernels.size() - MAX_SUMMARIES) + " more kernels, not summarised: "
+                        + String.join(", ", kernels.subList(MAX_SUMMARIES, Math.min(kernels.size(), MAX_SUMMARIES + 8))
+                        .stream().map(KernelSpec::name).toList()) + (kernels.size() > MAX_SUMMARIES + 8 ? ", ..." : ""));
             }
             out.flush();
         }

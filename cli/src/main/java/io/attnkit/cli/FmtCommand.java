@@ -5,12 +5,9 @@ import io.attnkit.dsl.check.InputException;
 import io.attnkit.dsl.io.AtomicFiles;
 import io.attnkit.dsl.source.Diagnostic;
 import io.attnkit.dsl.source.DiagnosticRenderer;
-import io.attnkit.dsl.source.Diagnostics;
-import io.attnkit.dsl.syntax.Printer;
-import io.attnkit.dsl.syntax.SourceParser;
+import io.attnkit.dsl.syntax.Formatter;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -47,19 +44,17 @@ final class FmtCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         int status = ExitCodes.OK;
         for (Path file : files) {
-            byte[] bytes = Frontend.read(file);
-            Diagnostics diagnostics = new Diagnostics();
-            SourceParser.Result parsed = SourceParser.parse(file.toString(), bytes, diagnostics);
-            if (diagnostics.hasErrors()) {
-                for (Diagnostic d : diagnostics.sorted()) {
+            Formatter.Result result = Formatter.format(file.toString(), Frontend.read(file));
+            if (result.formatted().isEmpty()) {
+                for (Diagnostic d : result.diagnostics().sorted()) {
                     err.print(DiagnosticRenderer.render(d));
                 }
                 err.println(file + ": not formatted: fix the syntax errors first");
                 status = ExitCodes.INPUT;
                 continue;
             }
-            String formatted = Printer.print(parsed.file());
-            boolean same = formatted.equals(new String(bytes, StandardCharsets.UTF_8));
+            String formatted = result.formatted().get();
+            boolean same = !result.changed();
             if (check) {
                 if (!same) {
                     out.println(file);

@@ -46,6 +46,20 @@ class CheckCommandTest {
     }
 
     @Test
+    void listsKernelsPastTheSummaryLimitByNameOnly() throws IOException {
+        StringBuilder text = new StringBuilder();
+        int n = CheckCommand.MAX_SUMMARIES + 3;
+        for (int i = 0; i < n; i++) {
+            text.append("kernel k").append(i).append(" { shape heads 1, q_len 40, head_dim 8; mask causal; }\n");
+        }
+        CliRunner r = CliRunner.run("check", file("many.attn", text.toString()).toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("ok, " + n + " kernels"), r.out());
+        assertEquals(CheckCommand.MAX_SUMMARIES, r.out().lines().filter(l -> l.startsWith("kernel ")).count());
+        assertTrue(r.out().contains("... and 3 more kernels, not summarised: k32, k33, k34"), r.out());
+    }
+
+    @Test
     void reportsEveryErrorWithLocationAndExitsWithOne() throws IOException {
         Path f = file("bad.attn", """
                 kernel bad {
