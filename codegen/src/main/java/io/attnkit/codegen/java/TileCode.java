@@ -1,0 +1,210 @@
+package io.attnkit.codegen.java;
+
+import static javax.lang.model.element.Modifier.PRIVATE;
+import static javax.lang.model.element.Modifier.STATIC;
+
+import com.palantir.javapoet.ClassName;
+import com.palantir.javapoet.CodeBlock;
+import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.TypeName;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The per-tile work of the generated kernels, FlashAttention-2 on one (q-block, kv-block) tile:
+ * scores {@code Sᵀ = K·Qᵀ} by a register-tiled micro-kernel, the element mask on PARTIAL tiles,
+ * the online softmax with rescaling, and {@code Oᵀ += Vᵀ·Pᵀ} by a second micro-kernel.
+ *
+ * <p>Layouts keep every reduction vertical: queries run along vector lanes. {@code qt} is Qᵀ
+ * ({@code HEAD_DIM × QP}, pre-scaled by {@code scale·log2 e}), {@code s} is Sᵀ then Pᵀ ({@code KP ×
+ * QP}), {@code ot} is Oᵀ ({@code V_DIM × QP}); row maxima, sums and rescaling factors are vectors
+ * over queries, so the softmax needs no horizontal reduction. K and V stay row-major; the
+ * micro-kernels broadcast their scalars.
+ */
+final class TileCode {
+    static final ClassName FLOAT_VECTOR = ClassName.get("jdk.incubator.vector", "FloatVector");
+    static final ClassName INT_VECTOR = ClassName.get("jdk.incubator.vector", "IntVector");
+    static final ClassName VECTOR_OPERATORS = ClassName.get("jdk.incubator.vector", "VectorOperators");
+
+    private static final TypeName FLOATS = TypeName.get(float[].class);
+
+    private TileCode() {
+    }
+
+    /** Every method of the tile program for {@code plan}. */
+    static List<MethodSpec> methods(KernelPlan plan) {
+        List<MethodSpec> out = new ArrayList<>();
+        out.add(qk(plan));
+        out.add(qkBlock(plan.qkRows()));
+        out.add(softmax());
+        out.add(exp2());
+        out.add(pv(plan));
+        int vDim = plan.kernel().shape().vDim();
+        if (vDim >= plan.pvRows()) {
+            out.add(pvBlock(plan.pvRows()));
+        }
+        if (vDim % plan.pvRows() != 0) {
+            out.add(pvBlock(vDim % plan.pvRows()));
+        }
+        return out;
+    }
+
+    private static MethodSpec qk(KernelPlan plan) {
+        return MethodSpec.methodBuilder("qk").addModifiers(PRIVATE, STATIC)
+                .addJavadoc("Scores of one tile: {@code s[j][i] = Σx k[j][x]·qt[x][i]} for keys {@code j < KT}, in blocks of $L keys.\n",
+                        plan.qkRows())
+                .addParameter(FLOATS, "qt").addParameter(FLOATS, "k").addParameter(int.class, "kOff")
+                .addParameter(FLOATS, "s")
+                .beginControlFlow("for (int i = 0; i < QP; i += 2 * L)")
+                .beginControlFlow("for (int j = 0; j < KT; j += QK_ROWS)")
+                .addStatement("qk$L(qt, i, k, kOff + j * HEAD_DIM, s, j * QP + i)", plan.qkRows())
+                .endControlFlow()
+                .endControlFlow()
+                .build();
+    }
+
+    /** The Q·Kᵀ micro-kernel: {@code rows} keys × 2 query vectors of accumulators, reduced over the head dimension. */
+    private static MethodSpec qkBlock(int rows) {
+        CodeBlock.Builder b = CodeBlock.builder();
+        for (int r = 0; r < rows; r++) {
+            b.addStatement("$T c$L0 = $T.zero(F), c$L1 = $T.zero(F)", FLOAT_VECTOR, r, FLOAT_VECTOR, r, FLOAT_VECTOR);
+        }
+        b.beginControlFlow("for (int x = 0; x < HEAD_DIM; x++)");
+        b.addStatement("$T q0 = $T.fromArray(F, qt, x * QP + i)", FLOAT_VECTOR, FLOAT_VECTOR);
+        b.addStatement("$T q1 = $T.fromArray(F, qt, x * QP + i + L)", FLOAT_VECTOR, FLOAT_VECTOR);
+        for (int r = 0; r < rows; r++) {
+            accumulate(b, r, "k[kOff + " + (r == 0 ? "" : r + " * HEAD_DIM + ") + "x]", "q0", "q1");
+        }
+        b.endControlFlow();
+        storeAccumulators(b, rows, "s", "sOff");
+        return MethodSpec.methodBuilder("qk" + rows).addModifiers(PRIVATE, STATIC)
+                .addJavadoc("Scores of $L keys (rows {@code kOff / HEAD_DIM ..} of k) for queries {@code i .. i + 2L}.\n", rows)
+                .addParameter(FLOATS, "qt").addParameter(int.class, "i").addParameter(FLOATS, "k")
+                .addParameter(int.class, "kOff").addParameter(FLOATS, "s").addParameter(int.class, "sOff")
+                .addCode(b.build())
+                .build();
+    }
+
+    /** Row {@code r} of a micro-kernel: broadcast one scalar, two FMAs into the row's accumulators. */
+    private static void accumulate(CodeBlock.Builder b, int r, String scalar, String vector0, String vector1) {
+        b.addStatement("$T e$L = $T.broadcast(F, $L)", FLOAT_VECTOR, r, FLOAT_VECTOR, scalar);
+        b.addStatement("c$L0 = e$L.fma($L, c$L0)", r, r, vector0, r);
+        b.addStatement("c$L1 = e$L.fma($L, c$L1)", r, r, vector1, r);
+    }
+
+    /** Stores the accumulators: row r at {@code offset + r·QP}, its two vectors side by side. */
+    private static void storeAccumulators(CodeBlock.Builder b, int rows, String array, String offset) {
+        for (int r = 0; r < rows; r++) {
+            String at = r == 0 ? offset : offset + " + " + r + " * QP";
+            b.addStatement("c$L0.intoArray($L, $L)", r, array, at);
+            b.addStatement("c$L1.intoArray($L, $L + L)", r, array, at);
+        }
+    }
+
+    private static MethodSpec softmax() {
+        return MethodSpec.methodBuilder("softmax").addModifiers(PRIVATE, STATIC)
+                .addJavadoc("""
+                        Online softmax over one tile, per query: the new running maximum {@code m}, \
+                        {@code s[j][i] ← 2^(s[j][i] - m)}, the factor {@code alpha = 2^(m_old - m)} that rescales what \
+                        was accumulated, and {@code l ← l·alpha + Σj s[j][i]}. A query that has seen only masked \
+                        keys keeps {@code m = -∞} and contributes nothing.
+                        """)
+                .addParameter(FLOATS, "s").addParameter(FLOATS, "m")
+                .addParameter(FLOATS, "l").addParameter(FLOATS, "alpha")
+                .beginControlFlow("for (int i = 0; i < QP; i += L)")
+                .addStatement("$T old = $T.fromArray(F, m, i)", FLOAT_VECTOR, FLOAT_VECTOR)
+                .addStatement("$T max = old", FLOAT_VECTOR)
+                .beginControlFlow("for (int j = 0; j < KT; j++)")
+                .addStatement("max = max.max($T.fromArray(F, s, j * QP + i))", FLOAT_VECTOR)
+                .endControlFlow()
+                .addComment("rows that saw no key yet subtract 0, so that 2^(-∞ - 0) = 0 instead of NaN")
+                .addStatement("$T base = max.blend(0f, max.compare(EQ, Float.NEGATIVE_INFINITY))", FLOAT_VECTOR)
+                .addStatement("$T sum = $T.zero(F)", FLOAT_VECTOR, FLOAT_VECTOR)
+                .beginControlFlow("for (int j = 0; j < KT; j++)")
+                .addStatement("$T e = exp2($T.fromArray(F, s, j * QP + i).sub(base))", FLOAT_VECTOR, FLOAT_VECTOR)
+                .addStatement("e.intoArray(s, j * QP + i)")
+                .addStatement("sum = sum.add(e)")
+                .endControlFlow()
+                .addStatement("$T a = exp2(old.sub(base))", FLOAT_VECTOR)
+                .addStatement("a.intoArray(alpha, i)")
+                .addStatement("$T.fromArray(F, l, i).fma(a, sum).intoArray(l, i)", FLOAT_VECTOR)
+                .addStatement("max.intoArray(m, i)")
+                .endControlFlow()
+                .build();
+    }
+
+    /**
+     * 2^x for x ≤ 0: x = n + f with n = round(x), 2^f by a degree-5 polynomial fitted for
+     * relative error (2.4e-7 on [-1/2, 1/2]), 2^n built in the exponent bits. x is clamped to
+     * -127, where the exponent bits are 0 and the result is exactly 0 (so -∞ gives 0).
+     */
+    private static MethodSpec exp2() {
+        return MethodSpec.methodBuilder("exp2").addModifiers(PRIVATE, STATIC)
+                .addJavadoc("""
+                        {@code 2^x} for {@code x <= 0}, relative error below 3e-7; {@code -∞} and anything below \
+                        {@code -127} give exactly 0. {@code x = n + f}, {@code n = round(x)}: {@code 2^f} by a \
+                        degree-5 polynomial, {@code 2^n} written into the exponent bits.
+                        """)
+                .returns(FLOAT_VECTOR).addParameter(FLOAT_VECTOR, "x")
+                .addStatement("$T t = x.max(-127f)", FLOAT_VECTOR)
+                .addComment("adding 1.5·2^23 rounds to an integer n, which lands in the low mantissa bits")
+                .addStatement("$T shifted = t.add(12582912f)", FLOAT_VECTOR)
+                .addStatement("$T f = t.sub(shifted.sub(12582912f))", FLOAT_VECTOR)
+                .addStatement("$T pow2n = shifted.reinterpretAsInts().add(127 - 0x4B400000).lanewise(LSHL, 23)", INT_VECTOR)
+                .addStatement("$T poly = f.fma(0.00133143098f, 0.00967316329f)", FLOAT_VECTOR)
+                .addStatement("poly = poly.fma(f, $T.broadcast(F, 0.0555057302f))", FLOAT_VECTOR)
+                .addStatement("poly = poly.fma(f, $T.broadcast(F, 0.240221620f))", FLOAT_VECTOR)
+                .addStatement("poly = poly.fma(f, $T.broadcast(F, 0.693147063f))", FLOAT_VECTOR)
+                .addStatement("poly = poly.fma(f, $T.broadcast(F, 1.00000012f))", FLOAT_VECTOR)
+                .addStatement("return poly.mul(pow2n.reinterpretAsFloats())")
+                .build();
+    }
+
+    private static MethodSpec pv(KernelPlan plan) {
+        int rows = plan.pvRows();
+        int vDim = plan.kernel().shape().vDim();
+        MethodSpec.Builder m = MethodSpec.methodBuilder("pv").addModifiers(PRIVATE, STATIC)
+                .addJavadoc("{@code ot[x][i] ← alpha[i]·ot[x][i] + Σj v[j][x]·s[j][i]} for keys {@code j < KT}, in blocks of $L output columns.\n",
+                        rows)
+                .addParameter(FLOATS, "s").addParameter(FLOATS, "v")
+                .addParameter(int.class, "vOff").addParameter(FLOATS, "alpha").addParameter(FLOATS, "ot")
+                .beginControlFlow("for (int i = 0; i < QP; i += 2 * L)");
+        if (vDim >= rows) {
+            m.beginControlFlow("for (int x = 0; x + $L <= V_DIM; x += $L)", rows, rows)
+                    .addStatement("pv$L(s, i, v, vOff + x, alpha, ot, x * QP + i)", rows)
+                    .endControlFlow();
+        }
+        if (vDim % rows != 0) {
+            int x0 = vDim - vDim % rows;
+            m.addStatement("pv$L(s, i, v, vOff + $L, alpha, ot, $L * QP + i)", vDim % rows, x0, x0);
+        }
+        return m.endControlFlow().build();
+    }
+
+    /** The P·V micro-kernel: {@code rows} output columns × 2 query vectors, reduced over the tile's keys. */
+    private static MethodSpec pvBlock(int rows) {
+        CodeBlock.Builder b = CodeBlock.builder();
+        b.addStatement("$T a0 = $T.fromArray(F, alpha, i)", FLOAT_VECTOR, FLOAT_VECTOR);
+        b.addStatement("$T a1 = $T.fromArray(F, alpha, i + L)", FLOAT_VECTOR, FLOAT_VECTOR);
+        for (int r = 0; r < rows; r++) {
+            String at = r == 0 ? "oOff" : "oOff + " + r + " * QP";
+            b.addStatement("$T c$L0 = $T.fromArray(F, ot, $L).mul(a0)", FLOAT_VECTOR, r, FLOAT_VECTOR, at);
+            b.addStatement("$T c$L1 = $T.fromArray(F, ot, $L + L).mul(a1)", FLOAT_VECTOR, r, FLOAT_VECTOR, at);
+        }
+        b.beginControlFlow("for (int j = 0; j < KT; j++)");
+        b.addStatement("$T p0 = $T.fromArray(F, s, j * QP + i)", FLOAT_VECTOR, FLOAT_VECTOR);
+        b.addStatement("$T p1 = $T.fromArray(F, s, j * QP + i + L)", FLOAT_VECTOR, FLOAT_VECTOR);
+        b.addStatement("int row = vOff + j * V_DIM");
+        for (int r = 0; r < rows; r++) {
+            accumulate(b, r, "v[row" + (r == 0 ? "" : " + " + r) + "]", "p0", "p1");
+        }
+        b.endControlFlow();
+        storeAccumulators(b, rows, "ot", "oOff");
+        return MethodSpec.methodBuilder("pv" + rows).addModifiers(PRIVATE, STATIC)
+                .addJavadoc("Output columns {@code vOff % V_DIM ..} + $L for queries {@code i .. i + 2L}.\n", rows)
+                .addParameter(FLOATS, "s").addParameter(int.class, "i").addParameter(FLOATS, "v").addParameter(int.class, "vOff").addParameter(FLOATS, "alpha")
+                .addParameter(FLOATS, "ot").addParameter(int.class, "oOff")
+                .addCode(b.build())
+                .build();
+    }
+}

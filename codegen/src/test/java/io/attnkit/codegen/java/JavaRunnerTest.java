@@ -1,0 +1,109 @@
+package io.attnkit.codegen.java;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.attnkit.codegen.BackendException;
+import io.attnkit.codegen.Runner;
+import io.attnkit.dsl.model.DType;
+import io.attnkit.dsl.model.KernelSpec;
+import io.attnkit.dsl.reference.Tensor;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.RepetitionInfo;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Generated Java kernels against the float64 reference, and their tile counts against the BlockMap. */
+class JavaRunnerTest {
+
+    @RepeatedTest(48)
+    void randomKernelsMatchTheReferenceAndLoadExactlyTheBlockMapsTiles(RepetitionInfo info) throws BackendException {
+        int n = info.getCurrentRepetition();
+        DType dtype = DType.values()[n % DType.values().length];
+        KernelSpec kernel = RandomKernels.kernel(new SplittableRandom(7919L * n), dtype);
+        Check.againstReference(kernel, n);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "shape heads 2, q_len 70, head_dim 16; tile q 16, kv 16; mask causal;",
+            "shape heads 2, q_len 70, head_dim 16; tile q 32, kv 8; mask causal;",
+            "shape heads 2, q_len 70, head_dim 16; tile q 8, kv 32; mask causal;",
+            "shape heads 2, q_len 90, head_dim 8; tile q 16, kv 16; mask window(20);",
+            "shape heads 2, q_len 90, head_dim 8; tile q 16, kv 16; mask sink(4) | window(20);",
+            "shape heads 2, q_len 90, head_dim 8; tile q 16, kv 16; mask prefix(30) | causal;",
+            "shape heads 2, q_len 90, head_dim 8; tile q 16, kv 16; mask document(17, 40, 33) & causal;",
+            "shape heads 2, q_len 90, head_dim 8; tile q 16, kv 16; mask !window(9);",
+            "shape heads 2, q_len 90, head_dim 8; tile q 16, kv 16; mask causal & !(sink(5) | window(3));",
+            "shape heads 4, kv_heads 2, q_len 21, kv_len 75, head_dim 12, v_dim 5; tile q 8, kv 16; mask causal;",
+            "shape heads 4, kv_heads 1, q_len 75, kv_len 21, head_dim 12; tile q 16, kv 8; mask causal;",
+            "shape batch 2, heads 6, kv_heads 3, q_len 1, kv_len 100, head_dim 32; tile q 64, kv 32; mask causal;",
+            "shape heads 2, q_len 33, head_dim 16; dtype f16; tile q 16, kv 16; mask causal;",
+            "shape heads 2, q_len 33, head_dim 16; dtype bf16; tile q 16, kv 16; mask causal;",
+            "shape heads 2, q_len 33, head_dim 16; dtype fp8-e4m3; tile q 16, kv 16; mask causal;",
+            "shape heads 2, q_len 65, head_dim 130; tile q 64, kv 64;",
+    })
+    void masksShapesAndTypes(String body) throws BackendException {
+        Check.againstReference(Kernels.parse("kernel k { " + body + " }"), body.hashCode());
+    }
+
+    @Test
+    void headsWithDifferentPatternsRunInOneLaunch() throws BackendException {
+        KernelSpec kernel = Kernels.parse("""
+                kernel elastic {
+                    shape batch 2, heads 8, kv_heads 4, q_len 80, head_dim 16;
+                    tile q 16, kv 16;
+                    mask causal;
+                    heads 0..1, 6: dense;                  // retrieval heads
+                    heads 2..5, 7: sink(4) | window(16);   // streaming heads
+                }
+                """);
+        Check.againstReference(kernel, 11);
+    }
+
+    @Test
+    void routersWithAFixedRatioAreCompiledIn() throws BackendException {
+        KernelSpec kernel = Kernels.parse("""
+                router half { sparse_ratio 0.5; }
+                kernel routed {
+                    shape heads 8, kv_heads 4, q_len 70, head_dim 8;
+                    tile q 16, kv 16;
+                    mask causal;
+                    heads *: route half(dense, sink(4) | window(12));
+                }
+                """);
+        assertTrue(new JavaEmitter().plan(kernel).defaultPattern().isPresent());
+        Check.againstReference(kernel, 12);
+    }
+
+    @Test
+    void rowsThatSeeNothingGetZeros() throws BackendException {
+        // Queries outnumber keys: under causal, rows 0..29 sit at negative positions and see nothing.
+        KernelSpec kernel = Kernels.parse("kernel k { shape heads 1, q_len 50, kv_len 20, head_dim 8; tile q 16, kv 8; mask causal; }");
+        Tensor out = Check.againstReference(kernel, 5).out();
+        for (int i = 0; i < 50; i++) {
+            for (int d = 0; d < 8; d++) {
+                float x = out.get(0, 0, i, d);
+                if (i < 30) {
+                    assertEquals(0f, x, "row " + i);
+                } else {
+                    assertTrue(x != 0f, "row " + i + " sees keys");
+                }
+            }
+        }
+    }
+
+    @Test
+    void wrongInputShapesAreRefused() throws BackendException {
+        KernelSpec kernel = Kernels.parse("kernel k { shape heads 2, q_len 10, head_dim 8; }");
+        try (Runner.CompiledKernel c = new JavaRunner().compile(kernel, Runner.RunOptions.DEFAULT)) {
+            Tensor good = Tensor.random(1, 2, 10, 8, 1);
+            Tensor bad = Tensor.random(1, 2, 11, 8, 1);
+            BackendException e = assertThrows(BackendException.class, () -> c.run(Runner.Inputs.of(kernel, good, bad, good)));
+            assertEquals("k has shape [1, 2, 11, 8], the kernel expects [1, 2, 10, 8]", e.getMessage());
+        }
+    }
+}
