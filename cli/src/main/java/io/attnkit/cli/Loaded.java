@@ -54,6 +54,24 @@ record Loaded(Path file, Frontend.Result result) {
         return new One(loaded, kernel);
     }
 
+    /**
+     * Checks {@code file} and returns the kernel named, or every kernel it declares. Input errors
+     * end the command with exit code 1.
+     */
+    static List<KernelSpec> kernels(Path file, Optional<String> name, PrintWriter err) throws InputException {
+        if (name.isPresent()) {
+            return List.of(kernel(file, name, Optional.empty(), err).kernel());
+        }
+        Loaded loaded = check(file, Optional.empty(), err);
+        if (!loaded.result().ok()) {
+            throw new CliException(ExitCodes.INPUT, "'" + file + "' has errors");
+        }
+        if (loaded.result().kernelsOfRoot().isEmpty()) {
+            throw new CliException(ExitCodes.USAGE, "'" + file + "' declares no kernel");
+        }
+        return loaded.result().kernelsOfRoot();
+    }
+
     private static String names(List<KernelSpec> kernels) {
         return String.join(", ", kernels.stream().map(KernelSpec::name).toList());
     }

@@ -17,6 +17,9 @@ import picocli.CommandLine.Command;
                 CheckCommand.class,
                 FmtCommand.class,
                 TargetsCommand.class,
+                EmitCommand.class,
+                RunCommand.class,
+                TestgenCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {

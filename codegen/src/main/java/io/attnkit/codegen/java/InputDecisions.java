@@ -5,6 +5,7 @@ import io.attnkit.dsl.blocks.HeadMasks;
 import io.attnkit.dsl.blocks.IntervalSet;
 import io.attnkit.dsl.blocks.RowMasks;
 import io.attnkit.dsl.blocks.Selection;
+import io.attnkit.dsl.model.KernelSpec;
 import io.attnkit.dsl.model.Mask;
 import io.attnkit.dsl.model.Shape;
 import java.util.ArrayList;
@@ -21,10 +22,11 @@ import java.util.List;
  */
 public record InputDecisions(int[] headPattern, int[][] runs, int[][] rows) {
 
-    /** The decisions for {@code masks} and {@code selection} of an input, for a kernel planned as {@code plan}. */
-    public static InputDecisions of(KernelPlan plan, HeadMasks masks, Selection selection) {
-        Shape s = plan.kernel().shape();
-        List<Mask> compiled = plan.patterns().stream().map(KernelPlan.StaticPattern::mask).toList();
+    /** The decisions for {@code masks} and {@code selection} of an input (a {@code Decision}'s two halves). */
+    public static InputDecisions of(HeadMasks masks, Selection selection) {
+        KernelSpec kernel = masks.kernel();
+        Shape s = kernel.shape();
+        List<Mask> compiled = KernelPlan.staticMasks(kernel);
         int[] headPattern = new int[s.batch() * s.heads()];
         List<int[]> runs = new ArrayList<>();
         List<int[]> rows = new ArrayList<>();
@@ -35,7 +37,7 @@ public record InputDecisions(int[] headPattern, int[][] runs, int[][] rows) {
                 int index = mask.isStatic() ? compiled.indexOf(mask) : -1;
                 if (index < 0) {
                     if (map == null) {
-                        map = BlockMap.of(masks, selection, plan.kernel().tiles().q(), plan.kernel().tiles().kv());
+                        map = BlockMap.of(masks, selection, kernel.tiles().q(), kernel.tiles().kv());
                     }
                     index = compiled.size() + runs.size();
                     runs.add(RunTable.of(map.pattern(b, h)));

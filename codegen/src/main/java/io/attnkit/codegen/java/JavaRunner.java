@@ -9,7 +9,6 @@ import io.attnkit.dsl.reference.Tensor;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -89,7 +88,7 @@ public final class JavaRunner implements Runner {
                 }
                 decisions = new InputDecisions(pattern, new int[0][], new int[0][]);
             } else {
-                decisions = InputDecisions.of(plan, inputs.masks(), inputs.selection());
+                decisions = InputDecisions.of(inputs.masks(), inputs.selection());
             }
             Object q = Storage.encode(inputs.q(), plan.kernel().dtype());
             Object k = Storage.encode(inputs.k(), plan.kernel().dtype());
@@ -109,10 +108,10 @@ public final class JavaRunner implements Runner {
         }
 
         private static void check(String name, Tensor t, int batch, int heads, int length, int dim) throws BackendException {
-            int[] expected = {batch, heads, length, dim};
-            if (!Arrays.equals(t.shape(), expected)) {
-                throw new BackendException(name + " has shape " + Arrays.toString(t.shape()) + ", the kernel expects "
-                        + Arrays.toString(expected));
+            try {
+                t.requireShape(name, batch, heads, length, dim);
+            } catch (IllegalArgumentException e) {
+                throw new BackendException(e.getMessage());
             }
         }
     }

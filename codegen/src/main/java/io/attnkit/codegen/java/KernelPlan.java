@@ -56,12 +56,7 @@ public record KernelPlan(KernelSpec kernel, String packageName, String className
                         + " elements; the java backend holds each tensor in one Java array (at most 2^31 - 1)");
             }
         }
-        List<Mask> statics = new ArrayList<>();
-        for (Mask m : candidateMasks(kernel)) {
-            if (m.isStatic()) {
-                statics.add(m);
-            }
-        }
+        List<Mask> statics = staticMasks(kernel);
         List<StaticPattern> patterns = new ArrayList<>();
         for (Mask m : statics) {
             BlockMap.Pattern p = patternOf(kernel, m);
@@ -84,6 +79,11 @@ public record KernelPlan(KernelSpec kernel, String packageName, String className
             }
         }
         return List.copyOf(out);
+    }
+
+    /** The masks compiled into a kernel's class, in pattern order: the static ones of {@link #candidateMasks}. */
+    public static List<Mask> staticMasks(KernelSpec kernel) {
+        return candidateMasks(kernel).stream().filter(Mask::isStatic).toList();
     }
 
     private static Optional<int[]> defaultPattern(KernelSpec kernel, List<Mask> statics) {

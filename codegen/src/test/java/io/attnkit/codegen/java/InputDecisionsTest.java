@@ -89,7 +89,7 @@ class InputDecisionsTest {
         assertEquals(2, plan.patterns().size(), "causal and causal & (sink | window), both compiled in");
         boolean[][] sparse = {{false, true, false, true}, {true, true, false, false}};
         HeadMasks masks = HeadMasks.of(kernel, Routing.of(sparse));
-        InputDecisions d = InputDecisions.of(plan, masks, Selection.NONE);
+        InputDecisions d = InputDecisions.of(masks, Selection.NONE);
         assertEquals(0, d.runs().length, "static patterns need no run tables");
         check(kernel, masks, Selection.NONE);
     }

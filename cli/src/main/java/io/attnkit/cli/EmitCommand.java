@@ -1,0 +1,88 @@
+package io.attnkit.cli;
+
+import io.attnkit.codegen.BackendException;
+import io.attnkit.codegen.Backends;
+import io.attnkit.codegen.Emitter;
+import io.attnkit.codegen.GeneratedFile;
+import io.attnkit.codegen.Origin;
+import io.attnkit.dsl.check.Frontend;
+import io.attnkit.dsl.check.InputException;
+import io.attnkit.dsl.io.AtomicFiles;
+import io.attnkit.dsl.model.KernelSpec;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code attnkit emit}: the readable source of a file's kernels for one backend, written atomically. */
+@Command(name = "emit", mixinStandardHelpOptions = true,
+        description = {"Generate kernel source for a backend.",
+                "Every file names the .attn file and its sha256 in its header. Without --kernel, every kernel of FILE is emitted.",
+                "All files are written to temporary files first and moved into place only when all were written."})
+final class EmitCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "FILE", description = "the .attn file")
+    Path file;
+
+    @Option(names = "--backend", paramLabel = "NAME", defaultValue = "java",
+            description = "code generator (default: ${DEFAULT-VALUE}); one of: ${COMPLETION-CANDIDATES}",
+            completionCandidates = EmitterNames.class)
+    String backend;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "DIR", required = true, description = "directory to write into")
+    Path output;
+
+    @Option(names = "--kernel", paramLabel = "NAME", description = "emit only this kernel")
+    Optional<String> kernel;
+
+    @Override
+    public Integer call() throws InputException, BackendException, IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Emitter emitter = Backends.emitter(backend);
+        List<KernelSpec> kernels = Loaded.kernels(file, kernel, err);
+        Origin origin = Origin.of(file.toString(), Frontend.read(file));
+        List<GeneratedFile> files = new ArrayList<>();
+        for (KernelSpec k : kernels) {
+            files.addAll(emitter.emit(k, origin));
+        }
+        write(output, files, out);
+        return ExitCodes.OK;
+    }
+
+    /** Writes generated files under {@code output}, all or none, and names each on {@code out}. */
+    static void write(Path output, List<GeneratedFile> generated, PrintWriter out) throws IOException {
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        for (GeneratedFile f : generated) {
+            if (files.put(f.path(), f.content().getBytes(StandardCharsets.UTF_8)) != null) {
+                throw new CliException(ExitCodes.USAGE, "two kernels generate " + f.path() + "; emit them one at a time with --kernel");
+            }
+        }
+        AtomicFiles.writeAll(output, files);
+        for (String path : files.keySet()) {
+            out.println("wrote " + output.resolve(path));
+        }
+        out.flush();
+    }
+
+    /** The backend names for the help text. */
+    static final class EmitterNames implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return Backends.emitters().iterator();
+        }
+    }
+}

@@ -1,0 +1,116 @@
+package io.attnkit.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.attnkit.dsl.check.Frontend;
+import io.attnkit.dsl.check.InputException;
+import io.attnkit.dsl.model.DType;
+import io.attnkit.dsl.model.KernelSpec;
+import io.attnkit.dsl.reference.Comparison;
+import io.attnkit.dsl.reference.ReferenceAttention;
+import io.attnkit.dsl.reference.Tolerance;
+import io.attnkit.dsl.reference.Npy;
+import io.attnkit.dsl.reference.Tensor;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RunCommandTest {
+    @TempDir
+    Path dir;
+
+    private static long number(String text, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(text);
+        assertTrue(m.find(), () -> regex + " not in:\n" + text);
+        return Long.parseLong(m.group(1));
+    }
+
+    @Test
+    void randomInputsAreCheckedAgainstTheReferenceAndTilesCounted() {
+        CliRunner r = CliRunner.run("run", TestFiles.kernel("streaming.attn").toString(), "--random", "--seed", "7", "--stats");
+        assertEquals(0, r.exitCode(), r.out() + r.err());
+        assertTrue(r.out().contains("against the float64 reference: max abs error"), r.out());
+        assertTrue(r.out().contains("): ok"), r.out());
+        assertTrue(r.out().matches("(?s).*time [0-9.]+ ms, [0-9.]+ GFLOP/s.*"), r.out());
+        long loaded = number(r.out(), "K/V tiles: (\\d+) loaded \\(counted by the kernel\\)");
+        long mapped = number(r.out(), "(\\d+) in the BlockMap");
+        assertEquals(mapped, loaded);
+        assertTrue(r.out().contains(": equal"), r.out());
+    }
+
+    @Test
+    void npyInputsGiveAnNpyOutput() throws IOException, InputException {
+        Path file = TestFiles.kernel("two.attn");
+        Npy.write(dir.resolve("q.npy"), Tensor.random(1, 2, 40, 8, 1), DType.F32);
+        Npy.write(dir.resolve("k.npy"), Tensor.random(1, 2, 40, 8, 2), DType.F16);
+        Npy.write(dir.resolve("v.npy"), Tensor.random(1, 2, 40, 8, 3), DType.F32);
+        CliRunner r = CliRunner.run("run", file.toString(), "--kernel", "second", "--q", dir.resolve("q.npy").toString(),
+                "--k", dir.resolve("k.npy").toString(), "--v", dir.resolve("v.npy").toString(), "--out", dir.resolve("o.npy").toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("wrote " + dir.resolve("o.npy") + " (float32 [1, 2, 40, 8])"), r.out());
+        KernelSpec second = Frontend.check(file, Frontend.Library.EMPTY, Optional.empty()).program().kernel("second").orElseThrow();
+        ReferenceAttention.Result expected = ReferenceAttention.run(second, Npy.read(dir.resolve("q.npy")),
+                Npy.read(dir.resolve("k.npy")), Npy.read(dir.resolve("v.npy")));
+        Comparison c = Comparison.of(Npy.read(dir.resolve("o.npy")).data(), expected.out(), Tolerance.of(DType.BF16));
+        assertTrue(c.passed(), c.toString());
+    }
+
+    @Test
+    void aWrongShapeIsOneLineAndExitCode2() throws IOException {
+        Npy.write(dir.resolve("q.npy"), Tensor.random(1, 2, 41, 8, 1), DType.F32);
+        Npy.write(dir.resolve("kv.npy"), Tensor.random(1, 2, 40, 8, 2), DType.F32);
+        CliRunner r = CliRunner.run("run", TestFiles.kernel("two.attn").toString(), "--kernel", "first",
+                "--q", dir.resolve("q.npy").toString(), "--k", dir.resolve("kv.npy").toString(),
+                "--v", dir.resolve("kv.npy").toString(), "--out", dir.resolve("o.npy").toString());
+        assertEquals(2, r.exitCode());
+        assertEquals("attnkit: error: " + dir.resolve("q.npy") + ": q has shape [1, 2, 41, 8], the kernel expects [1, 2, 40, 8]",
+                r.err().strip());
+        assertTrue(Files.notExists(dir.resolve("o.npy")));
+    }
+
+    @Test
+    void aWrongDtypeIsOneLineAndExitCode2() throws IOException {
+        // A float64 .npy of the right shape.
+        String header = "{'descr': '<f8', 'fortran_order': False, 'shape': (1, 2, 40, 8), }";
+        header = header + " ".repeat(63 - (10 + header.length()) % 64) + "\n";
+        ByteBuffer b = ByteBuffer.allocate(10 + header.length() + 8 * 640).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0}).putShort((short) header.length())
+                .put(header.getBytes(StandardCharsets.US_ASCII));
+        Files.write(dir.resolve("q.npy"), b.array());
+        Npy.write(dir.resolve("kv.npy"), Tensor.random(1, 2, 40, 8, 2), DType.F32);
+        CliRunner r = CliRunner.run("run", TestFiles.kernel("two.attn").toString(), "--kernel", "first",
+                "--q", dir.resolve("q.npy").toString(), "--k", dir.resolve("kv.npy").toString(),
+                "--v", dir.resolve("kv.npy").toString(), "--out", dir.resolve("o.npy").toString());
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains("q.npy"), r.err());
+    }
+
+    @Test
+    void inputsMustBeEitherRandomOrFiles() {
+        CliRunner r = CliRunner.run("run", TestFiles.kernel("streaming.attn").toString());
+        assertEquals(2, r.exitCode());
+        assertEquals("attnkit: error: give either --random or all of --q, --k, --v and --out", r.err().strip());
+        CliRunner half = CliRunner.run("run", TestFiles.kernel("streaming.attn").toString(), "--q", "q.npy");
+        assertEquals(2, half.exitCode());
+        assertEquals("attnkit: error: --q, --k, --v and --out go together", half.err().strip());
+    }
+
+    @Test
+    void aMissingInputFileIsOneLine() {
+        CliRunner r = CliRunner.run("run", TestFiles.kernel("two.attn").toString(), "--kernel", "first",
+                "--q", dir.resolve("none.npy").toString(), "--k", "k.npy", "--v", "v.npy", "--out", dir.resolve("o.npy").toString());
+        assertEquals(2, r.exitCode());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains("none.npy"), r.err());
+    }
+}
