@@ -109,18 +109,22 @@ final class RunCommand implements Callable<Integer> {
         Runner runner = Backends.runner(backend);
         KernelSpec spec = Loaded.kernel(file, kernel, Optional.empty(), this.spec.commandLine().getErr()).kernel();
         Shape s = spec.shape();
-        Tensor tq = random ? Tensor.random(s.batch(), s.heads(), s.qLen(), s.headDim(), seed) : read(q, "q", s.batch(), s.heads(), s.qLen(), s.headDim());
-        Tensor tk = random ? Tensor.random(s.batch(), s.kvHeads(), s.kvLen(), s.headDim(), seed + 1) : read(k, "k", s.batch(), s.kvHeads(), s.kvLen(), s.headDim());
-        Tensor tv = random ? Tensor.random(s.batch(), s.kvHeads(), s.kvLen(), s.vDim(), seed + 2) : read(v, "v", s.batch(), s.kvHeads(), s.kvLen(), s.vDim());
-        Decision decision;
-        try {
-            decision = Selector.decide(spec, tq, tk);
-        } catch (WeightsException e) {
-            throw new CliException(ExitCodes.USAGE, e.getMessage());
-        }
         int threadCount = threads.orElse(Runtime.getRuntime().availableProcessors());
         Runner.Execution best = null;
+        Decision decision;
+        Tensor tq;
+        Tensor tk;
+        Tensor tv;
         try (Runner.CompiledKernel compiled = runner.compile(spec, new Runner.RunOptions(device, threadCount))) {
+            requireMemory(spec, random && !noCheck);
+            tq = random ? Tensor.random(s.batch(), s.heads(), s.qLen(), s.headDim(), seed) : read(q, "q", s.batch(), s.heads(), s.qLen(), s.headDim());
+            tk = random ? Tensor.random(s.batch(), s.kvHeads(), s.kvLen(), s.headDim(), seed + 1) : read(k, "k", s.batch(), s.kvHeads(), s.kvLen(), s.headDim());
+            tv = random ? Tensor.random(s.batch(), s.kvHeads(), s.kvLen(), s.vDim(), seed + 2) : read(v, "v", s.batch(), s.kvHeads(), s.kvLen(), s.vDim());
+            try {
+                decision = Selector.decide(spec, tq, tk);
+            } catch (WeightsException e) {
+                throw new CliException(ExitCodes.USAGE, e.getMessage());
+            }
             Runner.Inputs inputs = new Runner.Inputs(tq, tk, tv, decision.masks(), decision.selection());
             for (int r = 0; r < repeat; r++) {
                 Runner.Execution e = compiled.run(inputs);
@@ -152,7 +156,7 @@ final class RunCommand implements Callable<Integer> {
             ReferenceAttention.Result expected = ReferenceAttention.run(decision.masks(), decision.selection(), tq, tk, tv);
             Tolerance tolerance = Tolerance.of(spec.dtype());
             Comparison c = Comparison.of(best.out().data(), expected.out(), tolerance);
-            o.printf(Locale.ROOT, "against the float64 reference: max abs error %.3g, max rel error %.3g; tolerance |o - ref| <= %s + %s·|ref| (%s): %s%n",
+            o.printf(Locale.ROOT, "against the float64 reference: max abs error %.3g, max rel error %.3g; tolerance |o - ref| <= %.3g + %.3g·|ref| (%s): %s%n",
                     c.maxAbsError(), c.maxRelError(), tolerance.atol(), tolerance.rtol(), spec.dtype(),
                     c.passed() ? "ok" : c.violations() + " elements outside");
             if (!c.passed() && code == ExitCodes.OK) {
@@ -166,6 +170,24 @@ final class RunCommand implements Callable<Integer> {
         }
         o.flush();
         return code;
+    }
+
+    /**
+     * Refuses, in one line, a run whose tensors cannot fit in this JVM's heap: Q, K, V and O in
+     * f32, the kernel's copies of them, and the reference's float64 copies when it checks.
+     */
+    private static void requireMemory(KernelSpec kernel, boolean reference) {
+        Shape s = kernel.shape();
+        double elements = (double) s.batch() * (s.heads() * (double) s.qLen() * (s.headDim() + s.vDim())
+                + s.kvHeads() * (double) s.kvLen() * (s.headDim() + s.vDim()));
+        double bytes = elements * (4 + 4 + kernel.dtype().bytes()) + (reference ? elements * 8 : 0);
+        long heap = Runtime.getRuntime().maxMemory();
+        if (bytes > 0.9 * heap) {
+            throw new CliException(ExitCodes.USAGE, String.format(Locale.ROOT,
+                    "kernel %s needs about %.1f GiB for its tensors%s, this JVM may use %.1f GiB; "
+                            + "give it more with ATTNKIT_JVM_OPTS=-Xmx<size>, or run a smaller shape",
+                    kernel.name(), bytes / (1L << 30), reference ? " and the reference" : "", heap / (double) (1L << 30)));
+        }
     }
 
     private static Tensor read(Path file, String name, int batch, int heads, int length, int dim) throws IOException {

@@ -106,6 +106,26 @@ class RunCommandTest {
     }
 
     @Test
+    void tensorsTooLargeForJavaArraysAreRefusedInOneLine() throws IOException {
+        Path big = dir.resolve("big.attn");
+        Files.writeString(big, "kernel big { shape heads 32, q_len 1M, head_dim 128; mask causal; }\n");
+        CliRunner r = CliRunner.run("run", big.toString(), "--random");
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().startsWith("attnkit: error: kernel 'big' has tensors of 4294967296 elements"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+    }
+
+    @Test
+    void tensorsTooLargeForTheHeapAreRefusedInOneLine() throws IOException {
+        Path big = dir.resolve("big.attn");
+        Files.writeString(big, "kernel big { shape heads 32, q_len 64K, head_dim 128; mask causal; }\n");
+        CliRunner r = CliRunner.run("run", big.toString(), "--random");
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().matches("attnkit: error: kernel big needs about [0-9.]+ GiB for its tensors and the reference, "
+                + "this JVM may use [0-9.]+ GiB; give it more with ATTNKIT_JVM_OPTS=-Xmx<size>, or run a smaller shape\\s*"), r.err());
+    }
+
+    @Test
     void aMissingInputFileIsOneLine() {
         CliRunner r = CliRunner.run("run", TestFiles.kernel("two.attn").toString(), "--kernel", "first",
                 "--q", dir.resolve("none.npy").toString(), "--k", "k.npy", "--v", "v.npy", "--out", dir.resolve("o.npy").toString());
