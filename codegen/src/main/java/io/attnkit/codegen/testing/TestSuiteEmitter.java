@@ -12,7 +12,6 @@ import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.TypeSpec;
 import io.attnkit.codegen.BackendException;
 import io.attnkit.codegen.GeneratedFile;
-import io.attnkit.codegen.KernelText;
 import io.attnkit.codegen.Origin;
 import io.attnkit.codegen.java.InputDecisions;
 import io.attnkit.codegen.java.JavaEmitter;
@@ -77,7 +76,7 @@ public final class TestSuiteEmitter {
             String field = v.name().toUpperCase(Locale.ROOT);
             test.addField(FieldSpec.builder(String.class, field, PRIVATE, STATIC, FINAL)
                     .addJavadoc("Variant $L: $L.\n", v.name(), v.purpose())
-                    .initializer("$S", KernelText.of(v.kernel())).build());
+                    .initializer("$S", ShapeShrinker.source(v.kernel())).build());
             test.addMethod(MethodSpec.methodBuilder(camel(v.name()))
                     .addAnnotation(TEST)
                     .addAnnotation(com.palantir.javapoet.AnnotationSpec.builder(DISPLAY_NAME)

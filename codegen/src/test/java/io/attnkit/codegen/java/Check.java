@@ -46,7 +46,7 @@ final class Check {
         Comparison c = Comparison.of(run.out().data(), expected.out(), Tolerance.of(kernel.dtype()));
         assertTrue(c.passed(), () -> "kernel differs from the reference: " + c + " at " + where(kernel, c.firstViolation())
                 + " (kernel " + run.out().data()[(int) c.firstViolation()] + ", reference "
-                + expected.out()[(int) c.firstViolation()] + ")\n" + io.attnkit.codegen.KernelText.of(kernel));
+                + expected.out()[(int) c.firstViolation()] + ")\n" + io.attnkit.dsl.check.Unparser.print(kernel));
         assertEquals(map.visitedTiles(), run.kvTilesLoaded(), "K/V tiles loaded by the kernel vs the BlockMap");
         return run;
     }
