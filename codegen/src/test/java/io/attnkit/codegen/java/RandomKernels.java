@@ -19,18 +19,27 @@ final class RandomKernels {
     private RandomKernels() {
     }
 
+    /** A random static mask; {@code &} and {@code |} take two or three operands, as chains in the language do. */
     static Mask mask(SplittableRandom r, int kvLen, int depth) {
-        int pick = r.nextInt(depth > 2 ? 6 : 9);
-        return switch (pick) {
+        if (depth < 3 && r.nextInt(3) > 0) {
+            List<Mask> operands = new ArrayList<>();
+            for (int n = 2 + r.nextInt(2); n > 0; n--) {
+                operands.add(mask(r, kvLen, depth + 1));
+            }
+            return switch (r.nextInt(3)) {
+                case 0 -> new Mask.And(operands, S);
+                case 1 -> new Mask.Or(operands, S);
+                default -> new Mask.Not(operands.getFirst(), S);
+            };
+        }
+        int size = 1 + r.nextInt(kvLen + 3);
+        return switch (r.nextInt(6)) {
             case 0 -> new Mask.Causal(S);
-            case 1 -> new Mask.Window(1 + r.nextInt(kvLen + 3), S);
-            case 2 -> new Mask.Sink(1 + r.nextInt(kvLen + 3), S);
-            case 3 -> new Mask.Prefix(1 + r.nextInt(kvLen + 3), S);
+            case 1 -> new Mask.Window(size, S);
+            case 2 -> new Mask.Sink(size, S);
+            case 3 -> new Mask.Prefix(size, S);
             case 4 -> new Mask.Dense(S);
-            case 5 -> documents(r, kvLen);
-            case 6 -> new Mask.Not(mask(r, kvLen, depth + 1), S);
-            case 7 -> new Mask.And(List.of(mask(r, kvLen, depth + 1), mask(r, kvLen, depth + 1)), S);
-            default -> new Mask.Or(List.of(mask(r, kvLen, depth + 1), mask(r, kvLen, depth + 1)), S);
+            default -> documents(r, kvLen);
         };
     }
 
