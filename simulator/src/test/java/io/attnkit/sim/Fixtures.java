@@ -5,16 +5,11 @@ import io.attnkit.dsl.model.KernelSpec;
 import io.attnkit.dsl.model.Program;
 import io.attnkit.dsl.model.TargetSpec;
 import io.attnkit.dsl.source.DiagnosticRenderer;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
+import io.attnkit.targets.BuiltinTargets;
 
 /** Kernels and targets for the simulator's tests, checked by the real front end. */
 public final class Fixtures {
-    private static final Frontend.Library LIBRARY = new Frontend.Library(List.of(
-            new Frontend.SourceText("<test>/test-targets.attn", resource("test-targets.attn"))));
+    private static final Frontend.Library LIBRARY = BuiltinTargets.library();
 
     private Fixtures() {
     }
@@ -41,13 +36,5 @@ public final class Fixtures {
 
     public static TargetSpec target(String name) {
         return program("").target(name).orElseThrow();
-    }
-
-    private static String resource(String name) {
-        try (InputStream in = Fixtures.class.getResourceAsStream(name)) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }
