@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
                 CheckCommand.class,
                 FmtCommand.class,
                 TargetsCommand.class,
+                SimulateCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {

@@ -20,12 +20,15 @@ import java.util.Map;
  * warps through shared memory, behind barriers.
  */
 public final class Flash1Schedule {
-    /** FP32 operations per score element: scale, max, subtract, sum (no packing: P stays in registers). */
-    static final double SOFTMAX_OPS_PER_ELEMENT = 4;
-    /** Operations per output element to merge the partial output with the stored one: two rescales, add, divide. */
+    /** Instructions per output element to merge the partial output with the stored one: two rescales, add, divide. */
     static final double MERGE_OPS_PER_OUTPUT = 4;
     /** Barriers per row block: two reductions of the softmax statistics, the output reduction, the next Q buffer. */
     static final int BARRIERS_PER_STEP = 4;
+    /**
+     * Dependent shuffle or shared-memory rounds per row block: each of the two cross-warp
+     * reductions (maximum, sum) is two quad shuffles, a store and a load.
+     */
+    static final int SHUFFLE_ROUNDS_PER_STEP = 8;
 
     private Flash1Schedule() {
     }
@@ -59,10 +62,9 @@ public final class Flash1Schedule {
         StepCost full = stepCost(kernel, machine, false);
         StepCost partial = stepCost(kernel, machine, true);
         double kvBytes = (double) t.kv() * (s.headDim() + s.vDim()) * in;
-        double smemBw = machine.micro().smemBytesPerCycle();
-        StepCost loadKv = new StepCost(0, 0, 0, 2 * kvBytes / smemBw, 2 * machine.micro().barrierCycles(), false,
-                2 * kvBytes, 0);
-        StepCost start = new StepCost(0, 0, 0, 0, machine.micro().ctaLaunchCycles(), false, 0, 0);
+        // The K/V block goes to shared memory, then to the registers where it stays for the inner loop.
+        StepCost loadKv = new Work().exchange(2 * kvBytes).barriers(2).cost(machine, kernel.dtype());
+        StepCost start = StepCost.delay(machine.micro().ctaLaunchCycles());
         Map<Integer, Columns> columns = new HashMap<>();
         int warps = t.warps();
         long smem = 2L * t.q() * s.headDim() * in + (long) t.kv() * (s.headDim() + s.vDim()) * in
@@ -132,22 +134,30 @@ public final class Flash1Schedule {
         return new Segment(cols.kind(row, j) ? "rows FULL" : "rows PARTIAL", count, cost, a);
     }
 
-    /** One block of query rows against one block of keys. */
+    /**
+     * One block of query rows against one block of keys. The warps split the keys, so each
+     * computes a partial score tile and a partial output: the row statistics and the partial
+     * outputs are reduced across warps through shared memory, and the output is merged with
+     * the one stored by the previous K/V block.
+     */
     private static StepCost stepCost(KernelSpec kernel, Machine machine, boolean masked) {
         Shape s = kernel.shape();
         Tiles t = kernel.tiles();
         int in = kernel.dtype().bytes();
         double elements = (double) t.q() * t.kv();
-        double flops = 2 * elements * (s.headDim() + s.vDim());
-        double mma = machine.mmaFlopsPerCycle(kernel.dtype());
-        double fmaOps = elements * (SOFTMAX_OPS_PER_ELEMENT + (masked ? FlashSchedule.MASK_OPS_PER_ELEMENT : 0))
-                + MERGE_OPS_PER_OUTPUT * t.q() * s.vDim() + (mma > 0 ? 0 : flops / 2);
-        double sfu = elements + 2.0 * t.q();
-        double smem = (double) t.warps() * t.q() * s.headDim() * in + 2.0 * t.warps() * t.q() * s.vDim() * 4
-                + 4.0 * t.q() * t.warps() * 4;
-        return new StepCost(mma > 0 ? flops / mma : 0, fmaOps / machine.fmaLanes(), sfu / machine.sfuPerCycle(),
-                smem / machine.micro().smemBytesPerCycle(), BARRIERS_PER_STEP * machine.micro().barrierCycles(), true,
-                smem, mma > 0 ? flops : 0);
+        double q = (double) t.q() * s.headDim() * in;
+        return new Work()
+                .mma(2 * elements * (s.headDim() + s.vDim()))
+                .fma(2 * elements + MERGE_OPS_PER_OUTPUT * t.q() * s.vDim())
+                .alu(1.5 * elements + (masked ? FlashSchedule.MASK_OPS_PER_ELEMENT * elements : 0))
+                .sfu(elements + 2.0 * t.q())
+                .operands(t.warps() * q + q)
+                .exchange(2.0 * t.warps() * t.q() * s.vDim() * 4 + 4.0 * t.q() * t.warps() * 4)
+                .barriers(BARRIERS_PER_STEP)
+                .shuffleRounds(SHUFFLE_ROUNDS_PER_STEP)
+                .mmaWaits(2)
+                .pipelined()
+                .cost(machine, kernel.dtype());
     }
 
     /** The block map by columns: for each K/V block, the q-blocks that visit it. */

@@ -1,7 +1,6 @@
 package io.attnkit.sim.gpu;
 
 import io.attnkit.dsl.blocks.BlockMap;
-import io.attnkit.dsl.model.DType;
 import io.attnkit.dsl.model.KernelSpec;
 import io.attnkit.dsl.model.Shape;
 import io.attnkit.dsl.model.Tiles;
@@ -20,9 +19,7 @@ import java.util.List;
  * zeros without loading anything.
  */
 public final class FlashSchedule {
-    /** FP32 operations per score element of the online softmax: scale-and-subtract (FFMA), max, sum, pack. */
-    static final double SOFTMAX_OPS_PER_ELEMENT = 3.5;
-    /** Extra operations per element of a PARTIAL tile: index compare and select. */
+    /** Extra instructions per element of a PARTIAL tile: index compare and select. */
     static final double MASK_OPS_PER_ELEMENT = 2;
     /** Barriers per tile: one after the K copy lands, one after V (FlashAttention-2's main loop). */
     static final int BARRIERS_PER_TILE = 2;
@@ -149,44 +146,47 @@ public final class FlashSchedule {
                 new Access(vObject[bkv], from, (long) keys * s.vDim() * in, false, true, true)));
     }
 
-    /** One K/V tile: two MMAs, the online softmax, operand reads from shared memory. */
+    /**
+     * One K/V tile of FlashAttention-2's main loop, per element of the score tile: a scale and
+     * subtract (FFMA), the row maximum (FMNMX), exp2, the row sum (FADD) and half a packing
+     * conversion to the storage type; per row, the rescale of the output accumulator and one
+     * exp2 for the correction. Every warp reads the whole K and V tiles, and its Q rows, from
+     * shared memory; the copies of the next tiles land there. Two barriers (K, V), the two
+     * shuffle levels of the row-maximum all-reduce, and the waits for the two MMAs' results.
+     */
     private StepCost tileCost(boolean masked) {
         Shape s = kernel.shape();
         Tiles t = kernel.tiles();
         int in = kernel.dtype().bytes();
         double elements = (double) t.q() * t.kv();
-        double flops = 2 * elements * (s.headDim() + s.vDim());
-        double mma = machine.mmaFlopsPerCycle(kernel.dtype());
-        double tensor = mma > 0 ? flops / mma : 0;
-        double fmaOps = elements * (SOFTMAX_OPS_PER_ELEMENT + (masked ? MASK_OPS_PER_ELEMENT : 0))
-                + (double) t.q() * s.vDim() + 4.0 * t.q();
-        if (mma == 0) {
-            fmaOps += flops / 2;
-        }
-        double sfu = elements + t.q();
         double kv = (double) t.kv() * (s.headDim() + s.vDim()) * in;
-        double smem = t.warps() * kv + kv + (double) t.q() * s.headDim() * in;
-        return new StepCost(tensor, fmaOps / machine.fmaLanes(), sfu / machine.sfuPerCycle(),
-                smem / machine.micro().smemBytesPerCycle(), BARRIERS_PER_TILE * machine.micro().barrierCycles(), true,
-                smem, mma > 0 ? flops : 0);
+        Work w = new Work()
+                .mma(2 * elements * (s.headDim() + s.vDim()))
+                .fma(2 * elements + (double) t.q() * s.vDim())
+                .alu(1.5 * elements + (masked ? MASK_OPS_PER_ELEMENT * elements : 0))
+                .sfu(elements + t.q())
+                .operands(t.warps() * kv + kv + (double) t.q() * s.headDim() * in)
+                .barriers(BARRIERS_PER_TILE)
+                .shuffleRounds(2)
+                .mmaWaits(2)
+                .pipelined();
+        return w.cost(machine, kernel.dtype());
     }
 
     /** CTA start and the Q tile: its load latency is exposed (the first K/V loads are issued with it). */
     private StepCost prologueCost() {
         Tiles t = kernel.tiles();
-        double q = (double) t.q() * kernel.shape().headDim() * kernel.dtype().bytes();
-        return new StepCost(0, 4.0 * t.q() / machine.fmaLanes(), 0, q / machine.micro().smemBytesPerCycle(),
-                machine.micro().ctaLaunchCycles() + machine.micro().barrierCycles(), false, q, 0);
+        return new Work().operands((double) t.q() * kernel.shape().headDim() * kernel.dtype().bytes())
+                .alu(4.0 * t.q()).barriers(1).latency(machine.micro().ctaLaunchCycles())
+                .cost(machine, kernel.dtype());
     }
 
     /** Normalise O by the softmax sum, convert, stage through shared memory, store O and the log-sum-exp. */
     private StepCost epilogueCost() {
         Tiles t = kernel.tiles();
         int dv = kernel.shape().vDim();
-        DType out = kernel.dtype().outputType();
-        double o = (double) t.q() * dv * out.bytes();
-        double fmaOps = 2.0 * t.q() * dv + 8.0 * t.q();
-        return new StepCost(0, fmaOps / machine.fmaLanes(), t.q() / machine.sfuPerCycle(),
-                2 * o / machine.micro().smemBytesPerCycle(), machine.micro().barrierCycles(), false, 2 * o, 0);
+        double o = (double) t.q() * dv * kernel.dtype().outputType().bytes();
+        return new Work().fma((double) t.q() * dv).alu(0.5 * t.q() * dv).sfu(t.q()).exchange(2 * o)
+                .shuffleRounds(2).barriers(1).cost(machine, kernel.dtype());
     }
 }

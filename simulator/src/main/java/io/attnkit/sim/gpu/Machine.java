@@ -7,12 +7,14 @@ import io.attnkit.dsl.model.TargetSpec;
  * A GPU target in the simulator's units: cycles of the SM clock and bytes. Everything the
  * engine needs comes from the target file and the {@link Microarch} of its {@code arch}.
  *
+ * @param smemBytesPerCycle shared-memory bandwidth per SM: the target's {@code l1} bandwidth when it
+ *                          gives one, else the microarchitecture's
  * @param dramBytesPerCycle sustained DRAM bandwidth (datasheet figure times the microarchitecture's
  *                          sustainable fraction)
  * @param l2BytesPerCycle   L2 bandwidth, infinite when the target does not give one
  */
 public record Machine(TargetSpec target, Microarch micro, int sms, double clockHz, double fmaLanes, double sfuPerCycle,
-                      double dramBytesPerCycle, double dramLatencyCycles, double l2BytesPerCycle,
+                      double smemBytesPerCycle, double dramBytesPerCycle, double dramLatencyCycles, double l2BytesPerCycle,
                       double l2LatencyCycles, long l2Bytes, int l2Ways, int l2LineBytes, double launchCycles) {
 
     /** L2 associativity when the target does not give one: 16 ways, as measured on Volta to Hopper. */
@@ -36,7 +38,9 @@ public record Machine(TargetSpec target, Microarch micro, int sms, double clockH
         double l2Latency = t.l2().latency() > 0 ? t.l2().latency() * clock : DEFAULT_L2_LATENCY_CYCLES;
         int ways = t.l2().ways() > 0 ? t.l2().ways() : DEFAULT_L2_WAYS;
         int line = t.l2().lineBytes() > 0 ? t.l2().lineBytes() : 128;
-        return new Machine(t, micro, t.units(), clock, fmaLanes, t.sfuOps() > 0 ? t.sfuOps() : 16, dram, dramLatency, l2Bw,
+        double smem = t.l1().filter(l1 -> l1.bytesPerSecond() > 0)
+                .map(l1 -> l1.bytesPerSecond() / t.units() / clock).orElse(micro.smemBytesPerCycle());
+        return new Machine(t, micro, t.units(), clock, fmaLanes, t.sfuOps() > 0 ? t.sfuOps() : 16, smem, dram, dramLatency, l2Bw,
                 l2Latency, t.l2().bytes(), ways, line, t.launchOverhead() * clock);
     }
 

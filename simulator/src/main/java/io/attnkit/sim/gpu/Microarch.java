@@ -25,24 +25,35 @@ import java.util.Locale;
  * @param dramEfficiency       fraction of the datasheet DRAM bandwidth a streaming kernel sustains,
  *                             about 0.9 (NVIDIA's STREAM-like measurements of HBM2/HBM3: A100 40GB
  *                             1.4 of 1.555 TB/s; Jia et al. report 0.9 of peak for HBM2 on V100)
+ * @param aluLanes             32-bit integer and compare/min/max/select results per cycle per SM: 64
+ *                             (CUDA C++ Programming Guide, "Arithmetic Instructions" throughput table,
+ *                             compute capability 8.0 and 9.0)
+ * @param issueLanes           thread-instructions issued per cycle per SM: one warp instruction per
+ *                             sub-partition per cycle, 4 x 32 (Ampere and Hopper whitepapers)
+ * @param mmaLatencyCycles     cycles from an {@code mma.sync} issue to its result, about 32 on Ampere
+ *                             (Sun et al., "Dissecting Tensor Cores via Microbenchmarks", arXiv 2206.02874)
+ * @param shuffleCycles        latency of a warp shuffle or a shared-memory load used for a reduction,
+ *                             about 30 cycles (Jia et al., op. cit.; the targets' l1 latency)
  */
 public record Microarch(String arch, int subPartitions, double smemBytesPerCycle, double mmaSyncEfficiency,
                         int maxRegistersPerThread, int registerAllocationUnit, double barrierCycles,
-                        double ctaLaunchCycles, double dramEfficiency) {
+                        double ctaLaunchCycles, double dramEfficiency, double aluLanes, double issueLanes,
+                        double mmaLatencyCycles, double shuffleCycles) {
 
     public Microarch {
         if (subPartitions < 1 || !(smemBytesPerCycle > 0) || !(mmaSyncEfficiency > 0) || mmaSyncEfficiency > 1
                 || maxRegistersPerThread < 1 || registerAllocationUnit < 1 || barrierCycles < 0 || ctaLaunchCycles < 0
-                || !(dramEfficiency > 0) || dramEfficiency > 1) {
+                || !(dramEfficiency > 0) || dramEfficiency > 1 || !(aluLanes > 0) || !(issueLanes > 0)
+                || mmaLatencyCycles < 0 || shuffleCycles < 0) {
             throw new IllegalArgumentException("implausible microarchitecture figures for " + arch);
         }
     }
 
     /** Ampere (sm_80, sm_86, sm_87): A100, A10, Orin. */
-    public static final Microarch AMPERE = new Microarch("sm_80", 4, 128, 1.0, 255, 256, 20, 300, 0.9);
+    public static final Microarch AMPERE = new Microarch("sm_80", 4, 128, 1.0, 255, 256, 20, 300, 0.9, 64, 128, 32, 30);
 
     /** Hopper (sm_90): H100, H200. */
-    public static final Microarch HOPPER = new Microarch("sm_90", 4, 128, 0.63, 255, 256, 20, 300, 0.9);
+    public static final Microarch HOPPER = new Microarch("sm_90", 4, 128, 0.63, 255, 256, 20, 300, 0.9, 64, 128, 32, 30);
 
     /**
      * The figures for an architecture name: Hopper for {@code sm_90} and later, Ampere for
@@ -53,7 +64,7 @@ public record Microarch(String arch, int subPartitions, double smemBytesPerCycle
         Microarch base = computeCapability(name) >= 90 ? HOPPER : AMPERE;
         return new Microarch(name, base.subPartitions, base.smemBytesPerCycle, base.mmaSyncEfficiency,
                 base.maxRegistersPerThread, base.registerAllocationUnit, base.barrierCycles, base.ctaLaunchCycles,
-                base.dramEfficiency);
+                base.dramEfficiency, base.aluLanes, base.issueLanes, base.mmaLatencyCycles, base.shuffleCycles);
     }
 
     private static int computeCapability(String arch) {

@@ -67,23 +67,22 @@ public final class StandardSchedule {
             o[i] = space.allocate("O" + i, (long) TILE * s.vDim() * out, nq);
         }
         long grid = (long) bh * nq;
-        double mma = machine.mmaFlopsPerCycle(kernel.dtype());
-        double smemBw = machine.micro().smemBytesPerCycle();
-        double barrier = machine.micro().barrierCycles();
-        double qk = 2.0 * TILE * TILE * s.headDim();
-        double pv = 2.0 * TILE * TILE * s.vDim();
         double sTile = (double) TILE * TILE * sBytes;
         double kTile = (double) TILE * s.headDim() * in;
         double vTile = (double) TILE * s.vDim() * in;
-        // Operand reads: each of the 2 x 4 warps reads its 64 rows of A and 32 columns of B; epilogue staged through smem.
-        StepCost qkStep = gemmStep(machine, mma, qk, 2 * kTile + 4 * kTile + 2 * sTile, sTile, smemBw, barrier);
-        StepCost pvStep = gemmStep(machine, mma, pv, 2 * sTile + 4 * vTile, 0, smemBw, barrier);
         double elements = (double) TILE * TILE;
-        StepCost softmaxStep = new StepCost(0, elements * SOFTMAX_OPS_PER_ELEMENT / machine.fmaLanes(),
-                elements / machine.sfuPerCycle(), 2 * sTile / smemBw, barrier, true, 2 * sTile, 0);
-        StepCost start = new StepCost(0, 0, 0, 0, machine.micro().ctaLaunchCycles(), false, 0, 0);
-        StepCost store = new StepCost(0, (double) TILE * s.vDim() / machine.fmaLanes(), 0,
-                2.0 * TILE * s.vDim() * out / smemBw, barrier, false, 2.0 * TILE * s.vDim() * out, 0);
+        // Each of the 2 x 4 warps reads its 64 rows of A and 32 columns of B; the copies land in shared memory.
+        StepCost qkStep = gemmStep(machine, kernel, 2.0 * TILE * TILE * s.headDim(), 2 * kTile + 4 * kTile + 2 * kTile,
+                elements, 2 * sTile);
+        StepCost pvStep = gemmStep(machine, kernel, 2.0 * TILE * TILE * s.vDim(), 2 * sTile + 4 * vTile + sTile + vTile,
+                0, 0);
+        // Per element: the mask's compare and select, the maximum, subtract, exp2, sum, scale, convert.
+        StepCost softmaxStep = new Work().fma(3 * elements).alu(4 * elements).sfu(elements).barriers(1).pipelined()
+                .cost(machine, kernel.dtype());
+        StepCost start = StepCost.delay(machine.micro().ctaLaunchCycles());
+        double oTile = (double) TILE * s.vDim() * out;
+        StepCost store = new Work().fma((double) TILE * s.vDim()).exchange(2 * oTile).barriers(1)
+                .cost(machine, kernel.dtype());
         long gemmSmem = 2L * (TILE * 64L * in) * 2;
 
         int lastKeys = s.kvLen() - (nk - 1) * TILE;
@@ -156,11 +155,10 @@ public final class StandardSchedule {
         return (int) Math.min(TILE, len - (long) block * TILE);
     }
 
-    private static StepCost gemmStep(Machine machine, double mma, double flops, double smemBytes, double epilogueBytes,
-                                     double smemBw, double barrier) {
-        double tensor = mma > 0 ? flops / mma : 0;
-        double fma = (mma > 0 ? 0 : flops / 2) + epilogueBytes / 2;
-        return new StepCost(tensor, fma / machine.fmaLanes(), 0, smemBytes / smemBw, 2 * barrier, true, smemBytes,
-                mma > 0 ? flops : 0);
+    /** One output tile of a GEMM: the MMAs with their operand reads, and an epilogue that converts and stages {@code epilogue} elements. */
+    private static StepCost gemmStep(Machine machine, KernelSpec kernel, double flops, double operandBytes,
+                                     double epilogue, double stagedBytes) {
+        return new Work().mma(flops).operands(operandBytes).alu(epilogue).exchange(stagedBytes).barriers(2).mmaWaits(1)
+                .pipelined().cost(machine, kernel.dtype());
     }
 }

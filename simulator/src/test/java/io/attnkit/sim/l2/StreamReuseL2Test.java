@@ -38,9 +38,9 @@ class StreamReuseL2Test {
         Machine m = Machine.of(target);
         AddressSpace space = new AddressSpace();
         int object = space.allocate("K", 16384, items);
-        StepCost step = new StepCost(1000, 0, 0, 0, 0, true, 0, 0);
+        StepCost step = new StepCost(1000, 0, 0, 0, 0, true, 0, 0, 0, 0);
         Launch launch = new Launch("sweeps", ctas, 128, 1024, 64, 1, 2, n -> new CtaProgram("c" + n, List.of(
-                new Segment("wait", 1, new StepCost(0, 0, 0, 0, 1 + n * stagger, false, 0, 0), List.of()),
+                new Segment("wait", 1, StepCost.delay(1 + n * stagger), List.of()),
                 new Segment("sweep", items, step, List.of(new Access(object, 0, 16384, false, true)))), 0));
         L2Model l2 = exact ? new ExactL2(new SetAssociativeLru(m.l2Bytes(), m.l2Ways(), m.l2LineBytes()), space)
                 : new StreamReuseL2(new HitCurve(m.l2Bytes(), m.l2Ways()), space.objects(), 0);
