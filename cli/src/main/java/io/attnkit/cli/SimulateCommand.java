@@ -85,6 +85,10 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "seed of the random Q and K that decide data-dependent patterns (default 1)")
     long seed;
 
+    @Option(names = "--overlap-ctas", description = "let co-resident CTAs overlap their matrix and vector phases "
+            + "(kernels that schedule warp groups explicitly); by default an SM runs them in turn")
+    boolean overlapCtas;
+
     @Option(names = "--bench", description = "also print how long the simulation itself took and its events per second")
     boolean bench;
 
@@ -139,7 +143,8 @@ final class SimulateCommand implements Callable<Integer> {
                 .withSchedule(Schedule.parse(schedule).orElseThrow(() -> usage("--schedule", schedule, "flash, standard, flash1")))
                 .withRaster(Raster.parse(raster).orElseThrow(() -> usage("--raster", raster, "q-major, head-major, q-reverse")))
                 .withL2(L2Mode.parse(l2).orElseThrow(() -> usage("--l2", l2, "model, exact")))
-                .withTrace(trace.isPresent() ? Math.max(1, traceCtas) : 0);
+                .withTrace(trace.isPresent() ? Math.max(1, traceCtas) : 0)
+                .withOverlapCtas(overlapCtas);
         if (traceCtas < 1) {
             throw new CliException(ExitCodes.USAGE, "--trace-ctas must be at least 1");
         }

@@ -67,7 +67,7 @@ public final class Simulator {
                     options.refreshEvents());
         };
         ChromeTrace trace = options.traceCtas() > 0 ? new ChromeTrace(options.traceCtas(), machine.clockHz()) : null;
-        Engine engine = new Engine(machine, l2, options.maxChunkSteps(), trace == null ? Engine.TraceSink.NONE : trace);
+        Engine engine = new Engine(machine, l2, options.maxChunkSteps(), options.overlapCtas(), trace == null ? Engine.TraceSink.NONE : trace);
         List<LaunchStats> stats = new ArrayList<>();
         for (Launch launch : launches) {
             Occupancy occupancy = Occupancy.of(machine, launch.smemPerCta(), launch.threadsPerCta(),

@@ -26,6 +26,7 @@ public final class Engine {
     private final L2Model l2;
     private final long maxChunkSteps;
     private final TraceSink trace;
+    private final boolean overlap;
     private double now;
     private long ctaSequence;
 
@@ -66,11 +67,13 @@ public final class Engine {
     /**
      * @param maxChunkSteps at most this many steps between two looks at a CTA (1: tile by tile,
      *                      for tests that check the closed-form advance against it)
+     * @param overlap       whether co-resident CTAs overlap their phases (see {@link #computeCaps})
      */
-    public Engine(Machine machine, L2Model l2, long maxChunkSteps, TraceSink trace) {
+    public Engine(Machine machine, L2Model l2, long maxChunkSteps, boolean overlap, TraceSink trace) {
         this.machine = machine;
         this.l2 = l2;
         this.maxChunkSteps = Math.max(1, Math.min(maxChunkSteps, l2.maxChunkSteps()));
+        this.overlap = overlap;
         this.trace = trace;
     }
 
@@ -424,37 +427,44 @@ public final class Engine {
     }
 
     /**
-     * Compute-bound rates of the CTAs of one SM: customers (warp groups) cycle through the
-     * matrix phase, the vector phase and a fixed delay; mean-value analysis gives the SM's
-     * throughput with that many customers, shared in proportion to each CTA's step length.
-     * A CTA whose loads are not hidden is bounded by its pipeline: {@code stages} loads in
-     * flight for one latency plus one step.
+     * Compute-bound rates of the CTAs of one SM, then the latency bound of each one's pipeline
+     * ({@code stages} loads in flight for one latency plus one step).
+     *
+     * <p>Without overlap (the default), the SM runs the resident CTAs' steps one phase after
+     * another, round robin: each CTA makes one step per round, and a round lasts the sum of
+     * their steps. This is what kernels without explicit warp scheduling do: every warp runs
+     * the same program, reaches the same phase at the same time and contends for the same
+     * pipes and issue slots, so the matrix phase of one CTA does not hide the vector phase of
+     * another (FlashAttention-3, arXiv 2407.08608, section 3.1, schedules warp groups
+     * explicitly to get that overlap). With overlap, warp groups cycle through the matrix
+     * phase, the vector phase and the fixed delay as customers of a closed queueing network,
+     * solved by mean-value analysis.
      */
     private void computeCaps(Launch launch, Cta[] onSm, int count) {
-        int groups = launch.groupsPerCta();
+        double round = 0;
         double d1 = 0;
         double d2 = 0;
         double z = 0;
         for (Cta cta : onSm) {
             if (cta != null) {
+                round += cta.cost.serialCycles();
                 d1 += cta.cost.matrixPhase();
                 d2 += cta.cost.vectorPhase();
                 z += cta.cost.fixedCycles();
             }
         }
+        int groups = launch.groupsPerCta();
         int customers = count * groups;
-        d1 /= customers;
-        d2 /= customers;
-        z /= count;
-        double x = throughput(d1, d2, z, customers); // group-steps per cycle
-        double meanStep = (d1 + d2) * groups + z;
+        double x = overlap ? throughput(d1 / customers, d2 / customers, z / count, customers) : 0;
+        double meanStep = (d1 + d2) / count + z / count;
         for (Cta cta : onSm) {
             if (cta == null) {
                 continue;
             }
             double own = cta.cost.serialCycles();
+            double compute = overlap ? x / customers * (own > 0 ? meanStep / own : 1) : 1 / round;
             // At least one cycle per step: a step issues instructions.
-            double compute = own > 0 ? Math.min(1, x / customers * meanStep / own) : 1;
+            compute = own > 0 ? Math.min(1, compute) : 1;
             double cap = compute;
             if (cta.latency > 0) {
                 cap = cta.cost.pipelined() ? Math.min(compute, launch.stages() / (cta.latency + 1 / compute))
