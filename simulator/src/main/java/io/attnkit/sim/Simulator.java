@@ -1,9 +1,11 @@
 package io.attnkit.sim;
 
 import io.attnkit.dsl.blocks.BlockMap;
+import io.attnkit.dsl.model.DType;
 import io.attnkit.dsl.model.KernelSpec;
 import io.attnkit.dsl.model.Shape;
 import io.attnkit.dsl.model.TargetSpec;
+import io.attnkit.sim.cpu.JavaKernelSchedule;
 import io.attnkit.sim.gpu.Engine;
 import io.attnkit.sim.gpu.Flash1Schedule;
 import io.attnkit.sim.gpu.FlashSchedule;
@@ -24,7 +26,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Predicts time and traffic of an attention kernel on a GPU target: builds the launches of
+ * Predicts time and traffic of an attention kernel on a target: builds the launches of
  * the schedule from the kernel and its block map, runs them one after the other on the
  * {@link Engine} (the L2 keeps its contents from one launch to the next), and sums up.
  */
@@ -36,7 +38,10 @@ public final class Simulator {
     public record Run(SimResult result, Optional<ChromeTrace> trace) {
     }
 
-    /** Simulates {@code kernel} over {@code map} on the GPU {@code target}. */
+    /**
+     * Simulates {@code kernel} over {@code map} on {@code target}: on a GPU the schedule's
+     * launches; on a CPU the Java backend's kernel, one worker thread per core.
+     */
     public static SimResult simulate(KernelSpec kernel, TargetSpec target, BlockMap map, SimOptions options) {
         return run(kernel, target, map, options).result();
     }
@@ -44,7 +49,7 @@ public final class Simulator {
     /**
      * Simulates and keeps the trace.
      *
-     * @throws IllegalArgumentException when the target is not a GPU or a CTA does not fit on an SM
+     * @throws IllegalArgumentException when a CTA does not fit on an SM, or a CPU is asked for another schedule than flash
      */
     public static Run run(KernelSpec kernel, TargetSpec target, BlockMap map, SimOptions options) {
         if (!map.shape().equals(kernel.shape())) {
@@ -52,7 +57,12 @@ public final class Simulator {
         }
         Machine machine = Machine.of(target);
         AddressSpace space = new AddressSpace();
-        List<Launch> launches = switch (options.schedule()) {
+        boolean cpu = target.kind() == TargetSpec.Kind.CPU;
+        if (cpu && options.schedule() != Schedule.FLASH) {
+            throw new IllegalArgumentException("on a CPU target the simulator runs the Java backend's kernel (schedule flash), not "
+                    + options.schedule().spelling());
+        }
+        List<Launch> launches = cpu ? JavaKernelSchedule.launches(kernel, map, machine, space) : switch (options.schedule()) {
             case FLASH -> {
                 Launch l = FlashSchedule.launch(kernel, map, machine, options.raster(), space);
                 yield List.of(options.resources().map(r -> l.withResources(r.sharedMemPerCta(), r.registersPerThread()))
@@ -70,11 +80,15 @@ public final class Simulator {
         Engine engine = new Engine(machine, l2, options.maxChunkSteps(), options.overlapCtas(), trace == null ? Engine.TraceSink.NONE : trace);
         List<LaunchStats> stats = new ArrayList<>();
         for (Launch launch : launches) {
-            Occupancy occupancy = Occupancy.of(machine, launch.smemPerCta(), launch.threadsPerCta(),
-                    launch.registersPerThread());
+            Occupancy occupancy = cpu ? Occupancy.cpu(target.maxThreadsPerUnit())
+                    : Occupancy.of(machine, launch.smemPerCta(), launch.threadsPerCta(), launch.registersPerThread());
             stats.add(engine.run(launch, occupancy));
         }
         return new Run(summarize(kernel, target, map, options, machine, stats), Optional.ofNullable(trace));
+    }
+
+    private static boolean cpu(TargetSpec t) {
+        return t.kind() == TargetSpec.Kind.CPU;
     }
 
     private static SimResult summarize(KernelSpec kernel, TargetSpec target, BlockMap map, SimOptions options,
@@ -111,12 +125,12 @@ public final class Simulator {
             steps += l.steps();
         }
         double smCycles = cycles * machine.sms();
-        LaunchStats main = stats.getFirst();
+        LaunchStats main = cpu(target) ? stats.getLast() : stats.getFirst();
         int maxWarps = Math.max(1, target.maxThreadsPerUnit() / 32);
         double useful = 2.0 * (s.headDim() + s.vDim()) * map.visibleElements();
         return new SimResult(kernel.name(), target.name(), options.schedule(), options.raster(), options.l2(),
                 machine.sms(), maxWarps, machine.seconds(cycles), cycles, machine.clockHz(), useful,
-                machine.peakFlops(kernel.dtype()), map.visitedTiles(), map.fullTiles(), map.partialTiles(), dramRead,
+                machine.peakFlops(cpu(target) ? DType.F32 : kernel.dtype()), map.visitedTiles(), map.fullTiles(), map.partialTiles(), dramRead,
                 dramWrite, l2Read, l2Write, l2Hit, smem, tensor / smCycles, fma / smCycles, sfu / smCycles,
                 main.waves(machine.sms()), main.occupancy(),
                 activeCycles > 0 ? warpCycles / activeCycles / maxWarps : 0, stats, events, steps);

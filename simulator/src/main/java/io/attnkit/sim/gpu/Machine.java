@@ -24,24 +24,29 @@ public record Machine(TargetSpec target, Microarch micro, int sms, double clockH
     /** DRAM latency when the target does not give one, about 500 cycles. */
     public static final double DEFAULT_DRAM_LATENCY_CYCLES = 500;
 
+    /**
+     * The machine of a target. A GPU's units are its SMs and its shared cache is the L2; a
+     * CPU's units are its cores (one worker thread each) and its shared cache is the last level
+     * (the L3 when the target describes one).
+     */
     public static Machine of(TargetSpec t) {
-        if (t.kind() != TargetSpec.Kind.GPU) {
-            throw new IllegalArgumentException("target '" + t.name() + "' is not a GPU");
-        }
-        Microarch micro = Microarch.of(t.arch());
         double clock = t.clockHz();
         double fmaFlops = t.vectorFlops().getOrDefault(DType.F32, 0.0);
         double fmaLanes = fmaFlops > 0 ? fmaFlops / 2 : 64;
+        boolean cpu = t.kind() == TargetSpec.Kind.CPU;
+        TargetSpec.MemoryLevel shared = cpu ? t.l3().orElse(t.l2()) : t.l2();
+        double l1 = t.l1().filter(x -> x.bytesPerSecond() > 0).map(x -> x.bytesPerSecond() / t.units() / clock).orElse(0.0);
+        Microarch micro = cpu ? Microarch.cpu(t.arch(), Math.max(1, t.simdBits() / 32), fmaLanes, l1 > 0 ? l1 : 64)
+                : Microarch.of(t.arch());
         double dram = t.dram().bytesPerSecond() * micro.dramEfficiency() / clock;
         double dramLatency = t.dram().latency() > 0 ? t.dram().latency() * clock : DEFAULT_DRAM_LATENCY_CYCLES;
-        double l2Bw = t.l2().bytesPerSecond() > 0 ? t.l2().bytesPerSecond() / clock : Double.POSITIVE_INFINITY;
-        double l2Latency = t.l2().latency() > 0 ? t.l2().latency() * clock : DEFAULT_L2_LATENCY_CYCLES;
-        int ways = t.l2().ways() > 0 ? t.l2().ways() : DEFAULT_L2_WAYS;
-        int line = t.l2().lineBytes() > 0 ? t.l2().lineBytes() : 128;
-        double smem = t.l1().filter(l1 -> l1.bytesPerSecond() > 0)
-                .map(l1 -> l1.bytesPerSecond() / t.units() / clock).orElse(micro.smemBytesPerCycle());
+        double l2Bw = shared.bytesPerSecond() > 0 ? shared.bytesPerSecond() / clock : Double.POSITIVE_INFINITY;
+        double l2Latency = shared.latency() > 0 ? shared.latency() * clock : DEFAULT_L2_LATENCY_CYCLES;
+        int ways = shared.ways() > 0 ? shared.ways() : DEFAULT_L2_WAYS;
+        int line = shared.lineBytes() > 0 ? shared.lineBytes() : 128;
+        double smem = l1 > 0 ? l1 : micro.smemBytesPerCycle();
         return new Machine(t, micro, t.units(), clock, fmaLanes, t.sfuOps() > 0 ? t.sfuOps() : 16, smem, dram, dramLatency, l2Bw,
-                l2Latency, t.l2().bytes(), ways, line, t.launchOverhead() * clock);
+                l2Latency, shared.bytes(), ways, line, t.launchOverhead() * clock);
     }
 
     /**

@@ -67,6 +67,28 @@ public record Microarch(String arch, int subPartitions, double smemBytesPerCycle
                 base.dramEfficiency, base.aluLanes, base.issueLanes, base.mmaLatencyCycles, base.shuffleCycles);
     }
 
+    /**
+     * A CPU core seen through the same figures: one "sub-partition", the L1 as the scratch
+     * memory, no barriers, no tensor pipe. Vector ALU instructions (max, add, blend, integer)
+     * have as many lanes as the FMA pipes (x86 cores since Zen and Skylake have as many FADD or
+     * ALU vector pipes as FMA pipes), and four vector instructions issue per cycle (AMD's
+     * Software Optimization Guide for Family 19h, Intel's optimization reference manual).
+     *
+     * @param vectorLanes   32-bit lanes of the core's widest vector
+     * @param fmaLanes      FMA lane-operations per cycle (all FMA pipes together)
+     * @param l1BytesPerCycle load bandwidth of the L1 per core
+     */
+    public static Microarch cpu(String arch, int vectorLanes, double fmaLanes, double l1BytesPerCycle) {
+        return new Microarch(arch, 1, l1BytesPerCycle, 1.0, 1 << 16, 1, 0, CPU_ITEM_DISPATCH_CYCLES, 1.0, fmaLanes,
+                4.0 * vectorLanes, 0, 0);
+    }
+
+    /**
+     * Cycles to take the next work item from a shared counter (an atomic increment on a
+     * contended cache line, about 100 cycles between two cores) and enter its method.
+     */
+    public static final double CPU_ITEM_DISPATCH_CYCLES = 200;
+
     private static int computeCapability(String arch) {
         String a = arch.toLowerCase(Locale.ROOT);
         int i = a.startsWith("sm_") ? 3 : a.startsWith("sm") ? 2 : -1;

@@ -66,6 +66,12 @@ public record Occupancy(int ctasPerSm, Limiter limiter, int bySharedMemory, int 
         return new Occupancy(n, limiter, bySmem, byRegs, byThreads, byBlocks, smemBytes, threads, regs);
     }
 
+    /** A CPU core: {@code threads} worker threads, no shared memory or registers to share. */
+    public static Occupancy cpu(int threads) {
+        int n = Math.max(1, threads);
+        return new Occupancy(n, Limiter.THREADS, Integer.MAX_VALUE, Integer.MAX_VALUE, n, Integer.MAX_VALUE, 0, 1, 1);
+    }
+
     /** Resident warps per SM as a fraction of the SM's maximum. */
     public double theoretical(Machine m) {
         int maxThreads = m.target().maxThreadsPerUnit();

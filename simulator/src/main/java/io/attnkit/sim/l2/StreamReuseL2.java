@@ -16,7 +16,8 @@ import java.util.List;
  * plus the never-reused bytes of the {@link PointLog}; the {@link HitCurve} of the
  * set-associative cache turns the distance into a hit probability.
  *
- * <p>A chunk's hit fractions are computed when it begins and again at every snapshot of all
+ * <p>Stack distances are computed exactly at lags spaced by a factor 2^(1/8) and interpolated
+ * in between. A chunk's hit fractions are computed when it begins and again at every snapshot of all
  * trails, taken every {@code refreshEvents} events (0: every time about half of the chunks in
  * flight have changed). The model is exact for a fully associative LRU when rates stay
  * constant over a reuse window; the tests hold it to {@link ExactL2} on the same launches.
@@ -24,8 +25,10 @@ import java.util.List;
 public final class StreamReuseL2 implements L2Model {
     private static final int MAX_FINISHED_PER_OBJECT = 64;
     private static final int MIN_REFRESH = 8;
-    /** Hit probabilities this close to 0 or 1 are taken as 0 or 1 when bracketing. */
-    private static final double SURE = 1e-9;
+    /** Points per doubling of the lag at which stack distances are computed exactly. */
+    private static final int GRID_PER_OCTAVE = 8;
+    /** Lags up to 2^48 cycles. */
+    private static final int GRID_POINTS = 48 * GRID_PER_OCTAVE + 1;
 
     private final HitCurve curve;
     private final int refreshEvents;
@@ -49,6 +52,7 @@ public final class StreamReuseL2 implements L2Model {
     private double[] rate = new double[64];
     private double[] age = new double[64];
     private double[] bytes = new double[64];
+    private final double[] grid = new double[GRID_POINTS]; // stack distance at grid lags, NaN until needed
 
     /**
      * @param objects       objects of the address space (ids {@code 0 .. objects - 1})
@@ -192,7 +196,7 @@ public final class StreamReuseL2 implements L2Model {
         for (int i = 0; i < flow.trails.length; i++) {
             if (flow.trails[i] != null) {
                 double lag = lastTouch(flow.trails[i], now, false);
-                flow.hit[i] = Double.isNaN(lag) ? 0 : curve.hit(distance(lag));
+                flow.hit[i] = Double.isNaN(lag) ? 0 : hitAfter(lag);
             }
         }
         copyCompanions(flow);
@@ -257,83 +261,49 @@ public final class StreamReuseL2 implements L2Model {
         return true;
     }
 
-    /**
-     * New hit fractions for every chunk in flight. The stack distance grows with the lag, so
-     * with the look-ups sorted by lag a bisection finds the few whose probability is neither
-     * surely 1 nor surely 0, and only those need a distance of their own.
-     */
+    /** New hit fractions for every chunk in flight, from the snapshot just taken. */
     private void reassess(double now) {
-        int n = 0;
-        for (Flow f : active) {
-            for (Trail t : f.trails) {
-                if (t != null) {
-                    n++;
-                }
-            }
-        }
-        Trail[] query = new Trail[n];
-        double[] lags = new double[n];
-        n = 0;
         for (Flow f : active) {
             for (int i = 0; i < f.trails.length; i++) {
                 Trail t = f.trails[i];
-                if (t == null) {
-                    continue;
-                }
-                double lag = lastTouch(t, now, true);
-                if (Double.isNaN(lag)) {
-                    f.hit[i] = 0;
-                } else {
-                    query[n] = t;
-                    lags[n] = lag;
-                    n++;
+                if (t != null) {
+                    double lag = lastTouch(t, now, true);
+                    f.hit[i] = Double.isNaN(lag) ? 0 : hitAfter(lag);
                 }
             }
-        }
-        Integer[] order = new Integer[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
-        double[] lagsFinal = lags;
-        Arrays.sort(order, Comparator.comparingDouble((Integer i) -> lagsFinal[i]).thenComparingLong(i -> query[i].seq));
-        double[] hit = new double[n];
-        if (n > 0) {
-            hit[order[0]] = curve.hit(distance(lags[order[0]]));
-            hit[order[n - 1]] = curve.hit(distance(lags[order[n - 1]]));
-            bracket(order, lags, hit, 0, n - 1);
-        }
-        for (int k = 0; k < n; k++) {
-            Trail t = query[k];
-            Flow f = t.owner;
-            for (int i = 0; i < f.trails.length; i++) {
-                if (f.trails[i] == t) {
-                    f.hit[i] = hit[k];
-                }
-            }
-        }
-        for (Flow f : active) {
             copyCompanions(f);
         }
     }
 
-    /** Fills hit probabilities strictly between positions {@code i} and {@code j} of the lag order. */
-    private void bracket(Integer[] order, double[] lags, double[] hit, int i, int j) {
-        if (j - i <= 1) {
-            return;
+    /**
+     * Hit probability of an item last touched {@code lag} cycles ago. The stack distance is a
+     * nondecreasing, piecewise linear function of the lag; it is computed exactly at lags
+     * {@code 2^(i/8)} cycles when first needed for a snapshot, and interpolated in between.
+     */
+    private double hitAfter(double lag) {
+        if (lag <= 1) {
+            return curve.hit(distance(lag));
         }
-        double hi = hit[order[i]];
-        double low = hit[order[j]];
-        if (low >= 1 - SURE || hi <= SURE) {
-            double v = low >= 1 - SURE ? 1 : 0;
-            for (int k = i + 1; k < j; k++) {
-                hit[order[k]] = v;
-            }
-            return;
+        double position = Math.log(lag) / Math.log(2) * GRID_PER_OCTAVE;
+        int i = (int) position;
+        if (i + 1 >= grid.length) {
+            return curve.hit(distance(lag));
         }
-        int m = (i + j) >>> 1;
-        hit[order[m]] = curve.hit(distance(lags[order[m]]));
-        bracket(order, lags, hit, i, m);
-        bracket(order, lags, hit, m, j);
+        double lo = gridDistance(i);
+        double hi = gridDistance(i + 1);
+        double f = (lag - gridLag(i)) / (gridLag(i + 1) - gridLag(i));
+        return curve.hit(lo + (hi - lo) * f);
+    }
+
+    private double gridDistance(int i) {
+        if (Double.isNaN(grid[i])) {
+            grid[i] = distance(gridLag(i));
+        }
+        return grid[i];
+    }
+
+    private static double gridLag(int i) {
+        return Math.pow(2, (double) i / GRID_PER_OCTAVE);
     }
 
     private static void copyCompanions(Flow flow) {
@@ -415,6 +385,7 @@ public final class StreamReuseL2 implements L2Model {
      */
     private void snapshot(double now) {
         snapped = true;
+        Arrays.fill(grid, Double.NaN);
         snapTime = now;
         snapSize = 0;
         snapObjects = 0;
