@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
                 FmtCommand.class,
                 TargetsCommand.class,
                 SimulateCommand.class,
+                ValidateCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {

@@ -2,6 +2,7 @@ package io.attnkit.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.attnkit.dsl.blocks.BlockMap;
+import io.attnkit.dsl.blocks.HeadMasks;
 import io.attnkit.dsl.check.InputException;
 import io.attnkit.dsl.io.AtomicFiles;
 import io.attnkit.dsl.model.KernelSpec;
@@ -34,7 +35,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code attnkit simulate}: predict time and traffic of a kernel on a hardware target. */
 @Command(name = "simulate", mixinStandardHelpOptions = true,
-        description = {"Simulate a kernel on a GPU target: time, cycles, TFLOP/s, bytes per memory level, pipe activity.",
+        description = {"Simulate a kernel on a target: time, cycles, TFLOP/s, bytes per memory level, pipe activity.",
+                "On a GPU the schedule's launches; on a CPU the Java backend's kernel, one worker per core.",
                 "Data-dependent kernels (selectors, trained routers) are decided on --q/--k inputs or on random ones (--seed)."})
 final class SimulateCommand implements Callable<Integer> {
     @Spec
@@ -103,8 +105,9 @@ final class SimulateCommand implements Callable<Integer> {
                 "kernel '" + k.name() + "' names no target; choose one with --target (see 'attnkit targets')"));
         TargetSpec t = one.loaded().result().program().target(targetName).orElseThrow(() -> new CliException(
                 ExitCodes.USAGE, "no target '" + targetName + "'; see 'attnkit targets'"));
-        if (t.kind() != TargetSpec.Kind.GPU) {
-            throw new CliException(ExitCodes.USAGE, "target '" + t.name() + "' is a CPU; simulate takes GPU targets");
+        if (t.kind() == TargetSpec.Kind.CPU && options.schedule() != Schedule.FLASH) {
+            throw new CliException(ExitCodes.USAGE, "target '" + t.name() + "' is a CPU: it runs the Java backend's kernel, "
+                    + "schedule flash only");
         }
         long start = System.nanoTime();
         BlockMap map = blockMap(k);
@@ -160,13 +163,17 @@ final class SimulateCommand implements Callable<Integer> {
         return o;
     }
 
+    /** The most elements of a random Q or K this command draws (one float array each, 1 GiB of heap). */
+    static final long MAX_RANDOM_ELEMENTS = 1L << 28;
+
     private static CliException usage(String option, String value, String choices) {
         return new CliException(ExitCodes.USAGE, "unknown " + option + " '" + value + "'; choose " + choices);
     }
 
     /** The block map: static kernels directly, data-dependent ones decided on the given or random inputs. */
     private BlockMap blockMap(KernelSpec k) throws IOException {
-        if (k.isStatic() && q.isEmpty()) {
+        if (HeadMasks.of(k).isStatic() && q.isEmpty()) {
+            // Static masks, and routers with a fixed sparse ratio: nothing to decide on data.
             return BlockMap.of(k);
         }
         Shape s = k.shape();
@@ -179,6 +186,13 @@ final class SimulateCommand implements Callable<Integer> {
             qs = Npy.read(q.get());
             ks = Npy.read(this.k.get());
         } else {
+            long elements = Math.max((long) s.batch() * s.heads() * s.qLen(), (long) s.batch() * s.kvHeads() * s.kvLen())
+                    * s.headDim();
+            if (elements > MAX_RANDOM_ELEMENTS) {
+                throw new CliException(ExitCodes.USAGE, "kernel '" + k.name() + "' has data-dependent patterns and Q or K of "
+                        + elements + " elements, too many to draw at random here; decide them on --q/--k inputs, "
+                        + "or simulate a shorter q_len");
+            }
             qs = Tensor.random(s.batch(), s.heads(), s.qLen(), s.headDim(), seed);
             ks = Tensor.random(s.batch(), s.kvHeads(), s.kvLen(), s.headDim(), seed + 1);
         }

@@ -91,9 +91,16 @@ class SimulateCommandTest {
         assertEquals(2, r.exitCode());
         assertTrue(r.err().contains("unknown --schedule 'fast'"), r.err());
         assertFalse(r.err().contains("Exception"), r.err());
-        CliRunner cpu = CliRunner.run("simulate", k.toString(), "--target", "host-epyc-2c");
+        CliRunner cpu = CliRunner.run("simulate", k.toString(), "--target", "host-epyc-2c", "--schedule", "standard");
         assertEquals(2, cpu.exitCode(), cpu.err());
         assertEquals(1, cpu.err().lines().count(), cpu.err());
+    }
+
+    @Test
+    void aCpuTargetSimulatesTheJavaKernel() throws IOException {
+        CliRunner r = CliRunner.run("simulate", file(CAUSAL).toString(), "--target", "host-epyc-2c");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("on host-epyc-2c") && r.out().contains("launch attend"), r.out());
     }
 
     @Test
