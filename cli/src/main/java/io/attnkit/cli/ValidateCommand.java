@@ -1,6 +1,7 @@
 package io.attnkit.cli;
 
 import io.attnkit.dsl.io.AtomicFiles;
+import io.attnkit.sim.SimOptions;
 import io.attnkit.sim.validation.Validation;
 import io.attnkit.sim.validation.ValidationTables;
 import java.io.IOException;
@@ -25,13 +26,16 @@ final class ValidateCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "only the short rows (sequence lengths up to 8K, held-out set up to 4K)")
     boolean quick;
 
+    @Option(names = "--overlap-ctas", description = "simulate with co-resident CTAs overlapping their phases (the alternative model)")
+    boolean overlapCtas;
+
     @Option(names = "--out", paramLabel = "FILE", description = "also write the tables to FILE")
     Optional<Path> out;
 
     @Override
     public Integer call() throws IOException {
         PrintWriter w = spec.commandLine().getOut();
-        String tables = ValidationTables.markdown(Validation.run(quick));
+        String tables = ValidationTables.markdown(Validation.run(quick, SimOptions.defaults().withOverlapCtas(overlapCtas)));
         w.print(tables);
         w.flush();
         if (out.isPresent()) {

@@ -36,8 +36,11 @@ public final class Validation {
     public record Slope(String label, double slope, double rSquared, double theory, int points) {
     }
 
-    /** GPT-2 medium traffic, forward only, against Figure 2's forward-plus-backward totals. */
-    public record Traffic(double standardBytes, double flashBytes) {
+    /**
+     * GPT-2 medium DRAM traffic, forward only, of the standard, fused (FlashAttention-2) and
+     * FlashAttention-1 schedules, against Figure 2's forward-plus-backward totals.
+     */
+    public record Traffic(double standardBytes, double flashBytes, double flash1Bytes) {
         public double ratio() {
             return standardBytes / flashBytes;
         }
@@ -57,8 +60,13 @@ public final class Validation {
      * held-out set up to 4K) for tests; the full report takes a minute or two.
      */
     public static Report run(boolean quick) {
-        return new Report(table18(quick, Schedule.FLASH1), table18(quick, Schedule.FLASH), figure2(), theorem2(quick),
-                proposition4(quick), heldOut(quick));
+        return run(quick, SimOptions.defaults());
+    }
+
+    /** Every comparison, simulated with {@code base} options (the schedule of each case replaces base's). */
+    public static Report run(boolean quick, SimOptions base) {
+        return new Report(table18(quick, Schedule.FLASH1, base), table18(quick, Schedule.FLASH, base), figure2(base),
+                theorem2(quick, base), proposition4(quick, base), heldOut(quick, base));
     }
 
     static TargetSpec target(String name) {
@@ -84,7 +92,7 @@ public final class Validation {
      * warps: {@code FMHA_kernel_traits<256, 64, 16, 1, 4>} in its source); under
      * {@link Schedule#FLASH}, FlashAttention-2's (128 x 128, 4 warps) for comparison.
      */
-    static List<Row> table18(boolean quick, Schedule schedule) {
+    static List<Row> table18(boolean quick, Schedule schedule, SimOptions base) {
         TargetSpec a100 = target("a100-40gb");
         List<Row> rows = new ArrayList<>();
         for (int i = 0; i < Published.TABLE18_N.length; i++) {
@@ -94,7 +102,7 @@ public final class Validation {
             }
             String tiles = schedule == Schedule.FLASH1 ? "q 16, kv 256, stages 2, warps 4" : "q 128, kv 128, stages 1, warps 4";
             String kernel = "kernel t18 { shape batch 16, heads 8, q_len " + n + ", head_dim 64; dtype f16; tile " + tiles + "; }";
-            SimOptions o = SimOptions.defaults().withSchedule(schedule);
+            SimOptions o = base.withSchedule(schedule);
             if (schedule == Schedule.FLASH) {
                 o = o.withResources(fa2Resources(128, 128, 64));
             }
@@ -113,13 +121,15 @@ public final class Validation {
     }
 
     /** Figure 2: GPT-2 medium attention on the A100, forward, standard against fused. */
-    static Traffic figure2() {
+    static Traffic figure2(SimOptions base) {
         TargetSpec a100 = target("a100-40gb");
         String kernel = "kernel gpt2 { shape batch 64, heads 16, q_len 1024, head_dim 64; dtype f16; "
                 + "tile q 128, kv 128, stages 1, warps 4; mask causal; }";
-        SimResult standard = simulate(kernel, a100, SimOptions.defaults().withSchedule(Schedule.STANDARD));
-        SimResult flash = simulate(kernel, a100, SimOptions.defaults().withResources(fa2Resources(128, 128, 64)));
-        return new Traffic(standard.dramBytes(), flash.dramBytes());
+        SimResult standard = simulate(kernel, a100, base.withSchedule(Schedule.STANDARD));
+        SimResult flash = simulate(kernel, a100, base.withResources(fa2Resources(128, 128, 64)));
+        SimResult flash1 = simulate(kernel.replace("tile q 128, kv 128, stages 1", "tile q 16, kv 256, stages 2"), a100,
+                base.withSchedule(Schedule.FLASH1));
+        return new Traffic(standard.dramBytes(), flash.dramBytes(), flash1.dramBytes());
     }
 
     /**
@@ -128,7 +138,7 @@ public final class Validation {
      * the on-chip memory M. M follows Algorithm 1's blocking, {@code M = 4 d B}, where B is the
      * block that sets how often the other operand is re-read: the q-block of the fused kernel.
      */
-    static List<Slope> theorem2(boolean quick) {
+    static List<Slope> theorem2(boolean quick, SimOptions base) {
         TargetSpec a100 = target("a100-40gb");
         int[] lengths = quick ? new int[] {1024, 2048, 4096} : new int[] {1024, 2048, 4096, 8192, 16384};
         int[] blocks = {32, 64, 128, 256};
@@ -137,13 +147,13 @@ public final class Validation {
         for (Schedule s : List.of(Schedule.FLASH, Schedule.STANDARD)) {
             SimpleRegression vsN = new SimpleRegression();
             for (int n : lengths) {
-                SimResult r = simulate(theoremKernel(n, 128, d), a100, SimOptions.defaults().withSchedule(s));
+                SimResult r = simulate(theoremKernel(n, 128, d), a100, base.withSchedule(s));
                 vsN.addData(Math.log(n), Math.log(r.l2Bytes()));
             }
             out.add(new Slope(s.spelling() + ": bytes vs N", vsN.getSlope(), vsN.getRSquare(), 2, lengths.length));
             SimpleRegression vsM = new SimpleRegression();
             for (int b : blocks) {
-                SimResult r = simulate(theoremKernel(4096, b, d), a100, SimOptions.defaults().withSchedule(s));
+                SimResult r = simulate(theoremKernel(4096, b, d), a100, base.withSchedule(s));
                 vsM.addData(Math.log(4.0 * d * b * 2), Math.log(r.l2Bytes()));
             }
             out.add(new Slope(s.spelling() + ": bytes vs M", vsM.getSlope(), vsM.getRSquare(), s == Schedule.FLASH ? -1 : 0,
@@ -162,7 +172,7 @@ public final class Validation {
      * nonzero blocks. Block-diagonal masks of k equal documents (density 1/k, bidirectional
      * within a document) on the A100.
      */
-    static DensityFit proposition4(boolean quick) {
+    static DensityFit proposition4(boolean quick, SimOptions base) {
         TargetSpec a100 = target("a100-40gb");
         int n = quick ? 4096 : 16384;
         List<double[]> points = new ArrayList<>();
@@ -178,7 +188,7 @@ public final class Validation {
             KernelSpec k = program(kernel).kernels().getFirst();
             BlockMap map = BlockMap.of(k);
             SimResult r = Simulator.simulate(k, a100, map,
-                    SimOptions.defaults().withResources(fa2Resources(128, 128, 64)));
+                    base.withResources(fa2Resources(128, 128, 64)));
             double density = map.tileDensity();
             points.add(new double[] {density, r.seconds() * 1e3});
             linear.addData(density, r.seconds() * 1e3);
@@ -192,7 +202,7 @@ public final class Validation {
      * 128 x 64 for d 128) under {@link Schedule#FLASH}, standard attention under
      * {@link Schedule#STANDARD}; batch times length 16K, 2048 hidden dimensions.
      */
-    static List<Row> heldOut(boolean quick) {
+    static List<Row> heldOut(boolean quick, SimOptions base) {
         TargetSpec h100 = target("h100-sxm");
         List<Row> rows = new ArrayList<>();
         for (Published.Speed p : Published.FA3_FIGURE5) {
@@ -204,8 +214,8 @@ public final class Validation {
             String kernel = "kernel fa3 { shape batch " + 16384 / p.seqLen() + ", heads " + 2048 / p.headDim() + ", q_len "
                     + p.seqLen() + ", head_dim " + p.headDim() + "; dtype bf16; tile q 128, kv " + kv
                     + ", stages 1, warps 4;" + (p.causal() ? " mask causal;" : "") + " }";
-            SimOptions o = fa2 ? SimOptions.defaults().withResources(fa2Resources(128, kv, p.headDim()))
-                    : SimOptions.defaults().withSchedule(Schedule.STANDARD);
+            SimOptions o = fa2 ? base.withResources(fa2Resources(128, kv, p.headDim()))
+                    : base.withSchedule(Schedule.STANDARD);
             SimResult r = simulate(kernel, h100, o);
             String label = String.format(Locale.ROOT, "%s d%d %s N=%d", fa2 ? "FA2" : "standard", p.headDim(),
                     p.causal() ? "causal" : "dense", p.seqLen());
