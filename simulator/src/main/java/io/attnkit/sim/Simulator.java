@@ -14,6 +14,7 @@ import io.attnkit.sim.gpu.LaunchStats;
 import io.attnkit.sim.gpu.Machine;
 import io.attnkit.sim.gpu.Occupancy;
 import io.attnkit.sim.gpu.StandardSchedule;
+import io.attnkit.sim.gpu.TraceSink;
 import io.attnkit.sim.l2.AddressSpace;
 import io.attnkit.sim.l2.ExactL2;
 import io.attnkit.sim.l2.HitCurve;
@@ -77,7 +78,7 @@ public final class Simulator {
                     options.refreshEvents());
         };
         ChromeTrace trace = options.traceCtas() > 0 ? new ChromeTrace(options.traceCtas(), machine.clockHz()) : null;
-        Engine engine = new Engine(machine, l2, options.maxChunkSteps(), options.overlapCtas(), trace == null ? Engine.TraceSink.NONE : trace);
+        Engine engine = new Engine(machine, l2, options.maxChunkSteps(), options.overlapCtas(), trace == null ? TraceSink.NONE : trace);
         List<LaunchStats> stats = new ArrayList<>();
         for (Launch launch : launches) {
             Occupancy occupancy = cpu ? Occupancy.cpu(target.maxThreadsPerUnit())

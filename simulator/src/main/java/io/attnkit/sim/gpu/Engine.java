@@ -30,40 +30,6 @@ public final class Engine {
     private double now;
     private long ctaSequence;
 
-    /** Receives what happened, for traces. */
-    public interface TraceSink {
-        /** Whether the {@code n}-th CTA of {@code launch} is worth recording. */
-        boolean sampled(Launch launch, long n);
-
-        void segment(String launch, long n, String cta, int sm, int slot, String label, long steps, double start, double end);
-
-        /** Whether the counters are wanted after engine event {@code event}. */
-        boolean wantsCounters(long event);
-
-        void counters(double time, double dramBytes, double l2Bytes, double tensorCycles);
-
-        TraceSink NONE = new TraceSink() {
-            @Override
-            public boolean sampled(Launch launch, long n) {
-                return false;
-            }
-
-            @Override
-            public void segment(String launch, long n, String cta, int sm, int slot, String label, long steps,
-                                double start, double end) {
-            }
-
-            @Override
-            public boolean wantsCounters(long event) {
-                return false;
-            }
-
-            @Override
-            public void counters(double time, double dramBytes, double l2Bytes, double tensorCycles) {
-            }
-        };
-    }
-
     /**
      * @param maxChunkSteps at most this many steps between two looks at a CTA (1: tile by tile,
      *                      for tests that check the closed-form advance against it)
@@ -83,7 +49,7 @@ public final class Engine {
     }
 
     /** A CTA on an SM. */
-    private final class Cta implements L2Model.Progress {
+    private final class Cta implements L2Model.Progress, EventHeap.Entry {
         final long id = ctaSequence++;
         final long n;
         final CtaProgram program;
@@ -131,6 +97,26 @@ public final class Engine {
         public double stepsPerCycle() {
             return rate;
         }
+
+        @Override
+        public double eventTime() {
+            return eventTime;
+        }
+
+        @Override
+        public long id() {
+            return id;
+        }
+
+        @Override
+        public int heapIndex() {
+            return heapIndex;
+        }
+
+        @Override
+        public void heapIndex(int index) {
+            heapIndex = index;
+        }
     }
 
     /** Running totals of one launch. */
@@ -162,7 +148,7 @@ public final class Engine {
         final boolean[] smDirty;
         final List<Integer> dirtySms = new ArrayList<>();
         final List<Cta> active = new ArrayList<>();
-        final Heap heap = new Heap();
+        final EventHeap<Cta> heap = new EventHeap<>();
         final Counters c = new Counters();
         long next;
         int busySms;
@@ -455,7 +441,7 @@ public final class Engine {
         }
         int groups = launch.groupsPerCta();
         int customers = count * groups;
-        double x = overlap ? throughput(d1 / customers, d2 / customers, z / count, customers) : 0;
+        double x = overlap ? Queueing.throughput(d1 / customers, d2 / customers, z / count, customers) : 0;
         double meanStep = (d1 + d2) / count + z / count;
         for (Cta cta : onSm) {
             if (cta == null) {
@@ -474,24 +460,6 @@ public final class Engine {
         }
     }
 
-    /** Exact mean-value analysis of a closed network of two queues and a delay. */
-    static double throughput(double d1, double d2, double z, int customers) {
-        if (d1 + d2 + z <= 0) {
-            return Double.POSITIVE_INFINITY;
-        }
-        double q1 = 0;
-        double q2 = 0;
-        double x = 0;
-        for (int n = 1; n <= customers; n++) {
-            double r1 = d1 * (1 + q1);
-            double r2 = d2 * (1 + q2);
-            x = n / (r1 + r2 + z);
-            q1 = x * r1;
-            q2 = x * r2;
-        }
-        return x;
-    }
-
     /**
      * Shares DRAM, then L2, bandwidth max-min fairly: CTAs whose demand at their bound is
      * below the fair share keep it, the others split the rest equally in bytes per cycle.
@@ -499,124 +467,18 @@ public final class Engine {
     private void shareBandwidth(Run r) {
         int n = r.active.size();
         double[] rate = new double[n];
+        double[] dram = new double[n];
+        double[] l2 = new double[n];
         for (int i = 0; i < n; i++) {
-            rate[i] = r.active.get(i).cap;
+            Cta cta = r.active.get(i);
+            rate[i] = cta.cap;
+            dram[i] = cta.dramPerStep;
+            l2[i] = cta.l2PerStep;
         }
-        waterFill(r.active, rate, machine.dramBytesPerCycle(), true);
-        waterFill(r.active, rate, machine.l2BytesPerCycle(), false);
+        Queueing.waterFill(rate, dram, machine.dramBytesPerCycle());
+        Queueing.waterFill(rate, l2, machine.l2BytesPerCycle());
         for (int i = 0; i < n; i++) {
             setRate(r, r.active.get(i), rate[i]);
-        }
-    }
-
-    private static void waterFill(List<Cta> active, double[] rate, double capacity, boolean dram) {
-        int n = active.size();
-        double[] demand = new double[n];
-        double total = 0;
-        for (int i = 0; i < n; i++) {
-            Cta cta = active.get(i);
-            demand[i] = rate[i] * (dram ? cta.dramPerStep : cta.l2PerStep);
-            total += demand[i];
-        }
-        if (total <= capacity || Double.isInfinite(capacity)) {
-            return;
-        }
-        double[] sorted = demand.clone();
-        java.util.Arrays.sort(sorted);
-        double left = capacity;
-        double share = 0;
-        for (int i = 0; i < n; i++) {
-            double fair = left / (n - i);
-            if (sorted[i] <= fair) {
-                left -= sorted[i];
-            } else {
-                share = fair;
-                break;
-            }
-        }
-        for (int i = 0; i < n; i++) {
-            if (demand[i] > share) {
-                rate[i] *= share / demand[i];
-            }
-        }
-    }
-
-    /** A binary min-heap of CTAs by completion time, ties by dispatch order, with removal and update. */
-    private static final class Heap {
-        private Cta[] items = new Cta[256];
-        private int size;
-
-        int size() {
-            return size;
-        }
-
-        Cta peek() {
-            return items[0];
-        }
-
-        void update(Cta cta) {
-            if (cta.heapIndex < 0) {
-                if (size == items.length) {
-                    items = java.util.Arrays.copyOf(items, size * 2);
-                }
-                items[size] = cta;
-                cta.heapIndex = size++;
-                up(cta.heapIndex);
-            } else {
-                up(cta.heapIndex);
-                down(cta.heapIndex);
-            }
-        }
-
-        void remove(Cta cta) {
-            int i = cta.heapIndex;
-            Cta last = items[--size];
-            items[size] = null;
-            cta.heapIndex = -1;
-            if (i < size) {
-                items[i] = last;
-                last.heapIndex = i;
-                up(i);
-                down(last.heapIndex);
-            }
-        }
-
-        private static boolean before(Cta a, Cta b) {
-            return a.eventTime < b.eventTime || a.eventTime == b.eventTime && a.id < b.id;
-        }
-
-        private void up(int i) {
-            Cta x = items[i];
-            while (i > 0) {
-                int p = (i - 1) >>> 1;
-                if (!before(x, items[p])) {
-                    break;
-                }
-                items[i] = items[p];
-                items[i].heapIndex = i;
-                i = p;
-            }
-            items[i] = x;
-            x.heapIndex = i;
-        }
-
-        private void down(int i) {
-            Cta x = items[i];
-            while (true) {
-                int l = 2 * i + 1;
-                if (l >= size) {
-                    break;
-                }
-                int m = l + 1 < size && before(items[l + 1], items[l]) ? l + 1 : l;
-                if (!before(items[m], x)) {
-                    break;
-                }
-                items[i] = items[m];
-                items[i].heapIndex = i;
-                i = m;
-            }
-            items[i] = x;
-            x.heapIndex = i;
         }
     }
 }

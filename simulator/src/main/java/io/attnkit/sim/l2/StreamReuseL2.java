@@ -41,17 +41,8 @@ public final class StreamReuseL2 implements L2Model {
     private long sequence;
     private double dramBytes;
 
-    // Snapshot: trails of all objects, grouped by object, each group sorted by upper end, highest first.
+    private final TrailSnapshot snapshot = new TrailSnapshot();
     private boolean snapped;
-    private double snapTime;
-    private int snapSize;
-    private int[] snapObjectEnd = new int[16];
-    private int snapObjects;
-    private double[] hi = new double[64];
-    private double[] lo = new double[64];
-    private double[] rate = new double[64];
-    private double[] age = new double[64];
-    private double[] bytes = new double[64];
     private final double[] grid = new double[GRID_POINTS]; // stack distance at grid lags, NaN until needed
 
     /**
@@ -67,77 +58,6 @@ public final class StreamReuseL2 implements L2Model {
         this.byObject = new ArrayList<>(objects);
         for (int i = 0; i < objects; i++) {
             byObject.add(new Trails());
-        }
-    }
-
-    /** The trails of one object: those in flight (in position order after each snapshot), and those done. */
-    private static final class Trails {
-        final List<Trail> active = new ArrayList<>();
-        final List<Trail> finished = new ArrayList<>();
-
-        boolean isEmpty() {
-            return active.isEmpty() && finished.isEmpty();
-        }
-    }
-
-    /** A reused access in flight or done: items {@code start .. end - 1} swept by one chunk. */
-    private static final class Trail {
-        static final Comparator<Trail> BY_END_DESCENDING = Comparator.comparingDouble((Trail t) -> -t.end)
-                .thenComparingLong(t -> t.seq);
-
-        final long seq;
-        final int object;
-        final double start;
-        final boolean write;
-        final double beginTime;
-        double bytes; // per item, companions' included
-        Flow owner; // null once done
-        int slot; // index in its object's active list
-        double end;
-        double endTime;
-        double rate;
-        double dramAtEnd;
-
-        Trail(long seq, int object, double start, double bytes, boolean write, double beginTime, Flow owner) {
-            this.seq = seq;
-            this.object = object;
-            this.start = start;
-            this.bytes = bytes;
-            this.write = write;
-            this.beginTime = beginTime;
-            this.owner = owner;
-        }
-
-        double position(double now) {
-            return owner == null ? end : start + owner.progress.stepsDone(now);
-        }
-
-        double itemsPerCycle() {
-            return owner == null ? rate : owner.progress.stepsPerCycle();
-        }
-
-        /** When this trail passed item {@code x}, assuming it did. */
-        double passTime(double x, double now) {
-            double r = itemsPerCycle();
-            double pos = position(now);
-            double t = owner == null ? endTime : now;
-            double back = r > 0 ? (pos - x) / r : 0;
-            return Math.max(beginTime, t - back);
-        }
-
-        /**
-         * True when this trail has touched item {@code floor(x)} before {@code other}, which is
-         * about to: it started at or before x and is past it (or level with it and older).
-         */
-        boolean passed(double x, Trail other, double now) {
-            if (start > x) {
-                return false;
-            }
-            if (owner == null) {
-                return end > x;
-            }
-            double pos = position(now);
-            return pos > x || pos == x && seq < other.seq;
         }
     }
 
@@ -183,7 +103,7 @@ public final class StreamReuseL2 implements L2Model {
                 lead.bytes += a.itemBytes();
                 continue;
             }
-            Trail t = new Trail(sequence++, a.object(), a.firstItem() + from, a.itemBytes(), a.write(), now, flow);
+            Trail t = new Trail(sequence++, a.object(), a.firstItem() + from, a.itemBytes(), a.write(), now, progress);
             flow.trails[i] = t;
             List<Trail> list = byObject.get(a.object()).active;
             t.slot = list.size();
@@ -191,7 +111,7 @@ public final class StreamReuseL2 implements L2Model {
             lead = t;
         }
         if (!snapped) {
-            snapshot(now);
+            takeSnapshot(now);
         }
         for (int i = 0; i < flow.trails.length; i++) {
             if (flow.trails[i] != null) {
@@ -253,7 +173,7 @@ public final class StreamReuseL2 implements L2Model {
             return false;
         }
         sinceRefresh = 0;
-        snapshot(now);
+        takeSnapshot(now);
         if (++refreshes % 4 == 0) {
             prune(now);
         }
@@ -349,109 +269,13 @@ public final class StreamReuseL2 implements L2Model {
 
     /** Stack distance, in bytes, of an item last touched {@code lag} cycles before the snapshot. */
     private double distance(double lag) {
-        return points.since(snapTime - lag) + distinctBytes(lag);
+        return points.since(snapshot.time() - lag) + snapshot.distinctBytes(lag);
     }
 
-    /**
-     * Distinct bytes the trails of the snapshot swept in the {@code lag} cycles before it. With
-     * an object's windows sorted by upper end, the part of window k not covered by the windows
-     * above it is {@code [low_k, min(hi_k, lowest low above)]}, so one pass gives the union.
-     */
-    private double distinctBytes(double lag) {
-        double total = 0;
-        int k = 0;
-        for (int o = 0; o < snapObjects; o++) {
-            int end = snapObjectEnd[o];
-            double covered = Double.POSITIVE_INFINITY;
-            for (; k < end; k++) {
-                double window = lag - age[k];
-                if (window <= 0) {
-                    continue;
-                }
-                double low = Math.max(lo[k], hi[k] - rate[k] * window);
-                double top = Math.min(hi[k], covered);
-                if (top > low) {
-                    total += (top - low) * bytes[k];
-                }
-                covered = Math.min(covered, low);
-            }
-        }
-        return total;
-    }
-
-    /**
-     * Records every trail's window geometry at {@code now}, and puts each object's active
-     * trails in order of position (highest first, older first on ties) for the look-ups.
-     */
-    private void snapshot(double now) {
+    private void takeSnapshot(double now) {
         snapped = true;
         Arrays.fill(grid, Double.NaN);
-        snapTime = now;
-        snapSize = 0;
-        snapObjects = 0;
-        for (Trails trails : byObject) {
-            if (trails.isEmpty()) {
-                continue;
-            }
-            orderByPosition(trails.active, now);
-            trails.finished.sort(Trail.BY_END_DESCENDING);
-            int a = 0;
-            int f = 0;
-            while (a < trails.active.size() || f < trails.finished.size()) {
-                boolean takeActive = f >= trails.finished.size() || a < trails.active.size()
-                        && trails.active.get(a).position(now) >= trails.finished.get(f).end;
-                add(takeActive ? trails.active.get(a++) : trails.finished.get(f++), now);
-            }
-            if (snapObjects == snapObjectEnd.length) {
-                snapObjectEnd = Arrays.copyOf(snapObjectEnd, snapObjects * 2);
-            }
-            snapObjectEnd[snapObjects++] = snapSize;
-        }
-    }
-
-    private void add(Trail t, double now) {
-        double pos = t.position(now);
-        if (pos <= t.start) {
-            return;
-        }
-        if (snapSize == hi.length) {
-            int size = snapSize * 2;
-            hi = Arrays.copyOf(hi, size);
-            lo = Arrays.copyOf(lo, size);
-            rate = Arrays.copyOf(rate, size);
-            age = Arrays.copyOf(age, size);
-            bytes = Arrays.copyOf(bytes, size);
-        }
-        hi[snapSize] = pos;
-        lo[snapSize] = t.start;
-        rate[snapSize] = t.itemsPerCycle();
-        age[snapSize] = t.owner == null ? now - t.endTime : 0;
-        bytes[snapSize] = t.bytes;
-        snapSize++;
-    }
-
-    /** Insertion sort of active trails by position, highest first, older first on ties (they are nearly sorted). */
-    private static void orderByPosition(List<Trail> list, double now) {
-        int n = list.size();
-        double[] pos = new double[n];
-        for (int i = 0; i < n; i++) {
-            pos[i] = list.get(i).position(now);
-        }
-        for (int i = 1; i < n; i++) {
-            Trail t = list.get(i);
-            double p = pos[i];
-            int j = i - 1;
-            while (j >= 0 && (pos[j] < p || pos[j] == p && list.get(j).seq > t.seq)) {
-                list.set(j + 1, list.get(j));
-                pos[j + 1] = pos[j];
-                j--;
-            }
-            list.set(j + 1, t);
-            pos[j + 1] = p;
-        }
-        for (int i = 0; i < n; i++) {
-            list.get(i).slot = i;
-        }
+        snapshot.take(byObject, now);
     }
 
     /**

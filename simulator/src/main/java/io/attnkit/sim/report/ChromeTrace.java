@@ -3,7 +3,7 @@ package io.attnkit.sim.report;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.attnkit.sim.gpu.Engine;
+import io.attnkit.sim.gpu.TraceSink;
 import io.attnkit.sim.gpu.Launch;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +15,7 @@ import java.util.TreeSet;
  * the file stays small whatever the grid), and counter tracks of DRAM and L2 bandwidth and
  * tensor-pipe activity over time.
  */
-public final class ChromeTrace implements Engine.TraceSink {
+public final class ChromeTrace implements TraceSink {
     private static final int MAX_COUNTER_SAMPLES = 2048;
     private static final int MAX_SEGMENTS_PER_CTA = 64;
 

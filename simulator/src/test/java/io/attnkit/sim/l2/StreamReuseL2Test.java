@@ -21,6 +21,7 @@ import io.attnkit.sim.gpu.Machine;
 import io.attnkit.sim.gpu.Occupancy;
 import io.attnkit.sim.gpu.Segment;
 import io.attnkit.sim.gpu.StepCost;
+import io.attnkit.sim.gpu.TraceSink;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -44,7 +45,7 @@ class StreamReuseL2Test {
                 new Segment("sweep", items, step, List.of(new Access(object, 0, 16384, false, true)))), 0));
         L2Model l2 = exact ? new ExactL2(new SetAssociativeLru(m.l2Bytes(), m.l2Ways(), m.l2LineBytes()), space)
                 : new StreamReuseL2(new HitCurve(m.l2Bytes(), m.l2Ways()), space.objects(), 0);
-        return new Engine(m, l2, Long.MAX_VALUE, false, Engine.TraceSink.NONE).run(launch, Occupancy.of(m, 1024, 128, 64));
+        return new Engine(m, l2, Long.MAX_VALUE, false, TraceSink.NONE).run(launch, Occupancy.of(m, 1024, 128, 64));
     }
 
     static void assertClose(double exact, double model, double scale, String what) {

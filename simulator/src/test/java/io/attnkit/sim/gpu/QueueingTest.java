@@ -5,23 +5,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
-class EngineTest {
+class QueueingTest {
     @Test
     void oneCustomerRunsItsPhasesInSeries() {
-        assertEquals(1 / (100.0 + 40 + 10), Engine.throughput(100, 40, 10, 1), 1e-15);
+        assertEquals(1 / (100.0 + 40 + 10), Queueing.throughput(100, 40, 10, 1), 1e-15);
     }
 
     @Test
     void manyCustomersSaturateTheSlowerQueue() {
-        double x = Engine.throughput(100, 40, 10, 64);
+        double x = Queueing.throughput(100, 40, 10, 64);
         assertEquals(1 / 100.0, x, 1e-6);
-        assertTrue(Engine.throughput(100, 40, 10, 2) > Engine.throughput(100, 40, 10, 1));
+        assertTrue(Queueing.throughput(100, 40, 10, 2) > Queueing.throughput(100, 40, 10, 1));
     }
 
     @Test
     void twoCustomersOverlapTheirPhases() {
         // Two customers alternating between equal phases keep both queues busy most of the time.
-        double x = Engine.throughput(50, 50, 0, 2);
+        double x = Queueing.throughput(50, 50, 0, 2);
         assertTrue(x > 1 / 100.0 * 1.3 && x <= 1 / 50.0, "throughput " + x);
     }
 }
