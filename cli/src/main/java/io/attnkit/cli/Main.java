@@ -20,6 +20,8 @@ import picocli.CommandLine.Command;
                 EmitCommand.class,
                 RunCommand.class,
                 TestgenCommand.class,
+                SimulateCommand.class,
+                ValidateCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {

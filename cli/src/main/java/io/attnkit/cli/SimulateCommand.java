@@ -1,0 +1,207 @@
+package io.attnkit.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.attnkit.dsl.blocks.BlockMap;
+import io.attnkit.dsl.blocks.HeadMasks;
+import io.attnkit.dsl.check.InputException;
+import io.attnkit.dsl.io.AtomicFiles;
+import io.attnkit.dsl.model.KernelSpec;
+import io.attnkit.dsl.model.Shape;
+import io.attnkit.dsl.model.TargetSpec;
+import io.attnkit.dsl.reference.Npy;
+import io.attnkit.dsl.reference.Tensor;
+import io.attnkit.dsl.select.Selector;
+import io.attnkit.dsl.select.WeightsException;
+import io.attnkit.sim.L2Mode;
+import io.attnkit.sim.Raster;
+import io.attnkit.sim.Schedule;
+import io.attnkit.sim.SimOptions;
+import io.attnkit.sim.SimResult;
+import io.attnkit.sim.Simulator;
+import io.attnkit.sim.report.SimJson;
+import io.attnkit.sim.report.SimText;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code attnkit simulate}: predict time and traffic of a kernel on a hardware target. */
+@Command(name = "simulate", mixinStandardHelpOptions = true,
+        description = {"Simulate a kernel on a target: time, cycles, TFLOP/s, bytes per memory level, pipe activity.",
+                "On a GPU the schedule's launches; on a CPU the Java backend's kernel, one worker per core.",
+                "Data-dependent kernels (selectors, trained routers) are decided on --q/--k inputs or on random ones (--seed)."})
+final class SimulateCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "FILE", description = "the .attn file")
+    Path file;
+
+    @Option(names = "--kernel", paramLabel = "NAME", description = "the kernel to simulate, when the file declares several")
+    Optional<String> kernel;
+
+    @Option(names = "--target", paramLabel = "NAME", description = "the target (default: the kernel's own)")
+    Optional<String> target;
+
+    @Option(names = "--schedule", paramLabel = "S", defaultValue = "flash",
+            description = "flash (fused FlashAttention-2, default), standard (S and P through memory), flash1 (FlashAttention-1)")
+    String schedule;
+
+    @Option(names = "--raster", paramLabel = "ORDER", defaultValue = "q-major",
+            description = "CTA launch order: q-major (default), head-major, q-reverse")
+    String raster;
+
+    @Option(names = "--l2", paramLabel = "MODEL", defaultValue = "model",
+            description = "model (reuse model over runs of tiles, default) or exact (every line through a set-associative LRU; slow)")
+    String l2;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "write the result as JSON, counters named as Nsight Compute names them ('-': standard output)")
+    Optional<Path> json;
+
+    @Option(names = "--trace", paramLabel = "FILE", description = "write a Chrome trace (open it in Perfetto)")
+    Optional<Path> trace;
+
+    @Option(names = "--trace-ctas", paramLabel = "N", defaultValue = "256", description = "CTAs per launch the trace samples (default 256)")
+    int traceCtas;
+
+    @Option(names = "--registers", paramLabel = "N", description = "registers per thread of the fused kernel, as ptxas reports them")
+    Optional<Integer> registers;
+
+    @Option(names = "--smem", paramLabel = "BYTES", description = "shared memory per CTA of the fused kernel, as ptxas reports it")
+    Optional<Long> smem;
+
+    @Option(names = "--q", paramLabel = "Q.npy", description = "queries, to decide data-dependent patterns")
+    Optional<Path> q;
+
+    @Option(names = "--k", paramLabel = "K.npy", description = "keys, to decide data-dependent patterns")
+    Optional<Path> k;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "seed of the random Q and K that decide data-dependent patterns (default 1)")
+    long seed;
+
+    @Option(names = "--overlap-ctas", description = "let co-resident CTAs overlap their matrix and vector phases "
+            + "(kernels that schedule warp groups explicitly); by default an SM runs them in turn")
+    boolean overlapCtas;
+
+    @Option(names = "--bench", description = "also print how long the simulation itself took and its events per second")
+    boolean bench;
+
+    @Override
+    public Integer call() throws InputException, IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        SimOptions options = options();
+        Loaded.One one = Loaded.kernel(file, kernel, target, err);
+        KernelSpec k = one.kernel();
+        String targetName = target.or(k::target).orElseThrow(() -> new CliException(ExitCodes.USAGE,
+                "kernel '" + k.name() + "' names no target; choose one with --target (see 'attnkit targets')"));
+        TargetSpec t = one.loaded().result().program().target(targetName).orElseThrow(() -> new CliException(
+                ExitCodes.USAGE, "no target '" + targetName + "'; see 'attnkit targets'"));
+        if (t.kind() == TargetSpec.Kind.CPU && options.schedule() != Schedule.FLASH) {
+            throw new CliException(ExitCodes.USAGE, "target '" + t.name() + "' is a CPU: it runs the Java backend's kernel, "
+                    + "schedule flash only");
+        }
+        long start = System.nanoTime();
+        BlockMap map = blockMap(k);
+        Simulator.Run run;
+        try {
+            run = Simulator.run(k, t, map, options);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCodes.INPUT, e.getMessage());
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        SimResult r = run.result();
+        if (json.isPresent() && json.get().toString().equals("-")) {
+            out.print(SimJson.toJson(r));
+        } else {
+            out.print(SimText.format(r));
+            if (json.isPresent()) {
+                AtomicFiles.write(json.get(), SimJson.toJson(r));
+            }
+        }
+        if (trace.isPresent()) {
+            ObjectMapper mapper = new ObjectMapper();
+            byte[] bytes = mapper.writeValueAsString(run.trace().orElseThrow().toJson(mapper, r.sms()))
+                    .getBytes(StandardCharsets.UTF_8);
+            AtomicFiles.write(trace.get(), bytes);
+        }
+        if (bench) {
+            out.println(String.format(Locale.ROOT, "  simulation   %.3f s wall-clock (block map included), %d events, %.3g events/s, %d tiles, %.3g tiles/s",
+                    seconds, r.events(), r.events() / seconds, r.visitedTiles(), r.visitedTiles() / seconds));
+        }
+        out.flush();
+        return ExitCodes.OK;
+    }
+
+    private SimOptions options() {
+        SimOptions o = SimOptions.defaults()
+                .withSchedule(Schedule.parse(schedule).orElseThrow(() -> usage("--schedule", schedule, "flash, standard, flash1")))
+                .withRaster(Raster.parse(raster).orElseThrow(() -> usage("--raster", raster, "q-major, head-major, q-reverse")))
+                .withL2(L2Mode.parse(l2).orElseThrow(() -> usage("--l2", l2, "model, exact")))
+                .withTrace(trace.isPresent() ? Math.max(1, traceCtas) : 0)
+                .withOverlapCtas(overlapCtas);
+        if (traceCtas < 1) {
+            throw new CliException(ExitCodes.USAGE, "--trace-ctas must be at least 1");
+        }
+        if (registers.isPresent() != smem.isPresent()) {
+            throw new CliException(ExitCodes.USAGE, "give --registers and --smem together");
+        }
+        if (registers.isPresent()) {
+            if (registers.get() < 1 || smem.get() < 0) {
+                throw new CliException(ExitCodes.USAGE, "--registers must be positive and --smem not negative");
+            }
+            o = o.withResources(new SimOptions.Resources(registers.get(), smem.get()));
+        }
+        return o;
+    }
+
+    /** The most elements of a random Q or K this command draws (one float array each, 1 GiB of heap). */
+    static final long MAX_RANDOM_ELEMENTS = 1L << 28;
+
+    private static CliException usage(String option, String value, String choices) {
+        return new CliException(ExitCodes.USAGE, "unknown " + option + " '" + value + "'; choose " + choices);
+    }
+
+    /** The block map: static kernels directly, data-dependent ones decided on the given or random inputs. */
+    private BlockMap blockMap(KernelSpec k) throws IOException {
+        if (HeadMasks.of(k).isStatic() && q.isEmpty()) {
+            // Static masks, and routers with a fixed sparse ratio: nothing to decide on data.
+            return BlockMap.of(k);
+        }
+        Shape s = k.shape();
+        Tensor qs;
+        Tensor ks;
+        if (q.isPresent() != this.k.isPresent()) {
+            throw new CliException(ExitCodes.USAGE, "give --q and --k together");
+        }
+        if (q.isPresent()) {
+            qs = Npy.read(q.get());
+            ks = Npy.read(this.k.get());
+        } else {
+            long elements = Math.max((long) s.batch() * s.heads() * s.qLen(), (long) s.batch() * s.kvHeads() * s.kvLen())
+                    * s.headDim();
+            if (elements > MAX_RANDOM_ELEMENTS) {
+                throw new CliException(ExitCodes.USAGE, "kernel '" + k.name() + "' has data-dependent patterns and Q or K of "
+                        + elements + " elements, too many to draw at random here; decide them on --q/--k inputs, "
+                        + "or simulate a shorter q_len");
+            }
+            qs = Tensor.random(s.batch(), s.heads(), s.qLen(), s.headDim(), seed);
+            ks = Tensor.random(s.batch(), s.kvHeads(), s.kvLen(), s.headDim(), seed + 1);
+        }
+        try {
+            return Selector.decide(k, qs, ks).blockMap();
+        } catch (WeightsException e) {
+            throw new CliException(ExitCodes.INPUT, e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCodes.USAGE, e.getMessage());
+        }
+    }
+}

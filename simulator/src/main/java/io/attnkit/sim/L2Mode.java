@@ -1,0 +1,29 @@
+package io.attnkit.sim;
+
+import java.util.Optional;
+
+/** How the simulator decides which accesses hit in the L2. */
+public enum L2Mode implements Spelled {
+    /**
+     * Reuse model over sweeps of tiles: a run of tiles is one look-up, fast enough for
+     * million-token problems (see {@code io.attnkit.sim.l2.StreamReuseL2}).
+     */
+    MODEL("model"),
+    /** Every line of every tile through a set-associative LRU, step by step: exact and slow. */
+    EXACT("exact");
+
+    private final String spelling;
+
+    L2Mode(String spelling) {
+        this.spelling = spelling;
+    }
+
+    @Override
+    public String spelling() {
+        return spelling;
+    }
+
+    public static Optional<L2Mode> parse(String text) {
+        return Spelled.parse(L2Mode.class, text);
+    }
+}

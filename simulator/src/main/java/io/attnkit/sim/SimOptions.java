@@ -1,0 +1,73 @@
+package io.attnkit.sim;
+
+import java.util.Optional;
+
+/**
+ * How to simulate.
+ *
+ * @param schedule       the program the kernel runs
+ * @param raster         the launch order of the CTAs
+ * @param l2             how L2 hits are decided
+ * @param resources      registers per thread and shared memory per CTA measured by ptxas,
+ *                       replacing the estimates
+ * @param traceCtas      how many CTAs the trace samples (0: no trace)
+ * @param refreshEvents  events between two assessments of L2 reuse under {@link L2Mode#MODEL}
+ *                       (0: adapt to the number of CTAs in flight)
+ * @param maxChunkSteps  the most steps the engine advances a CTA in closed form (tests set 1)
+ * @param overlapCtas    whether co-resident CTAs overlap their matrix and vector phases (a kernel
+ *                       that schedules its warp groups explicitly); by default an SM runs them in turn
+ */
+public record SimOptions(Schedule schedule, Raster raster, L2Mode l2, Optional<Resources> resources, int traceCtas,
+                         int refreshEvents, long maxChunkSteps, boolean overlapCtas) {
+
+    /** Registers and shared memory of one CTA, as {@code ptxas --resource-usage} reports them. */
+    public record Resources(int registersPerThread, long sharedMemPerCta) {
+        public Resources {
+            if (registersPerThread < 1 || sharedMemPerCta < 0) {
+                throw new IllegalArgumentException("bad resources");
+            }
+        }
+    }
+
+    public SimOptions {
+        if (traceCtas < 0 || refreshEvents < 0 || maxChunkSteps < 1) {
+            throw new IllegalArgumentException("bad simulation options");
+        }
+    }
+
+    public static SimOptions defaults() {
+        return new SimOptions(Schedule.FLASH, Raster.Q_MAJOR, L2Mode.MODEL, Optional.empty(), 0, 0, Long.MAX_VALUE, false);
+    }
+
+    public SimOptions withSchedule(Schedule s) {
+        return new SimOptions(s, raster, l2, resources, traceCtas, refreshEvents, maxChunkSteps, overlapCtas);
+    }
+
+    public SimOptions withRaster(Raster r) {
+        return new SimOptions(schedule, r, l2, resources, traceCtas, refreshEvents, maxChunkSteps, overlapCtas);
+    }
+
+    public SimOptions withL2(L2Mode m) {
+        return new SimOptions(schedule, raster, m, resources, traceCtas, refreshEvents, maxChunkSteps, overlapCtas);
+    }
+
+    public SimOptions withResources(Resources r) {
+        return new SimOptions(schedule, raster, l2, Optional.of(r), traceCtas, refreshEvents, maxChunkSteps, overlapCtas);
+    }
+
+    public SimOptions withTrace(int ctas) {
+        return new SimOptions(schedule, raster, l2, resources, ctas, refreshEvents, maxChunkSteps, overlapCtas);
+    }
+
+    public SimOptions withRefreshEvents(int events) {
+        return new SimOptions(schedule, raster, l2, resources, traceCtas, events, maxChunkSteps, overlapCtas);
+    }
+
+    public SimOptions withOverlapCtas(boolean overlap) {
+        return new SimOptions(schedule, raster, l2, resources, traceCtas, refreshEvents, maxChunkSteps, overlap);
+    }
+
+    public SimOptions withMaxChunkSteps(long steps) {
+        return new SimOptions(schedule, raster, l2, resources, traceCtas, refreshEvents, steps, overlapCtas);
+    }
+}

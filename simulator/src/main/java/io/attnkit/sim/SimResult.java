@@ -1,0 +1,64 @@
+package io.attnkit.sim;
+
+import io.attnkit.sim.gpu.LaunchStats;
+import io.attnkit.sim.gpu.Occupancy;
+import java.util.List;
+
+/**
+ * What the simulator predicts for one kernel on one target. Sums are over every launch of the
+ * schedule (three for {@link Schedule#STANDARD}). Byte counts through the L2 are exact; DRAM
+ * bytes are what the L2 model lets through.
+ *
+ * @param seconds        predicted wall-clock time of all launches
+ * @param cycles         SM clock cycles elapsed
+ * @param usefulFlops    FLOPs of the visible (query, key) pairs: {@code 2 (d + dv)} per pair
+ * @param peakFlops      the target's peak FLOP/s for the kernel's type
+ * @param tensorActive   fraction of SM cycles the tensor pipe was busy (mean over SMs)
+ * @param occupancy      residency of the main launch (the fused kernel, or the first GEMM)
+ * @param achievedOccupancy mean resident warps over the SM's maximum, while the SM was busy
+ */
+public record SimResult(String kernel, String target, Schedule schedule, Raster raster, L2Mode l2, int sms,
+                        int maxWarpsPerSm,
+                        double seconds, double cycles, double clockHz, double usefulFlops, double peakFlops,
+                        long visitedTiles, long fullTiles, long partialTiles, double dramReadBytes,
+                        double dramWriteBytes, long l2ReadBytes, long l2WriteBytes, double l2ReadHitBytes,
+                        double smemBytes, double tensorActive, double fmaActive, double sfuActive, double waves,
+                        Occupancy occupancy, double achievedOccupancy, List<LaunchStats> launches, long events,
+                        long steps) {
+
+    public SimResult {
+        launches = List.copyOf(launches);
+    }
+
+    /** Achieved FLOP/s on the useful work. */
+    public double flopsPerSecond() {
+        return seconds > 0 ? usefulFlops / seconds : 0;
+    }
+
+    /** Achieved FLOP/s as a fraction of the peak. */
+    public double fractionOfPeak() {
+        return peakFlops > 0 ? flopsPerSecond() / peakFlops : 0;
+    }
+
+    public double dramBytes() {
+        return dramReadBytes + dramWriteBytes;
+    }
+
+    public long l2Bytes() {
+        return l2ReadBytes + l2WriteBytes;
+    }
+
+    /**
+     * Fraction of L2 traffic served without DRAM: read bytes that hit, and writes (which the
+     * write-back L2 always absorbs), over all bytes.
+     */
+    public double l2HitRate() {
+        long all = l2Bytes();
+        return all > 0 ? (l2ReadHitBytes + l2WriteBytes) / all : 0;
+    }
+
+    /** Fraction of L2 read bytes that hit. */
+    public double l2ReadHitRate() {
+        return l2ReadBytes > 0 ? l2ReadHitBytes / l2ReadBytes : 0;
+    }
+}

@@ -1,0 +1,139 @@
+package io.attnkit.sim;
+
+import io.attnkit.dsl.blocks.BlockMap;
+import io.attnkit.dsl.model.DType;
+import io.attnkit.dsl.model.KernelSpec;
+import io.attnkit.dsl.model.Shape;
+import io.attnkit.dsl.model.TargetSpec;
+import io.attnkit.sim.cpu.JavaKernelSchedule;
+import io.attnkit.sim.gpu.Engine;
+import io.attnkit.sim.gpu.Flash1Schedule;
+import io.attnkit.sim.gpu.FlashSchedule;
+import io.attnkit.sim.gpu.Launch;
+import io.attnkit.sim.gpu.LaunchStats;
+import io.attnkit.sim.gpu.Machine;
+import io.attnkit.sim.gpu.Occupancy;
+import io.attnkit.sim.gpu.StandardSchedule;
+import io.attnkit.sim.gpu.TraceSink;
+import io.attnkit.sim.l2.AddressSpace;
+import io.attnkit.sim.l2.ExactL2;
+import io.attnkit.sim.l2.HitCurve;
+import io.attnkit.sim.l2.L2Model;
+import io.attnkit.sim.l2.SetAssociativeLru;
+import io.attnkit.sim.l2.StreamReuseL2;
+import io.attnkit.sim.report.ChromeTrace;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Predicts time and traffic of an attention kernel on a target: builds the launches of
+ * the schedule from the kernel and its block map, runs them one after the other on the
+ * {@link Engine} (the L2 keeps its contents from one launch to the next), and sums up.
+ */
+public final class Simulator {
+    private Simulator() {
+    }
+
+    /** A simulation with its trace, when one was asked for. */
+    public record Run(SimResult result, Optional<ChromeTrace> trace) {
+    }
+
+    /**
+     * Simulates {@code kernel} over {@code map} on {@code target}: on a GPU the schedule's
+     * launches; on a CPU the Java backend's kernel, one worker thread per core.
+     */
+    public static SimResult simulate(KernelSpec kernel, TargetSpec target, BlockMap map, SimOptions options) {
+        return run(kernel, target, map, options).result();
+    }
+
+    /**
+     * Simulates and keeps the trace.
+     *
+     * @throws IllegalArgumentException when a CTA does not fit on an SM, or a CPU is asked for another schedule than flash
+     */
+    public static Run run(KernelSpec kernel, TargetSpec target, BlockMap map, SimOptions options) {
+        if (!map.shape().equals(kernel.shape())) {
+            throw new IllegalArgumentException("the block map is for another shape");
+        }
+        Machine machine = Machine.of(target);
+        AddressSpace space = new AddressSpace();
+        boolean cpu = target.kind() == TargetSpec.Kind.CPU;
+        if (cpu && options.schedule() != Schedule.FLASH) {
+            throw new IllegalArgumentException("on a CPU target the simulator runs the Java backend's kernel (schedule flash), not "
+                    + options.schedule().spelling());
+        }
+        List<Launch> launches = cpu ? JavaKernelSchedule.launches(kernel, map, machine, space) : switch (options.schedule()) {
+            case FLASH -> {
+                Launch l = FlashSchedule.launch(kernel, map, machine, options.raster(), space);
+                yield List.of(options.resources().map(r -> l.withResources(r.sharedMemPerCta(), r.registersPerThread()))
+                        .orElse(l));
+            }
+            case STANDARD -> StandardSchedule.launches(kernel, map, machine, options.raster(), space);
+            case FLASH1 -> List.of(Flash1Schedule.launch(kernel, map, machine, space));
+        };
+        L2Model l2 = switch (options.l2()) {
+            case EXACT -> new ExactL2(new SetAssociativeLru(machine.l2Bytes(), machine.l2Ways(), machine.l2LineBytes()), space);
+            case MODEL -> new StreamReuseL2(new HitCurve(machine.l2Bytes(), machine.l2Ways()), space.objects(),
+                    options.refreshEvents());
+        };
+        ChromeTrace trace = options.traceCtas() > 0 ? new ChromeTrace(options.traceCtas(), machine.clockHz()) : null;
+        Engine engine = new Engine(machine, l2, options.maxChunkSteps(), options.overlapCtas(), trace == null ? TraceSink.NONE : trace);
+        List<LaunchStats> stats = new ArrayList<>();
+        for (Launch launch : launches) {
+            Occupancy occupancy = cpu ? Occupancy.cpu(target.maxThreadsPerUnit())
+                    : Occupancy.of(machine, launch.smemPerCta(), launch.threadsPerCta(), launch.registersPerThread());
+            stats.add(engine.run(launch, occupancy));
+        }
+        return new Run(summarize(kernel, target, map, options, machine, stats), Optional.ofNullable(trace));
+    }
+
+    private static boolean cpu(TargetSpec t) {
+        return t.kind() == TargetSpec.Kind.CPU;
+    }
+
+    private static SimResult summarize(KernelSpec kernel, TargetSpec target, BlockMap map, SimOptions options,
+                                       Machine machine, List<LaunchStats> stats) {
+        Shape s = kernel.shape();
+        double cycles = 0;
+        double dramRead = 0;
+        double dramWrite = 0;
+        long l2Read = 0;
+        long l2Write = 0;
+        double l2Hit = 0;
+        double smem = 0;
+        double tensor = 0;
+        double fma = 0;
+        double sfu = 0;
+        double warpCycles = 0;
+        double activeCycles = 0;
+        long events = 0;
+        long steps = 0;
+        for (LaunchStats l : stats) {
+            cycles += l.cycles();
+            dramRead += l.dramReadBytes();
+            dramWrite += l.dramWriteBytes();
+            l2Read += l.l2ReadBytes();
+            l2Write += l.l2WriteBytes();
+            l2Hit += l.l2ReadHitBytes();
+            smem += l.smemBytes();
+            tensor += l.tensorCycles();
+            fma += l.fmaCycles();
+            sfu += l.sfuCycles();
+            warpCycles += l.warpCycles();
+            activeCycles += l.smActiveCycles();
+            events += l.events();
+            steps += l.steps();
+        }
+        double smCycles = cycles * machine.sms();
+        LaunchStats main = cpu(target) ? stats.getLast() : stats.getFirst();
+        int maxWarps = Math.max(1, target.maxThreadsPerUnit() / 32);
+        double useful = 2.0 * (s.headDim() + s.vDim()) * map.visibleElements();
+        return new SimResult(kernel.name(), target.name(), options.schedule(), options.raster(), options.l2(),
+                machine.sms(), maxWarps, machine.seconds(cycles), cycles, machine.clockHz(), useful,
+                machine.peakFlops(cpu(target) ? DType.F32 : kernel.dtype()), map.visitedTiles(), map.fullTiles(), map.partialTiles(), dramRead,
+                dramWrite, l2Read, l2Write, l2Hit, smem, tensor / smCycles, fma / smCycles, sfu / smCycles,
+                main.waves(machine.sms()), main.occupancy(),
+                activeCycles > 0 ? warpCycles / activeCycles / maxWarps : 0, stats, events, steps);
+    }
+}

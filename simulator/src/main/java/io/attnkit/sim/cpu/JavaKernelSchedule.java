@@ -1,0 +1,185 @@
+package io.attnkit.sim.cpu;
+
+import io.attnkit.dsl.blocks.BlockMap;
+import io.attnkit.dsl.model.DType;
+import io.attnkit.dsl.model.KernelSpec;
+import io.attnkit.dsl.model.Shape;
+import io.attnkit.dsl.model.Tiles;
+import io.attnkit.sim.gpu.Access;
+import io.attnkit.sim.gpu.CtaProgram;
+import io.attnkit.sim.gpu.Launch;
+import io.attnkit.sim.gpu.Machine;
+import io.attnkit.sim.gpu.Segment;
+import io.attnkit.sim.gpu.StepCost;
+import io.attnkit.sim.gpu.Work;
+import io.attnkit.sim.l2.AddressSpace;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The kernels of AttnKit's Java backend on a CPU, one worker thread per core, as its generated
+ * code runs them: a first pass decodes K and V of every (batch, KV head) into f32 panels; then
+ * the work items, one q-block of one (batch, head) each, costliest first, are taken by the
+ * workers from a shared counter. An item loads Q transposed and pre-scaled, and for every
+ * visited tile runs the Q·K^T micro-kernel (6 keys by 2 query vectors of accumulators, one
+ * broadcast and two FMAs per key and dimension), the element mask on PARTIAL tiles, the online
+ * softmax (queries along the vector lanes, exp2 by a degree-5 polynomial) and the P·V
+ * micro-kernel; then it normalises and stores O.
+ */
+public final class JavaKernelSchedule {
+    /** Keys per register block of the score micro-kernel, and output columns of the P·V one (the backend's choice). */
+    static final int MICRO_ROWS = 6;
+    /** Query vectors per register block. */
+    static final int QUERY_VECTORS = 2;
+    /** Tiles the hardware prefetchers keep in flight ahead of a stream: enough that no latency shows. */
+    static final int PREFETCH_TILES = 64;
+    /** Vector instructions per score element of the softmax on the FMA pipes: the polynomial's 5 FMAs and a multiply. */
+    static final double SOFTMAX_FMA = 6;
+    /**
+     * Other vector instructions per score element: the maximum pass (max), the exponent pass
+     * (subtract, clamp, two adds for rounding, an integer add and shift) and the sum.
+     */
+    static final double SOFTMAX_ALU = 8;
+    /** Vector instructions per element of a PARTIAL tile's mask: position, compare, blend. */
+    static final double MASK_ALU = 4;
+    /** Scalar instructions per element that Q and O cost on the way in and out: load, convert, scale, store. */
+    static final double SCALAR_PER_ELEMENT = 4;
+
+    private JavaKernelSchedule() {
+    }
+
+    /** The two launches: decoding K and V into panels, then the work items. */
+    public static List<Launch> launches(KernelSpec kernel, BlockMap map, Machine machine, AddressSpace space) {
+        Shape s = kernel.shape();
+        Tiles t = kernel.tiles();
+        int lanes = Math.max(1, machine.target().simdBits() / 32);
+        int in = kernel.dtype().bytes();
+        int out = kernel.dtype().outputType().bytes();
+        int qp = roundUp(Math.min(t.q(), s.qLen()), QUERY_VECTORS * lanes);
+        int kt = Math.min(t.kv(), s.kvLen());
+        int kp = roundUp(kt, MICRO_ROWS);
+        int bh = s.batch() * s.heads();
+        int bkv = s.batch() * s.kvHeads();
+        int[] q = new int[bh];
+        int[] o = new int[bh];
+        int[] k = new int[bkv];
+        int[] v = new int[bkv];
+        int[] kPanel = new int[bkv];
+        int[] vPanel = new int[bkv];
+        int kvBlocks = map.kvBlocks();
+        for (int i = 0; i < bkv; i++) {
+            k[i] = space.allocate("K" + i, (long) t.kv() * s.headDim() * in, kvBlocks);
+            v[i] = space.allocate("V" + i, (long) t.kv() * s.vDim() * in, kvBlocks);
+            kPanel[i] = space.allocate("Kpanel" + i, (long) t.kv() * s.headDim() * 4, kvBlocks + 1);
+            vPanel[i] = space.allocate("Vpanel" + i, (long) t.kv() * s.vDim() * 4, kvBlocks + 1);
+        }
+        for (int i = 0; i < bh; i++) {
+            q[i] = space.allocate("Q" + i, (long) t.q() * s.headDim() * in, map.qBlocks());
+            o[i] = space.allocate("O" + i, (long) t.q() * s.vDim() * out, map.qBlocks());
+        }
+        DType f32 = DType.F32;
+        double decodeOps = kernel.dtype() == DType.F32 ? 2.0 / lanes : SCALAR_PER_ELEMENT;
+        double panelElements = (double) t.kv() * (s.headDim() + s.vDim());
+        StepCost decode = new Work().alu(decodeOps * lanes * panelElements).pipelined().cost(machine, f32);
+        StepCost start = StepCost.delay(machine.micro().ctaLaunchCycles());
+        int lastKeys = s.kvLen() - (kvBlocks - 1) * t.kv();
+        Launch pack = new Launch("pack_kv", bkv, 1, 0, 1, 1, PREFETCH_TILES, n -> {
+            int i = (int) n;
+            List<Segment> segments = new ArrayList<>();
+            segments.add(new Segment("start", 1, start, List.of()));
+            int regular = lastKeys < t.kv() ? kvBlocks - 1 : kvBlocks;
+            if (regular > 0) {
+                segments.add(packSegment(decode, regular, 0, t.kv(), s, in, k[i], v[i], kPanel[i], vPanel[i]));
+            }
+            if (regular < kvBlocks) {
+                segments.add(packSegment(decode, 1, regular, lastKeys, s, in, k[i], v[i], kPanel[i], vPanel[i]));
+            }
+            return new CtaProgram("b" + i / s.kvHeads() + " kv" + i % s.kvHeads(), segments, 0);
+        });
+
+        StepCost full = tile(kernel, machine, qp, kp, false);
+        StepCost partial = tile(kernel, machine, qp, kp, true);
+        int[] order = costliestFirst(map);
+        Launch attend = new Launch("attend", order.length, 1, 0, 1, 1, PREFETCH_TILES, n -> {
+            int item = order[(int) n];
+            int qb = item % map.qBlocks();
+            int i = item / map.qBlocks();
+            int b = i / s.heads();
+            int h = i % s.heads();
+            int kv = b * s.kvHeads() + s.kvHeadOf(h);
+            int rows = (int) Math.min(t.q(), s.qLen() - (long) qb * t.q());
+            BlockMap.Pattern p = map.pattern(b, h);
+            List<Segment> segments = new ArrayList<>();
+            StepCost loadQ = new Work().alu(SCALAR_PER_ELEMENT * lanes * rows * s.headDim())
+                    .latency(machine.micro().ctaLaunchCycles()).cost(machine, f32);
+            segments.add(new Segment("load Q", 1, loadQ, List.of(new Access(q[i], qb, (long) rows * s.headDim() * in, false, false))));
+            long tiles = 0;
+            for (int r = 0; r < p.runs(qb); r++) {
+                int from = p.runFrom(qb, r);
+                int to = p.runTo(qb, r);
+                boolean isFull = p.runKind(qb, r) == BlockMap.Kind.FULL;
+                tiles += to - from;
+                // Every tile step reads whole register blocks of the panel: KP rows, zero-padded at the end.
+                segments.add(new Segment(isFull ? "FULL" : "PARTIAL", to - from, isFull ? full : partial, List.of(
+                        new Access(kPanel[kv], from, (long) kp * s.headDim() * 4, false, true),
+                        new Access(vPanel[kv], from, (long) kp * s.vDim() * 4, false, true, true))));
+            }
+            StepCost store = new Work().alu(SCALAR_PER_ELEMENT * lanes * rows * s.vDim()).cost(machine, f32);
+            segments.add(new Segment("store O", 1, store, List.of(new Access(o[i], qb, (long) rows * s.vDim() * out, true, false))));
+            return new CtaProgram("b" + b + " h" + h + " q" + qb, segments, tiles);
+        });
+        return List.of(pack, attend);
+    }
+
+    private static Segment packSegment(StepCost decode, int steps, int first, int keys, Shape s, int in, int k, int v,
+                                       int kPanel, int vPanel) {
+        return new Segment("decode", steps, decode, List.of(
+                new Access(k, first, (long) keys * s.headDim() * in, false, false),
+                new Access(v, first, (long) keys * s.vDim() * in, false, false),
+                new Access(kPanel, first, (long) keys * s.headDim() * 4, true, true),
+                new Access(vPanel, first, (long) keys * s.vDim() * 4, true, true, true)));
+    }
+
+    /**
+     * One tile step on the padded {@code qp x kp} score tile: the micro-kernels' FMAs with
+     * their loads from the L1 (two query vectors and six broadcast scalars per dimension and
+     * block), the softmax over the scores, the rescale of O, the mask on PARTIAL tiles.
+     */
+    static StepCost tile(KernelSpec kernel, Machine machine, int qp, int kp, boolean masked) {
+        Shape s = kernel.shape();
+        int lanes = Math.max(1, machine.target().simdBits() / 32);
+        double elements = (double) qp * kp;
+        double blocks = (double) qp / (QUERY_VECTORS * lanes) * kp / MICRO_ROWS;
+        double loadsPerDim = QUERY_VECTORS * lanes * 4.0 + MICRO_ROWS * 4.0;
+        double scores = elements * 4;
+        return new Work()
+                .fma(elements * (s.headDim() + s.vDim()) + SOFTMAX_FMA * elements + (double) qp * s.vDim())
+                .alu(SOFTMAX_ALU * elements + (masked ? MASK_ALU * elements : 0))
+                .operands(blocks * (s.headDim() + s.vDim()) * loadsPerDim + 4 * scores)
+                .pipelined()
+                .cost(machine, DType.F32);
+    }
+
+    /** Work items in the order the backend runs them: most visited tiles first, then by index. */
+    static int[] costliestFirst(BlockMap map) {
+        Shape s = map.shape();
+        int items = s.batch() * s.heads() * map.qBlocks();
+        long[] keyed = new long[items];
+        for (int t = 0; t < items; t++) {
+            int bh = t / map.qBlocks();
+            BlockMap.Pattern p = map.pattern(bh / s.heads(), bh % s.heads());
+            keyed[t] = ((long) (Integer.MAX_VALUE - p.visitedTiles(t % map.qBlocks())) << 32) | t;
+        }
+        Arrays.sort(keyed);
+        int[] order = new int[items];
+        for (int t = 0; t < items; t++) {
+            order[t] = (int) keyed[t];
+        }
+        return order;
+    }
+
+    private static int roundUp(int x, int m) {
+        return (x + m - 1) / m * m;
+    }
+}

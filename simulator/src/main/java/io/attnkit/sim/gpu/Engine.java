@@ -1,0 +1,484 @@
+package io.attnkit.sim.gpu;
+
+import io.attnkit.sim.l2.L2Model;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The GPU as a set of SMs running CTAs, advanced from event to event. Between two events
+ * every resident CTA makes steps at a constant rate, so a run of a thousand identical tiles is
+ * one interval, not a thousand: its bytes and cycles are charged in closed form. Events are a
+ * chunk of steps finishing (a segment, or a single step when the L2 is looked up line by
+ * line), a CTA exiting and the next one taking its slot.
+ *
+ * <p>The rate of a CTA is the least of three bounds: its SM's compute throughput shared with
+ * the other resident CTAs (a closed queueing network over the matrix and vector phases, solved
+ * by mean-value analysis); the latency bound of its pipeline ({@code stages} loads in flight
+ * cover one load latency plus one step); and its share of DRAM and L2 bandwidth (max-min fair
+ * water-filling over all CTAs).
+ *
+ * <p>A CTA is charged lazily, when its rate changes or its chunk ends, and the next event is
+ * the top of a heap of completion times: an event costs the logarithm of the resident CTAs
+ * plus the work of the SM it touches, except when bandwidth is saturated and every rate moves.
+ */
+public final class Engine {
+    private final Machine machine;
+    private final L2Model l2;
+    private final long maxChunkSteps;
+    private final TraceSink trace;
+    private final boolean overlap;
+    private double now;
+    private long ctaSequence;
+
+    /**
+     * @param maxChunkSteps at most this many steps between two looks at a CTA (1: tile by tile,
+     *                      for tests that check the closed-form advance against it)
+     * @param overlap       whether co-resident CTAs overlap their phases (see {@link #computeCaps})
+     */
+    public Engine(Machine machine, L2Model l2, long maxChunkSteps, boolean overlap, TraceSink trace) {
+        this.machine = machine;
+        this.l2 = l2;
+        this.maxChunkSteps = Math.max(1, Math.min(maxChunkSteps, l2.maxChunkSteps()));
+        this.overlap = overlap;
+        this.trace = trace;
+    }
+
+    /** Current time in cycles. */
+    public double now() {
+        return now;
+    }
+
+    /** A CTA on an SM. */
+    private final class Cta implements L2Model.Progress, EventHeap.Entry {
+        final long id = ctaSequence++;
+        final long n;
+        final CtaProgram program;
+        final int sm;
+        final int slot;
+        final boolean sampled;
+        int segment;
+        Access[] accesses;
+        StepCost cost;
+        long segmentDone; // steps of the segment finished before the current chunk
+        long chunkSteps;
+        double done; // steps of the chunk charged so far
+        double rate; // steps per cycle
+        double since; // time up to which the CTA is charged
+        double segmentStart;
+        double eventTime = Double.POSITIVE_INFINITY;
+        int heapIndex = -1;
+        L2Model.Chunk chunk;
+        double[] hit = new double[0];
+        double dramPerStep;
+        double l2PerStep;
+        double latency;
+        double cap;
+        double dramDemand; // cap x DRAM bytes per step, as counted in the launch's total
+        double l2Demand;
+
+        Cta(long n, CtaProgram program, int sm, int slot, boolean sampled) {
+            this.n = n;
+            this.program = program;
+            this.sm = sm;
+            this.slot = slot;
+            this.sampled = sampled;
+        }
+
+        Segment current() {
+            return program.segments().get(segment);
+        }
+
+        @Override
+        public double stepsDone(double t) {
+            return Math.min(chunkSteps, done + rate * (t - since));
+        }
+
+        @Override
+        public double stepsPerCycle() {
+            return rate;
+        }
+
+        @Override
+        public double eventTime() {
+            return eventTime;
+        }
+
+        @Override
+        public long id() {
+            return id;
+        }
+
+        @Override
+        public int heapIndex() {
+            return heapIndex;
+        }
+
+        @Override
+        public void heapIndex(int index) {
+            heapIndex = index;
+        }
+    }
+
+    /** Running totals of one launch. */
+    private static final class Counters {
+        double smActive;
+        double warpCycles;
+        double dramRead;
+        double dramWrite;
+        long l2Read;
+        long l2Write;
+        double l2ReadHit;
+        double smem;
+        double tensor;
+        double fma;
+        double sfu;
+        double tensorFlops;
+        long events;
+        long steps;
+        long tiles;
+    }
+
+    /** State of one launch in flight. */
+    private final class Run {
+        final Launch launch;
+        final int perSm;
+        final int warps;
+        final Cta[][] slots;
+        final int[] resident;
+        final boolean[] smDirty;
+        final List<Integer> dirtySms = new ArrayList<>();
+        final List<Cta> active = new ArrayList<>();
+        final EventHeap<Cta> heap = new EventHeap<>();
+        final Counters c = new Counters();
+        long next;
+        int busySms;
+        long residentWarps;
+        double lastTime;
+        double dramDemand; // sum of cap x DRAM bytes per step
+        double l2Demand; // sum of cap x L2 bytes per step
+        boolean bandwidthBound;
+
+        Run(Launch launch, Occupancy occupancy) {
+            this.launch = launch;
+            this.perSm = occupancy.ctasPerSm();
+            this.warps = (launch.threadsPerCta() + 31) / 32;
+            this.slots = new Cta[machine.sms()][perSm];
+            this.resident = new int[machine.sms()];
+            this.smDirty = new boolean[machine.sms()];
+        }
+
+        void markDirty(int sm) {
+            if (!smDirty[sm]) {
+                smDirty[sm] = true;
+                dirtySms.add(sm);
+            }
+        }
+
+        /** Accumulates SM-time counters up to {@code now}. */
+        void clock() {
+            double dt = now - lastTime;
+            if (dt > 0) {
+                c.smActive += dt * busySms;
+                c.warpCycles += dt * residentWarps;
+            }
+            lastTime = now;
+        }
+    }
+
+    /** Runs {@code launch} from the current time to the exit of its last CTA. */
+    public LaunchStats run(Launch launch, Occupancy occupancy) {
+        double start = now;
+        now += machine.launchCycles();
+        Run r = new Run(launch, occupancy);
+        r.lastTime = now;
+        for (int slot = 0; slot < r.perSm && r.next < launch.grid(); slot++) {
+            for (int sm = 0; sm < machine.sms() && r.next < launch.grid(); sm++) {
+                place(r, sm, slot);
+            }
+        }
+        updateRates(r);
+        while (r.heap.size() > 0) {
+            Cta cta = r.heap.peek();
+            now = Math.max(now, cta.eventTime);
+            r.clock();
+            r.heap.remove(cta);
+            sync(cta, r.c);
+            r.c.events++;
+            settle(cta, r.c);
+            retire(r, cta);
+            if (l2.refresh(now, r.c.dramRead + r.c.dramWrite)) {
+                for (Cta a : r.active) {
+                    sync(a, r.c);
+                    readHits(a);
+                    r.markDirty(a.sm);
+                }
+            }
+            updateRates(r);
+            if (trace.wantsCounters(r.c.events)) {
+                for (Cta a : r.active) {
+                    sync(a, r.c);
+                }
+                trace.counters(now, r.c.dramRead + r.c.dramWrite, r.c.l2Read + r.c.l2Write, r.c.tensor);
+            }
+        }
+        Counters c = r.c;
+        return new LaunchStats(launch.name(), launch.grid(), occupancy, now - start, c.smActive, c.warpCycles,
+                c.dramRead, c.dramWrite, c.l2Read, c.l2Write, c.l2ReadHit, c.smem, c.tensor, c.fma, c.sfu, c.tensorFlops,
+                c.events, c.steps, c.tiles);
+    }
+
+    /** The chunk of {@code cta} ended: begin its next chunk, or let the next CTA of the grid take its slot. */
+    private void retire(Run r, Cta cta) {
+        r.markDirty(cta.sm);
+        if (nextChunk(r.launch, cta)) {
+            return;
+        }
+        r.active.remove(cta);
+        r.slots[cta.sm][cta.slot] = null;
+        r.resident[cta.sm]--;
+        r.residentWarps -= r.warps;
+        if (r.resident[cta.sm] == 0) {
+            r.busySms--;
+        }
+        r.dramDemand -= cta.dramDemand;
+        r.l2Demand -= cta.l2Demand;
+        if (r.next < r.launch.grid()) {
+            place(r, cta.sm, cta.slot);
+        }
+    }
+
+    private void place(Run r, int sm, int slot) {
+        long n = r.next++;
+        CtaProgram program = r.launch.programOf().apply(n);
+        Cta cta = new Cta(n, program, sm, slot, trace.sampled(r.launch, n));
+        r.c.tiles += program.tiles();
+        cta.segmentStart = now;
+        cta.since = now;
+        beginChunk(cta);
+        r.slots[sm][slot] = cta;
+        if (r.resident[sm]++ == 0) {
+            r.busySms++;
+        }
+        r.residentWarps += r.warps;
+        r.active.add(cta);
+        r.markDirty(sm);
+    }
+
+    private void beginChunk(Cta cta) {
+        Segment s = cta.current();
+        cta.chunkSteps = Math.min(maxChunkSteps, s.steps() - cta.segmentDone);
+        cta.done = 0;
+        cta.since = now;
+        if (cta.segmentDone == 0) {
+            cta.accesses = s.accesses().toArray(new Access[0]);
+            cta.cost = s.cost();
+        }
+        cta.chunk = l2.begin(s, cta.segmentDone, cta.chunkSteps, now, cta);
+        if (cta.hit.length != cta.accesses.length) {
+            cta.hit = new double[cta.accesses.length];
+        }
+        readHits(cta);
+    }
+
+    private void readHits(Cta cta) {
+        l2.hits(cta.chunk, now, cta.hit);
+        double dram = 0;
+        double l2Bytes = 0;
+        double readBytes = 0;
+        double latency = 0;
+        for (int i = 0; i < cta.accesses.length; i++) {
+            Access a = cta.accesses[i];
+            double miss = 1 - cta.hit[i];
+            dram += a.itemBytes() * miss;
+            l2Bytes += a.itemBytes();
+            if (!a.write()) {
+                readBytes += a.itemBytes();
+                latency += a.itemBytes() * (cta.hit[i] * machine.l2LatencyCycles() + miss * machine.dramLatencyCycles());
+            }
+        }
+        cta.dramPerStep = dram;
+        cta.l2PerStep = l2Bytes;
+        cta.latency = readBytes > 0 ? latency / readBytes : 0;
+    }
+
+    /** Charges {@code cta} for its steps up to now. */
+    private void sync(Cta cta, Counters c) {
+        double steps = Math.min(cta.chunkSteps - cta.done, cta.rate * (now - cta.since));
+        cta.since = now;
+        if (steps > 0) {
+            cta.done += steps;
+            charge(cta, steps, c);
+        }
+    }
+
+    private void charge(Cta cta, double steps, Counters c) {
+        StepCost k = cta.cost;
+        for (int i = 0; i < cta.accesses.length; i++) {
+            Access a = cta.accesses[i];
+            double bytes = steps * a.itemBytes();
+            if (a.write()) {
+                c.dramWrite += bytes * (1 - cta.hit[i]);
+            } else {
+                c.dramRead += bytes * (1 - cta.hit[i]);
+                c.l2ReadHit += bytes * cta.hit[i];
+            }
+        }
+        c.smem += steps * k.smemBytes();
+        c.tensor += steps * k.tensorCycles();
+        c.fma += steps * k.fmaCycles();
+        c.sfu += steps * k.sfuCycles();
+        c.tensorFlops += steps * k.tensorFlops();
+    }
+
+    /** The chunk of {@code cta} is done: charge any rounding remainder and count its exact bytes. */
+    private void settle(Cta cta, Counters c) {
+        double rest = cta.chunkSteps - cta.done;
+        if (rest > 0) {
+            charge(cta, rest, c);
+        }
+        cta.done = cta.chunkSteps;
+        l2.end(cta.chunk, now);
+        for (Access a : cta.accesses) {
+            if (a.write()) {
+                c.l2Write += a.itemBytes() * cta.chunkSteps;
+            } else {
+                c.l2Read += a.itemBytes() * cta.chunkSteps;
+            }
+        }
+        c.steps += cta.chunkSteps;
+        cta.segmentDone += cta.chunkSteps;
+    }
+
+    /** Moves to the next chunk; false when the CTA has finished its program. */
+    private boolean nextChunk(Launch launch, Cta cta) {
+        Segment s = cta.current();
+        if (cta.segmentDone < s.steps()) {
+            beginChunk(cta);
+            return true;
+        }
+        if (cta.sampled) {
+            trace.segment(launch.name(), cta.n, cta.program.label(), cta.sm, cta.slot, s.label(), s.steps(),
+                    cta.segmentStart, now);
+        }
+        cta.segment++;
+        cta.segmentDone = 0;
+        cta.segmentStart = now;
+        if (cta.segment < cta.program.segments().size()) {
+            beginChunk(cta);
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * New compute bounds for the SMs that changed, then rates: each CTA runs at its bound
+     * unless DRAM or L2 bandwidth is oversubscribed, in which case every rate is shared anew.
+     */
+    private void updateRates(Run r) {
+        for (int sm : r.dirtySms) {
+            r.smDirty[sm] = false;
+            if (r.resident[sm] == 0) {
+                continue;
+            }
+            computeCaps(r.launch, r.slots[sm], r.resident[sm]);
+            for (Cta cta : r.slots[sm]) {
+                if (cta != null) {
+                    r.dramDemand += cta.cap * cta.dramPerStep - cta.dramDemand;
+                    r.l2Demand += cta.cap * cta.l2PerStep - cta.l2Demand;
+                    cta.dramDemand = cta.cap * cta.dramPerStep;
+                    cta.l2Demand = cta.cap * cta.l2PerStep;
+                    if (!r.bandwidthBound) {
+                        setRate(r, cta, cta.cap);
+                    }
+                }
+            }
+        }
+        r.dirtySms.clear();
+        boolean bound = r.dramDemand > machine.dramBytesPerCycle() * (1 + 1e-12)
+                || r.l2Demand > machine.l2BytesPerCycle() * (1 + 1e-12);
+        if (bound || r.bandwidthBound) {
+            r.bandwidthBound = bound;
+            shareBandwidth(r);
+        }
+    }
+
+    private void setRate(Run r, Cta cta, double rate) {
+        if (rate == cta.rate && cta.heapIndex >= 0) {
+            return;
+        }
+        sync(cta, r.c);
+        cta.rate = rate;
+        cta.eventTime = now + Math.max(0, cta.chunkSteps - cta.done) / rate;
+        r.heap.update(cta);
+    }
+
+    /**
+     * Compute-bound rates of the CTAs of one SM, then the latency bound of each one's pipeline
+     * ({@code stages} loads in flight for one latency plus one step).
+     *
+     * <p>Without overlap (the default), the SM runs the resident CTAs' steps one phase after
+     * another, round robin: each CTA makes one step per round, and a round lasts the sum of
+     * their steps. This is what kernels without explicit warp scheduling do: every warp runs
+     * the same program, reaches the same phase at the same time and contends for the same
+     * pipes and issue slots, so the matrix phase of one CTA does not hide the vector phase of
+     * another (FlashAttention-3, arXiv 2407.08608, section 3.1, schedules warp groups
+     * explicitly to get that overlap). With overlap, warp groups cycle through the matrix
+     * phase, the vector phase and the fixed delay as customers of a closed queueing network,
+     * solved by mean-value analysis.
+     */
+    private void computeCaps(Launch launch, Cta[] onSm, int count) {
+        double round = 0;
+        double d1 = 0;
+        double d2 = 0;
+        double z = 0;
+        for (Cta cta : onSm) {
+            if (cta != null) {
+                round += cta.cost.serialCycles();
+                d1 += cta.cost.matrixPhase();
+                d2 += cta.cost.vectorPhase();
+                z += cta.cost.fixedCycles();
+            }
+        }
+        int groups = launch.groupsPerCta();
+        int customers = count * groups;
+        double x = overlap ? Queueing.throughput(d1 / customers, d2 / customers, z / count, customers) : 0;
+        double meanStep = (d1 + d2) / count + z / count;
+        for (Cta cta : onSm) {
+            if (cta == null) {
+                continue;
+            }
+            double own = cta.cost.serialCycles();
+            double compute = overlap ? x / customers * (own > 0 ? meanStep / own : 1) : 1 / round;
+            // At least one cycle per step: a step issues instructions.
+            compute = own > 0 ? Math.min(1, compute) : 1;
+            double cap = compute;
+            if (cta.latency > 0) {
+                cap = cta.cost.pipelined() ? Math.min(compute, launch.stages() / (cta.latency + 1 / compute))
+                        : 1 / (cta.latency + 1 / compute);
+            }
+            cta.cap = cap;
+        }
+    }
+
+    /**
+     * Shares DRAM, then L2, bandwidth max-min fairly: CTAs whose demand at their bound is
+     * below the fair share keep it, the others split the rest equally in bytes per cycle.
+     */
+    private void shareBandwidth(Run r) {
+        int n = r.active.size();
+        double[] rate = new double[n];
+        double[] dram = new double[n];
+        double[] l2 = new double[n];
+        for (int i = 0; i < n; i++) {
+            Cta cta = r.active.get(i);
+            rate[i] = cta.cap;
+            dram[i] = cta.dramPerStep;
+            l2[i] = cta.l2PerStep;
+        }
+        Queueing.waterFill(rate, dram, machine.dramBytesPerCycle());
+        Queueing.waterFill(rate, l2, machine.l2BytesPerCycle());
+        for (int i = 0; i < n; i++) {
+            setRate(r, r.active.get(i), rate[i]);
+        }
+    }
+}

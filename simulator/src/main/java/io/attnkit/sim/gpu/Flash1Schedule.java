@@ -1,0 +1,222 @@
+package io.attnkit.sim.gpu;
+
+import io.attnkit.dsl.blocks.BlockMap;
+import io.attnkit.dsl.model.KernelSpec;
+import io.attnkit.dsl.model.Shape;
+import io.attnkit.dsl.model.Tiles;
+import io.attnkit.sim.l2.AddressSpace;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * FlashAttention-1's forward kernel (arXiv 2205.14135, Algorithm 1, as its CUDA code runs it):
+ * one CTA per (batch, head); the outer loop loads a block of {@code kv} keys and values into
+ * registers and shared memory, the inner loop walks the blocks of {@code q} query rows that see
+ * that block, reading Q, the partial output and its log-sum-exp from memory and writing them
+ * back (in FP32 until the row's last block, then O in the storage type). The four warps split
+ * the keys of a block, so the softmax statistics and the partial outputs are reduced across
+ * warps through shared memory, behind barriers.
+ */
+public final class Flash1Schedule {
+    /** Instructions per output element to merge the partial output with the stored one: two rescales, add, divide. */
+    static final double MERGE_OPS_PER_OUTPUT = 4;
+    /** Barriers per row block: two reductions of the softmax statistics, the output reduction, the next Q buffer. */
+    static final int BARRIERS_PER_STEP = 4;
+    /**
+     * Dependent shuffle or shared-memory rounds per row block: each of the two cross-warp
+     * reductions (maximum, sum) is two quad shuffles, a store and a load.
+     */
+    static final int SHUFFLE_ROUNDS_PER_STEP = 8;
+
+    private Flash1Schedule() {
+    }
+
+    /** The launch of {@code kernel} over {@code map}; {@code tiles.q} rows by {@code tiles.kv} keys per step. */
+    public static Launch launch(KernelSpec kernel, BlockMap map, Machine machine, AddressSpace space) {
+        Shape s = kernel.shape();
+        Tiles t = kernel.tiles();
+        int in = kernel.dtype().bytes();
+        int out = kernel.dtype().outputType().bytes();
+        int bh = s.batch() * s.heads();
+        int bkv = s.batch() * s.kvHeads();
+        int[] q = new int[bh];
+        int[] k = new int[bkv];
+        int[] v = new int[bkv];
+        int[] acc = new int[bh];
+        int[] lse = new int[bh];
+        int[] o = new int[bh];
+        for (int i = 0; i < bh; i++) {
+            q[i] = space.allocate("Q" + i, (long) t.q() * s.headDim() * in, map.qBlocks());
+        }
+        for (int i = 0; i < bkv; i++) {
+            k[i] = space.allocate("K" + i, (long) t.kv() * s.headDim() * in, map.kvBlocks());
+            v[i] = space.allocate("V" + i, (long) t.kv() * s.vDim() * in, map.kvBlocks());
+        }
+        for (int i = 0; i < bh; i++) {
+            acc[i] = space.allocate("Otmp" + i, (long) t.q() * s.vDim() * 4, map.qBlocks());
+            lse[i] = space.allocate("LSE" + i, (long) t.q() * 4, map.qBlocks());
+            o[i] = space.allocate("O" + i, (long) t.q() * s.vDim() * out, map.qBlocks());
+        }
+        StepCost full = stepCost(kernel, machine, false);
+        StepCost partial = stepCost(kernel, machine, true);
+        double kvBytes = (double) t.kv() * (s.headDim() + s.vDim()) * in;
+        // The K/V block goes to shared memory, then to the registers where it stays for the inner loop.
+        StepCost loadKv = new Work().exchange(2 * kvBytes).barriers(2).cost(machine, kernel.dtype());
+        StepCost start = StepCost.delay(machine.micro().ctaLaunchCycles());
+        Map<Integer, Columns> columns = new HashMap<>();
+        int warps = t.warps();
+        long smem = 2L * t.q() * s.headDim() * in + (long) t.kv() * (s.headDim() + s.vDim()) * in
+                + (long) t.q() * s.vDim() * 4 + 8L * t.q() * warps;
+        long regs = (long) t.kv() * (s.headDim() + s.vDim()) * in / 4 / (warps * 32L)
+                + (long) t.q() * t.kv() / (warps * 32L) + (long) t.q() * s.vDim() / 32 + FlashSchedule.BASE_REGISTERS;
+        int registers = (int) Math.min(machine.micro().maxRegistersPerThread(), regs);
+        int kvBlocks = map.kvBlocks();
+        int lastKeys = s.kvLen() - (kvBlocks - 1) * t.kv();
+        return new Launch("flash1_fwd", bh, warps * 32, smem, registers, 1, 2, n -> {
+            int b = (int) (n % s.batch());
+            int h = (int) (n / s.batch());
+            int i = b * s.heads() + h;
+            int kv = b * s.kvHeads() + s.kvHeadOf(h);
+            Columns cols = columns.computeIfAbsent(map.patternIndex(b, h), x -> Columns.of(map.pattern(b, h)));
+            List<Segment> segments = new ArrayList<>();
+            segments.add(new Segment("prologue", 1, start, List.of()));
+            long tiles = 0;
+            for (int j = 0; j < kvBlocks; j++) {
+                int[] col = cols.rows[j];
+                if (col.length == 0) {
+                    continue;
+                }
+                int keys = j == kvBlocks - 1 ? lastKeys : t.kv();
+                segments.add(new Segment("K/V block", 1, loadKv, List.of(
+                        new Access(k[kv], j, (long) keys * s.headDim() * in, false, true),
+                        new Access(v[kv], j, (long) keys * s.vDim() * in, false, true, true))));
+                tiles += col.length;
+                int from = 0;
+                while (from < col.length) {
+                    int to = from + 1;
+                    while (to < col.length && col[to] == col[to - 1] + 1 && sameStep(cols, col[to], col[from], j, s, t)) {
+                        to++;
+                    }
+                    segments.add(rowSegment(cols, col[from], to - from, j, s, t, in, out, q[i], acc[i], lse[i], o[i],
+                            cols.kind(col[from], j) ? full : partial));
+                    from = to;
+                }
+            }
+            return new CtaProgram("b" + b + " h" + h, segments, tiles);
+        });
+    }
+
+    private static boolean sameStep(Columns cols, int row, int first, int j, Shape s, Tiles t) {
+        return cols.kind(row, j) == cols.kind(first, j) && (cols.first[row] == j) == (cols.first[first] == j)
+                && (cols.last[row] == j) == (cols.last[first] == j) && rows(s, t, row) == rows(s, t, first);
+    }
+
+    private static int rows(Shape s, Tiles t, int qb) {
+        return (int) Math.min(t.q(), s.qLen() - (long) qb * t.q());
+    }
+
+    private static Segment rowSegment(Columns cols, int row, int count, int j, Shape s, Tiles t, int in, int out, int q,
+                                      int acc, int lse, int o, StepCost cost) {
+        boolean first = cols.first[row] == j;
+        boolean last = cols.last[row] == j;
+        long rows = rows(s, t, row);
+        List<Access> a = new ArrayList<>();
+        a.add(new Access(q, row, rows * s.headDim() * in, false, true));
+        if (!first) {
+            a.add(new Access(acc, row, rows * s.vDim() * 4, false, true));
+            a.add(new Access(lse, row, rows * 4, false, true));
+        }
+        a.add(last ? new Access(o, row, rows * s.vDim() * out, true, false)
+                : new Access(acc, row, rows * s.vDim() * 4, true, true));
+        a.add(new Access(lse, row, rows * 4, true, true));
+        return new Segment(cols.kind(row, j) ? "rows FULL" : "rows PARTIAL", count, cost, a);
+    }
+
+    /**
+     * One block of query rows against one block of keys. The warps split the keys, so each
+     * computes a partial score tile and a partial output: the row statistics and the partial
+     * outputs are reduced across warps through shared memory, and the output is merged with
+     * the one stored by the previous K/V block.
+     */
+    private static StepCost stepCost(KernelSpec kernel, Machine machine, boolean masked) {
+        Shape s = kernel.shape();
+        Tiles t = kernel.tiles();
+        int in = kernel.dtype().bytes();
+        double elements = (double) t.q() * t.kv();
+        double q = (double) t.q() * s.headDim() * in;
+        return new Work()
+                .mma(2 * elements * (s.headDim() + s.vDim()))
+                .fma(2 * elements + MERGE_OPS_PER_OUTPUT * t.q() * s.vDim())
+                .alu(1.5 * elements + (masked ? FlashSchedule.MASK_OPS_PER_ELEMENT * elements : 0))
+                .sfu(elements + 2.0 * t.q())
+                .operands(t.warps() * q + q)
+                .exchange(2.0 * t.warps() * t.q() * s.vDim() * 4 + 4.0 * t.q() * t.warps() * 4)
+                .barriers(BARRIERS_PER_STEP)
+                .shuffleRounds(SHUFFLE_ROUNDS_PER_STEP)
+                .mmaWaits(2)
+                .pipelined()
+                .cost(machine, kernel.dtype());
+    }
+
+    /** The block map by columns: for each K/V block, the q-blocks that visit it. */
+    private static final class Columns {
+        final int[][] rows;
+        final boolean[][] full;
+        final int[] first;
+        final int[] last;
+
+        private Columns(int[][] rows, boolean[][] full, int[] first, int[] last) {
+            this.rows = rows;
+            this.full = full;
+            this.first = first;
+            this.last = last;
+        }
+
+        boolean kind(int row, int j) {
+            int[] r = rows[j];
+            int at = java.util.Arrays.binarySearch(r, row);
+            return full[j][at];
+        }
+
+        static Columns of(BlockMap.Pattern p) {
+            int qBlocks = p.qBlocks();
+            int kvBlocks = p.kvBlocks();
+            int[] count = new int[kvBlocks];
+            int[] first = new int[qBlocks];
+            int[] last = new int[qBlocks];
+            for (int qb = 0; qb < qBlocks; qb++) {
+                first[qb] = -1;
+                last[qb] = -1;
+                for (int r = 0; r < p.runs(qb); r++) {
+                    for (int kb = p.runFrom(qb, r); kb < p.runTo(qb, r); kb++) {
+                        count[kb]++;
+                    }
+                    if (first[qb] < 0) {
+                        first[qb] = p.runFrom(qb, r);
+                    }
+                    last[qb] = p.runTo(qb, r) - 1;
+                }
+            }
+            int[][] rows = new int[kvBlocks][];
+            boolean[][] full = new boolean[kvBlocks][];
+            for (int kb = 0; kb < kvBlocks; kb++) {
+                rows[kb] = new int[count[kb]];
+                full[kb] = new boolean[count[kb]];
+                count[kb] = 0;
+            }
+            for (int qb = 0; qb < qBlocks; qb++) {
+                for (int r = 0; r < p.runs(qb); r++) {
+                    boolean isFull = p.runKind(qb, r) == BlockMap.Kind.FULL;
+                    for (int kb = p.runFrom(qb, r); kb < p.runTo(qb, r); kb++) {
+                        rows[kb][count[kb]] = qb;
+                        full[kb][count[kb]] = isFull;
+                        count[kb]++;
+                    }
+                }
+            }
+            return new Columns(rows, full, first, last);
+        }
+    }
+}

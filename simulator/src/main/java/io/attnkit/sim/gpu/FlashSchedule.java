@@ -1,0 +1,192 @@
+package io.attnkit.sim.gpu;
+
+import io.attnkit.dsl.blocks.BlockMap;
+import io.attnkit.dsl.model.KernelSpec;
+import io.attnkit.dsl.model.Shape;
+import io.attnkit.dsl.model.Tiles;
+import io.attnkit.dsl.model.WorkingSet;
+import io.attnkit.sim.Raster;
+import io.attnkit.sim.l2.AddressSpace;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The fused FlashAttention-2 forward tile program, as AttnKit's kernels run it: one CTA per
+ * (batch, head, q-block); a prologue loads the Q tile; then, for every run of K/V blocks in
+ * the block map's row, one step per tile (QK^T on the tensor pipe, online softmax on the FMA
+ * and special-function pipes, PV on the tensor pipe) with the next tiles' loads in flight;
+ * an epilogue normalises and stores O and the log-sum-exp. Rows with no visible key store
+ * zeros without loading anything.
+ */
+public final class FlashSchedule {
+    /** Extra instructions per element of a PARTIAL tile: index compare and select. */
+    static final double MASK_OPS_PER_ELEMENT = 2;
+    /** Barriers per tile: one after the K copy lands, one after V (FlashAttention-2's main loop). */
+    static final int BARRIERS_PER_TILE = 2;
+    /** Registers a thread needs besides its accumulators: addresses, loop state, softmax statistics. */
+    static final int BASE_REGISTERS = 40;
+
+    private final KernelSpec kernel;
+    private final BlockMap map;
+    private final Machine machine;
+    private final Raster raster;
+    private final int[] qObject;
+    private final int[] kObject;
+    private final int[] vObject;
+    private final int[] oObject;
+    private final int[] lseObject;
+    private final StepCost full;
+    private final StepCost partial;
+    private final StepCost prologue;
+    private final StepCost epilogue;
+
+    private FlashSchedule(KernelSpec kernel, BlockMap map, Machine machine, Raster raster, AddressSpace space) {
+        this.kernel = kernel;
+        this.map = map;
+        this.machine = machine;
+        this.raster = raster;
+        Shape s = kernel.shape();
+        Tiles t = kernel.tiles();
+        int bh = s.batch() * s.heads();
+        int bkv = s.batch() * s.kvHeads();
+        int in = kernel.dtype().bytes();
+        int out = kernel.dtype().outputType().bytes();
+        qObject = new int[bh];
+        oObject = new int[bh];
+        lseObject = new int[bh];
+        kObject = new int[bkv];
+        vObject = new int[bkv];
+        for (int i = 0; i < bh; i++) {
+            qObject[i] = space.allocate("Q" + i, (long) t.q() * s.headDim() * in, map.qBlocks());
+        }
+        for (int i = 0; i < bkv; i++) {
+            kObject[i] = space.allocate("K" + i, (long) t.kv() * s.headDim() * in, map.kvBlocks());
+        }
+        for (int i = 0; i < bkv; i++) {
+            vObject[i] = space.allocate("V" + i, (long) t.kv() * s.vDim() * in, map.kvBlocks());
+        }
+        for (int i = 0; i < bh; i++) {
+            oObject[i] = space.allocate("O" + i, (long) t.q() * s.vDim() * out, map.qBlocks());
+        }
+        for (int i = 0; i < bh; i++) {
+            lseObject[i] = space.allocate("LSE" + i, (long) t.q() * 4, map.qBlocks());
+        }
+        full = tileCost(false);
+        partial = tileCost(true);
+        prologue = prologueCost();
+        epilogue = epilogueCost();
+    }
+
+    /** The launch of {@code kernel} over {@code map}, its tensors allocated in {@code space}. */
+    public static Launch launch(KernelSpec kernel, BlockMap map, Machine machine, Raster raster, AddressSpace space) {
+        FlashSchedule f = new FlashSchedule(kernel, map, machine, raster, space);
+        Shape s = kernel.shape();
+        Tiles t = kernel.tiles();
+        long grid = (long) s.batch() * s.heads() * map.qBlocks();
+        long smem = WorkingSet.of(s, kernel.dtype(), kernel.accumulate(), t).bytes();
+        return new Launch("flash_fwd", grid, t.warps() * 32, smem, f.registers(), 1, t.stages(), f::program);
+    }
+
+    /** Registers per thread: the O and S accumulators spread over the CTA's threads, plus the rest. */
+    int registers() {
+        Tiles t = kernel.tiles();
+        long acc = (long) t.q() * (kernel.shape().vDim() + t.kv()) * kernel.accumulate().bytes() / 4;
+        long perThread = acc / (t.warps() * 32L) + BASE_REGISTERS;
+        return (int) Math.min(machine.micro().maxRegistersPerThread(), perThread);
+    }
+
+    private CtaProgram program(long n) {
+        Shape s = kernel.shape();
+        Tiles t = kernel.tiles();
+        int[] c = raster.coordinates(n, s.batch(), s.heads(), map.qBlocks());
+        int b = c[0];
+        int h = c[1];
+        int qb = c[2];
+        int bh = b * s.heads() + h;
+        int bkv = b * s.kvHeads() + s.kvHeadOf(h);
+        int rows = (int) Math.min(t.q(), s.qLen() - (long) qb * t.q());
+        int in = kernel.dtype().bytes();
+        int out = kernel.dtype().outputType().bytes();
+        BlockMap.Pattern p = map.pattern(b, h);
+        int runs = p.runs(qb);
+        List<Segment> segments = new ArrayList<>(runs + 3);
+        long tiles = 0;
+        if (runs > 0) {
+            segments.add(new Segment("prologue", 1, prologue,
+                    List.of(new Access(qObject[bh], qb, (long) rows * s.headDim() * in, false, false))));
+        }
+        int kvBlocks = map.kvBlocks();
+        int lastKeys = s.kvLen() - (kvBlocks - 1) * t.kv();
+        for (int r = 0; r < runs; r++) {
+            int from = p.runFrom(qb, r);
+            int to = p.runTo(qb, r);
+            boolean isFull = p.runKind(qb, r) == BlockMap.Kind.FULL;
+            String label = isFull ? "FULL" : "PARTIAL";
+            StepCost cost = isFull ? full : partial;
+            tiles += to - from;
+            int regular = to == kvBlocks && lastKeys < t.kv() ? to - 1 : to;
+            if (regular > from) {
+                segments.add(tileSegment(label, from, regular - from, t.kv(), cost, bkv));
+            }
+            if (regular < to) {
+                segments.add(tileSegment(label, regular, 1, lastKeys, cost, bkv));
+            }
+        }
+        segments.add(new Segment("epilogue", 1, epilogue, List.of(
+                new Access(oObject[bh], qb, (long) rows * s.vDim() * out, true, false),
+                new Access(lseObject[bh], qb, (long) rows * 4, true, false))));
+        return new CtaProgram("b" + b + " h" + h + " q" + qb, segments, tiles);
+    }
+
+    private Segment tileSegment(String label, int from, int count, int keys, StepCost cost, int bkv) {
+        Shape s = kernel.shape();
+        int in = kernel.dtype().bytes();
+        return new Segment(label, count, cost, List.of(
+                new Access(kObject[bkv], from, (long) keys * s.headDim() * in, false, true),
+                new Access(vObject[bkv], from, (long) keys * s.vDim() * in, false, true, true)));
+    }
+
+    /**
+     * One K/V tile of FlashAttention-2's main loop, per element of the score tile: a scale and
+     * subtract (FFMA), the row maximum (FMNMX), exp2, the row sum (FADD) and half a packing
+     * conversion to the storage type; per row, the rescale of the output accumulator and one
+     * exp2 for the correction. Every warp reads the whole K and V tiles, and its Q rows, from
+     * shared memory; the copies of the next tiles land there. Two barriers (K, V), the two
+     * shuffle levels of the row-maximum all-reduce, and the waits for the two MMAs' results.
+     */
+    private StepCost tileCost(boolean masked) {
+        Shape s = kernel.shape();
+        Tiles t = kernel.tiles();
+        int in = kernel.dtype().bytes();
+        double elements = (double) t.q() * t.kv();
+        double kv = (double) t.kv() * (s.headDim() + s.vDim()) * in;
+        Work w = new Work()
+                .mma(2 * elements * (s.headDim() + s.vDim()))
+                .fma(2 * elements + (double) t.q() * s.vDim())
+                .alu(1.5 * elements + (masked ? MASK_OPS_PER_ELEMENT * elements : 0))
+                .sfu(elements + t.q())
+                .operands(t.warps() * kv + kv + (double) t.q() * s.headDim() * in)
+                .barriers(BARRIERS_PER_TILE)
+                .shuffleRounds(2)
+                .mmaWaits(2)
+                .pipelined();
+        return w.cost(machine, kernel.dtype());
+    }
+
+    /** CTA start and the Q tile: its load latency is exposed (the first K/V loads are issued with it). */
+    private StepCost prologueCost() {
+        Tiles t = kernel.tiles();
+        return new Work().operands((double) t.q() * kernel.shape().headDim() * kernel.dtype().bytes())
+                .alu(4.0 * t.q()).barriers(1).latency(machine.micro().ctaLaunchCycles())
+                .cost(machine, kernel.dtype());
+    }
+
+    /** Normalise O by the softmax sum, convert, stage through shared memory, store O and the log-sum-exp. */
+    private StepCost epilogueCost() {
+        Tiles t = kernel.tiles();
+        int dv = kernel.shape().vDim();
+        double o = (double) t.q() * dv * kernel.dtype().outputType().bytes();
+        return new Work().fma((double) t.q() * dv).alu(0.5 * t.q() * dv).sfu(t.q()).exchange(2 * o)
+                .shuffleRounds(2).barriers(1).cost(machine, kernel.dtype());
+    }
+}

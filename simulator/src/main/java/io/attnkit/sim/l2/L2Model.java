@@ -1,0 +1,44 @@
+package io.attnkit.sim.l2;
+
+import io.attnkit.sim.gpu.Segment;
+
+/**
+ * The engine's view of the L2: a CTA announces the steps it is about to make (a chunk of a
+ * segment), and the model says which fraction of each access's bytes the L2 serves.
+ */
+public interface L2Model {
+
+    /** Where a CTA is within its chunk, at any moment. */
+    interface Progress {
+        /** Steps of the chunk done by {@code now} (fractional while a step is in flight). */
+        double stepsDone(double now);
+
+        /** Steps per cycle at present. */
+        double stepsPerCycle();
+    }
+
+    /** A chunk in flight; opaque to the engine. */
+    interface Chunk {
+    }
+
+    /** The most steps one chunk may hold: 1 for a model that looks up every access when it happens. */
+    long maxChunkSteps();
+
+    /** A CTA begins steps {@code [from, from + steps)} of {@code segment} at {@code now}. */
+    Chunk begin(Segment segment, long from, long steps, double now, Progress progress);
+
+    /** The chunk's steps are all done at {@code now}. */
+    void end(Chunk chunk, double now);
+
+    /**
+     * Writes into {@code out[i]} the fraction of access {@code i}'s bytes that the L2 absorbs:
+     * for a read, the bytes that hit; for a write, the bytes that land in lines already dirty.
+     */
+    void hits(Chunk chunk, double now, double[] out);
+
+    /**
+     * Called after each event with the bytes the L2 has taken from or given to DRAM so far;
+     * returns true when hit fractions of chunks in flight changed and should be read again.
+     */
+    boolean refresh(double now, double dramBytes);
+}

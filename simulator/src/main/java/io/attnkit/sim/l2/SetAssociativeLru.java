@@ -1,0 +1,164 @@
+package io.attnkit.sim.l2;
+
+import java.util.Arrays;
+
+/**
+ * A write-back, write-allocate, set-associative LRU cache of lines, byte-exact: every access
+ * names an address range, each line of it hits or misses, and the bytes of the range that fall
+ * in each line are counted. Lines are spread over the sets by a hash of the line address, as
+ * NVIDIA's L2 spreads them over its slices, so that tensor strides do not alias.
+ */
+public final class SetAssociativeLru {
+    private static final long EMPTY = -1;
+
+    private final int ways;
+    private final int lineBytes;
+    private final int lineShift;
+    private final long sets;
+    private final long[] tags;
+    private final long[] stamps;
+    private final boolean[] dirty;
+    private long clock;
+
+    private long readBytes;
+    private long readHitBytes;
+    private long writeBytes;
+    private long newlyDirtyBytes;
+    private long writebackBytes;
+
+    /**
+     * @param capacity  bytes; rounded down to whole sets of {@code ways} lines (at least one set)
+     * @param lineBytes a power of two
+     */
+    public SetAssociativeLru(long capacity, int ways, int lineBytes) {
+        if (ways < 1 || lineBytes < 1 || Integer.bitCount(lineBytes) != 1 || capacity < 0) {
+            throw new IllegalArgumentException("bad cache geometry");
+        }
+        this.ways = ways;
+        this.lineBytes = lineBytes;
+        this.lineShift = Integer.numberOfTrailingZeros(lineBytes);
+        this.sets = Math.max(1, capacity / ((long) ways * lineBytes));
+        long slots = Math.multiplyExact(sets, ways);
+        if (slots > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("cache too large to simulate line by line");
+        }
+        this.tags = new long[(int) slots];
+        this.stamps = new long[(int) slots];
+        this.dirty = new boolean[(int) slots];
+        Arrays.fill(tags, EMPTY);
+    }
+
+    public long sets() {
+        return sets;
+    }
+
+    /** Reads {@code [address, address + bytes)}; returns the bytes that hit. */
+    public long read(long address, long bytes) {
+        long hit = 0;
+        for (long line = address >>> lineShift, last = (address + bytes - 1) >>> lineShift; bytes > 0 && line <= last; line++) {
+            long part = overlap(line, address, bytes);
+            int slot = lookup(line);
+            if (slot >= 0) {
+                hit += part;
+                stamps[slot] = ++clock;
+            } else {
+                install(line, false);
+            }
+        }
+        readBytes += bytes;
+        readHitBytes += hit;
+        return hit;
+    }
+
+    /**
+     * Writes {@code [address, address + bytes)}; returns the bytes that landed in lines already
+     * dirty (they cost no further DRAM write). Every other written byte will reach DRAM once,
+     * when its line is evicted or flushed.
+     */
+    public long write(long address, long bytes) {
+        long absorbed = 0;
+        for (long line = address >>> lineShift, last = (address + bytes - 1) >>> lineShift; bytes > 0 && line <= last; line++) {
+            long part = overlap(line, address, bytes);
+            int slot = lookup(line);
+            if (slot >= 0) {
+                stamps[slot] = ++clock;
+                if (dirty[slot]) {
+                    absorbed += part;
+                } else {
+                    dirty[slot] = true;
+                    newlyDirtyBytes += part;
+                }
+            } else {
+                install(line, true);
+                newlyDirtyBytes += part;
+            }
+        }
+        writeBytes += bytes;
+        return absorbed;
+    }
+
+    private long overlap(long line, long address, long bytes) {
+        long lo = Math.max(line << lineShift, address);
+        long hi = Math.min((line + 1) << lineShift, address + bytes);
+        return hi - lo;
+    }
+
+    private int setOf(long line) {
+        long h = line * 0x9E3779B97F4A7C15L;
+        h ^= h >>> 29;
+        return (int) Math.floorMod(h, sets);
+    }
+
+    private int lookup(long line) {
+        int base = setOf(line) * ways;
+        for (int w = 0; w < ways; w++) {
+            if (tags[base + w] == line) {
+                return base + w;
+            }
+        }
+        return -1;
+    }
+
+    private void install(long line, boolean isDirty) {
+        int base = setOf(line) * ways;
+        int victim = base;
+        for (int w = 0; w < ways; w++) {
+            int s = base + w;
+            if (tags[s] == EMPTY) {
+                victim = s;
+                break;
+            }
+            if (stamps[s] < stamps[victim]) {
+                victim = s;
+            }
+        }
+        if (tags[victim] != EMPTY && dirty[victim]) {
+            writebackBytes += lineBytes;
+        }
+        tags[victim] = line;
+        stamps[victim] = ++clock;
+        dirty[victim] = isDirty;
+    }
+
+    public long readBytes() {
+        return readBytes;
+    }
+
+    public long readHitBytes() {
+        return readHitBytes;
+    }
+
+    public long writeBytes() {
+        return writeBytes;
+    }
+
+    /** Written bytes that will each reach DRAM once (evicted so far, or still dirty). */
+    public long dramWriteBytes() {
+        return newlyDirtyBytes;
+    }
+
+    /** Dirty lines written back on eviction so far, in bytes. */
+    public long writebackBytes() {
+        return writebackBytes;
+    }
+}

@@ -1,0 +1,64 @@
+package io.attnkit.sim.l2;
+
+import java.util.Comparator;
+
+/** A reused access in flight or done: items {@code start .. end - 1} swept by one chunk. */
+final class Trail {
+    static final Comparator<Trail> BY_END_DESCENDING = Comparator.comparingDouble((Trail t) -> -t.end)
+            .thenComparingLong(t -> t.seq);
+
+    final long seq;
+    final int object;
+    final double start;
+    final boolean write;
+    final double beginTime;
+    double bytes; // per item, companions' included
+    L2Model.Progress owner; // null once done
+    int slot; // index in its object's active list
+    double end;
+    double endTime;
+    double rate;
+    double dramAtEnd;
+
+    Trail(long seq, int object, double start, double bytes, boolean write, double beginTime, L2Model.Progress owner) {
+        this.seq = seq;
+        this.object = object;
+        this.start = start;
+        this.bytes = bytes;
+        this.write = write;
+        this.beginTime = beginTime;
+        this.owner = owner;
+    }
+
+    double position(double now) {
+        return owner == null ? end : start + owner.stepsDone(now);
+    }
+
+    double itemsPerCycle() {
+        return owner == null ? rate : owner.stepsPerCycle();
+    }
+
+    /** When this trail passed item {@code x}, assuming it did. */
+    double passTime(double x, double now) {
+        double r = itemsPerCycle();
+        double pos = position(now);
+        double t = owner == null ? endTime : now;
+        double back = r > 0 ? (pos - x) / r : 0;
+        return Math.max(beginTime, t - back);
+    }
+
+    /**
+     * True when this trail has touched item {@code floor(x)} before {@code other}, which is
+     * about to: it started at or before x and is past it (or level with it and older).
+     */
+    boolean passed(double x, Trail other, double now) {
+        if (start > x) {
+            return false;
+        }
+        if (owner == null) {
+            return end > x;
+        }
+        double pos = position(now);
+        return pos > x || pos == x && seq < other.seq;
+    }
+}

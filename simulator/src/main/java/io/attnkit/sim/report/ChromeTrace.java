@@ -1,0 +1,134 @@
+package io.attnkit.sim.report;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.attnkit.sim.gpu.TraceSink;
+import io.attnkit.sim.gpu.Launch;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+
+/**
+ * A Chrome trace (the JSON that Perfetto and {@code chrome://tracing} open) of a simulation:
+ * one track per SM slot holding the segments of a sample of CTAs (every k-th CTA launched, so
+ * the file stays small whatever the grid), and counter tracks of DRAM and L2 bandwidth and
+ * tensor-pipe activity over time.
+ */
+public final class ChromeTrace implements TraceSink {
+    private static final int MAX_COUNTER_SAMPLES = 2048;
+    private static final int MAX_SEGMENTS_PER_CTA = 64;
+
+    private final int ctas;
+    private final double clockHz;
+    private final List<Span> spans = new ArrayList<>();
+    private final TreeSet<Integer> sms = new TreeSet<>();
+    private final List<double[]> samples = new ArrayList<>();
+    private long counterStride = 1;
+    private int launchIndex = -1;
+    private Launch lastLaunch;
+    private long lastCta = -1;
+    private int segmentsOfLastCta;
+
+    private record Span(int launch, String launchName, long cta, String label, int sm, int slot, String name, long steps,
+                        double start, double end) {
+    }
+
+    /**
+     * @param ctas    about how many CTAs of each launch to record
+     * @param clockHz the SM clock, to turn cycles into microseconds
+     */
+    public ChromeTrace(int ctas, double clockHz) {
+        this.ctas = ctas;
+        this.clockHz = clockHz;
+    }
+
+    @Override
+    public boolean sampled(Launch launch, long n) {
+        if (launch != lastLaunch) {
+            lastLaunch = launch;
+            launchIndex++;
+        }
+        long stride = Math.max(1, (launch.grid() + ctas - 1) / Math.max(1, ctas));
+        return ctas > 0 && n % stride == 0;
+    }
+
+    @Override
+    public void segment(String launch, long n, String cta, int sm, int slot, String label, long steps, double start,
+                        double end) {
+        if (n != lastCta) {
+            lastCta = n;
+            segmentsOfLastCta = 0;
+        }
+        if (++segmentsOfLastCta > MAX_SEGMENTS_PER_CTA) {
+            return;
+        }
+        sms.add(sm);
+        spans.add(new Span(launchIndex, launch, n, cta, sm, slot, label, steps, start, end));
+    }
+
+    @Override
+    public boolean wantsCounters(long event) {
+        return ctas > 0 && event % counterStride == 0;
+    }
+
+    @Override
+    public void counters(double time, double dramBytes, double l2Bytes, double tensorCycles) {
+        samples.add(new double[] {time, dramBytes, l2Bytes, tensorCycles});
+        if (samples.size() >= MAX_COUNTER_SAMPLES) {
+            List<double[]> kept = new ArrayList<>(samples.size() / 2 + 1);
+            for (int i = 0; i < samples.size(); i += 2) {
+                kept.add(samples.get(i));
+            }
+            samples.clear();
+            samples.addAll(kept);
+            counterStride *= 2;
+        }
+    }
+
+    /** Number of CTA segments recorded. */
+    public int segments() {
+        return spans.size();
+    }
+
+    /** The trace as Chrome trace-event JSON. */
+    public ObjectNode toJson(ObjectMapper mapper, int smCount) {
+        ObjectNode root = mapper.createObjectNode();
+        ArrayNode events = root.putArray("traceEvents");
+        for (int sm : sms) {
+            ObjectNode meta = events.addObject();
+            meta.put("name", "process_name").put("ph", "M").put("pid", sm + 1);
+            meta.putObject("args").put("name", "SM " + sm);
+        }
+        ObjectNode counterMeta = events.addObject();
+        counterMeta.put("name", "process_name").put("ph", "M").put("pid", 0);
+        counterMeta.putObject("args").put("name", "memory and tensor pipe");
+        for (Span s : spans) {
+            ObjectNode e = events.addObject();
+            e.put("name", s.name()).put("cat", s.launchName()).put("ph", "X")
+                    .put("ts", micros(s.start())).put("dur", micros(s.end() - s.start()))
+                    .put("pid", s.sm() + 1).put("tid", s.slot());
+            e.putObject("args").put("cta", s.label()).put("launch", s.launchName()).put("steps", s.steps());
+        }
+        double[] prev = null;
+        for (double[] x : samples) {
+            if (prev != null && x[0] > prev[0]) {
+                double seconds = (x[0] - prev[0]) / clockHz;
+                ObjectNode e = events.addObject();
+                e.put("name", "bandwidth").put("ph", "C").put("ts", micros(prev[0])).put("pid", 0);
+                e.putObject("args").put("DRAM GB/s", (x[1] - prev[1]) / seconds / 1e9)
+                        .put("L2 GB/s", (x[2] - prev[2]) / seconds / 1e9);
+                ObjectNode t = events.addObject();
+                t.put("name", "tensor pipe active %").put("ph", "C").put("ts", micros(prev[0])).put("pid", 0);
+                t.putObject("args").put("%", 100 * (x[3] - prev[3]) / (x[0] - prev[0]) / smCount);
+            }
+            prev = x;
+        }
+        root.put("displayTimeUnit", "ns");
+        return root;
+    }
+
+    private double micros(double cycles) {
+        return Math.round(cycles / clockHz * 1e9) / 1e3;
+    }
+}

@@ -1,0 +1,130 @@
+package io.attnkit.sim.report;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.attnkit.sim.SimResult;
+import io.attnkit.sim.gpu.LaunchStats;
+import io.attnkit.sim.gpu.Occupancy;
+
+/**
+ * A simulation as JSON. Counters are named as Nsight Compute names its metrics, so that a
+ * profile of the real kernel can be diffed against the prediction field by field; each launch
+ * has its own block, and {@code metrics} sums them. The same result always gives the same
+ * bytes: fields in a fixed order, numbers printed by the JDK's shortest round-trip algorithm.
+ */
+public final class SimJson {
+    /** Bytes per L2 sector, the unit of Nsight's {@code lts__t_sectors} counters. */
+    public static final int SECTOR_BYTES = 32;
+
+    private SimJson() {
+    }
+
+    public static ObjectMapper mapper() {
+        return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+    }
+
+    public static String toJson(SimResult r) {
+        ObjectMapper mapper = mapper();
+        try {
+            return mapper.writeValueAsString(tree(mapper, r)) + "\n";
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static ObjectNode tree(ObjectMapper mapper, SimResult r) {
+        ObjectNode root = mapper.createObjectNode();
+        root.put("kernel", r.kernel());
+        root.put("target", r.target());
+        root.put("schedule", r.schedule().spelling());
+        root.put("raster", r.raster().spelling());
+        root.put("l2_model", r.l2().spelling());
+        ObjectNode summary = root.putObject("summary");
+        summary.put("time_ms", r.seconds() * 1e3);
+        summary.put("cycles", r.cycles());
+        summary.put("useful_flops", r.usefulFlops());
+        summary.put("tflops", r.flopsPerSecond() / 1e12);
+        summary.put("pct_of_peak", 100 * r.fractionOfPeak());
+        summary.put("peak_tflops", r.peakFlops() / 1e12);
+        summary.put("visited_tiles", r.visitedTiles());
+        summary.put("full_tiles", r.fullTiles());
+        summary.put("partial_tiles", r.partialTiles());
+        summary.put("hbm_read_bytes", Math.round(r.dramReadBytes()));
+        summary.put("hbm_write_bytes", Math.round(r.dramWriteBytes()));
+        summary.put("l2_read_bytes", r.l2ReadBytes());
+        summary.put("l2_write_bytes", r.l2WriteBytes());
+        summary.put("l2_hit_rate_pct", 100 * r.l2HitRate());
+        summary.put("l2_read_hit_rate_pct", 100 * r.l2ReadHitRate());
+        summary.put("smem_bytes", Math.round(r.smemBytes()));
+        summary.put("tensor_active_pct", 100 * r.tensorActive());
+        summary.put("waves", r.waves());
+        summary.put("ctas_per_sm", r.occupancy().ctasPerSm());
+        summary.put("occupancy_limiter", r.occupancy().limiter().words());
+        summary.put("achieved_occupancy_pct", 100 * r.achievedOccupancy());
+        summary.put("engine_events", r.events());
+        summary.put("engine_steps", r.steps());
+        ObjectNode metrics = root.putObject("metrics");
+        putTotals(metrics, r);
+        var launches = root.putArray("launches");
+        for (LaunchStats l : r.launches()) {
+            ObjectNode node = launches.addObject();
+            node.put("name", l.name());
+            putLaunch(node.putObject("metrics"), l, r);
+        }
+        return root;
+    }
+
+    private static void putTotals(ObjectNode m, SimResult r) {
+        m.put("gpu__time_duration.sum", r.seconds() * 1e9);
+        m.put("sm__cycles_elapsed.avg", r.cycles());
+        m.put("sm__cycles_elapsed.avg.per_second", r.clockHz());
+        m.put("dram__bytes_read.sum", Math.round(r.dramReadBytes()));
+        m.put("dram__bytes_write.sum", Math.round(r.dramWriteBytes()));
+        m.put("lts__t_bytes.sum", r.l2Bytes());
+        m.put("lts__t_sectors_op_read.sum", sectors(r.l2ReadBytes()));
+        m.put("lts__t_sectors_op_write.sum", sectors(r.l2WriteBytes()));
+        m.put("lts__t_sector_hit_rate.pct", 100 * r.l2HitRate());
+        m.put("smsp__sass_data_bytes_mem_shared.sum", Math.round(r.smemBytes()));
+        m.put("sm__pipe_tensor_op_hmma_cycles_active.avg.pct_of_peak_sustained_elapsed", 100 * r.tensorActive());
+        m.put("sm__pipe_fma_cycles_active.avg.pct_of_peak_sustained_elapsed", 100 * r.fmaActive());
+        m.put("sm__pipe_xu_cycles_active.avg.pct_of_peak_sustained_elapsed", 100 * r.sfuActive());
+        m.put("sm__warps_active.avg.pct_of_peak_sustained_active", 100 * r.achievedOccupancy());
+    }
+
+    private static void putLaunch(ObjectNode m, LaunchStats l, SimResult r) {
+        double smCycles = l.cycles() * r.sms();
+        Occupancy o = l.occupancy();
+        m.put("gpu__time_duration.sum", l.cycles() / r.clockHz() * 1e9);
+        m.put("sm__cycles_elapsed.avg", l.cycles());
+        m.put("sm__cycles_active.avg", l.smActiveCycles() / r.sms());
+        m.put("dram__bytes_read.sum", Math.round(l.dramReadBytes()));
+        m.put("dram__bytes_write.sum", Math.round(l.dramWriteBytes()));
+        m.put("lts__t_bytes.sum", l.l2ReadBytes() + l.l2WriteBytes());
+        m.put("lts__t_sectors_op_read.sum", sectors(l.l2ReadBytes()));
+        m.put("lts__t_sectors_op_write.sum", sectors(l.l2WriteBytes()));
+        long all = l.l2ReadBytes() + l.l2WriteBytes();
+        m.put("lts__t_sector_hit_rate.pct", all > 0 ? 100 * (l.l2ReadHitBytes() + l.l2WriteBytes()) / all : 0);
+        m.put("smsp__sass_data_bytes_mem_shared.sum", Math.round(l.smemBytes()));
+        m.put("sm__pipe_tensor_op_hmma_cycles_active.avg.pct_of_peak_sustained_elapsed", 100 * l.tensorCycles() / smCycles);
+        m.put("sm__pipe_fma_cycles_active.avg.pct_of_peak_sustained_elapsed", 100 * l.fmaCycles() / smCycles);
+        m.put("sm__pipe_xu_cycles_active.avg.pct_of_peak_sustained_elapsed", 100 * l.sfuCycles() / smCycles);
+        m.put("launch__grid_size", l.grid());
+        m.put("launch__block_size", o.threadsPerCta());
+        m.put("launch__registers_per_thread", o.registersPerThread());
+        m.put("launch__shared_mem_per_block_dynamic", o.sharedMemPerCta());
+        m.put("launch__occupancy_limit_shared_mem", o.bySharedMemory() == Integer.MAX_VALUE ? -1 : o.bySharedMemory());
+        m.put("launch__occupancy_limit_registers", o.byRegisters() == Integer.MAX_VALUE ? -1 : o.byRegisters());
+        m.put("launch__occupancy_limit_warps", o.byThreads() == Integer.MAX_VALUE ? -1 : o.byThreads());
+        m.put("launch__occupancy_limit_blocks", o.byBlocks() == Integer.MAX_VALUE ? -1 : o.byBlocks());
+        m.put("launch__waves_per_multiprocessor", l.waves(r.sms()));
+        m.put("sm__warps_active.avg.pct_of_peak_sustained_active",
+                l.smActiveCycles() > 0 ? 100 * l.warpCycles() / l.smActiveCycles() / r.maxWarpsPerSm() : 0);
+    }
+
+    private static long sectors(long bytes) {
+        return (bytes + SECTOR_BYTES - 1) / SECTOR_BYTES;
+    }
+}

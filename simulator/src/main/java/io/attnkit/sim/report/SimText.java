@@ -1,0 +1,60 @@
+package io.attnkit.sim.report;
+
+import io.attnkit.sim.SimResult;
+import io.attnkit.sim.gpu.LaunchStats;
+import java.util.Locale;
+
+/** A simulation as a short human-readable report. */
+public final class SimText {
+    private SimText() {
+    }
+
+    public static String format(SimResult r) {
+        StringBuilder b = new StringBuilder();
+        line(b, "kernel %s on %s: schedule %s, raster %s, L2 %s", r.kernel(), r.target(), r.schedule().spelling(),
+                r.raster().spelling(), r.l2().spelling());
+        line(b, "  time         %s (%s cycles)", time(r.seconds()), String.format(Locale.ROOT, "%.4g", r.cycles()));
+        line(b, "  throughput   %.1f TFLOP/s, %.1f%% of the %.1f TFLOP/s peak", r.flopsPerSecond() / 1e12,
+                100 * r.fractionOfPeak(), r.peakFlops() / 1e12);
+        line(b, "  tiles        %d visited (%d full, %d partial)", r.visitedTiles(), r.fullTiles(), r.partialTiles());
+        line(b, "  HBM          %s read, %s written", bytes(r.dramReadBytes()), bytes(r.dramWriteBytes()));
+        line(b, "  L2           %s read, %s written, hit rate %.1f%% (reads %.1f%%)", bytes(r.l2ReadBytes()),
+                bytes(r.l2WriteBytes()), 100 * r.l2HitRate(), 100 * r.l2ReadHitRate());
+        line(b, "  shared mem   %s", bytes(r.smemBytes()));
+        line(b, "  pipes        tensor %.1f%%, FMA %.1f%%, SFU %.1f%% active", 100 * r.tensorActive(), 100 * r.fmaActive(),
+                100 * r.sfuActive());
+        line(b, "  occupancy    %d CTA/SM (limited by %s), achieved %.1f%% of warps, %.2f waves",
+                r.occupancy().ctasPerSm(), r.occupancy().limiter().words(), 100 * r.achievedOccupancy(), r.waves());
+        if (r.launches().size() > 1) {
+            for (LaunchStats l : r.launches()) {
+                line(b, "  launch %-9s %s, HBM %s read, %s written", l.name(), time(l.cycles() / r.clockHz()),
+                        bytes(l.dramReadBytes()), bytes(l.dramWriteBytes()));
+            }
+        }
+        return b.toString();
+    }
+
+    private static void line(StringBuilder b, String format, Object... args) {
+        b.append(String.format(Locale.ROOT, format, args)).append('\n');
+    }
+
+    static String time(double seconds) {
+        if (seconds >= 1) {
+            return String.format(Locale.ROOT, "%.3f s", seconds);
+        }
+        if (seconds >= 1e-3) {
+            return String.format(Locale.ROOT, "%.3f ms", seconds * 1e3);
+        }
+        return String.format(Locale.ROOT, "%.2f us", seconds * 1e6);
+    }
+
+    static String bytes(double bytes) {
+        String[] units = {"B", "KB", "MB", "GB", "TB"};
+        int u = 0;
+        while (bytes >= 1000 && u < units.length - 1) {
+            bytes /= 1000;
+            u++;
+        }
+        return String.format(Locale.ROOT, u == 0 ? "%.0f %s" : "%.2f %s", bytes, units[u]);
+    }
+}

@@ -1,0 +1,65 @@
+package io.attnkit.sim.validation;
+
+import java.util.List;
+
+/**
+ * Published measurements the simulator is held to, each with its source. None of them is used
+ * to choose any figure of the model: targets and microarchitecture figures come from
+ * datasheets, programming guides and microbenchmark papers (see docs/simulator.md).
+ */
+public final class Published {
+    private Published() {
+    }
+
+    /**
+     * FlashAttention (Dao et al., arXiv 2205.14135), Appendix E, Table 18: forward runtime in ms
+     * of FlashAttention on an A100 40GB, fp16, batch 16, 8 heads, head dimension 64, for N =
+     * 1024 ... 65536 (the rows with N >= 1024).
+     */
+    public static final int[] TABLE18_N = {1024, 2048, 4096, 8192, 16384, 32768, 65536};
+    public static final double[] TABLE18_MS = {0.68, 2.40, 8.42, 33.54, 134.03, 535.95, 2147.05};
+
+    /**
+     * FlashAttention (arXiv 2205.14135), Figure 2 left: GPT-2 medium attention (N 1024, d 64,
+     * 16 heads, batch 64) on an A100, HBM reads and writes in GB, forward plus backward.
+     */
+    public static final double FIGURE2_STANDARD_GB = 40.3;
+    public static final double FIGURE2_FLASH_GB = 4.4;
+
+    /** Sequence lengths of FlashAttention-3's Figure 5. */
+    public static final int[] FA3_SEQ_LENS = {512, 1024, 2048, 4096, 8192, 16384};
+
+    /** One point of a published TFLOP/s curve. */
+    public record Speed(String method, int headDim, boolean causal, int seqLen, double tflops) {
+    }
+
+    /**
+     * FlashAttention-3 (Shah et al., arXiv 2407.08608), Figure 5: forward TFLOP/s on an H100
+     * 80GB SXM5 of FlashAttention-2 and of standard (PyTorch) attention, bf16, hidden dimension
+     * 2048 (16 heads of 128 or 32 heads of 64), batch times sequence length 16K; standard
+     * attention ran out of memory at 16K. Values as labelled on the bars. FLOPs count
+     * {@code 4 N^2 d} per head, halved under a causal mask.
+     */
+    public static final List<Speed> FA3_FIGURE5 = List.of(
+            fa2(64, false, 282, 306, 318, 321, 322, 324),
+            fa2(64, true, 180, 229, 262, 284, 295, 299),
+            fa2(128, false, 309, 350, 362, 368, 370, 370),
+            fa2(128, true, 191, 260, 298, 319, 333, 335),
+            standard(64, false, 52, 63, 67, 72, 73),
+            standard(64, true, 16, 18, 18, 18, 18),
+            standard(128, false, 74, 100, 119, 133, 139),
+            standard(128, true, 26, 31, 34, 35, 35)).stream().flatMap(List::stream).toList();
+
+    private static List<Speed> fa2(int d, boolean causal, double... tflops) {
+        return curve("FlashAttention-2", d, causal, tflops);
+    }
+
+    private static List<Speed> standard(int d, boolean causal, double... tflops) {
+        return curve("standard", d, causal, tflops);
+    }
+
+    private static List<Speed> curve(String method, int d, boolean causal, double... tflops) {
+        return java.util.stream.IntStream.range(0, tflops.length)
+                .mapToObj(i -> new Speed(method, d, causal, FA3_SEQ_LENS[i], tflops[i])).toList();
+    }
+}

@@ -1,0 +1,226 @@
+package io.attnkit.sim.validation;
+
+import io.attnkit.dsl.blocks.BlockMap;
+import io.attnkit.dsl.check.Frontend;
+import io.attnkit.dsl.model.KernelSpec;
+import io.attnkit.dsl.model.Program;
+import io.attnkit.dsl.model.TargetSpec;
+import io.attnkit.sim.Schedule;
+import io.attnkit.sim.SimOptions;
+import io.attnkit.sim.SimResult;
+import io.attnkit.sim.Simulator;
+import io.attnkit.targets.BuiltinTargets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.apache.commons.math3.stat.regression.SimpleRegression;
+
+/**
+ * The simulator against published numbers: FlashAttention's Table 18 and Figure 2, the
+ * scaling laws of its Theorem 2 and Proposition 4 as measured slopes, and FlashAttention-3's
+ * Figure 5 as a held-out set that nothing in the model was chosen for.
+ */
+public final class Validation {
+    private Validation() {
+    }
+
+    /** A predicted figure beside the published one. */
+    public record Row(String label, double predicted, double published) {
+        /** Relative error of the prediction. */
+        public double error() {
+            return (predicted - published) / published;
+        }
+    }
+
+    /** A fitted power law: {@code log y = slope log x + c}. */
+    public record Slope(String label, double slope, double rSquared, double theory, int points) {
+    }
+
+    /**
+     * GPT-2 medium DRAM traffic, forward only, of the standard, fused (FlashAttention-2) and
+     * FlashAttention-1 schedules, against Figure 2's forward-plus-backward totals.
+     */
+    public record Traffic(double standardBytes, double flashBytes, double flash1Bytes) {
+        public double ratio() {
+            return standardBytes / flashBytes;
+        }
+    }
+
+    /** Time against block density, linear fit: time = intercept + slope x density. */
+    public record DensityFit(List<double[]> points, double slope, double intercept, double rSquared, double logSlope) {
+    }
+
+    /** Everything the validation measured. */
+    public record Report(List<Row> table18, List<Row> table18Fa2, Traffic figure2, List<Slope> theorem2,
+                         DensityFit proposition4, List<Row> heldOut) {
+    }
+
+    /**
+     * Runs every comparison. {@code quick} keeps the long rows out (Table 18 up to 8K, the
+     * held-out set up to 4K) for tests; the full report takes a minute or two.
+     */
+    public static Report run(boolean quick) {
+        return run(quick, SimOptions.defaults());
+    }
+
+    /** Every comparison, simulated with {@code base} options (the schedule of each case replaces base's). */
+    public static Report run(boolean quick, SimOptions base) {
+        return new Report(table18(quick, Schedule.FLASH1, base), table18(quick, Schedule.FLASH, base), figure2(base),
+                theorem2(quick, base), proposition4(quick, base), heldOut(quick, base));
+    }
+
+    static TargetSpec target(String name) {
+        return program("").target(name).orElseThrow();
+    }
+
+    static Program program(String text) {
+        Frontend.Result r = Frontend.checkText("<validation>", text, BuiltinTargets.library());
+        if (!r.ok()) {
+            throw new IllegalStateException("validation kernel does not check: " + r.diagnostics().sorted());
+        }
+        return r.program();
+    }
+
+    static SimResult simulate(String kernel, TargetSpec target, SimOptions options) {
+        KernelSpec k = program(kernel).kernels().getFirst();
+        return Simulator.simulate(k, target, BlockMap.of(k), options);
+    }
+
+    /**
+     * Table 18 (A100 40GB, fp16, batch 16, 8 heads, d 64). Under {@link Schedule#FLASH1} the
+     * kernel is FlashAttention-1's own blocking for d 64 on sm_80 (256 keys by 16 rows, 4
+     * warps: {@code FMHA_kernel_traits<256, 64, 16, 1, 4>} in its source); under
+     * {@link Schedule#FLASH}, FlashAttention-2's (128 x 128, 4 warps) for comparison.
+     */
+    static List<Row> table18(boolean quick, Schedule schedule, SimOptions base) {
+        TargetSpec a100 = target("a100-40gb");
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < Published.TABLE18_N.length; i++) {
+            int n = Published.TABLE18_N[i];
+            if (quick && n > 8192) {
+                break;
+            }
+            String tiles = schedule == Schedule.FLASH1 ? "q 16, kv 256, stages 2, warps 4" : "q 128, kv 128, stages 1, warps 4";
+            String kernel = "kernel t18 { shape batch 16, heads 8, q_len " + n + ", head_dim 64; dtype f16; tile " + tiles + "; }";
+            SimOptions o = base.withSchedule(schedule);
+            if (schedule == Schedule.FLASH) {
+                o = o.withResources(fa2Resources(128, 128, 64));
+            }
+            SimResult r = simulate(kernel, a100, o);
+            rows.add(new Row("N = " + n, r.seconds() * 1e3, Published.TABLE18_MS[i]));
+        }
+        return rows;
+    }
+
+    /**
+     * FlashAttention-2's shared memory (one Q tile, one K and one V tile, in 16-bit types) and
+     * registers (its kernels are compiled for 255 per thread) for a {@code q x kv} tile.
+     */
+    static SimOptions.Resources fa2Resources(int q, int kv, int d) {
+        return new SimOptions.Resources(255, (long) (q + 2 * kv) * d * 2);
+    }
+
+    /** Figure 2: GPT-2 medium attention on the A100, forward, standard against fused. */
+    static Traffic figure2(SimOptions base) {
+        TargetSpec a100 = target("a100-40gb");
+        String kernel = "kernel gpt2 { shape batch 64, heads 16, q_len 1024, head_dim 64; dtype f16; "
+                + "tile q 128, kv 128, stages 1, warps 4; mask causal; }";
+        SimResult standard = simulate(kernel, a100, base.withSchedule(Schedule.STANDARD));
+        SimResult flash = simulate(kernel, a100, base.withResources(fa2Resources(128, 128, 64)));
+        SimResult flash1 = simulate(kernel.replace("tile q 128, kv 128, stages 1", "tile q 16, kv 256, stages 2"), a100,
+                base.withSchedule(Schedule.FLASH1));
+        return new Traffic(standard.dramBytes(), flash.dramBytes(), flash1.dramBytes());
+    }
+
+    /**
+     * Theorem 2 as slopes of the bytes moved between the SMs and memory (the L2 requests, which
+     * is what the theorem counts: it has no cache between SRAM and HBM) against N and against
+     * the on-chip memory M. M follows Algorithm 1's blocking, {@code M = 4 d B}, where B is the
+     * block that sets how often the other operand is re-read: the q-block of the fused kernel.
+     */
+    static List<Slope> theorem2(boolean quick, SimOptions base) {
+        TargetSpec a100 = target("a100-40gb");
+        int[] lengths = quick ? new int[] {1024, 2048, 4096} : new int[] {1024, 2048, 4096, 8192, 16384};
+        int[] blocks = {32, 64, 128, 256};
+        int d = 64;
+        List<Slope> out = new ArrayList<>();
+        for (Schedule s : List.of(Schedule.FLASH, Schedule.STANDARD)) {
+            SimpleRegression vsN = new SimpleRegression();
+            for (int n : lengths) {
+                SimResult r = simulate(theoremKernel(n, 128, d), a100, base.withSchedule(s));
+                vsN.addData(Math.log(n), Math.log(r.l2Bytes()));
+            }
+            out.add(new Slope(s.spelling() + ": bytes vs N", vsN.getSlope(), vsN.getRSquare(), 2, lengths.length));
+            SimpleRegression vsM = new SimpleRegression();
+            for (int b : blocks) {
+                SimResult r = simulate(theoremKernel(4096, b, d), a100, base.withSchedule(s));
+                vsM.addData(Math.log(4.0 * d * b * 2), Math.log(r.l2Bytes()));
+            }
+            out.add(new Slope(s.spelling() + ": bytes vs M", vsM.getSlope(), vsM.getRSquare(), s == Schedule.FLASH ? -1 : 0,
+                    blocks.length));
+        }
+        return out;
+    }
+
+    private static String theoremKernel(int n, int qBlock, int d) {
+        return "kernel th2 { shape batch 1, heads 8, q_len " + n + ", head_dim " + d + "; dtype f16; tile q " + qBlock
+                + ", kv 32, stages 1, warps 4; }";
+    }
+
+    /**
+     * Proposition 4: block-sparse FlashAttention's time is proportional to the fraction of
+     * nonzero blocks. Block-diagonal masks of k equal documents (density 1/k, bidirectional
+     * within a document) on the A100.
+     */
+    static DensityFit proposition4(boolean quick, SimOptions base) {
+        TargetSpec a100 = target("a100-40gb");
+        int n = quick ? 4096 : 16384;
+        List<double[]> points = new ArrayList<>();
+        SimpleRegression linear = new SimpleRegression();
+        SimpleRegression log = new SimpleRegression();
+        for (int docs : new int[] {1, 2, 4, 8, 16, 32}) {
+            StringBuilder lengths = new StringBuilder();
+            for (int i = 0; i < docs; i++) {
+                lengths.append(i == 0 ? "" : ", ").append(n / docs);
+            }
+            String kernel = "kernel p4 { shape batch 4, heads 16, q_len " + n + ", head_dim 64; dtype f16; "
+                    + "tile q 128, kv 128, stages 1, warps 4; mask document(" + lengths + "); }";
+            KernelSpec k = program(kernel).kernels().getFirst();
+            BlockMap map = BlockMap.of(k);
+            SimResult r = Simulator.simulate(k, a100, map,
+                    base.withResources(fa2Resources(128, 128, 64)));
+            double density = map.tileDensity();
+            points.add(new double[] {density, r.seconds() * 1e3});
+            linear.addData(density, r.seconds() * 1e3);
+            log.addData(Math.log(density), Math.log(r.seconds()));
+        }
+        return new DensityFit(points, linear.getSlope(), linear.getIntercept(), linear.getRSquare(), log.getSlope());
+    }
+
+    /**
+     * FlashAttention-3's Figure 5 on the H100: FlashAttention-2 (its tiles: 128 x 128 for d 64,
+     * 128 x 64 for d 128) under {@link Schedule#FLASH}, standard attention under
+     * {@link Schedule#STANDARD}; batch times length 16K, 2048 hidden dimensions.
+     */
+    static List<Row> heldOut(boolean quick, SimOptions base) {
+        TargetSpec h100 = target("h100-sxm");
+        List<Row> rows = new ArrayList<>();
+        for (Published.Speed p : Published.FA3_FIGURE5) {
+            if (quick && p.seqLen() > 4096) {
+                continue;
+            }
+            boolean fa2 = p.method().equals("FlashAttention-2");
+            int kv = p.headDim() == 64 ? 128 : 64;
+            String kernel = "kernel fa3 { shape batch " + 16384 / p.seqLen() + ", heads " + 2048 / p.headDim() + ", q_len "
+                    + p.seqLen() + ", head_dim " + p.headDim() + "; dtype bf16; tile q 128, kv " + kv
+                    + ", stages 1, warps 4;" + (p.causal() ? " mask causal;" : "") + " }";
+            SimOptions o = fa2 ? base.withResources(fa2Resources(128, kv, p.headDim()))
+                    : base.withSchedule(Schedule.STANDARD);
+            SimResult r = simulate(kernel, h100, o);
+            String label = String.format(Locale.ROOT, "%s d%d %s N=%d", fa2 ? "FA2" : "standard", p.headDim(),
+                    p.causal() ? "causal" : "dense", p.seqLen());
+            rows.add(new Row(label, r.flopsPerSecond() / 1e12, p.tflops()));
+        }
+        return rows;
+    }
+}

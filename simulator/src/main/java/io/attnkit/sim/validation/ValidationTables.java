@@ -1,0 +1,83 @@
+package io.attnkit.sim.validation;
+
+import io.attnkit.sim.validation.Validation.Report;
+import io.attnkit.sim.validation.Validation.Row;
+import io.attnkit.sim.validation.Validation.Slope;
+import java.util.List;
+import java.util.Locale;
+
+/** The validation report as Markdown tables: predicted, published, error. */
+public final class ValidationTables {
+    private ValidationTables() {
+    }
+
+    public static String markdown(Report r) {
+        StringBuilder b = new StringBuilder();
+        b.append("### FlashAttention Table 18: forward time on A100 40GB (fp16, batch 16, 8 heads, d 64)\n\n");
+        b.append("| N | flash1 predicted (ms) | published (ms) | error | flash (FA2) predicted (ms) | FA2 / FA1 speedup |\n");
+        b.append("|---:|---:|---:|---:|---:|---:|\n");
+        for (int i = 0; i < r.table18().size(); i++) {
+            Row fa1 = r.table18().get(i);
+            Row fa2 = r.table18Fa2().get(i);
+            b.append(f("| %s | %.2f | %.2f | %+.1f%% | %.2f | %.2fx |\n", fa1.label().substring(4), fa1.predicted(),
+                    fa1.published(), 100 * fa1.error(), fa2.predicted(), fa1.predicted() / fa2.predicted()));
+        }
+        b.append(f("\nMean absolute error (flash1): %.1f%%; rows within 15%%: %d of %d.\n\n", 100 * meanAbs(r.table18()),
+                within(r.table18(), 0.15), r.table18().size()));
+
+        Validation.Traffic t = r.figure2();
+        b.append("### FlashAttention Figure 2: GPT-2 medium HBM traffic (A100, N 1024, d 64, 16 heads, batch 64)\n\n");
+        b.append("| | standard (GB) | fused (GB) | standard / fused |\n|---|---:|---:|---:|\n");
+        b.append(f("| predicted, forward only, flash (FlashAttention-2) | %.2f | %.3f | %.1f |\n", t.standardBytes() / 1e9,
+                t.flashBytes() / 1e9, t.ratio()));
+        b.append(f("| predicted, forward only, flash1 (FlashAttention-1) | %.2f | %.3f | %.1f |\n", t.standardBytes() / 1e9,
+                t.flash1Bytes() / 1e9, t.standardBytes() / t.flash1Bytes()));
+        double paper = Published.FIGURE2_STANDARD_GB / Published.FIGURE2_FLASH_GB;
+        b.append(f("| published, forward + backward | %.1f | %.1f | %.1f |\n", Published.FIGURE2_STANDARD_GB,
+                Published.FIGURE2_FLASH_GB, paper));
+        b.append(f("\nRatio error (flash, forward only, against the paper's forward + backward): %+.0f%%.\n\n",
+                100 * (t.ratio() - paper) / paper));
+
+        b.append("### FlashAttention Theorem 2: bytes between SMs and memory, fitted power laws\n\n");
+        b.append("| fit | slope | theory | |slope - theory| | R^2 | points |\n|---|---:|---:|---:|---:|---:|\n");
+        for (Slope s : r.theorem2()) {
+            b.append(f("| %s | %.3f | %.0f | %.3f | %s | %d |\n", s.label(), s.slope(), s.theory(),
+                    Math.abs(s.slope() - s.theory()), Double.isNaN(s.rSquared()) ? "(constant)" : f("%.4f", s.rSquared()),
+                    s.points()));
+        }
+
+        Validation.DensityFit p = r.proposition4();
+        b.append("\n### FlashAttention Proposition 4: time against block density (A100, block-diagonal masks)\n\n");
+        b.append("| density | predicted time (ms) |\n|---:|---:|\n");
+        for (double[] x : p.points()) {
+            b.append(f("| %.4f | %.3f |\n", x[0], x[1]));
+        }
+        b.append(f("\nLinear fit: time = %.3f ms + %.3f ms x density, R^2 = %.5f; the intercept is %.1f%% of the dense time. "
+                        + "Log-log slope %.3f (theory 1).\n\n", p.intercept(), p.slope(), p.rSquared(),
+                100 * p.intercept() / (p.intercept() + p.slope()), p.logSlope()));
+
+        b.append("### Held out: FlashAttention-3 Figure 5, forward TFLOP/s on H100 SXM5 (bf16, 16K tokens, hidden 2048)\n\n");
+        b.append("| configuration | predicted (TFLOP/s) | published (TFLOP/s) | error |\n|---|---:|---:|---:|\n");
+        for (Row row : r.heldOut()) {
+            b.append(f("| %s | %.0f | %.0f | %+.1f%% |\n", row.label(), row.predicted(), row.published(), 100 * row.error()));
+        }
+        List<Row> fa2 = r.heldOut().stream().filter(x -> x.label().startsWith("FA2")).toList();
+        List<Row> std = r.heldOut().stream().filter(x -> x.label().startsWith("standard")).toList();
+        b.append(f("\nFlashAttention-2: mean absolute error %.1f%%, %d of %d within 15%%. Standard: mean absolute error %.1f%%, "
+                        + "%d of %d within 15%%.\n", 100 * meanAbs(fa2), within(fa2, 0.15), fa2.size(), 100 * meanAbs(std),
+                within(std, 0.15), std.size()));
+        return b.toString();
+    }
+
+    public static double meanAbs(List<Row> rows) {
+        return rows.stream().mapToDouble(x -> Math.abs(x.error())).average().orElse(0);
+    }
+
+    public static long within(List<Row> rows, double tolerance) {
+        return rows.stream().filter(x -> Math.abs(x.error()) <= tolerance).count();
+    }
+
+    private static String f(String format, Object... args) {
+        return String.format(Locale.ROOT, format, args);
+    }
+}

@@ -1,0 +1,61 @@
+package io.attnkit.sim.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.attnkit.dsl.blocks.BlockMap;
+import io.attnkit.dsl.model.KernelSpec;
+import io.attnkit.dsl.model.TargetSpec;
+import io.attnkit.sim.Fixtures;
+import io.attnkit.sim.Schedule;
+import io.attnkit.sim.SimOptions;
+import io.attnkit.sim.SimResult;
+import io.attnkit.sim.Simulator;
+import org.junit.jupiter.api.Test;
+
+class JavaKernelScheduleTest {
+    private static final TargetSpec HOST = Fixtures.target("host-epyc-2c");
+
+    private static SimResult simulate(String shape, String mask) {
+        KernelSpec k = Fixtures.kernel("kernel k { shape " + shape + "; dtype f32; tile q 64, kv 64; " + mask + " }");
+        return Simulator.simulate(k, HOST, BlockMap.of(k), SimOptions.defaults());
+    }
+
+    @Test
+    void denseAttentionRunsNearTheFmaPeakButBelowIt() {
+        SimResult r = simulate("batch 1, heads 8, q_len 2048, head_dim 64", "");
+        // The micro-kernels keep the FMA pipes busy; the softmax and the loads of Q and O do not.
+        assertTrue(r.fractionOfPeak() > 0.4 && r.fractionOfPeak() < 0.95, "fraction of peak " + r.fractionOfPeak());
+        assertEquals(2, r.sms(), "one worker per core");
+    }
+
+    @Test
+    void aWindowCostsItsTilesAndTheDecodePassDoesNotDependOnTheMask() {
+        SimResult dense = simulate("batch 1, heads 4, q_len 8192, head_dim 64", "mask causal;");
+        SimResult window = simulate("batch 1, heads 4, q_len 8192, head_dim 64", "mask window(1024);");
+        double tiles = (double) window.visitedTiles() / dense.visitedTiles();
+        double time = window.seconds() / dense.seconds();
+        assertTrue(time > tiles && time < 1.5 * tiles, "time ratio " + time + ", tile ratio " + tiles);
+        assertEquals(dense.launches().getFirst().cycles(), window.launches().getFirst().cycles(), 1e-9);
+    }
+
+    @Test
+    void itemsRunCostliestFirst() {
+        KernelSpec k = Fixtures.kernel("kernel k { shape batch 1, heads 2, q_len 640, head_dim 64; tile q 64, kv 64; mask causal; }");
+        int[] order = JavaKernelSchedule.costliestFirst(BlockMap.of(k));
+        // q-block 9 of each head visits 10 tiles, q-block 0 one: the last q-blocks come first, head 0 before head 1.
+        assertEquals(9, order[0]);
+        assertEquals(19, order[1]);
+        assertEquals(0, order[order.length - 2]);
+        assertEquals(10, order[order.length - 1]);
+    }
+
+    @Test
+    void aCpuRunsOnlyTheFusedKernel() {
+        KernelSpec k = Fixtures.kernel("kernel k { shape heads 2, q_len 256, head_dim 64; }");
+        var e = assertThrows(IllegalArgumentException.class, () -> Simulator.simulate(k, HOST, BlockMap.of(k),
+                SimOptions.defaults().withSchedule(Schedule.STANDARD)));
+        assertTrue(e.getMessage().contains("Java backend"), e.getMessage());
+    }
+}

@@ -1,0 +1,95 @@
+package io.attnkit.sim.l2;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.attnkit.dsl.blocks.BlockMap;
+import io.attnkit.dsl.model.KernelSpec;
+import io.attnkit.dsl.model.TargetSpec;
+import io.attnkit.sim.Fixtures;
+import io.attnkit.sim.L2Mode;
+import io.attnkit.sim.Raster;
+import io.attnkit.sim.SimOptions;
+import io.attnkit.sim.SimResult;
+import io.attnkit.sim.Simulator;
+import io.attnkit.sim.gpu.Access;
+import io.attnkit.sim.gpu.CtaProgram;
+import io.attnkit.sim.gpu.Engine;
+import io.attnkit.sim.gpu.Launch;
+import io.attnkit.sim.gpu.LaunchStats;
+import io.attnkit.sim.gpu.Machine;
+import io.attnkit.sim.gpu.Occupancy;
+import io.attnkit.sim.gpu.Segment;
+import io.attnkit.sim.gpu.StepCost;
+import io.attnkit.sim.gpu.TraceSink;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The reuse model against the line-by-line cache on the same launches. */
+class StreamReuseL2Test {
+
+    static TargetSpec withL2(String size) {
+        return Fixtures.program("target small extends h100-sxm { l2 " + size + ", 12 TB/s, latency 280 cycles, ways 16, line 128 B; }")
+                .target("small").orElseThrow();
+    }
+
+    /** {@code ctas} CTAs sweep the same {@code items} tiles of 16 KiB, each starting {@code stagger} cycles after the last. */
+    static LaunchStats sweeps(TargetSpec target, boolean exact, int ctas, long items, double stagger) {
+        Machine m = Machine.of(target);
+        AddressSpace space = new AddressSpace();
+        int object = space.allocate("K", 16384, items);
+        StepCost step = new StepCost(1000, 0, 0, 0, 0, true, 0, 0, 0, 0);
+        Launch launch = new Launch("sweeps", ctas, 128, 1024, 64, 1, 2, n -> new CtaProgram("c" + n, List.of(
+                new Segment("wait", 1, StepCost.delay(1 + n * stagger), List.of()),
+                new Segment("sweep", items, step, List.of(new Access(object, 0, 16384, false, true)))), 0));
+        L2Model l2 = exact ? new ExactL2(new SetAssociativeLru(m.l2Bytes(), m.l2Ways(), m.l2LineBytes()), space)
+                : new StreamReuseL2(new HitCurve(m.l2Bytes(), m.l2Ways()), space.objects(), 0);
+        return new Engine(m, l2, Long.MAX_VALUE, false, TraceSink.NONE).run(launch, Occupancy.of(m, 1024, 128, 64));
+    }
+
+    static void assertClose(double exact, double model, double scale, String what) {
+        double tolerance = Math.max(0.25 * exact, 0.03 * scale);
+        assertEquals(exact, model, tolerance, what + ": exact " + exact + ", model " + model);
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "100, 1000, 0, 1MiB",
+        "100, 1000, 600, 1MiB",
+        "100, 1000, 2000, 1MiB",
+        "100, 2000, 20000, 50MiB",
+        "100, 2000, 40000, 50MiB",
+        "20, 3000, 100000, 50MiB"})
+    void staggeredSweeps(int ctas, long items, double stagger, String l2) {
+        TargetSpec t = withL2(l2);
+        LaunchStats exact = sweeps(t, true, ctas, items, stagger);
+        LaunchStats model = sweeps(t, false, ctas, items, stagger);
+        assertEquals(exact.l2ReadBytes(), model.l2ReadBytes());
+        assertEquals(exact.cycles(), model.cycles(), 1e-9 * exact.cycles());
+        assertClose(exact.dramReadBytes(), model.dramReadBytes(), exact.l2ReadBytes(), "DRAM reads");
+        // Every tile comes from DRAM at least once.
+        assertTrue(model.dramReadBytes() >= 16384.0 * items * 0.999);
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "1MiB, q-major, causal",
+        "4MiB, q-major, causal",
+        "50MiB, q-major, causal",
+        "2MiB, head-major, causal",
+        "2MiB, q-reverse, window(1024)"})
+    void flashAttention(String l2, String raster, String mask) {
+        KernelSpec k = Fixtures.kernel("kernel k { shape batch 1, heads 16, kv_heads 4, q_len 4096, head_dim 128; dtype bf16; "
+                + "tile q 128, kv 64, stages 2; mask " + mask + "; }");
+        TargetSpec t = withL2(l2);
+        BlockMap map = BlockMap.of(k);
+        SimOptions o = SimOptions.defaults().withRaster(Raster.parse(raster).orElseThrow());
+        SimResult exact = Simulator.simulate(k, t, map, o.withL2(L2Mode.EXACT));
+        SimResult model = Simulator.simulate(k, t, map, o);
+        assertEquals(exact.l2ReadBytes(), model.l2ReadBytes());
+        assertClose(exact.dramReadBytes(), model.dramReadBytes(), exact.l2ReadBytes(), "DRAM reads");
+        assertClose(exact.dramWriteBytes(), model.dramWriteBytes(), exact.l2WriteBytes(), "DRAM writes");
+        assertEquals(exact.seconds(), model.seconds(), 0.05 * exact.seconds());
+    }
+}

@@ -1,0 +1,78 @@
+package io.attnkit.sim.validation;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.attnkit.sim.validation.Validation.Report;
+import io.attnkit.sim.validation.Validation.Row;
+import io.attnkit.sim.validation.Validation.Slope;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The published numbers the simulator meets, on the short rows (the full tables are in
+ * docs/validation.md, made by {@code attnkit validate}). A change to the model that moves a
+ * prediction away from the papers fails here.
+ */
+class ValidationTest {
+    private static Report report;
+
+    @BeforeAll
+    static void run() {
+        report = Validation.run(true);
+    }
+
+    @Test
+    void table18RowsFrom4096AreWithin15Percent() {
+        for (Row r : report.table18()) {
+            if (Integer.parseInt(r.label().substring(4)) >= 4096) {
+                assertEquals(0, r.error(), 0.15, r.label() + ": predicted " + r.predicted() + " ms, published " + r.published());
+            }
+        }
+    }
+
+    @Test
+    void flashAttention2IsAboutTwiceAsFastAsFlashAttention1() {
+        // FlashAttention-2 (arXiv 2307.08691) reports about 2x over FlashAttention on the A100.
+        for (int i = 0; i < report.table18().size(); i++) {
+            double speedup = report.table18().get(i).predicted() / report.table18Fa2().get(i).predicted();
+            assertTrue(speedup > 1.7 && speedup < 3.2, "speedup " + speedup);
+        }
+    }
+
+    @Test
+    void theorem2SlopesAreWithinOneTenthOfTheory() {
+        assertEquals(4, report.theorem2().size());
+        for (Slope s : report.theorem2()) {
+            assertEquals(s.theory(), s.slope(), 0.1, s.label());
+        }
+    }
+
+    @Test
+    void proposition4TimeIsProportionalToDensity() {
+        Validation.DensityFit p = report.proposition4();
+        assertTrue(p.rSquared() > 0.999, "R^2 " + p.rSquared());
+        assertTrue(p.intercept() < 0.1 * (p.intercept() + p.slope()), "the fixed part stays below a tenth of the dense time");
+    }
+
+    @Test
+    void heldOutFlashAttention2OnH100IsWithin15PercentOnAverage() {
+        List<Row> fa2 = report.heldOut().stream().filter(r -> r.label().startsWith("FA2")).toList();
+        assertEquals(16, fa2.size());
+        assertTrue(ValidationTables.meanAbs(fa2) < 0.15, "mean absolute error " + ValidationTables.meanAbs(fa2));
+    }
+
+    @Test
+    void standardAttentionMovesAnOrderOfMagnitudeMoreBytesThanFused() {
+        assertTrue(report.figure2().ratio() > 5, "ratio " + report.figure2().ratio());
+    }
+
+    @Test
+    void markdownHasEveryTable() {
+        String md = ValidationTables.markdown(report);
+        for (String heading : List.of("Table 18", "Figure 2", "Theorem 2", "Proposition 4", "Held out")) {
+            assertTrue(md.contains(heading), heading);
+        }
+    }
+}
