@@ -435,10 +435,14 @@ final class KernelResolver {
             return List.of(new HeadGroup(all, new HeadMode.Fixed(new Mask.Dense(Span.NONE)), Span.NONE));
         }
         boolean ok = true;
+        // Unassigned heads are reported unless a range could not be read: then they may be its heads.
+        boolean everyRangeRead = true;
         Span[] owner = new Span[heads];
         List<HeadGroup> groups = new ArrayList<>();
         for (KernelStmt.HeadsStmt stmt : statements) {
-            List<Integer> members = members(stmt.heads(), heads, owner);
+            Claim claim = members(stmt.heads(), heads, owner);
+            everyRangeRead &= claim.everyRangeRead();
+            List<Integer> members = claim.heads();
             Optional<HeadMode> mode = switch (stmt.pattern()) {
                 case HeadPattern.Fixed f -> masks.resolve(f.mask()).map(HeadMode.Fixed::new);
                 case HeadPattern.Routed r -> {
@@ -474,7 +478,7 @@ final class KernelResolver {
             }
         }
         List<String> missing = ranges(h -> owner[h] == null, heads);
-        if (!missing.isEmpty() && ok) {
+        if (!missing.isEmpty() && everyRangeRead) {
             diagnostics.error(ErrorCode.E021, decl.name().span(), heads(missing, "is") + " not assigned a pattern (the kernel has "
                             + heads + " heads, 0.." + (heads - 1) + ")",
                     "every head needs a pattern: add, for example, 'heads " + missing.getFirst() + ": dense;' or use 'heads *'");
@@ -509,10 +513,18 @@ final class KernelResolver {
         return (one ? "head " : "heads ") + String.join(", ", ranges) + " " + (one ? verb : verb.equals("is") ? "are" : verb);
     }
 
-    /** The heads a set names, claiming them in {@code owner}; null after reporting an error. */
-    private List<Integer> members(HeadSet set, int heads, Span[] owner) {
+    /**
+     * The heads a set names ({@code heads} null after reporting an error), and whether every
+     * range in it could be read (overlaps still claim their other heads).
+     */
+    private record Claim(List<Integer> heads, boolean everyRangeRead) {
+    }
+
+    /** Claims the heads {@code set} names in {@code owner}. */
+    private Claim members(HeadSet set, int heads, Span[] owner) {
         List<Integer> out = new ArrayList<>();
         boolean ok = true;
+        boolean everyRangeRead = true;
         List<long[]> ranges = new ArrayList<>();
         List<Span> spans = new ArrayList<>();
         switch (set) {
@@ -526,18 +538,21 @@ final class KernelResolver {
                     OptionalLong last = range.last().isPresent() ? index(range.last().get(), range.span()) : first;
                     if (first.isEmpty() || last.isEmpty()) {
                         ok = false;
+                        everyRangeRead = false;
                         continue;
                     }
                     if (last.getAsLong() < first.getAsLong()) {
                         diagnostics.error(ErrorCode.E017, range.span(), "empty head range " + first.getAsLong() + ".."
                                 + last.getAsLong(), "ranges are inclusive and ascending, such as 0..7");
                         ok = false;
+                        everyRangeRead = false;
                         continue;
                     }
                     if (last.getAsLong() >= heads) {
                         diagnostics.error(ErrorCode.E022, range.span(), "head " + last.getAsLong() + " is out of range: the kernel has "
                                 + heads + " heads (0.." + (heads - 1) + ")");
                         ok = false;
+                        everyRangeRead = false;
                         continue;
                     }
                     ranges.add(new long[] {first.getAsLong(), last.getAsLong()});
@@ -565,7 +580,7 @@ final class KernelResolver {
                 ok = false;
             }
         }
-        return ok ? out.stream().sorted().toList() : null;
+        return new Claim(ok ? out.stream().sorted().toList() : null, everyRangeRead);
     }
 
     private OptionalLong index(String literal, Span span) {
