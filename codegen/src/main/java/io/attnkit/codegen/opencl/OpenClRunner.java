@@ -143,6 +143,11 @@ public final class OpenClRunner implements Runner {
             return kernel;
         }
 
+        @Override
+        public String device() {
+            return device.toString();
+        }
+
         /** Refuses a q tile larger than a work-group of this device, or K/V tiles beyond its local memory. */
         void requireFits() throws BackendException {
             long[] groupSize = new long[1];
