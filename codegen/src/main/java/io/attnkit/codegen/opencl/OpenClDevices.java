@@ -126,26 +126,29 @@ final class OpenClDevices {
     }
 
     private static String platformName(cl_platform_id platform) {
-        long[] size = new long[1];
-        CL.clGetPlatformInfo(platform, CL_PLATFORM_NAME, 0, null, size);
-        byte[] buffer = new byte[(int) size[0]];
-        CL.clGetPlatformInfo(platform, CL_PLATFORM_NAME, buffer.length, Pointer.to(buffer), null);
-        return text(buffer);
+        return text((size, value, sizeOut) -> CL.clGetPlatformInfo(platform, CL_PLATFORM_NAME, size, value, sizeOut));
     }
 
     private static String deviceName(cl_device_id device) {
-        long[] size = new long[1];
-        CL.clGetDeviceInfo(device, CL_DEVICE_NAME, 0, null, size);
-        byte[] buffer = new byte[(int) size[0]];
-        CL.clGetDeviceInfo(device, CL_DEVICE_NAME, buffer.length, Pointer.to(buffer), null);
-        return text(buffer);
+        return text((size, value, sizeOut) -> CL.clGetDeviceInfo(device, CL_DEVICE_NAME, size, value, sizeOut));
     }
 
-    private static String text(byte[] nulTerminated) {
-        int n = nulTerminated.length;
-        while (n > 0 && nulTerminated[n - 1] == 0) {
+    /** An OpenCL info query: asked once for the size, once for the value. */
+    @FunctionalInterface
+    interface InfoQuery {
+        void get(long size, Pointer value, long[] sizeOut);
+    }
+
+    /** The text an info query returns, without its terminating NUL. */
+    static String text(InfoQuery query) {
+        long[] size = new long[1];
+        query.get(0, null, size);
+        byte[] buffer = new byte[(int) size[0]];
+        query.get(buffer.length, Pointer.to(buffer), null);
+        int n = buffer.length;
+        while (n > 0 && buffer[n - 1] == 0) {
             n--;
         }
-        return new String(nulTerminated, 0, n, StandardCharsets.UTF_8).strip();
+        return new String(buffer, 0, n, StandardCharsets.UTF_8).strip();
     }
 }

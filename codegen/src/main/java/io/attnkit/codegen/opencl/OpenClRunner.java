@@ -19,7 +19,6 @@ import io.attnkit.codegen.c.CKernelModel;
 import io.attnkit.dsl.model.KernelSpec;
 import io.attnkit.dsl.model.Shape;
 import io.attnkit.dsl.reference.Tensor;
-import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import org.jocl.CL;
 import org.jocl.CLException;
@@ -110,11 +109,8 @@ public final class OpenClRunner implements Runner {
     }
 
     private static String buildLog(cl_program program, cl_device_id device) {
-        long[] size = new long[1];
-        CL.clGetProgramBuildInfo(program, device, CL_PROGRAM_BUILD_LOG, 0, null, size);
-        byte[] log = new byte[(int) size[0]];
-        CL.clGetProgramBuildInfo(program, device, CL_PROGRAM_BUILD_LOG, log.length, Pointer.to(log), null);
-        return new String(log, StandardCharsets.UTF_8).replace("\0", "");
+        return OpenClDevices.text((size, value, sizeOut) ->
+                CL.clGetProgramBuildInfo(program, device, CL_PROGRAM_BUILD_LOG, size, value, sizeOut));
     }
 
     /** A built kernel and the OpenCL objects it owns; released by {@link #close()}. */
