@@ -51,19 +51,34 @@ public final class OpenClRunner implements Runner {
         OpenClDevices.Device device = OpenClDevices.select(options.device());
         cl_context context = OpenClDevices.call(() -> CL.clCreateContext(null, 1, new cl_device_id[] {device.id()},
                 null, null, null), "creating a context on " + device.name());
+        cl_command_queue queue = null;
+        cl_program program = null;
+        OpenClKernel compiled;
         try {
-            cl_command_queue queue = OpenClDevices.call(() -> CL.clCreateCommandQueue(context, device.id(),
-                    CL_QUEUE_PROFILING_ENABLE, null), "creating a command queue");
-            cl_program program = build(context, device, source, kernel.name());
-            cl_kernel entry = OpenClDevices.call(() -> CL.clCreateKernel(program, model.function(), null),
+            queue = OpenClDevices.call(() -> CL.clCreateCommandQueue(context, device.id(), CL_QUEUE_PROFILING_ENABLE, null),
+                    "creating a command queue");
+            cl_program built = build(context, device, source, kernel.name());
+            program = built;
+            cl_kernel entry = OpenClDevices.call(() -> CL.clCreateKernel(built, model.function(), null),
                     "creating kernel " + model.function());
-            OpenClKernel compiled = new OpenClKernel(kernel, model, device, context, queue, program, entry);
-            compiled.requireFits();
-            return compiled;
+            compiled = new OpenClKernel(kernel, model, device, context, queue, program, entry);
         } catch (BackendException | RuntimeException e) {
+            if (program != null) {
+                CL.clReleaseProgram(program);
+            }
+            if (queue != null) {
+                CL.clReleaseCommandQueue(queue);
+            }
             CL.clReleaseContext(context);
             throw e;
         }
+        try {
+            compiled.requireFits();
+        } catch (BackendException e) {
+            compiled.close();
+            throw e;
+        }
+        return compiled;
     }
 
     /**

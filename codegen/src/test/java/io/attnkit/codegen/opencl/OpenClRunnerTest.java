@@ -89,6 +89,15 @@ class OpenClRunnerTest {
     }
 
     @Test
+    void aQueryTileLargerThanAWorkGroupIsRefusedInOneLine() {
+        KernelSpec kernel = OpenClEmitterTest.parse("kernel k { shape batch 1, heads 1, q_len 16, head_dim 4; tile q 65536, kv 8; }");
+        BackendException e = assertThrows(BackendException.class,
+                () -> new OpenClRunner().compile(kernel, Runner.RunOptions.DEFAULT).close());
+        assertTrue(e.getMessage().contains("tile q 65536 needs work-groups of 65536 threads"), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    }
+
+    @Test
     void aCompilerErrorIsTheFirstErrorLineOfTheBuildLog() {
         BackendException e = assertThrows(BackendException.class, () -> OpenClRunner.buildAndRelease(
                 "", "__kernel void broken(__global float *o) { o[0] = undeclared_name; }", "broken"));
