@@ -13,6 +13,7 @@ import io.attnkit.dsl.reference.Tensor;
 import io.attnkit.dsl.select.Selector;
 import io.attnkit.dsl.select.WeightsException;
 import io.attnkit.sim.L2Mode;
+import io.attnkit.sim.Pass;
 import io.attnkit.sim.Raster;
 import io.attnkit.sim.Schedule;
 import io.attnkit.sim.SimOptions;
@@ -54,6 +55,14 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--schedule", paramLabel = "S", defaultValue = "flash",
             description = "flash (fused FlashAttention-2, default), standard (S and P through memory), flash1 (FlashAttention-1)")
     String schedule;
+
+    @Option(names = "--pass", paramLabel = "P", defaultValue = "fwd",
+            description = "fwd (default), bwd, or fwd+bwd (the backward after the forward)")
+    String pass;
+
+    @Option(names = "--dropout", paramLabel = "P", defaultValue = "0",
+            description = "attention dropout probability of the standard schedule (PyTorch eager writes the dropped P and a keep mask)")
+    double dropout;
 
     @Option(names = "--raster", paramLabel = "ORDER", defaultValue = "q-major",
             description = "CTA launch order: q-major (default), head-major, q-reverse")
@@ -105,9 +114,9 @@ final class SimulateCommand implements Callable<Integer> {
                 "kernel '" + k.name() + "' names no target; choose one with --target (see 'attnkit targets')"));
         TargetSpec t = one.loaded().result().program().target(targetName).orElseThrow(() -> new CliException(
                 ExitCodes.USAGE, "no target '" + targetName + "'; see 'attnkit targets'"));
-        if (t.kind() == TargetSpec.Kind.CPU && options.schedule() != Schedule.FLASH) {
+        if (t.kind() == TargetSpec.Kind.CPU && (options.schedule() != Schedule.FLASH || options.pass() != Pass.FWD)) {
             throw new CliException(ExitCodes.USAGE, "target '" + t.name() + "' is a CPU: it runs the Java backend's kernel, "
-                    + "schedule flash only");
+                    + "schedule flash, forward only");
         }
         long start = System.nanoTime();
         BlockMap map = blockMap(k);
@@ -144,10 +153,18 @@ final class SimulateCommand implements Callable<Integer> {
     private SimOptions options() {
         SimOptions o = SimOptions.defaults()
                 .withSchedule(Schedule.parse(schedule).orElseThrow(() -> usage("--schedule", schedule, "flash, standard, flash1")))
+                .withPass(Pass.parse(pass).orElseThrow(() -> usage("--pass", pass, "fwd, bwd, fwd+bwd")))
                 .withRaster(Raster.parse(raster).orElseThrow(() -> usage("--raster", raster, "q-major, head-major, q-reverse")))
                 .withL2(L2Mode.parse(l2).orElseThrow(() -> usage("--l2", l2, "model, exact")))
                 .withTrace(trace.isPresent() ? Math.max(1, traceCtas) : 0)
                 .withOverlapCtas(overlapCtas);
+        if (!(dropout >= 0 && dropout < 1)) {
+            throw new CliException(ExitCodes.USAGE, "--dropout must be in [0, 1)");
+        }
+        if (dropout > 0 && o.schedule() != Schedule.STANDARD) {
+            throw new CliException(ExitCodes.USAGE, "--dropout applies to --schedule standard (the fused kernels keep the mask on chip)");
+        }
+        o = o.withDropout(dropout);
         if (traceCtas < 1) {
             throw new CliException(ExitCodes.USAGE, "--trace-ctas must be at least 1");
         }
