@@ -18,6 +18,7 @@ import io.attnkit.sim.Raster;
 import io.attnkit.sim.Schedule;
 import io.attnkit.sim.SimOptions;
 import io.attnkit.sim.SimResult;
+import io.attnkit.sim.SyntheticSelection;
 import io.attnkit.sim.Simulator;
 import io.attnkit.sim.report.SimJson;
 import io.attnkit.sim.report.SimText;
@@ -96,6 +97,10 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "seed of the random Q and K that decide data-dependent patterns (default 1)")
     long seed;
 
+    @Option(names = "--synthetic-selection", description = "draw data-dependent selections at random with the selector's "
+            + "structure (seeded by --seed) instead of deciding them on Q and K; the default when Q or K would be too large to draw")
+    boolean syntheticSelection;
+
     @Option(names = "--overlap-ctas", description = "let co-resident CTAs overlap their matrix and vector phases "
             + "(kernels that schedule warp groups explicitly); by default an SM runs them in turn")
     boolean overlapCtas;
@@ -119,7 +124,7 @@ final class SimulateCommand implements Callable<Integer> {
                     + "schedule flash, forward only");
         }
         long start = System.nanoTime();
-        BlockMap map = blockMap(k);
+        BlockMap map = blockMap(k, json.isPresent() && json.get().toString().equals("-") ? err : out);
         Simulator.Run run;
         try {
             run = Simulator.run(k, t, map, options);
@@ -188,12 +193,28 @@ final class SimulateCommand implements Callable<Integer> {
     }
 
     /** The block map: static kernels directly, data-dependent ones decided on the given or random inputs. */
-    private BlockMap blockMap(KernelSpec k) throws IOException {
+    private BlockMap blockMap(KernelSpec k, PrintWriter out) throws IOException {
         if (HeadMasks.of(k).isStatic() && q.isEmpty()) {
             // Static masks, and routers with a fixed sparse ratio: nothing to decide on data.
             return BlockMap.of(k);
         }
         Shape s = k.shape();
+        long elements = Math.max((long) s.batch() * s.heads() * s.qLen(), (long) s.batch() * s.kvHeads() * s.kvLen())
+                * s.headDim();
+        boolean tooLarge = q.isEmpty() && elements > MAX_RANDOM_ELEMENTS;
+        if (syntheticSelection || tooLarge) {
+            if (q.isPresent()) {
+                throw new CliException(ExitCodes.USAGE, "--synthetic-selection draws the selection without inputs; drop --q/--k");
+            }
+            out.println("note: selection drawn synthetically with the selector's structure (seed " + seed + "), not decided on Q and K"
+                    + (syntheticSelection ? "" : ": random Q or K of " + elements + " elements would be too large")
+                    + "; see docs/simulator.md");
+            try {
+                return BlockMap.of(HeadMasks.of(k), new SyntheticSelection(s, seed, k.tiles().q()), k.tiles().q(), k.tiles().kv());
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                throw new CliException(ExitCodes.USAGE, "kernel '" + k.name() + "': " + e.getMessage());
+            }
+        }
         Tensor qs;
         Tensor ks;
         if (q.isPresent() != this.k.isPresent()) {
@@ -203,13 +224,6 @@ final class SimulateCommand implements Callable<Integer> {
             qs = Npy.read(q.get());
             ks = Npy.read(this.k.get());
         } else {
-            long elements = Math.max((long) s.batch() * s.heads() * s.qLen(), (long) s.batch() * s.kvHeads() * s.kvLen())
-                    * s.headDim();
-            if (elements > MAX_RANDOM_ELEMENTS) {
-                throw new CliException(ExitCodes.USAGE, "kernel '" + k.name() + "' has data-dependent patterns and Q or K of "
-                        + elements + " elements, too many to draw at random here; decide them on --q/--k inputs, "
-                        + "or simulate a shorter q_len");
-            }
             qs = Tensor.random(s.batch(), s.heads(), s.qLen(), s.headDim(), seed);
             ks = Tensor.random(s.batch(), s.kvHeads(), s.kvLen(), s.headDim(), seed + 1);
         }
