@@ -37,6 +37,9 @@ public final class SyntheticSelection implements Selection {
     private final int rowGroup;
     private final Map<Mask, Integer> selectors = new HashMap<>();
     private final Map<Long, int[]> rankings = new HashMap<>();
+    // The last answer: rows of a group at the same block get the same keys (the block map asks row by row).
+    private long lastKey = Long.MIN_VALUE;
+    private IntervalSet lastAnswer;
 
     public SyntheticSelection(Shape shape, long seed, int rowGroup) {
         if (rowGroup < 1) {
@@ -54,6 +57,23 @@ public final class SyntheticSelection implements Selection {
             return IntervalSet.EMPTY;
         }
         int id = selectors.computeIfAbsent(selector, x -> selectors.size());
+        if (!(selector instanceof Mask.Nsa)) {
+            long block = p / switch (selector) {
+                case Mask.TopKBlocks t -> t.block();
+                case Mask.XAttention x -> x.block();
+                default -> 1;
+            };
+            long key = mix(seed, id, batch, head, row / rowGroup, block);
+            if (key != lastKey) {
+                lastAnswer = decide(selector, id, batch, head, row, p);
+                lastKey = key;
+            }
+            return lastAnswer;
+        }
+        return decide(selector, id, batch, head, row, p);
+    }
+
+    private IntervalSet decide(Mask selector, int id, int batch, int head, int row, long p) {
         int kv = shape.kvLen();
         return switch (selector) {
             case Mask.TopKBlocks t -> {
