@@ -82,15 +82,16 @@ public final class FlashBackwardSchedule {
         int dv = s.vDim();
         int qBlocks = map.qBlocks();
         int kvBlocks = map.kvBlocks();
-        int[] q = perHead(space, "Q", bh, (long) t.q() * d * in, qBlocks);
-        int[] k = perHead(space, "K", bkv, (long) t.kv() * d * in, kvBlocks);
-        int[] v = perHead(space, "V", bkv, (long) t.kv() * dv * in, kvBlocks);
-        int[] o = perHead(space, "O", bh, (long) t.q() * dv * out, qBlocks);
-        int[] dO = perHead(space, "dO", bh, (long) t.q() * dv * out, qBlocks);
-        int[] lse = perHead(space, "LSE", bh, (long) t.q() * 4, qBlocks);
-        int[] dot = perHead(space, "D", bh, (long) t.q() * 4, qBlocks);
-        int[] dqAcc = perHead(space, "dQaccum", bh, (long) t.q() * d * 4, qBlocks);
-        int[] dq = perHead(space, "dQ", bh, (long) t.q() * d * in, qBlocks);
+        Inputs tensors = Inputs.allocate(kernel, map, space);
+        int[] q = tensors.q();
+        int[] k = tensors.k();
+        int[] v = tensors.v();
+        int[] o = tensors.o();
+        int[] dO = tensors.dO();
+        int[] lse = tensors.lse();
+        int[] dot = tensors.dot();
+        int[] dqAcc = tensors.dqAcc();
+        int[] dq = tensors.dq();
         boolean grouped = bkv != bh;
         int[] dkExp = perHead(space, grouped ? "dKexpanded" : "dK", bh, (long) t.kv() * d * in, kvBlocks);
         int[] dvExp = perHead(space, grouped ? "dVexpanded" : "dV", bh, (long) t.kv() * dv * in, kvBlocks);
@@ -194,6 +195,34 @@ public final class FlashBackwardSchedule {
             }));
         }
         return launches;
+    }
+
+    /**
+     * The tensors both FlashAttention backwards read and write per (batch, head), in tiles of the
+     * kernel's q and kv blocks: the forward's inputs and outputs, dO, D, the FP32 dQ accumulator, dQ.
+     */
+    record Inputs(int[] q, int[] k, int[] v, int[] o, int[] dO, int[] lse, int[] dot, int[] dqAcc, int[] dq) {
+        static Inputs allocate(KernelSpec kernel, BlockMap map, AddressSpace space) {
+            Shape s = kernel.shape();
+            Tiles t = kernel.tiles();
+            int bh = s.batch() * s.heads();
+            int bkv = s.batch() * s.kvHeads();
+            int in = kernel.dtype().bytes();
+            int out = kernel.dtype().outputType().bytes();
+            int d = s.headDim();
+            int dv = s.vDim();
+            int qBlocks = map.qBlocks();
+            int kvBlocks = map.kvBlocks();
+            return new Inputs(perHead(space, "Q", bh, (long) t.q() * d * in, qBlocks),
+                    perHead(space, "K", bkv, (long) t.kv() * d * in, kvBlocks),
+                    perHead(space, "V", bkv, (long) t.kv() * dv * in, kvBlocks),
+                    perHead(space, "O", bh, (long) t.q() * dv * out, qBlocks),
+                    perHead(space, "dO", bh, (long) t.q() * dv * out, qBlocks),
+                    perHead(space, "LSE", bh, (long) t.q() * 4, qBlocks),
+                    perHead(space, "D", bh, (long) t.q() * 4, qBlocks),
+                    perHead(space, "dQaccum", bh, (long) t.q() * d * 4, qBlocks),
+                    perHead(space, "dQ", bh, (long) t.q() * d * in, qBlocks));
+        }
     }
 
     static int[] perHead(AddressSpace space, String name, int count, long pitch, long items) {
