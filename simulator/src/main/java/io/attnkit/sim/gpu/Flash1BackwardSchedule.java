@@ -40,16 +40,7 @@ public final class Flash1BackwardSchedule {
         int bkv = s.batch() * s.kvHeads();
         int qBlocks = map.qBlocks();
         int kvBlocks = map.kvBlocks();
-        FlashBackwardSchedule.Inputs tensors = FlashBackwardSchedule.Inputs.allocate(kernel, map, space);
-        int[] q = tensors.q();
-        int[] k = tensors.k();
-        int[] v = tensors.v();
-        int[] o = tensors.o();
-        int[] dO = tensors.dO();
-        int[] lse = tensors.lse();
-        int[] dot = tensors.dot();
-        int[] dqAcc = tensors.dqAcc();
-        int[] dq = tensors.dq();
+        FlashBackwardSchedule.Inputs x = FlashBackwardSchedule.Inputs.allocate(kernel, map, space);
         int[] dk = perHead(space, "dK", bh, (long) t.kv() * d * in, kvBlocks);
         int[] dV = perHead(space, "dV", bh, (long) t.kv() * dv * in, kvBlocks);
         int warps = 2 * t.warps();
@@ -74,7 +65,7 @@ public final class Flash1BackwardSchedule {
             int h = (int) (n / s.batch());
             int i = b * s.heads() + h;
             int g = b * s.kvHeads() + s.kvHeadOf(h);
-            Columns cols = columns.computeIfAbsent(map.patternIndex(b, h), x -> Columns.of(map.pattern(b, h)));
+            Columns cols = columns.computeIfAbsent(map.patternIndex(b, h), unused -> Columns.of(map.pattern(b, h)));
             List<Segment> segments = new ArrayList<>();
             segments.add(new Segment("prologue", 1, start, List.of()));
             long tiles = 0;
@@ -84,26 +75,26 @@ public final class Flash1BackwardSchedule {
                 tiles += visits;
                 if (visits > 0) {
                     segments.add(new Segment("K/V block", 1, loadKv, List.of(
-                            new Access(k[g], j, keys * d * in, false, bkv != bh),
-                            new Access(v[g], j, keys * dv * in, false, bkv != bh))));
+                            new Access(x.k()[g], j, keys * d * in, false, bkv != bh),
+                            new Access(x.v()[g], j, keys * dv * in, false, bkv != bh))));
                 }
                 for (Columns.Piece p : cols.pieces(j, Flash1Schedule.rowKey(cols, j, s, t))) {
                     long rows = Flash1Schedule.rows(s, t, p.from());
                     boolean first = (p.key() & 1) != 0;
                     boolean last = (p.key() & 2) != 0;
                     List<Access> a = new ArrayList<>();
-                    a.add(new Access(q[i], p.from(), rows * d * in, false, true));
-                    a.add(new Access(dO[i], p.from(), rows * dv * out, false, true, true));
-                    a.add(new Access(lse[i], p.from(), rows * 4, false, true, true));
+                    a.add(new Access(x.q()[i], p.from(), rows * d * in, false, true));
+                    a.add(new Access(x.dO()[i], p.from(), rows * dv * out, false, true, true));
+                    a.add(new Access(x.lse()[i], p.from(), rows * 4, false, true, true));
                     if (first) {
-                        a.add(new Access(o[i], p.from(), rows * dv * out, false, false));
-                        a.add(new Access(dot[i], p.from(), rows * 4, true, true));
+                        a.add(new Access(x.o()[i], p.from(), rows * dv * out, false, false));
+                        a.add(new Access(x.dot()[i], p.from(), rows * 4, true, true));
                     } else {
-                        a.add(new Access(dot[i], p.from(), rows * 4, false, true));
-                        a.add(new Access(dqAcc[i], p.from(), rows * d * 4, false, true));
+                        a.add(new Access(x.dot()[i], p.from(), rows * 4, false, true));
+                        a.add(new Access(x.dqAcc()[i], p.from(), rows * d * 4, false, true));
                     }
-                    a.add(last ? new Access(dq[i], p.from(), rows * d * in, true, false)
-                            : new Access(dqAcc[i], p.from(), rows * d * 4, true, true));
+                    a.add(last ? new Access(x.dq()[i], p.from(), rows * d * in, true, false)
+                            : new Access(x.dqAcc()[i], p.from(), rows * d * 4, true, true));
                     segments.add(new Segment(p.full() ? "rows FULL" : "rows PARTIAL", p.count(), p.full() ? full : partial, a));
                 }
                 // Every K/V block has its gradients written, zeros for blocks no row sees.

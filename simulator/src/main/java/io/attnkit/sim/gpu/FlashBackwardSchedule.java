@@ -82,16 +82,7 @@ public final class FlashBackwardSchedule {
         int dv = s.vDim();
         int qBlocks = map.qBlocks();
         int kvBlocks = map.kvBlocks();
-        Inputs tensors = Inputs.allocate(kernel, map, space);
-        int[] q = tensors.q();
-        int[] k = tensors.k();
-        int[] v = tensors.v();
-        int[] o = tensors.o();
-        int[] dO = tensors.dO();
-        int[] lse = tensors.lse();
-        int[] dot = tensors.dot();
-        int[] dqAcc = tensors.dqAcc();
-        int[] dq = tensors.dq();
+        Inputs x = Inputs.allocate(kernel, map, space);
         boolean grouped = bkv != bh;
         int[] dkExp = perHead(space, grouped ? "dKexpanded" : "dK", bh, (long) t.kv() * d * in, kvBlocks);
         int[] dvExp = perHead(space, grouped ? "dVexpanded" : "dV", bh, (long) t.kv() * dv * in, kvBlocks);
@@ -108,10 +99,10 @@ public final class FlashBackwardSchedule {
             int i = c[0] * s.heads() + c[1];
             long rows = Flash1Schedule.rows(s, t, c[2]);
             return new CtaProgram(label(c), List.of(new Segment("dot", 1, dotStep, List.of(
-                    new Access(o[i], c[2], rows * dv * out, false, false),
-                    new Access(dO[i], c[2], rows * dv * out, false, false),
-                    new Access(dot[i], c[2], rows * 4, true, true),
-                    new Access(dqAcc[i], c[2], rows * d * 4, true, true)))), 0);
+                    new Access(x.o()[i], c[2], rows * dv * out, false, false),
+                    new Access(x.dO()[i], c[2], rows * dv * out, false, false),
+                    new Access(x.dot()[i], c[2], rows * 4, true, true),
+                    new Access(x.dqAcc()[i], c[2], rows * d * 4, true, true)))), 0);
         }));
 
         // 2. The main loop, one CTA per (batch, head, K/V block).
@@ -133,24 +124,24 @@ public final class FlashBackwardSchedule {
             int j = c[2];
             int i = b * s.heads() + h;
             int g = b * s.kvHeads() + s.kvHeadOf(h);
-            Columns cols = columns.computeIfAbsent(map.patternIndex(b, h), x -> Columns.of(map.pattern(b, h)));
+            Columns cols = columns.computeIfAbsent(map.patternIndex(b, h), unused -> Columns.of(map.pattern(b, h)));
             long keys = j == kvBlocks - 1 ? lastKeys : t.kv();
             List<Segment> segments = new ArrayList<>();
             long tiles = cols.tiles(j);
             if (tiles > 0) {
                 segments.add(new Segment("prologue", 1, prologue, List.of(
-                        new Access(k[g], j, keys * d * in, false, true),
-                        new Access(v[g], j, keys * dv * in, false, true, true))));
+                        new Access(x.k()[g], j, keys * d * in, false, true),
+                        new Access(x.v()[g], j, keys * dv * in, false, true, true))));
             }
             for (Columns.Piece p : cols.pieces(j, row -> Flash1Schedule.rows(s, t, row))) {
                 long rows = p.key();
                 segments.add(new Segment(p.full() ? "FULL" : "PARTIAL", p.count(), p.full() ? full : partial, List.of(
-                        new Access(q[i], p.from(), rows * d * in, false, true),
-                        new Access(dO[i], p.from(), rows * dv * out, false, true, true),
-                        new Access(lse[i], p.from(), rows * 4, false, true, true),
-                        new Access(dot[i], p.from(), rows * 4, false, true, true),
-                        new Access(dqAcc[i], p.from(), rows * d * 4, false, true),
-                        new Access(dqAcc[i], p.from(), rows * d * 4, true, true))));
+                        new Access(x.q()[i], p.from(), rows * d * in, false, true),
+                        new Access(x.dO()[i], p.from(), rows * dv * out, false, true, true),
+                        new Access(x.lse()[i], p.from(), rows * 4, false, true, true),
+                        new Access(x.dot()[i], p.from(), rows * 4, false, true, true),
+                        new Access(x.dqAcc()[i], p.from(), rows * d * 4, false, true),
+                        new Access(x.dqAcc()[i], p.from(), rows * d * 4, true, true))));
             }
             segments.add(new Segment("epilogue", 1, epilogue, List.of(
                     new Access(dkExp[i], j, keys * d * in, true, grouped),
@@ -166,8 +157,8 @@ public final class FlashBackwardSchedule {
             int i = c[0] * s.heads() + c[1];
             long rows = Flash1Schedule.rows(s, t, c[2]);
             return new CtaProgram(label(c), List.of(new Segment("convert", 1, convert, List.of(
-                    new Access(dqAcc[i], c[2], rows * d * 4, false, true),
-                    new Access(dq[i], c[2], rows * d * in, true, false)))), 0);
+                    new Access(x.dqAcc()[i], c[2], rows * d * 4, false, true),
+                    new Access(x.dq()[i], c[2], rows * d * in, true, false)))), 0);
         }));
 
         // 4. Grouped K/V heads: dK and dV of the query heads of a group summed.
