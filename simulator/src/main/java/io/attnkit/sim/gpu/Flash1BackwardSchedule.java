@@ -38,7 +38,6 @@ public final class Flash1BackwardSchedule {
         int dv = s.vDim();
         int bh = s.batch() * s.heads();
         int bkv = s.batch() * s.kvHeads();
-        int qBlocks = map.qBlocks();
         int kvBlocks = map.kvBlocks();
         FlashBackwardSchedule.Inputs x = FlashBackwardSchedule.Inputs.allocate(kernel, map, space);
         int[] dk = perHead(space, "dK", bh, (long) t.kv() * d * in, kvBlocks);
