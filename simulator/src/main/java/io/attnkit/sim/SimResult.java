@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * What the simulator predicts for one kernel on one target. Sums are over every launch of the
- * schedule (three for {@link Schedule#STANDARD}). Byte counts through the L2 are exact; DRAM
+ * schedule and pass. Byte counts through the L2 are exact; DRAM
  * bytes are what the L2 model lets through.
  *
  * @param seconds        predicted wall-clock time of all launches
