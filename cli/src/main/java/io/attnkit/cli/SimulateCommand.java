@@ -13,10 +13,12 @@ import io.attnkit.dsl.reference.Tensor;
 import io.attnkit.dsl.select.Selector;
 import io.attnkit.dsl.select.WeightsException;
 import io.attnkit.sim.L2Mode;
+import io.attnkit.sim.Pass;
 import io.attnkit.sim.Raster;
 import io.attnkit.sim.Schedule;
 import io.attnkit.sim.SimOptions;
 import io.attnkit.sim.SimResult;
+import io.attnkit.sim.SyntheticSelection;
 import io.attnkit.sim.Simulator;
 import io.attnkit.sim.report.SimJson;
 import io.attnkit.sim.report.SimText;
@@ -55,6 +57,14 @@ final class SimulateCommand implements Callable<Integer> {
             description = "flash (fused FlashAttention-2, default), standard (S and P through memory), flash1 (FlashAttention-1)")
     String schedule;
 
+    @Option(names = "--pass", paramLabel = "P", defaultValue = "fwd",
+            description = "fwd (default), bwd, or fwd+bwd (the backward after the forward)")
+    String pass;
+
+    @Option(names = "--dropout", paramLabel = "P", defaultValue = "0",
+            description = "attention dropout probability of the standard schedule (PyTorch eager writes the dropped P and a keep mask)")
+    double dropout;
+
     @Option(names = "--raster", paramLabel = "ORDER", defaultValue = "q-major",
             description = "CTA launch order: q-major (default), head-major, q-reverse")
     String raster;
@@ -87,6 +97,10 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "seed of the random Q and K that decide data-dependent patterns (default 1)")
     long seed;
 
+    @Option(names = "--synthetic-selection", description = "draw data-dependent selections at random with the selector's "
+            + "structure (seeded by --seed) instead of deciding them on Q and K; the default when Q or K would be too large to draw")
+    boolean syntheticSelection;
+
     @Option(names = "--overlap-ctas", description = "let co-resident CTAs overlap their matrix and vector phases "
             + "(kernels that schedule warp groups explicitly); by default an SM runs them in turn")
     boolean overlapCtas;
@@ -105,12 +119,12 @@ final class SimulateCommand implements Callable<Integer> {
                 "kernel '" + k.name() + "' names no target; choose one with --target (see 'attnkit targets')"));
         TargetSpec t = one.loaded().result().program().target(targetName).orElseThrow(() -> new CliException(
                 ExitCodes.USAGE, "no target '" + targetName + "'; see 'attnkit targets'"));
-        if (t.kind() == TargetSpec.Kind.CPU && options.schedule() != Schedule.FLASH) {
+        if (t.kind() == TargetSpec.Kind.CPU && (options.schedule() != Schedule.FLASH || options.pass() != Pass.FWD)) {
             throw new CliException(ExitCodes.USAGE, "target '" + t.name() + "' is a CPU: it runs the Java backend's kernel, "
-                    + "schedule flash only");
+                    + "schedule flash, forward only");
         }
         long start = System.nanoTime();
-        BlockMap map = blockMap(k);
+        BlockMap map = blockMap(k, json.isPresent() && json.get().toString().equals("-") ? err : out);
         Simulator.Run run;
         try {
             run = Simulator.run(k, t, map, options);
@@ -144,10 +158,18 @@ final class SimulateCommand implements Callable<Integer> {
     private SimOptions options() {
         SimOptions o = SimOptions.defaults()
                 .withSchedule(Schedule.parse(schedule).orElseThrow(() -> usage("--schedule", schedule, "flash, standard, flash1")))
+                .withPass(Pass.parse(pass).orElseThrow(() -> usage("--pass", pass, "fwd, bwd, fwd+bwd")))
                 .withRaster(Raster.parse(raster).orElseThrow(() -> usage("--raster", raster, "q-major, head-major, q-reverse")))
                 .withL2(L2Mode.parse(l2).orElseThrow(() -> usage("--l2", l2, "model, exact")))
                 .withTrace(trace.isPresent() ? Math.max(1, traceCtas) : 0)
                 .withOverlapCtas(overlapCtas);
+        if (!(dropout >= 0 && dropout < 1)) {
+            throw new CliException(ExitCodes.USAGE, "--dropout must be in [0, 1)");
+        }
+        if (dropout > 0 && o.schedule() != Schedule.STANDARD) {
+            throw new CliException(ExitCodes.USAGE, "--dropout applies to --schedule standard (the fused kernels keep the mask on chip)");
+        }
+        o = o.withDropout(dropout);
         if (traceCtas < 1) {
             throw new CliException(ExitCodes.USAGE, "--trace-ctas must be at least 1");
         }
@@ -171,12 +193,28 @@ final class SimulateCommand implements Callable<Integer> {
     }
 
     /** The block map: static kernels directly, data-dependent ones decided on the given or random inputs. */
-    private BlockMap blockMap(KernelSpec k) throws IOException {
+    private BlockMap blockMap(KernelSpec k, PrintWriter out) throws IOException {
         if (HeadMasks.of(k).isStatic() && q.isEmpty()) {
             // Static masks, and routers with a fixed sparse ratio: nothing to decide on data.
             return BlockMap.of(k);
         }
         Shape s = k.shape();
+        long elements = Math.max((long) s.batch() * s.heads() * s.qLen(), (long) s.batch() * s.kvHeads() * s.kvLen())
+                * s.headDim();
+        boolean tooLarge = q.isEmpty() && elements > MAX_RANDOM_ELEMENTS;
+        if (syntheticSelection || tooLarge) {
+            if (q.isPresent()) {
+                throw new CliException(ExitCodes.USAGE, "--synthetic-selection draws the selection without inputs; drop --q/--k");
+            }
+            out.println("note: selection drawn synthetically with the selector's structure (seed " + seed + "), not decided on Q and K"
+                    + (syntheticSelection ? "" : ": random Q or K of " + elements + " elements would be too large")
+                    + "; see docs/simulator.md");
+            try {
+                return BlockMap.of(HeadMasks.of(k), new SyntheticSelection(s, seed, k.tiles().q()), k.tiles().q(), k.tiles().kv());
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                throw new CliException(ExitCodes.USAGE, "kernel '" + k.name() + "': " + e.getMessage());
+            }
+        }
         Tensor qs;
         Tensor ks;
         if (q.isPresent() != this.k.isPresent()) {
@@ -186,13 +224,6 @@ final class SimulateCommand implements Callable<Integer> {
             qs = Npy.read(q.get());
             ks = Npy.read(this.k.get());
         } else {
-            long elements = Math.max((long) s.batch() * s.heads() * s.qLen(), (long) s.batch() * s.kvHeads() * s.kvLen())
-                    * s.headDim();
-            if (elements > MAX_RANDOM_ELEMENTS) {
-                throw new CliException(ExitCodes.USAGE, "kernel '" + k.name() + "' has data-dependent patterns and Q or K of "
-                        + elements + " elements, too many to draw at random here; decide them on --q/--k inputs, "
-                        + "or simulate a shorter q_len");
-            }
             qs = Tensor.random(s.batch(), s.heads(), s.qLen(), s.headDim(), seed);
             ks = Tensor.random(s.batch(), s.kvHeads(), s.kvLen(), s.headDim(), seed + 1);
         }

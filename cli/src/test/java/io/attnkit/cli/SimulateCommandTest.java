@@ -77,11 +77,61 @@ class SimulateCommandTest {
     }
 
     @Test
-    void standardScheduleHasThreeLaunches() throws IOException {
+    void standardScheduleHasTheGemmsAndTheSoftmax() throws IOException {
         CliRunner r = CliRunner.run("simulate", file(CAUSAL).toString(), "--schedule", "standard");
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.out().contains("launch qk_gemm") && r.out().contains("launch softmax") && r.out().contains("launch pv_gemm"),
                 r.out());
+    }
+
+    @Test
+    void standardScheduleRunsPyTorchEagerKernels() throws IOException {
+        CliRunner r = CliRunner.run("simulate", file(CAUSAL).toString(), "--schedule", "standard", "--pass", "fwd+bwd",
+                "--dropout", "0.1");
+        assertEquals(0, r.exitCode(), r.err());
+        for (String launch : new String[] {"mask_add", "dropout ", "softmax_bwd", "dk_gemm", "copy_dv"}) {
+            assertTrue(r.out().contains("launch " + launch), launch + " in\n" + r.out());
+        }
+    }
+
+    @Test
+    void passIsInTheReportAndTheJsonIsTheSameEveryTime() throws IOException {
+        Path k = file(CAUSAL);
+        Path a = dir.resolve("a.json");
+        Path b = dir.resolve("b.json");
+        CliRunner r = CliRunner.run("simulate", k.toString(), "--pass", "fwd+bwd", "--json", a.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("pass fwd+bwd") && r.out().contains("launch flash_bwd"), r.out());
+        assertEquals(0, CliRunner.run("simulate", k.toString(), "--pass", "fwd+bwd", "--json", b.toString()).exitCode());
+        assertEquals(Files.readString(a), Files.readString(b));
+        assertEquals("fwd+bwd", new ObjectMapper().readTree(a.toFile()).get("pass").asText());
+        CliRunner bad = CliRunner.run("simulate", k.toString(), "--pass", "sideways");
+        assertEquals(2, bad.exitCode());
+        assertTrue(bad.err().contains("unknown --pass 'sideways'"), bad.err());
+        CliRunner cpu = CliRunner.run("simulate", k.toString(), "--target", "host-epyc-2c", "--pass", "bwd");
+        assertEquals(2, cpu.exitCode());
+        assertEquals(1, cpu.err().lines().count(), cpu.err());
+        CliRunner dropout = CliRunner.run("simulate", k.toString(), "--dropout", "0.1");
+        assertEquals(2, dropout.exitCode(), "dropout needs the standard schedule");
+    }
+
+    @Test
+    void syntheticSelectionIsSeededAndSaysSo() throws IOException {
+        Path k = file("""
+                kernel moba {
+                  shape heads 4, kv_heads 2, q_len 4000, head_dim 64;
+                  dtype bf16;
+                  tile q 128, kv 64, stages 2;
+                  mask causal & topk_blocks(block 512, k 3);
+                  target h100-sxm;
+                }
+                """);
+        CliRunner a = CliRunner.run("simulate", k.toString(), "--synthetic-selection", "--seed", "4", "--json", "-");
+        CliRunner b = CliRunner.run("simulate", k.toString(), "--synthetic-selection", "--seed", "4", "--json", "-");
+        assertEquals(0, a.exitCode(), a.err());
+        assertEquals(a.out(), b.out());
+        assertTrue(a.err().contains("selection drawn synthetically"), a.err());
+        new ObjectMapper().readTree(a.out()); // the note stays out of the JSON
     }
 
     @Test

@@ -11,8 +11,9 @@ public enum Schedule implements Spelled {
      */
     FLASH("flash"),
     /**
-     * Unfused attention: {@code S = QK^T} written to memory, softmax reads S and writes P,
-     * then {@code O = PV}; three launches, every mask applied elementwise (no tile is skipped).
+     * Unfused attention as PyTorch's eager mode runs it: layout copies, {@code S = QK^T} written
+     * to memory, a mask add, softmax, dropout, {@code O = PV}, and autograd's kernels backward;
+     * every mask applied elementwise (no tile is skipped).
      */
     STANDARD("standard"),
     /**

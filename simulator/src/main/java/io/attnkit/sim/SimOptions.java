@@ -16,9 +16,12 @@ import java.util.Optional;
  * @param maxChunkSteps  the most steps the engine advances a CTA in closed form (tests set 1)
  * @param overlapCtas    whether co-resident CTAs overlap their matrix and vector phases (a kernel
  *                       that schedules its warp groups explicitly); by default an SM runs them in turn
+ * @param pass           forward, backward, or both (the backward after the forward)
+ * @param dropout        attention dropout probability of the standard (PyTorch eager) schedule: above 0 it
+ *                       runs dropout kernels that write the dropped probabilities and the keep mask
  */
 public record SimOptions(Schedule schedule, Raster raster, L2Mode l2, Optional<Resources> resources, int traceCtas,
-                         int refreshEvents, long maxChunkSteps, boolean overlapCtas) {
+                         int refreshEvents, long maxChunkSteps, boolean overlapCtas, Pass pass, double dropout) {
 
     /** Registers and shared memory of one CTA, as {@code ptxas --resource-usage} reports them. */
     public record Resources(int registersPerThread, long sharedMemPerCta) {
@@ -30,44 +33,52 @@ public record SimOptions(Schedule schedule, Raster raster, L2Mode l2, Optional<R
     }
 
     public SimOptions {
-        if (traceCtas < 0 || refreshEvents < 0 || maxChunkSteps < 1) {
+        if (traceCtas < 0 || refreshEvents < 0 || maxChunkSteps < 1 || !(dropout >= 0 && dropout < 1)) {
             throw new IllegalArgumentException("bad simulation options");
         }
     }
 
     public static SimOptions defaults() {
-        return new SimOptions(Schedule.FLASH, Raster.Q_MAJOR, L2Mode.MODEL, Optional.empty(), 0, 0, Long.MAX_VALUE, false);
+        return new SimOptions(Schedule.FLASH, Raster.Q_MAJOR, L2Mode.MODEL, Optional.empty(), 0, 0, Long.MAX_VALUE, false, Pass.FWD, 0);
     }
 
     public SimOptions withSchedule(Schedule s) {
-        return new SimOptions(s, raster, l2, resources, traceCtas, refreshEvents, maxChunkSteps, overlapCtas);
+        return new SimOptions(s, raster, l2, resources, traceCtas, refreshEvents, maxChunkSteps, overlapCtas, pass, dropout);
     }
 
     public SimOptions withRaster(Raster r) {
-        return new SimOptions(schedule, r, l2, resources, traceCtas, refreshEvents, maxChunkSteps, overlapCtas);
+        return new SimOptions(schedule, r, l2, resources, traceCtas, refreshEvents, maxChunkSteps, overlapCtas, pass, dropout);
     }
 
     public SimOptions withL2(L2Mode m) {
-        return new SimOptions(schedule, raster, m, resources, traceCtas, refreshEvents, maxChunkSteps, overlapCtas);
+        return new SimOptions(schedule, raster, m, resources, traceCtas, refreshEvents, maxChunkSteps, overlapCtas, pass, dropout);
     }
 
     public SimOptions withResources(Resources r) {
-        return new SimOptions(schedule, raster, l2, Optional.of(r), traceCtas, refreshEvents, maxChunkSteps, overlapCtas);
+        return new SimOptions(schedule, raster, l2, Optional.of(r), traceCtas, refreshEvents, maxChunkSteps, overlapCtas, pass, dropout);
     }
 
     public SimOptions withTrace(int ctas) {
-        return new SimOptions(schedule, raster, l2, resources, ctas, refreshEvents, maxChunkSteps, overlapCtas);
+        return new SimOptions(schedule, raster, l2, resources, ctas, refreshEvents, maxChunkSteps, overlapCtas, pass, dropout);
     }
 
     public SimOptions withRefreshEvents(int events) {
-        return new SimOptions(schedule, raster, l2, resources, traceCtas, events, maxChunkSteps, overlapCtas);
+        return new SimOptions(schedule, raster, l2, resources, traceCtas, events, maxChunkSteps, overlapCtas, pass, dropout);
     }
 
     public SimOptions withOverlapCtas(boolean overlap) {
-        return new SimOptions(schedule, raster, l2, resources, traceCtas, refreshEvents, maxChunkSteps, overlap);
+        return new SimOptions(schedule, raster, l2, resources, traceCtas, refreshEvents, maxChunkSteps, overlap, pass, dropout);
     }
 
     public SimOptions withMaxChunkSteps(long steps) {
-        return new SimOptions(schedule, raster, l2, resources, traceCtas, refreshEvents, steps, overlapCtas);
+        return new SimOptions(schedule, raster, l2, resources, traceCtas, refreshEvents, steps, overlapCtas, pass, dropout);
+    }
+
+    public SimOptions withPass(Pass p) {
+        return new SimOptions(schedule, raster, l2, resources, traceCtas, refreshEvents, maxChunkSteps, overlapCtas, p, dropout);
+    }
+
+    public SimOptions withDropout(double p) {
+        return new SimOptions(schedule, raster, l2, resources, traceCtas, refreshEvents, maxChunkSteps, overlapCtas, pass, p);
     }
 }

@@ -6,18 +6,20 @@ import java.util.List;
 
 /**
  * What the simulator predicts for one kernel on one target. Sums are over every launch of the
- * schedule (three for {@link Schedule#STANDARD}). Byte counts through the L2 are exact; DRAM
+ * schedule and pass. Byte counts through the L2 are exact; DRAM
  * bytes are what the L2 model lets through.
  *
  * @param seconds        predicted wall-clock time of all launches
  * @param cycles         SM clock cycles elapsed
- * @param usefulFlops    FLOPs of the visible (query, key) pairs: {@code 2 (d + dv)} per pair
+ * @param pass           the passes simulated (the backward after the forward for {@link Pass#FWD_BWD})
+ * @param usefulFlops    FLOPs of the visible (query, key) pairs: {@code 2 (d + dv)} per pair forward,
+ *                       {@code 2 (3 d + 2 dv)} backward
  * @param peakFlops      the target's peak FLOP/s for the kernel's type
  * @param tensorActive   fraction of SM cycles the tensor pipe was busy (mean over SMs)
- * @param occupancy      residency of the main launch (the fused kernel, or the first GEMM)
+ * @param occupancy      residency of the main launch (the longest one)
  * @param achievedOccupancy mean resident warps over the SM's maximum, while the SM was busy
  */
-public record SimResult(String kernel, String target, Schedule schedule, Raster raster, L2Mode l2, int sms,
+public record SimResult(String kernel, String target, Schedule schedule, Pass pass, Raster raster, L2Mode l2, int sms,
                         int maxWarpsPerSm,
                         double seconds, double cycles, double clockHz, double usefulFlops, double peakFlops,
                         long visitedTiles, long fullTiles, long partialTiles, double dramReadBytes,

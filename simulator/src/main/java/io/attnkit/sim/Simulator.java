@@ -7,7 +7,9 @@ import io.attnkit.dsl.model.Shape;
 import io.attnkit.dsl.model.TargetSpec;
 import io.attnkit.sim.cpu.JavaKernelSchedule;
 import io.attnkit.sim.gpu.Engine;
+import io.attnkit.sim.gpu.Flash1BackwardSchedule;
 import io.attnkit.sim.gpu.Flash1Schedule;
+import io.attnkit.sim.gpu.FlashBackwardSchedule;
 import io.attnkit.sim.gpu.FlashSchedule;
 import io.attnkit.sim.gpu.Launch;
 import io.attnkit.sim.gpu.LaunchStats;
@@ -63,15 +65,11 @@ public final class Simulator {
             throw new IllegalArgumentException("on a CPU target the simulator runs the Java backend's kernel (schedule flash), not "
                     + options.schedule().spelling());
         }
-        List<Launch> launches = cpu ? JavaKernelSchedule.launches(kernel, map, machine, space) : switch (options.schedule()) {
-            case FLASH -> {
-                Launch l = FlashSchedule.launch(kernel, map, machine, options.raster(), space);
-                yield List.of(options.resources().map(r -> l.withResources(r.sharedMemPerCta(), r.registersPerThread()))
-                        .orElse(l));
-            }
-            case STANDARD -> StandardSchedule.launches(kernel, map, machine, options.raster(), space);
-            case FLASH1 -> List.of(Flash1Schedule.launch(kernel, map, machine, space));
-        };
+        if (cpu && options.pass().backward()) {
+            throw new IllegalArgumentException("on a CPU target the simulator runs the Java backend's kernel, which has no backward pass");
+        }
+        List<Launch> launches = cpu ? JavaKernelSchedule.launches(kernel, map, machine, space) : gpuLaunches(kernel, map, machine,
+                options, space);
         L2Model l2 = switch (options.l2()) {
             case EXACT -> new ExactL2(new SetAssociativeLru(machine.l2Bytes(), machine.l2Ways(), machine.l2LineBytes()), space);
             case MODEL -> new StreamReuseL2(new HitCurve(machine.l2Bytes(), machine.l2Ways()), space.objects(),
@@ -86,6 +84,36 @@ public final class Simulator {
             stats.add(engine.run(launch, occupancy));
         }
         return new Run(summarize(kernel, target, map, options, machine, stats), Optional.ofNullable(trace));
+    }
+
+    /** The forward launches, then the backward's, as {@code options.pass()} asks. */
+    private static List<Launch> gpuLaunches(KernelSpec kernel, BlockMap map, Machine machine, SimOptions options,
+                                            AddressSpace space) {
+        List<Launch> launches = new ArrayList<>();
+        Pass pass = options.pass();
+        switch (options.schedule()) {
+            case FLASH -> {
+                if (pass.forward()) {
+                    Launch l = FlashSchedule.launch(kernel, map, machine, options.raster(), space);
+                    launches.add(options.resources().map(r -> l.withResources(r.sharedMemPerCta(), r.registersPerThread()))
+                            .orElse(l));
+                }
+                if (pass.backward()) {
+                    launches.addAll(FlashBackwardSchedule.launches(kernel, map, machine, options.raster(), space));
+                }
+            }
+            case STANDARD -> launches.addAll(StandardSchedule.launches(kernel, map, machine, options.raster(), space, pass,
+                    options.dropout()));
+            case FLASH1 -> {
+                if (pass.forward()) {
+                    launches.add(Flash1Schedule.launch(kernel, map, machine, space));
+                }
+                if (pass.backward()) {
+                    launches.add(Flash1BackwardSchedule.launch(kernel, map, machine, space));
+                }
+            }
+        }
+        return launches;
     }
 
     private static boolean cpu(TargetSpec t) {
@@ -126,14 +154,28 @@ public final class Simulator {
             steps += l.steps();
         }
         double smCycles = cycles * machine.sms();
-        LaunchStats main = cpu(target) ? stats.getLast() : stats.getFirst();
+        LaunchStats main = cpu(target) ? stats.getLast() : longest(stats);
         int maxWarps = Math.max(1, target.maxThreadsPerUnit() / 32);
-        double useful = 2.0 * (s.headDim() + s.vDim()) * map.visibleElements();
-        return new SimResult(kernel.name(), target.name(), options.schedule(), options.raster(), options.l2(),
+        // Forward: QK^T and PV; backward: S again, dP, dV, dK and dQ.
+        double perPair = (options.pass().forward() ? 2.0 * (s.headDim() + s.vDim()) : 0)
+                + (options.pass().backward() ? 2.0 * (3 * s.headDim() + 2 * s.vDim()) : 0);
+        double useful = perPair * map.visibleElements();
+        return new SimResult(kernel.name(), target.name(), options.schedule(), options.pass(), options.raster(), options.l2(),
                 machine.sms(), maxWarps, machine.seconds(cycles), cycles, machine.clockHz(), useful,
                 machine.peakFlops(cpu(target) ? DType.F32 : kernel.dtype()), map.visitedTiles(), map.fullTiles(), map.partialTiles(), dramRead,
                 dramWrite, l2Read, l2Write, l2Hit, smem, tensor / smCycles, fma / smCycles, sfu / smCycles,
                 main.waves(machine.sms()), main.occupancy(),
                 activeCycles > 0 ? warpCycles / activeCycles / maxWarps : 0, stats, events, steps);
+    }
+
+    /** The launch that takes longest: the one whose occupancy the summary reports. */
+    private static LaunchStats longest(List<LaunchStats> stats) {
+        LaunchStats best = stats.getFirst();
+        for (LaunchStats l : stats) {
+            if (l.cycles() > best.cycles()) {
+                best = l;
+            }
+        }
+        return best;
     }
 }

@@ -84,43 +84,39 @@ public final class Flash1Schedule {
             segments.add(new Segment("prologue", 1, start, List.of()));
             long tiles = 0;
             for (int j = 0; j < kvBlocks; j++) {
-                int[] col = cols.rows[j];
-                if (col.length == 0) {
+                long visits = cols.tiles(j);
+                if (visits == 0) {
                     continue;
                 }
                 int keys = j == kvBlocks - 1 ? lastKeys : t.kv();
                 segments.add(new Segment("K/V block", 1, loadKv, List.of(
                         new Access(k[kv], j, (long) keys * s.headDim() * in, false, true),
                         new Access(v[kv], j, (long) keys * s.vDim() * in, false, true, true))));
-                tiles += col.length;
-                int from = 0;
-                while (from < col.length) {
-                    int to = from + 1;
-                    while (to < col.length && col[to] == col[to - 1] + 1 && sameStep(cols, col[to], col[from], j, s, t)) {
-                        to++;
-                    }
-                    segments.add(rowSegment(cols, col[from], to - from, j, s, t, in, out, q[i], acc[i], lse[i], o[i],
-                            cols.kind(col[from], j) ? full : partial));
-                    from = to;
+                tiles += visits;
+                for (Columns.Piece piece : cols.pieces(j, rowKey(cols, j, s, t))) {
+                    segments.add(rowSegment(cols, piece, j, s, t, in, out, q[i], acc[i], lse[i], o[i],
+                            piece.full() ? full : partial));
                 }
             }
             return new CtaProgram("b" + b + " h" + h, segments, tiles);
         });
     }
 
-    private static boolean sameStep(Columns cols, int row, int first, int j, Shape s, Tiles t) {
-        return cols.kind(row, j) == cols.kind(first, j) && (cols.first[row] == j) == (cols.first[first] == j)
-                && (cols.last[row] == j) == (cols.last[first] == j) && rows(s, t, row) == rows(s, t, first);
+    /** What sets a row block's step apart in K/V block {@code j}: its first block, its last block, a ragged row count. */
+    static java.util.function.IntUnaryOperator rowKey(Columns cols, int j, Shape s, Tiles t) {
+        return row -> (cols.first(row) == j ? 1 : 0) | (cols.last(row) == j ? 2 : 0) | (rows(s, t, row) < t.q() ? 4 : 0);
     }
 
-    private static int rows(Shape s, Tiles t, int qb) {
+    static int rows(Shape s, Tiles t, int qb) {
         return (int) Math.min(t.q(), s.qLen() - (long) qb * t.q());
     }
 
-    private static Segment rowSegment(Columns cols, int row, int count, int j, Shape s, Tiles t, int in, int out, int q,
+    private static Segment rowSegment(Columns cols, Columns.Piece piece, int j, Shape s, Tiles t, int in, int out, int q,
                                       int acc, int lse, int o, StepCost cost) {
-        boolean first = cols.first[row] == j;
-        boolean last = cols.last[row] == j;
+        int row = piece.from();
+        int count = piece.count();
+        boolean first = cols.first(row) == j;
+        boolean last = cols.last(row) == j;
         long rows = rows(s, t, row);
         List<Access> a = new ArrayList<>();
         a.add(new Access(q, row, rows * s.headDim() * in, false, true));
@@ -131,7 +127,7 @@ public final class Flash1Schedule {
         a.add(last ? new Access(o, row, rows * s.vDim() * out, true, false)
                 : new Access(acc, row, rows * s.vDim() * 4, true, true));
         a.add(new Access(lse, row, rows * 4, true, true));
-        return new Segment(cols.kind(row, j) ? "rows FULL" : "rows PARTIAL", count, cost, a);
+        return new Segment(piece.full() ? "rows FULL" : "rows PARTIAL", count, cost, a);
     }
 
     /**
@@ -158,65 +154,5 @@ public final class Flash1Schedule {
                 .mmaWaits(2)
                 .pipelined()
                 .cost(machine, kernel.dtype());
-    }
-
-    /** The block map by columns: for each K/V block, the q-blocks that visit it. */
-    private static final class Columns {
-        final int[][] rows;
-        final boolean[][] full;
-        final int[] first;
-        final int[] last;
-
-        private Columns(int[][] rows, boolean[][] full, int[] first, int[] last) {
-            this.rows = rows;
-            this.full = full;
-            this.first = first;
-            this.last = last;
-        }
-
-        boolean kind(int row, int j) {
-            int[] r = rows[j];
-            int at = java.util.Arrays.binarySearch(r, row);
-            return full[j][at];
-        }
-
-        static Columns of(BlockMap.Pattern p) {
-            int qBlocks = p.qBlocks();
-            int kvBlocks = p.kvBlocks();
-            int[] count = new int[kvBlocks];
-            int[] first = new int[qBlocks];
-            int[] last = new int[qBlocks];
-            for (int qb = 0; qb < qBlocks; qb++) {
-                first[qb] = -1;
-                last[qb] = -1;
-                for (int r = 0; r < p.runs(qb); r++) {
-                    for (int kb = p.runFrom(qb, r); kb < p.runTo(qb, r); kb++) {
-                        count[kb]++;
-                    }
-                    if (first[qb] < 0) {
-                        first[qb] = p.runFrom(qb, r);
-                    }
-                    last[qb] = p.runTo(qb, r) - 1;
-                }
-            }
-            int[][] rows = new int[kvBlocks][];
-            boolean[][] full = new boolean[kvBlocks][];
-            for (int kb = 0; kb < kvBlocks; kb++) {
-                rows[kb] = new int[count[kb]];
-                full[kb] = new boolean[count[kb]];
-                count[kb] = 0;
-            }
-            for (int qb = 0; qb < qBlocks; qb++) {
-                for (int r = 0; r < p.runs(qb); r++) {
-                    boolean isFull = p.runKind(qb, r) == BlockMap.Kind.FULL;
-                    for (int kb = p.runFrom(qb, r); kb < p.runTo(qb, r); kb++) {
-                        rows[kb][count[kb]] = qb;
-                        full[kb][count[kb]] = isFull;
-                        count[kb]++;
-                    }
-                }
-            }
-            return new Columns(rows, full, first, last);
-        }
     }
 }

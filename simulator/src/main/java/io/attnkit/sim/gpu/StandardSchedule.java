@@ -3,162 +3,118 @@ package io.attnkit.sim.gpu;
 import io.attnkit.dsl.blocks.BlockMap;
 import io.attnkit.dsl.model.KernelSpec;
 import io.attnkit.dsl.model.Shape;
+import io.attnkit.sim.Pass;
 import io.attnkit.sim.Raster;
+import io.attnkit.sim.gpu.MatrixKernels.Operand;
 import io.attnkit.sim.l2.AddressSpace;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.IntFunction;
 
 /**
- * Unfused attention, FlashAttention's Algorithm 0: a GEMM writes {@code S = QK^T} to memory,
- * a softmax kernel reads S, applies the mask and writes {@code P}, a GEMM reads P and V and
- * writes O. The GEMMs use 128 x 128 output tiles; each CTA owns a 128-row panel of S and walks
- * along it, so K and V tiles are shared in the L2 by the CTAs of a head, as a tiled GEMM
- * shares them. No tile is skipped: the mask is applied elementwise by the softmax.
+ * Unfused attention as PyTorch's eager mode runs it, kernel by kernel, modelled on
+ * {@code attention_pytorch} of FlashAttention's benchmarks (the baseline of FlashAttention's
+ * and FlashAttention-3's figures). What it materialises, in the storage type unless said:
+ * <ul>
+ * <li>forward: Q, K and V copied to head-major layout (the {@code rearrange} to
+ * {@code (b h) t d}; grouped K/V heads repeated); {@code S = scale QK^T} (a batched GEMM, the
+ * scale folded in as {@code baddbmm}'s alpha); when the kernel has a mask, {@code S + M}
+ * written by an elementwise add of an N x N additive mask shared by all heads; the softmax
+ * {@code P}; with dropout, the dropped {@code P} and a one-byte keep mask; {@code O = PV}
+ * (a batched GEMM whose output the einsum returns as a view);</li>
+ * <li>backward (autograd): {@code dP = dO V^T} and {@code dV = P^T dO} (the GEMM's two
+ * gradients); with dropout, dP through the keep mask; the softmax backward reads P and dP and
+ * writes dS; the mask's add has an identity gradient; {@code dQ = scale dS K},
+ * {@code dK = scale dS^T Q}; the gradients copied back to the input layout (summed over a
+ * group of query heads for grouped K/V).</li>
+ * </ul>
+ * No tile is skipped: masks are applied elementwise. The N x N causal mask is built once per
+ * call by {@code attention_pytorch} (a few passes over one N x N matrix, independent of batch
+ * and heads); that is not simulated.
  */
 public final class StandardSchedule {
-    /** Output tile of the GEMMs (rows and columns), as cuBLAS picks for these shapes. */
-    public static final int TILE = 128;
-    /** Warps of a GEMM CTA. */
-    static final int GEMM_WARPS = 8;
-    /** Registers per thread of a GEMM CTA. */
-    static final int GEMM_REGISTERS = 128;
-    /** Threads of a softmax CTA (one 128-row block, a warp per row at a time). */
-    static final int SOFTMAX_THREADS = 256;
-    /** FP32 operations per element of the softmax kernel: mask, max, subtract, sum, scale, convert. */
-    static final double SOFTMAX_OPS_PER_ELEMENT = 6;
+    /** Output tile of the GEMMs. */
+    public static final int TILE = MatrixKernels.TILE;
 
     private StandardSchedule() {
     }
 
-    /** The three launches, with every tensor allocated in {@code space}. */
-    public static List<Launch> launches(KernelSpec kernel, BlockMap map, Machine machine, Raster raster, AddressSpace space) {
+    /** The launches of {@code pass}, with every tensor allocated in {@code space}. */
+    public static List<Launch> launches(KernelSpec kernel, BlockMap map, Machine machine, Raster raster, AddressSpace space,
+                                        Pass pass, double dropout) {
         Shape s = kernel.shape();
+        MatrixKernels m = new MatrixKernels(kernel, machine, raster, space);
         int in = kernel.dtype().bytes();
         int sBytes = Math.max(2, in);
         int out = kernel.dtype().outputType().bytes();
-        int nq = (int) ((s.qLen() + (long) TILE - 1) / TILE);
-        int nk = (int) ((s.kvLen() + (long) TILE - 1) / TILE);
-        int bh = s.batch() * s.heads();
+        int bh = m.bh;
         int bkv = s.batch() * s.kvHeads();
-        int[] q = new int[bh];
-        int[] k = new int[bkv];
-        int[] v = new int[bkv];
-        int[] sm = new int[bh];
-        int[] p = new int[bh];
-        int[] o = new int[bh];
-        long tilePitch = (long) TILE * TILE * sBytes;
-        for (int i = 0; i < bh; i++) {
-            q[i] = space.allocate("Q" + i, (long) TILE * s.headDim() * in, nq);
-        }
-        for (int i = 0; i < bkv; i++) {
-            k[i] = space.allocate("K" + i, (long) TILE * s.headDim() * in, nk);
-        }
-        for (int i = 0; i < bkv; i++) {
-            v[i] = space.allocate("V" + i, (long) TILE * s.vDim() * in, nk);
-        }
-        for (int i = 0; i < bh; i++) {
-            sm[i] = space.allocate("S" + i, tilePitch, (long) nq * nk);
-        }
-        for (int i = 0; i < bh; i++) {
-            p[i] = space.allocate("P" + i, tilePitch, (long) nq * nk);
-        }
-        for (int i = 0; i < bh; i++) {
-            o[i] = space.allocate("O" + i, (long) TILE * s.vDim() * out, nq);
-        }
-        long grid = (long) bh * nq;
-        double sTile = (double) TILE * TILE * sBytes;
-        double kTile = (double) TILE * s.headDim() * in;
-        double vTile = (double) TILE * s.vDim() * in;
-        double elements = (double) TILE * TILE;
-        // Each of the 2 x 4 warps reads its 64 rows of A and 32 columns of B; the copies land in shared memory.
-        StepCost qkStep = gemmStep(machine, kernel, 2.0 * TILE * TILE * s.headDim(), 2 * kTile + 4 * kTile + 2 * kTile,
-                elements, 2 * sTile);
-        StepCost pvStep = gemmStep(machine, kernel, 2.0 * TILE * TILE * s.vDim(), 2 * sTile + 4 * vTile + sTile + vTile,
-                0, 0);
-        // Per element: the mask's compare and select, the maximum, subtract, exp2, sum, scale, convert.
-        StepCost softmaxStep = new Work().fma(3 * elements).alu(4 * elements).sfu(elements).barriers(1).pipelined()
-                .cost(machine, kernel.dtype());
-        StepCost start = StepCost.delay(machine.micro().ctaLaunchCycles());
-        double oTile = (double) TILE * s.vDim() * out;
-        StepCost store = new Work().fma((double) TILE * s.vDim()).exchange(2 * oTile).barriers(1)
-                .cost(machine, kernel.dtype());
-        long gemmSmem = 2L * (TILE * 64L * in) * 2;
+        int d = s.headDim();
+        int dv = s.vDim();
+        long elements = (long) s.qLen() * s.kvLen();
+        boolean masked = map.visibleElements() < elements * s.batch() * s.heads();
+        boolean drop = dropout > 0;
 
-        int lastKeys = s.kvLen() - (nk - 1) * TILE;
-        Launch first = new Launch("qk_gemm", grid, GEMM_WARPS * 32, gemmSmem, GEMM_REGISTERS, 1, 2, n -> {
-            int[] c = raster.coordinates(n, s.batch(), s.heads(), nq);
-            int i = c[0] * s.heads() + c[1];
-            int kv = c[0] * s.kvHeads() + s.kvHeadOf(c[1]);
-            int rows = rows(s.qLen(), c[2]);
-            List<Segment> segments = new ArrayList<>();
-            segments.add(new Segment("prologue", 1, start,
-                    List.of(new Access(q[i], c[2], (long) rows * s.headDim() * in, false, false))));
-            sweep(segments, "S tiles", qkStep, nk, lastKeys, keys -> List.of(
-                    new Access(k[kv], 0, (long) keys * s.headDim() * in, false, true),
-                    new Access(sm[i], (long) c[2] * nk, (long) rows * keys * sBytes, true, true)));
-            return new CtaProgram(label(c), segments, 0);
-        });
-        Launch second = new Launch("softmax", grid, SOFTMAX_THREADS, 8192, 32, 1, 2, n -> {
-            int[] c = raster.coordinates(n, s.batch(), s.heads(), nq);
-            int i = c[0] * s.heads() + c[1];
-            int rows = rows(s.qLen(), c[2]);
-            List<Segment> segments = new ArrayList<>();
-            segments.add(new Segment("prologue", 1, start, List.of()));
-            sweep(segments, "rows", softmaxStep, nk, lastKeys, keys -> List.of(
-                    new Access(sm[i], (long) c[2] * nk, (long) rows * keys * sBytes, false, true),
-                    new Access(p[i], (long) c[2] * nk, (long) rows * keys * sBytes, true, true)));
-            return new CtaProgram(label(c), segments, 0);
-        });
-        Launch third = new Launch("pv_gemm", grid, GEMM_WARPS * 32, gemmSmem, GEMM_REGISTERS, 1, 2, n -> {
-            int[] c = raster.coordinates(n, s.batch(), s.heads(), nq);
-            int i = c[0] * s.heads() + c[1];
-            int kv = c[0] * s.kvHeads() + s.kvHeadOf(c[1]);
-            int rows = rows(s.qLen(), c[2]);
-            List<Segment> segments = new ArrayList<>();
-            segments.add(new Segment("prologue", 1, start, List.of()));
-            sweep(segments, "O tiles", pvStep, nk, lastKeys, keys -> List.of(
-                    new Access(p[i], (long) c[2] * nk, (long) rows * keys * sBytes, false, true),
-                    new Access(v[kv], 0, (long) keys * s.vDim() * in, false, true)));
-            segments.add(new Segment("epilogue", 1, store,
-                    List.of(new Access(o[i], c[2], (long) rows * s.vDim() * out, true, false))));
-            return new CtaProgram(label(c), segments, 0);
-        });
-        return List.of(first, second, third);
-    }
+        int[] q = m.panels("Q", bh, d, in, false);
+        int[] k = m.panels("K", bkv, d, in, true);
+        int[] v = m.panels("V", bkv, dv, in, true);
+        int[] qc = m.panels("Qc", bh, d, in, false);
+        int[] kc = m.panels("Kc", bh, d, in, true);
+        int[] vc = m.panels("Vc", bh, dv, in, true);
+        int[] scores = m.matrix("S", sBytes, false);
+        int[] maskAdd = masked ? m.matrix("M", sBytes, true) : null;
+        int[] maskedScores = masked ? m.matrix("S+M", sBytes, false) : scores;
+        int[] p = m.matrix("P", sBytes, false);
+        int[] dropped = drop ? m.matrix("Pdrop", sBytes, false) : p;
+        int[] keep = drop ? m.matrix("keep", 1, false) : null;
+        int[] o = m.panels("O", bh, dv, out, false);
 
-    /**
-     * Appends the segments of a sweep over {@code count} column tiles: the full ones, then the
-     * ragged last one (fewer keys) as a segment of its own so that its bytes are exact. The
-     * accesses are built for the first item of each segment.
-     */
-    private static void sweep(List<Segment> out, String label, StepCost cost, int count, int lastKeys,
-                              IntFunction<List<Access>> accessesFor) {
-        int regular = lastKeys < TILE ? count - 1 : count;
-        if (regular > 0) {
-            out.add(new Segment(label, regular, cost, accessesFor.apply(TILE)));
+        List<Launch> launches = new ArrayList<>();
+        if (pass.forward()) {
+            launches.add(m.copy("copy_q", q, false, qc, false, d, in, false));
+            launches.add(m.copy("copy_k", k, true, kc, false, d, in, true));
+            launches.add(m.copy("copy_v", v, true, vc, false, dv, in, true));
+            launches.add(m.rowTimesPanels("qk_gemm", qc, kc, false, d, scores, sBytes));
+            if (masked) {
+                launches.add(m.rowPass("mask_add", List.of(new Operand(scores, sBytes, false),
+                        new Operand(maskAdd, sBytes, false), new Operand(maskedScores, sBytes, true)), 1, 1, 0, 0));
+            }
+            // Per element: the maximum, subtract, exp2, sum, scale, conversions.
+            launches.add(m.rowPass("softmax", List.of(new Operand(maskedScores, sBytes, false), new Operand(p, sBytes, true)),
+                    3, 4, 1, 0));
+            if (drop) {
+                // Philox draws four numbers per call: a quarter of its ~40 integer instructions per element.
+                launches.add(m.rowPass("dropout", List.of(new Operand(p, sBytes, false), new Operand(dropped, sBytes, true),
+                        new Operand(keep, 1, true)), 1, 12, 0, 0));
+            }
+            launches.add(m.rowTimesPanelsReduce("pv_gemm", dropped, sBytes, vc, false, dv, o, out));
         }
-        if (regular < count) {
-            out.add(new Segment(label, 1, cost, shift(accessesFor.apply(lastKeys), regular)));
+        if (pass.backward()) {
+            int[] dO = m.panels("dO", bh, dv, out, false);
+            int[] dDropped = m.matrix("dPdrop", sBytes, false);
+            int[] dP = drop ? m.matrix("dP", sBytes, false) : dDropped;
+            int[] dS = m.matrix("dS", sBytes, false);
+            int[] dqc = m.panels("dQc", bh, d, in, false);
+            int[] dkc = m.panels("dKc", bh, d, in, true);
+            int[] dvc = m.panels("dVc", bh, dv, in, true);
+            int[] dq = m.panels("dQ", bh, d, in, false);
+            int[] dk = m.panels("dK", bkv, d, in, true);
+            int[] dV = m.panels("dV", bkv, dv, in, true);
+            boolean grouped = bkv != bh;
+            launches.add(m.rowTimesPanels("dp_gemm", dO, vc, false, dv, dDropped, sBytes));
+            launches.add(m.columnTimesPanelsReduce("dv_gemm", dropped, sBytes, dO, dv, dvc, in));
+            if (drop) {
+                launches.add(m.rowPass("dropout_bwd", List.of(new Operand(dDropped, sBytes, false), new Operand(keep, 1, false),
+                        new Operand(dP, sBytes, true)), 1, 2, 0, 0));
+            }
+            // dS = P (dP - rowsum(P dP)): a multiply, the row sum, subtract, multiply, conversions.
+            launches.add(m.rowPass("softmax_bwd", List.of(new Operand(p, sBytes, false), new Operand(dP, sBytes, false),
+                    new Operand(dS, sBytes, true)), 3, 3, 0, 2));
+            launches.add(m.rowTimesPanelsReduce("dq_gemm", dS, sBytes, kc, false, d, dqc, in));
+            launches.add(m.columnTimesPanelsReduce("dk_gemm", dS, sBytes, qc, d, dkc, in));
+            launches.add(m.copy("copy_dq", dqc, false, dq, false, d, in, false));
+            launches.add(m.copy("copy_dk", dkc, false, dk, grouped, d, in, true));
+            launches.add(m.copy("copy_dv", dvc, false, dV, grouped, dv, in, true));
         }
-    }
-
-    private static List<Access> shift(List<Access> accesses, long by) {
-        return accesses.stream().map(a -> a.shifted(by)).toList();
-    }
-
-    private static String label(int[] c) {
-        return "b" + c[0] + " h" + c[1] + " q" + c[2];
-    }
-
-    private static int rows(int len, int block) {
-        return (int) Math.min(TILE, len - (long) block * TILE);
-    }
-
-    /** One output tile of a GEMM: the MMAs with their operand reads, and an epilogue that converts and stages {@code epilogue} elements. */
-    private static StepCost gemmStep(Machine machine, KernelSpec kernel, double flops, double operandBytes,
-                                     double epilogue, double stagedBytes) {
-        return new Work().mma(flops).operands(operandBytes).alu(epilogue).exchange(stagedBytes).barriers(2).mmaWaits(1)
-                .pipelined().cost(machine, kernel.dtype());
+        return launches;
     }
 }

@@ -40,6 +40,7 @@ public final class SimJson {
         root.put("kernel", r.kernel());
         root.put("target", r.target());
         root.put("schedule", r.schedule().spelling());
+        root.put("pass", r.pass().spelling());
         root.put("raster", r.raster().spelling());
         root.put("l2_model", r.l2().spelling());
         ObjectNode summary = root.putObject("summary");

@@ -11,8 +11,8 @@ public final class SimText {
 
     public static String format(SimResult r) {
         StringBuilder b = new StringBuilder();
-        line(b, "kernel %s on %s: schedule %s, raster %s, L2 %s", r.kernel(), r.target(), r.schedule().spelling(),
-                r.raster().spelling(), r.l2().spelling());
+        line(b, "kernel %s on %s: schedule %s, pass %s, raster %s, L2 %s", r.kernel(), r.target(), r.schedule().spelling(),
+                r.pass().spelling(), r.raster().spelling(), r.l2().spelling());
         line(b, "  time         %s (%s cycles)", time(r.seconds()), String.format(Locale.ROOT, "%.4g", r.cycles()));
         line(b, "  throughput   %.1f TFLOP/s, %.1f%% of the %.1f TFLOP/s peak", r.flopsPerSecond() / 1e12,
                 100 * r.fractionOfPeak(), r.peakFlops() / 1e12);
@@ -27,7 +27,7 @@ public final class SimText {
                 r.occupancy().ctasPerSm(), r.occupancy().limiter().words(), 100 * r.achievedOccupancy(), r.waves());
         if (r.launches().size() > 1) {
             for (LaunchStats l : r.launches()) {
-                line(b, "  launch %-9s %s, HBM %s read, %s written", l.name(), time(l.cycles() / r.clockHz()),
+                line(b, "  launch %-20s %s, HBM %s read, %s written", l.name(), time(l.cycles() / r.clockHz()),
                         bytes(l.dramReadBytes()), bytes(l.dramWriteBytes()));
             }
         }

@@ -5,6 +5,7 @@ import io.attnkit.dsl.check.Frontend;
 import io.attnkit.dsl.model.KernelSpec;
 import io.attnkit.dsl.model.Program;
 import io.attnkit.dsl.model.TargetSpec;
+import io.attnkit.sim.Pass;
 import io.attnkit.sim.Schedule;
 import io.attnkit.sim.SimOptions;
 import io.attnkit.sim.SimResult;
@@ -36,13 +37,32 @@ public final class Validation {
     public record Slope(String label, double slope, double rSquared, double theory, int points) {
     }
 
+    /** DRAM bytes and time of one simulated case. */
+    public record Measured(String label, double bytes, double seconds) {
+    }
+
     /**
-     * GPT-2 medium DRAM traffic, forward only, of the standard, fused (FlashAttention-2) and
-     * FlashAttention-1 schedules, against Figure 2's forward-plus-backward totals.
+     * GPT-2 medium, forward plus backward, on the A100: the standard schedule (PyTorch eager,
+     * with GPT-2's dropout, and without), FlashAttention-1 (the paper's kernels) and
+     * FlashAttention-2, against Figure 2's totals.
      */
-    public record Traffic(double standardBytes, double flashBytes, double flash1Bytes) {
+    public record Traffic(Measured standard, Measured standardNoDropout, Measured flash1, Measured flash) {
+        /** The paper's comparison: standard over FlashAttention-1. */
         public double ratio() {
-            return standardBytes / flashBytes;
+            return standard.bytes() / flash1.bytes();
+        }
+
+        public Row ratioRow() {
+            return new Row("HBM standard / FlashAttention", ratio(),
+                    Published.FIGURE2_STANDARD_GB / Published.FIGURE2_FLASH_GB);
+        }
+
+        public List<Row> rows() {
+            return List.of(new Row("HBM standard (GB)", standard.bytes() / 1e9, Published.FIGURE2_STANDARD_GB),
+                    new Row("HBM FlashAttention (GB)", flash1.bytes() / 1e9, Published.FIGURE2_FLASH_GB),
+                    ratioRow(),
+                    new Row("runtime standard (ms)", standard.seconds() * 1e3, Published.FIGURE2_STANDARD_MS),
+                    new Row("runtime FlashAttention (ms)", flash1.seconds() * 1e3, Published.FIGURE2_FLASH_MS));
         }
     }
 
@@ -120,16 +140,30 @@ public final class Validation {
         return new SimOptions.Resources(255, (long) (q + 2 * kv) * d * 2);
     }
 
-    /** Figure 2: GPT-2 medium attention on the A100, forward, standard against fused. */
+    /**
+     * Figure 2: GPT-2 medium attention on the A100, forward plus backward, causal, fp16. The
+     * standard schedule runs PyTorch's eager kernels with GPT-2's attention dropout (and, for
+     * comparison, without); FlashAttention is FlashAttention-1's kernels (forward
+     * {@code FMHA_kernel_traits<256, 64, 16, 1, 4>}, backward {@code <256, 64, 16, 1, 8>}), and
+     * FlashAttention-2's for comparison.
+     */
     static Traffic figure2(SimOptions base) {
         TargetSpec a100 = target("a100-40gb");
         String kernel = "kernel gpt2 { shape batch 64, heads 16, q_len 1024, head_dim 64; dtype f16; "
                 + "tile q 128, kv 128, stages 1, warps 4; mask causal; }";
-        SimResult standard = simulate(kernel, a100, base.withSchedule(Schedule.STANDARD));
-        SimResult flash = simulate(kernel, a100, base.withResources(fa2Resources(128, 128, 64)));
+        SimOptions both = base.withPass(Pass.FWD_BWD);
+        SimResult standard = simulate(kernel, a100, both.withSchedule(Schedule.STANDARD)
+                .withDropout(Published.GPT2_ATTENTION_DROPOUT));
+        SimResult plain = simulate(kernel, a100, both.withSchedule(Schedule.STANDARD));
+        SimResult flash = simulate(kernel, a100, both.withResources(fa2Resources(128, 128, 64)));
         SimResult flash1 = simulate(kernel.replace("tile q 128, kv 128, stages 1", "tile q 16, kv 256, stages 2"), a100,
-                base.withSchedule(Schedule.FLASH1));
-        return new Traffic(standard.dramBytes(), flash.dramBytes(), flash1.dramBytes());
+                both.withSchedule(Schedule.FLASH1));
+        return new Traffic(measured("standard, dropout 0.1", standard), measured("standard, no dropout", plain),
+                measured("flash1", flash1), measured("flash", flash));
+    }
+
+    private static Measured measured(String label, SimResult r) {
+        return new Measured(label, r.dramBytes(), r.seconds());
     }
 
     /**
