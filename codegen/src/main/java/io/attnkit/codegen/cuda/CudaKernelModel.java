@@ -15,15 +15,22 @@ import io.attnkit.dsl.model.KernelSpec;
  * @param mmaType     the PTX type of the mma operands: f16 or bf16
  * @param threads     threads per block
  * @param rowsPerWarp query rows each warp owns; a multiple of 16 (mma row fragments)
+ * @param chunkKeys   keys per online-softmax step: the tile's keys are taken in chunks of this many
  * @param qStride     shared-memory row length of the Q tile in elements (padded by 8)
  * @param smemBytes   dynamic shared memory per block: Q tile, then {@code stages} K and V tiles
  */
 public record CudaKernelModel(CKernelModel base, boolean tensorCores, String mmaType, int warps, int threads,
-                              int stages, int rowsPerWarp, int rowFrags, int qkSteps, int sFrags, int pvSteps,
+                              int stages, int rowsPerWarp, int rowFrags, int qkSteps, int chunkKeys, int chunkFrags,
                               int oFrags, int qStride, int kStride, int vStride, long smemBytes) {
 
     /** Padding of each shared-memory row, in 2-byte elements: 16 bytes shift rows by 4 banks. */
     static final int ROW_PAD = 8;
+
+    /**
+     * Keys per online-softmax step of the tensor-core kernel: a 64-key tile is two steps, so
+     * only 32 keys of scores are live next to the output accumulators (no spills at head_dim 128).
+     */
+    static final int CHUNK_KEYS = 32;
 
     /** The most dynamic shared memory a block may opt into on sm_90 (227 KiB). */
     static final long SM90_MAX_SMEM = 227 * 1024;
@@ -47,6 +54,7 @@ public record CudaKernelModel(CKernelModel base, boolean tensorCores, String mma
                     + base.vDim());
         }
         int rowsPerWarp = base.qTile() / warps;
+        int chunkKeys = base.kvTile() % CHUNK_KEYS == 0 ? CHUNK_KEYS : 16;
         int stages = kernel.tiles().stages();
         int qStride = base.headDim() + ROW_PAD;
         int vStride = base.vDim() + ROW_PAD;
@@ -57,7 +65,7 @@ public record CudaKernelModel(CKernelModel base, boolean tensorCores, String mma
                     + ": lower tile q, tile kv or stages");
         }
         return new CudaKernelModel(base, true, kernel.dtype() == DType.BF16 ? "bf16" : "f16", warps, 32 * warps, stages,
-                rowsPerWarp, rowsPerWarp / 16, base.headDim() / 16, base.kvTile() / 8, base.kvTile() / 16,
+                rowsPerWarp, rowsPerWarp / 16, base.headDim() / 16, chunkKeys, chunkKeys / 8,
                 base.vDim() / 8, qStride, qStride, vStride, smem);
     }
 }

@@ -59,7 +59,7 @@ class CudaEmulationTest {
                 + "tile q 32, kv 16, stages 3, warps 2; mask causal & document(40, 30, 27); }",
         // bf16: two row fragments per warp, one stage, q_len < kv_len, prefix-LM
         "kernel bf16_prefix { shape batch 1, heads 2, q_len 40, kv_len 100, head_dim 64; dtype bf16; "
-                + "tile q 64, kv 32, stages 1, warps 2; mask prefix(30) | causal; }",
+                + "tile q 64, kv 64, stages 1, warps 2; mask prefix(30) | causal; }",
         // f16: q_len > kv_len under causal: the first rows see nothing and give zeros
         "kernel f16_empty_rows { shape batch 1, heads 2, kv_heads 1, q_len 100, kv_len 50, head_dim 16; dtype f16; "
                 + "tile q 32, kv 16, warps 2; mask causal; }",

@@ -67,6 +67,7 @@ static inline void attn_cp_async16(unsigned int dst, const void *src, int valid)
     if (valid) std::memcpy(attn_current->smem.data() + dst, src, 16);
     else std::memset(attn_current->smem.data() + dst, 0, 16);
 }
+static inline float attn_exp2(float x) { return std::exp2(x); }
 static inline void attn_cp_async_commit() {}
 template <int N> static inline void attn_cp_async_wait() {}
 
