@@ -48,6 +48,17 @@ final class EmitCommand implements Callable<Integer> {
     @Option(names = "--kernel", paramLabel = "NAME", description = "emit only this kernel")
     Optional<String> kernel;
 
+    @Option(names = "--harness", description = "with --backend cuda: also write a self-checking host program "
+            + "(harness.cu, attn_npy.h) and build.sh with its nvcc command; one kernel per directory")
+    boolean harness;
+
+    @Option(names = "--write-inputs", description = "with --harness: write q.npy, k.npy, v.npy (random normal values, "
+            + "--seed) and expected.npy (the float64 reference) for the harness")
+    boolean writeInputs;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "seed of --write-inputs (default: ${DEFAULT-VALUE})")
+    long seed;
+
     @Override
     public Integer call() throws InputException, BackendException, IOException {
         PrintWriter out = spec.commandLine().getOut();
@@ -55,6 +66,13 @@ final class EmitCommand implements Callable<Integer> {
         Emitter emitter = Backends.emitter(backend);
         List<KernelSpec> kernels = Loaded.kernels(file, kernel, err);
         Origin origin = Origin.of(file.toString(), Frontend.read(file));
+        if (harness) {
+            HarnessFiles.write(backend, kernels, origin, output, writeInputs, seed, out);
+            return ExitCodes.OK;
+        }
+        if (writeInputs) {
+            throw new CliException(ExitCodes.USAGE, "--write-inputs goes with --harness");
+        }
         List<GeneratedFile> files = new ArrayList<>();
         for (KernelSpec k : kernels) {
             files.addAll(emitter.emit(k, origin));

@@ -1,0 +1,67 @@
+package io.attnkit.cli;
+
+import io.attnkit.codegen.BackendException;
+import io.attnkit.codegen.Origin;
+import io.attnkit.codegen.cuda.CudaHarness;
+import io.attnkit.dsl.model.DType;
+import io.attnkit.dsl.model.KernelSpec;
+import io.attnkit.dsl.model.Shape;
+import io.attnkit.dsl.reference.Npy;
+import io.attnkit.dsl.reference.ReferenceAttention;
+import io.attnkit.dsl.reference.Tensor;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+
+/** {@code attnkit emit --backend cuda --harness}: the harness of one kernel and, on request, its inputs. */
+final class HarnessFiles {
+    private HarnessFiles() {
+    }
+
+    static void write(String backend, List<KernelSpec> kernels, Origin origin, Path output, boolean inputs, long seed,
+                      PrintWriter out) throws BackendException, IOException {
+        if (!backend.equals("cuda")) {
+            throw new CliException(ExitCodes.USAGE, "--harness is for --backend cuda");
+        }
+        if (kernels.size() != 1) {
+            throw new CliException(ExitCodes.USAGE, "the file has " + kernels.size() + " kernels; a harness is for one: "
+                    + "give --kernel NAME");
+        }
+        KernelSpec kernel = kernels.getFirst();
+        EmitCommand.write(output, CudaHarness.files(kernel, origin), out);
+        if (inputs) {
+            writeInputs(kernel, output, seed, out);
+        }
+        out.println("build: cd " + output + " && " + CudaHarness.nvccCommand(CudaHarness.arch(kernel)));
+        out.println("run:   ./harness . [REPEATS]   (needs q.npy k.npy v.npy expected.npy: emit with --write-inputs)");
+        out.flush();
+    }
+
+    /** Random normal q, k, v (seeds S, S+1, S+2, as {@code attnkit run --random}) and the float64 reference's O. */
+    private static void writeInputs(KernelSpec kernel, Path output, long seed, PrintWriter out) throws IOException {
+        Shape s = kernel.shape();
+        long elements = (long) s.batch() * s.heads() * s.qLen() * Math.max(s.headDim(), s.vDim());
+        if (elements >= Integer.MAX_VALUE || (long) s.batch() * s.kvHeads() * s.kvLen() * Math.max(s.headDim(), s.vDim())
+                >= Integer.MAX_VALUE) {
+            throw new CliException(ExitCodes.INPUT, "kernel '" + kernel.name() + "' has tensors past 2^31 elements; "
+                    + "--write-inputs holds each in one array");
+        }
+        Tensor q = Tensor.random(s.batch(), s.heads(), s.qLen(), s.headDim(), seed);
+        Tensor k = Tensor.random(s.batch(), s.kvHeads(), s.kvLen(), s.headDim(), seed + 1);
+        Tensor v = Tensor.random(s.batch(), s.kvHeads(), s.kvLen(), s.vDim(), seed + 2);
+        double[] o = ReferenceAttention.run(kernel, q, k, v).out();
+        float[] expected = new float[o.length];
+        for (int i = 0; i < o.length; i++) {
+            expected[i] = (float) o[i];
+        }
+        for (var file : List.of(new Named("q.npy", q), new Named("k.npy", k), new Named("v.npy", v),
+                new Named("expected.npy", new Tensor(s.batch(), s.heads(), s.qLen(), s.vDim(), expected)))) {
+            Npy.write(output.resolve(file.name()), file.tensor(), DType.F32);
+            out.println("wrote " + output.resolve(file.name()));
+        }
+    }
+
+    private record Named(String name, Tensor tensor) {
+    }
+}
