@@ -64,12 +64,12 @@ final class EmitCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Emitter emitter = Backends.emitter(backend);
-        List<KernelSpec> kernels = Loaded.kernels(file, kernel, err);
-        Origin origin = Origin.of(file.toString(), Frontend.read(file));
         if (harness) {
-            HarnessFiles.write(backend, kernels, origin, output, writeInputs, seed, out);
+            HarnessFiles.write(backend, Loaded.kernel(file, kernel, Optional.empty(), err), output, writeInputs, seed, out);
             return ExitCodes.OK;
         }
+        List<KernelSpec> kernels = Loaded.kernels(file, kernel, err);
+        Origin origin = Origin.of(file.toString(), Frontend.read(file));
         if (writeInputs) {
             throw new CliException(ExitCodes.USAGE, "--write-inputs goes with --harness");
         }

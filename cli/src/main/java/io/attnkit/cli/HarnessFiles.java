@@ -3,6 +3,8 @@ package io.attnkit.cli;
 import io.attnkit.codegen.BackendException;
 import io.attnkit.codegen.Origin;
 import io.attnkit.codegen.cuda.CudaHarness;
+import io.attnkit.dsl.check.Frontend;
+import io.attnkit.dsl.check.InputException;
 import io.attnkit.dsl.model.DType;
 import io.attnkit.dsl.model.KernelSpec;
 import io.attnkit.dsl.model.Shape;
@@ -19,21 +21,21 @@ final class HarnessFiles {
     private HarnessFiles() {
     }
 
-    static void write(String backend, List<KernelSpec> kernels, Origin origin, Path output, boolean inputs, long seed,
-                      PrintWriter out) throws BackendException, IOException {
+    /** Writes the harness of {@code one}'s kernel, built for the arch of its target (sm_90 without one). */
+    static void write(String backend, Loaded.One one, Path output, boolean inputs, long seed, PrintWriter out)
+            throws BackendException, IOException, InputException {
         if (!backend.equals("cuda")) {
             throw new CliException(ExitCodes.USAGE, "--harness is for --backend cuda");
         }
-        if (kernels.size() != 1) {
-            throw new CliException(ExitCodes.USAGE, "the file has " + kernels.size() + " kernels; a harness is for one: "
-                    + "give --kernel NAME");
-        }
-        KernelSpec kernel = kernels.getFirst();
-        EmitCommand.write(output, CudaHarness.files(kernel, origin), out);
+        KernelSpec kernel = one.kernel();
+        Path file = one.loaded().file();
+        Origin origin = Origin.of(file.toString(), Frontend.read(file));
+        String arch = one.loaded().result().program().targetOf(kernel).map(CudaHarness::arch).orElse(CudaHarness.DEFAULT_ARCH);
+        EmitCommand.write(output, CudaHarness.files(kernel, origin, arch), out);
         if (inputs) {
             writeInputs(kernel, output, seed, out);
         }
-        out.println("build: cd " + output + " && " + CudaHarness.nvccCommand(CudaHarness.arch(kernel)));
+        out.println("build: cd " + output + " && " + CudaHarness.nvccCommand(arch));
         out.println("run:   ./harness . [REPEATS]   (needs q.npy k.npy v.npy expected.npy: emit with --write-inputs)");
         out.flush();
     }

@@ -26,12 +26,11 @@ public final class CudaHarness {
     private CudaHarness() {
     }
 
-    /** sm_80 for A100 targets, sm_90 for H100/H200 and kernels without a GPU target. */
-    public static String arch(KernelSpec kernel) {
-        return kernel.target().map(CudaHarness::arch).orElse("sm_90");
-    }
+    /** The arch of kernels without a GPU target. */
+    public static final String DEFAULT_ARCH = "sm_90";
 
-    private static String arch(TargetSpec t) {
+    /** The target's arch (sm_80 on A100s, sm_90 on H100/H200), else sm_80 for A100 targets and sm_90 for others. */
+    public static String arch(TargetSpec t) {
         if (t.arch() != null && t.arch().matches("sm_\\d+a?")) {
             return t.arch();
         }
@@ -43,14 +42,14 @@ public final class CudaHarness {
         return "nvcc -O3 -std=c++17 -arch=" + arch + " -o harness harness.cu";
     }
 
-    public static List<GeneratedFile> files(KernelSpec kernel, Origin origin) throws BackendException {
+    /** The harness files of {@code kernel}, built for {@code arch}. */
+    public static List<GeneratedFile> files(KernelSpec kernel, Origin origin, String arch) throws BackendException {
         CudaKernelModel c = CudaKernelModel.of(kernel, origin);
         BlockMap map = BlockMap.of(kernel);
         Shape s = kernel.shape();
         Tolerance tolerance = Tolerance.of(kernel.dtype());
         double flops = 2.0 * s.batch() * s.heads() * s.qLen() * (double) s.kvLen() * (s.headDim() + s.vDim())
                 * map.elementDensity();
-        String arch = arch(kernel);
         Model h = new Model(CudaEmitter.fileName(c), arch, nvccCommand(arch), tolerance.atol(), tolerance.rtol(),
                 map.visitedTiles(), String.format(java.util.Locale.ROOT, "%.6e", flops));
         CTemplates group = CTemplates.load(CudaEmitter.GROUP);

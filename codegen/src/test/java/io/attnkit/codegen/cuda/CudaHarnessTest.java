@@ -84,7 +84,8 @@ class CudaHarnessTest {
     @Test
     void theHarnessBuildsWithTheNvccCommandItPrints() throws IOException, BackendException {
         KernelSpec kernel = CudaEmulationTest.parse(KERNEL);
-        List<GeneratedFile> files = CudaHarness.files(kernel, Origin.of("h.attn", KERNEL.getBytes(StandardCharsets.UTF_8)));
+        List<GeneratedFile> files = CudaHarness.files(kernel, Origin.of("h.attn", KERNEL.getBytes(StandardCharsets.UTF_8)),
+                "sm_90");
         Map<String, String> byName = files.stream().collect(Collectors.toMap(GeneratedFile::path, GeneratedFile::content));
         assertEquals(List.of("h_small.cu", "attn_npy.h", "harness.cu", "build.sh"), files.stream().map(GeneratedFile::path).toList());
         assertTrue(byName.get("build.sh").contains(CudaHarness.nvccCommand("sm_90")), byName.get("build.sh"));
