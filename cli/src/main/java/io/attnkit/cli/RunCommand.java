@@ -115,7 +115,10 @@ final class RunCommand implements Callable<Integer> {
         Tensor tq;
         Tensor tk;
         Tensor tv;
+        String where;
         try (Runner.CompiledKernel compiled = runner.compile(spec, new Runner.RunOptions(device, threadCount))) {
+            where = compiled.device().isEmpty() ? threadCount + (threadCount == 1 ? " thread" : " threads")
+                    : "device " + compiled.device();
             requireMemory(spec, random && !noCheck);
             tq = random ? Tensor.random(s.batch(), s.heads(), s.qLen(), s.headDim(), seed) : read(q, "q", s.batch(), s.heads(), s.qLen(), s.headDim());
             tk = random ? Tensor.random(s.batch(), s.kvHeads(), s.kvLen(), s.headDim(), seed + 1) : read(k, "k", s.batch(), s.kvHeads(), s.kvLen(), s.headDim());
@@ -134,8 +137,8 @@ final class RunCommand implements Callable<Integer> {
             }
         }
         BlockMap map = decision.blockMap();
-        o.printf(Locale.ROOT, "kernel %s on %s, %d thread%s: batch %d, heads %d (kv_heads %d), q_len %d, kv_len %d, head_dim %d, v_dim %d, %s%n",
-                spec.name(), backend, threadCount, threadCount == 1 ? "" : "s", s.batch(), s.heads(), s.kvHeads(), s.qLen(),
+        o.printf(Locale.ROOT, "kernel %s on %s, %s: batch %d, heads %d (kv_heads %d), q_len %d, kv_len %d, head_dim %d, v_dim %d, %s%n",
+                spec.name(), backend, where, s.batch(), s.heads(), s.kvHeads(), s.qLen(),
                 s.kvLen(), s.headDim(), s.vDim(), spec.dtype());
         double flops = 2.0 * map.visibleElements() * (s.headDim() + s.vDim());
         o.printf(Locale.ROOT, "time %.3f ms%s, %.2f GFLOP/s (%.4g GFLOP: 2·(head_dim + v_dim) per visible (query, key) pair, density %.4f)%n",

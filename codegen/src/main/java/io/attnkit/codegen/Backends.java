@@ -3,6 +3,8 @@ package io.attnkit.codegen;
 import io.attnkit.codegen.cuda.CudaEmitter;
 import io.attnkit.codegen.java.JavaEmitter;
 import io.attnkit.codegen.java.JavaRunner;
+import io.attnkit.codegen.opencl.OpenClEmitter;
+import io.attnkit.codegen.opencl.OpenClRunner;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -20,6 +22,7 @@ public final class Backends {
 
     private static final List<Backend> ALL = List.of(
             new Backend("java", JavaEmitter::new, Optional.of(JavaRunner::new)),
+            new Backend("opencl", OpenClEmitter::new, Optional.of(OpenClRunner::new)),
             new Backend("cuda", CudaEmitter::new, Optional.empty()));
 
     private Backends() {

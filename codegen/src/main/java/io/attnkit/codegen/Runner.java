@@ -37,6 +37,11 @@ public interface Runner {
     interface CompiledKernel extends AutoCloseable {
         KernelSpec kernel();
 
+        /** The device it runs on, for backends that choose one ({@code --device}); empty for the JVM. */
+        default String device() {
+            return "";
+        }
+
         Execution run(Inputs inputs) throws BackendException;
 
         @Override

@@ -3,6 +3,7 @@ package io.attnkit.codegen.java;
 import io.attnkit.codegen.BackendException;
 import io.attnkit.codegen.Origin;
 import io.attnkit.codegen.Runner;
+import io.attnkit.codegen.Storage;
 import io.attnkit.dsl.model.KernelSpec;
 import io.attnkit.dsl.model.Shape;
 import io.attnkit.dsl.reference.Tensor;

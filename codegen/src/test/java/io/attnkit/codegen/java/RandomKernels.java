@@ -13,14 +13,14 @@ import java.util.Optional;
 import java.util.SplittableRandom;
 
 /** Random kernels for property tests: shapes with ragged tails, GQA, q_len on either side of kv_len, every static mask. */
-final class RandomKernels {
+public final class RandomKernels {
     private static final Span S = Span.NONE;
 
     private RandomKernels() {
     }
 
     /** A random static mask; {@code &} and {@code |} take two or three operands, as chains in the language do. */
-    static Mask mask(SplittableRandom r, int kvLen, int depth) {
+    public static Mask mask(SplittableRandom r, int kvLen, int depth) {
         if (depth < 3 && r.nextInt(3) > 0) {
             List<Mask> operands = new ArrayList<>();
             for (int n = 2 + r.nextInt(2); n > 0; n--) {
@@ -43,7 +43,7 @@ final class RandomKernels {
         };
     }
 
-    static Mask.Document documents(SplittableRandom r, int kvLen) {
+    public static Mask.Document documents(SplittableRandom r, int kvLen) {
         List<Integer> lengths = new ArrayList<>();
         int left = kvLen;
         while (left > 0) {
@@ -55,7 +55,7 @@ final class RandomKernels {
     }
 
     /** A kernel of random shape and tiles whose heads fall into up to three groups, each with its own random mask. */
-    static KernelSpec kernel(SplittableRandom r, DType dtype) {
+    public static KernelSpec kernel(SplittableRandom r, DType dtype) {
         int kvHeads = 1 + r.nextInt(3);
         int heads = kvHeads * (1 + r.nextInt(3));
         int qLen = 1 + r.nextInt(90);

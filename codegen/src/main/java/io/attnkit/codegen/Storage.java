@@ -1,4 +1,4 @@
-package io.attnkit.codegen.java;
+package io.attnkit.codegen;
 
 import io.attnkit.dsl.model.Bf16;
 import io.attnkit.dsl.model.DType;
@@ -6,8 +6,9 @@ import io.attnkit.dsl.model.Fp8E4M3;
 import io.attnkit.dsl.reference.Tensor;
 
 /**
- * Tensors to and from the arrays generated kernels take: {@code float[]} for f32, {@code short[]}
- * of half or bfloat16 bits, {@code byte[]} of FP8 E4M3 codes; each value rounded to nearest even.
+ * Tensors to and from the arrays generated kernels take, in Java or copied into device buffers:
+ * {@code float[]} for f32, {@code short[]} of half or bfloat16 bits, {@code byte[]} of FP8 E4M3
+ * codes; each value rounded to nearest even.
  */
 public final class Storage {
     private Storage() {
