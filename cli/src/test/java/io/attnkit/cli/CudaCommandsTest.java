@@ -64,7 +64,7 @@ class CudaCommandsTest {
         CliRunner r = CliRunner.run("emit", kernelFile().toString(), "--backend", "cuda", "--write-inputs", "-o",
                 dir.resolve("x").toString());
         assertEquals(2, r.exitCode());
-        assertEquals("attnkit: error: --write-inputs goes with --harness", r.err().strip());
+        assertEquals("attnkit: error: --write-inputs and --no-expected go with --harness", r.err().strip());
     }
 
     @Test
