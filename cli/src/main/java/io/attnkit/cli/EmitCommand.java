@@ -48,13 +48,36 @@ final class EmitCommand implements Callable<Integer> {
     @Option(names = "--kernel", paramLabel = "NAME", description = "emit only this kernel")
     Optional<String> kernel;
 
+    @Option(names = "--harness", description = "with --backend cuda: also write a self-checking host program "
+            + "(harness.cu, attn_npy.h) and build.sh with its nvcc command; one kernel per directory")
+    boolean harness;
+
+    @Option(names = "--write-inputs", description = "with --harness: write q.npy, k.npy, v.npy (random normal values, "
+            + "--seed) and expected.npy (the float64 reference) for the harness")
+    boolean writeInputs;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "seed of --write-inputs (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--no-expected", description = "with --write-inputs: skip expected.npy (the float64 reference is slow "
+            + "at long contexts); the harness then checks the tile counters only")
+    boolean noExpected;
+
     @Override
     public Integer call() throws InputException, BackendException, IOException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Emitter emitter = Backends.emitter(backend);
+        if (harness) {
+            HarnessFiles.write(backend, Loaded.kernel(file, kernel, Optional.empty(), err), output,
+                    new HarnessFiles.Inputs(writeInputs, seed, !noExpected), out);
+            return ExitCodes.OK;
+        }
         List<KernelSpec> kernels = Loaded.kernels(file, kernel, err);
         Origin origin = Origin.of(file.toString(), Frontend.read(file));
+        if (writeInputs || noExpected) {
+            throw new CliException(ExitCodes.USAGE, "--write-inputs and --no-expected go with --harness");
+        }
         List<GeneratedFile> files = new ArrayList<>();
         for (KernelSpec k : kernels) {
             files.addAll(emitter.emit(k, origin));

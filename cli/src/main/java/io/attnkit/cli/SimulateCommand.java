@@ -1,6 +1,7 @@
 package io.attnkit.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.attnkit.codegen.BackendException;
 import io.attnkit.dsl.blocks.BlockMap;
 import io.attnkit.dsl.blocks.HeadMasks;
 import io.attnkit.dsl.check.InputException;
@@ -88,6 +89,10 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--smem", paramLabel = "BYTES", description = "shared memory per CTA of the fused kernel, as ptxas reports it")
     Optional<Long> smem;
 
+    @Option(names = "--occupancy-from-ptxas", description = "take registers and shared memory from ptxas: emit the "
+            + "CUDA kernel for the target's arch and compile it with nvcc (instead of --registers and --smem)")
+    boolean occupancyFromPtxas;
+
     @Option(names = "--q", paramLabel = "Q.npy", description = "queries, to decide data-dependent patterns")
     Optional<Path> q;
 
@@ -109,7 +114,7 @@ final class SimulateCommand implements Callable<Integer> {
     boolean bench;
 
     @Override
-    public Integer call() throws InputException, IOException {
+    public Integer call() throws InputException, IOException, BackendException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         SimOptions options = options();
@@ -122,6 +127,9 @@ final class SimulateCommand implements Callable<Integer> {
         if (t.kind() == TargetSpec.Kind.CPU && (options.schedule() != Schedule.FLASH || options.pass() != Pass.FWD)) {
             throw new CliException(ExitCodes.USAGE, "target '" + t.name() + "' is a CPU: it runs the Java backend's kernel, "
                     + "schedule flash, forward only");
+        }
+        if (occupancyFromPtxas) {
+            options = options.withResources(PtxasResources.of(k, t, file, registers.isPresent(), err));
         }
         long start = System.nanoTime();
         BlockMap map = blockMap(k, json.isPresent() && json.get().toString().equals("-") ? err : out);

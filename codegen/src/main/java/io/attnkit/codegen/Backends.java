@@ -1,5 +1,6 @@
 package io.attnkit.codegen;
 
+import io.attnkit.codegen.cuda.CudaEmitter;
 import io.attnkit.codegen.java.JavaEmitter;
 import io.attnkit.codegen.java.JavaRunner;
 import io.attnkit.codegen.opencl.OpenClEmitter;
@@ -21,7 +22,8 @@ public final class Backends {
 
     private static final List<Backend> ALL = List.of(
             new Backend("java", JavaEmitter::new, Optional.of(JavaRunner::new)),
-            new Backend("opencl", OpenClEmitter::new, Optional.of(OpenClRunner::new)));
+            new Backend("opencl", OpenClEmitter::new, Optional.of(OpenClRunner::new)),
+            new Backend("cuda", CudaEmitter::new, Optional.empty()));
 
     private Backends() {
     }

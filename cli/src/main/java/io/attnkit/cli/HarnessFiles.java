@@ -1,0 +1,80 @@
+package io.attnkit.cli;
+
+import io.attnkit.codegen.BackendException;
+import io.attnkit.codegen.Origin;
+import io.attnkit.codegen.cuda.CudaHarness;
+import io.attnkit.dsl.check.Frontend;
+import io.attnkit.dsl.check.InputException;
+import io.attnkit.dsl.model.DType;
+import io.attnkit.dsl.model.KernelSpec;
+import io.attnkit.dsl.model.Shape;
+import io.attnkit.dsl.reference.Npy;
+import io.attnkit.dsl.reference.ReferenceAttention;
+import io.attnkit.dsl.reference.Tensor;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** {@code attnkit emit --backend cuda --harness}: the harness of one kernel and, on request, its inputs. */
+final class HarnessFiles {
+    private HarnessFiles() {
+    }
+
+    /** What to write besides the code: inputs for {@code seed}, and the reference's O when {@code expected}. */
+    record Inputs(boolean write, long seed, boolean expected) {
+    }
+
+    /** Writes the harness of {@code one}'s kernel, built for the arch of its target (sm_90 without one). */
+    static void write(String backend, Loaded.One one, Path output, Inputs inputs, PrintWriter out)
+            throws BackendException, IOException, InputException {
+        if (!backend.equals("cuda")) {
+            throw new CliException(ExitCodes.USAGE, "--harness is for --backend cuda");
+        }
+        KernelSpec kernel = one.kernel();
+        Path file = one.loaded().file();
+        Origin origin = Origin.of(file.toString(), Frontend.read(file));
+        String arch = one.loaded().result().program().targetOf(kernel).map(CudaHarness::arch).orElse(CudaHarness.DEFAULT_ARCH);
+        EmitCommand.write(output, CudaHarness.files(kernel, origin, arch), out);
+        if (inputs.write()) {
+            writeInputs(kernel, output, inputs, out);
+        } else if (!inputs.expected()) {
+            throw new CliException(ExitCodes.USAGE, "--no-expected goes with --write-inputs");
+        }
+        out.println("build: cd " + output + " && " + CudaHarness.nvccCommand(arch));
+        out.println("run:   ./harness . [REPEATS]   (reads q.npy k.npy v.npy and, to check O, expected.npy: --write-inputs)");
+        out.flush();
+    }
+
+    /** Random normal q, k, v (seeds S, S+1, S+2, as {@code attnkit run --random}) and the float64 reference's O. */
+    private static void writeInputs(KernelSpec kernel, Path output, Inputs inputs, PrintWriter out) throws IOException {
+        long seed = inputs.seed();
+        Shape s = kernel.shape();
+        long elements = (long) s.batch() * s.heads() * s.qLen() * Math.max(s.headDim(), s.vDim());
+        if (elements >= Integer.MAX_VALUE || (long) s.batch() * s.kvHeads() * s.kvLen() * Math.max(s.headDim(), s.vDim())
+                >= Integer.MAX_VALUE) {
+            throw new CliException(ExitCodes.INPUT, "kernel '" + kernel.name() + "' has tensors past 2^31 elements; "
+                    + "--write-inputs holds each in one array");
+        }
+        Tensor q = Tensor.random(s.batch(), s.heads(), s.qLen(), s.headDim(), seed);
+        Tensor k = Tensor.random(s.batch(), s.kvHeads(), s.kvLen(), s.headDim(), seed + 1);
+        Tensor v = Tensor.random(s.batch(), s.kvHeads(), s.kvLen(), s.vDim(), seed + 2);
+        List<Named> files = new ArrayList<>(List.of(new Named("q.npy", q), new Named("k.npy", k), new Named("v.npy", v)));
+        if (inputs.expected()) {
+            double[] o = ReferenceAttention.run(kernel, q, k, v).out();
+            float[] expected = new float[o.length];
+            for (int i = 0; i < o.length; i++) {
+                expected[i] = (float) o[i];
+            }
+            files.add(new Named("expected.npy", new Tensor(s.batch(), s.heads(), s.qLen(), s.vDim(), expected)));
+        }
+        for (Named file : files) {
+            Npy.write(output.resolve(file.name()), file.tensor(), DType.F32);
+            out.println("wrote " + output.resolve(file.name()));
+        }
+    }
+
+    private record Named(String name, Tensor tensor) {
+    }
+}

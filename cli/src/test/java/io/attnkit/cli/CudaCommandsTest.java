@@ -1,0 +1,87 @@
+package io.attnkit.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.attnkit.codegen.cuda.Ptxas;
+import io.attnkit.dsl.check.Frontend;
+import io.attnkit.dsl.model.KernelSpec;
+import io.attnkit.dsl.reference.Npy;
+import io.attnkit.dsl.reference.ReferenceAttention;
+import io.attnkit.dsl.reference.Tensor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code emit --backend cuda --harness [--write-inputs]} and {@code simulate --occupancy-from-ptxas}. */
+class CudaCommandsTest {
+    private static final String KERNEL = """
+            kernel small_gqa {
+              shape batch 1, heads 4, kv_heads 2, q_len 45, kv_len 61, head_dim 32;
+              dtype bf16, accumulate f32;
+              tile q 64, kv 32, stages 2, warps 4;
+              mask causal & window(30);
+              target a100-40gb;
+            }
+            """;
+
+    @TempDir
+    Path dir;
+
+    private Path kernelFile() throws IOException {
+        Path file = dir.resolve("small.attn");
+        Files.writeString(file, KERNEL);
+        return file;
+    }
+
+    @Test
+    void theHarnessComesWithItsInputsAndTheReferenceOutput() throws Exception {
+        Path out = dir.resolve("h");
+        CliRunner r = CliRunner.run("emit", kernelFile().toString(), "--backend", "cuda", "--harness", "--write-inputs",
+                "--seed", "7", "-o", out.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        for (String name : new String[] {"small_gqa.cu", "attn_npy.h", "harness.cu", "build.sh", "q.npy", "k.npy", "v.npy",
+                "expected.npy"}) {
+            assertTrue(Files.exists(out.resolve(name)), name);
+        }
+        assertTrue(r.out().contains("nvcc -O3 -std=c++17 -arch=sm_80 -o harness harness.cu"), r.out());
+        KernelSpec k = Frontend.checkText("small.attn", KERNEL, io.attnkit.targets.BuiltinTargets.library()).kernelsOfRoot().getFirst();
+        Tensor q = Npy.read(out.resolve("q.npy"));
+        assertArrayEquals(Tensor.random(1, 4, 45, 32, 7).data(), q.data(), "q is run --random's q for the seed");
+        double[] expected = ReferenceAttention.run(k, q, Npy.read(out.resolve("k.npy")), Npy.read(out.resolve("v.npy"))).out();
+        float[] written = Npy.read(out.resolve("expected.npy")).data();
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals((float) expected[i], written[i], 0.0f);
+        }
+    }
+
+    @Test
+    void inputsWithoutAHarnessAreAUsageError() throws IOException {
+        CliRunner r = CliRunner.run("emit", kernelFile().toString(), "--backend", "cuda", "--write-inputs", "-o",
+                dir.resolve("x").toString());
+        assertEquals(2, r.exitCode());
+        assertEquals("attnkit: error: --write-inputs and --no-expected go with --harness", r.err().strip());
+    }
+
+    @Test
+    void ptxasOccupancyExcludesHandGivenResources() throws IOException {
+        CliRunner r = CliRunner.run("simulate", kernelFile().toString(), "--occupancy-from-ptxas", "--registers", "128",
+                "--smem", "1000");
+        assertEquals(2, r.exitCode());
+        assertEquals(1, r.err().lines().count(), r.err());
+    }
+
+    @Test
+    void ptxasOccupancyCompilesForTheTargetsArch() throws IOException {
+        assumeTrue(Ptxas.available(), "SKIPPED: nvcc is not on the PATH; --occupancy-from-ptxas was not run");
+        CliRunner r = CliRunner.run("simulate", kernelFile().toString(), "--occupancy-from-ptxas");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.err().startsWith("ptxas: sm_80 small_gqa: "), r.err());
+        assertTrue(r.err().contains("0/0 B spill stores/loads"), r.err());
+        assertTrue(r.out().contains("occupancy"), r.out());
+    }
+}
