@@ -55,6 +55,20 @@ public final class Published {
             standard(128, false, 74, 100, 119, 133, 139),
             standard(128, true, 26, 31, 34, 35, 35)).stream().flatMap(List::stream).toList();
 
+    /**
+     * FlashAttention-3 (arXiv 2407.08608), its backward-speed figures ("Attention backward speed,
+     * head dim 64 / 128 (H100 80GB SXM5)"): TFLOP/s of the backward pass of FlashAttention-2 and
+     * of standard (PyTorch) attention, same setting as Figure 5, no mask (the paper shows no
+     * causal backward); standard attention ran out of memory at 16K. FLOPs count
+     * {@code 2.5 x 4 N^2 d} per head (the {@code flops(..., mode="bwd")} of its benchmark script).
+     * Values as labelled on the bars (two independent readings agree on every value).
+     */
+    public static final List<Speed> FA3_BACKWARD = List.of(
+            fa2(64, false, 198, 238, 264, 279, 287, 291),
+            fa2(128, false, 214, 260, 291, 310, 318, 322),
+            standard(64, false, 68, 76, 88, 92, 95),
+            standard(128, false, 104, 131, 159, 174, 181)).stream().flatMap(List::stream).toList();
+
     private static List<Speed> fa2(int d, boolean causal, double... tflops) {
         return curve("FlashAttention-2", d, causal, tflops);
     }

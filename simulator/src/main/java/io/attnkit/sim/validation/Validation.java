@@ -19,7 +19,7 @@ import org.apache.commons.math3.stat.regression.SimpleRegression;
 /**
  * The simulator against published numbers: FlashAttention's Table 18 and Figure 2, the
  * scaling laws of its Theorem 2 and Proposition 4 as measured slopes, and FlashAttention-3's
- * Figure 5 as a held-out set that nothing in the model was chosen for.
+ * Figure 5 and backward figures as a held-out set that nothing in the model was chosen for.
  */
 public final class Validation {
     private Validation() {
@@ -72,7 +72,7 @@ public final class Validation {
 
     /** Everything the validation measured. */
     public record Report(List<Row> table18, List<Row> table18Fa2, Traffic figure2, List<Slope> theorem2,
-                         DensityFit proposition4, List<Row> heldOut) {
+                         DensityFit proposition4, List<Row> heldOut, List<Row> heldOutBackward) {
     }
 
     /**
@@ -86,7 +86,7 @@ public final class Validation {
     /** Every comparison, simulated with {@code base} options (the schedule of each case replaces base's). */
     public static Report run(boolean quick, SimOptions base) {
         return new Report(table18(quick, Schedule.FLASH1, base), table18(quick, Schedule.FLASH, base), figure2(base),
-                theorem2(quick, base), proposition4(quick, base), heldOut(quick, base));
+                theorem2(quick, base), proposition4(quick, base), heldOut(quick, base), heldOutBackward(quick, base));
     }
 
     static TargetSpec target(String name) {
@@ -253,6 +253,32 @@ public final class Validation {
             SimResult r = simulate(kernel, h100, o);
             String label = String.format(Locale.ROOT, "%s d%d %s N=%d", fa2 ? "FA2" : "standard", p.headDim(),
                     p.causal() ? "causal" : "dense", p.seqLen());
+            rows.add(new Row(label, r.flopsPerSecond() / 1e12, p.tflops()));
+        }
+        return rows;
+    }
+
+    /**
+     * FlashAttention-3's backward figures on the H100: FlashAttention-2's backward with the tiles
+     * its launch template picks on a GPU with at least 144 KB of shared memory per block (128 x 128
+     * for d 64, 64 x 128 for d 128, 8 warps: twice the forward's 4), standard attention's
+     * (PyTorch eager, no dropout) under {@link Schedule#STANDARD}; backward pass only.
+     */
+    static List<Row> heldOutBackward(boolean quick, SimOptions base) {
+        TargetSpec h100 = target("h100-sxm");
+        List<Row> rows = new ArrayList<>();
+        for (Published.Speed p : Published.FA3_BACKWARD) {
+            if (quick && p.seqLen() > 2048) {
+                continue;
+            }
+            boolean fa2 = p.method().equals("FlashAttention-2");
+            int q = p.headDim() == 64 ? 128 : 64;
+            String kernel = "kernel fa3bwd { shape batch " + 16384 / p.seqLen() + ", heads " + 2048 / p.headDim()
+                    + ", q_len " + p.seqLen() + ", head_dim " + p.headDim() + "; dtype bf16; tile q " + q
+                    + ", kv 128, stages 1, warps 4; }";
+            SimOptions o = base.withPass(Pass.BWD);
+            SimResult r = simulate(kernel, h100, fa2 ? o : o.withSchedule(Schedule.STANDARD));
+            String label = String.format(Locale.ROOT, "%s bwd d%d N=%d", fa2 ? "FA2" : "standard", p.headDim(), p.seqLen());
             rows.add(new Row(label, r.flopsPerSecond() / 1e12, p.tflops()));
         }
         return rows;

@@ -63,6 +63,25 @@ class ValidationTest {
         assertTrue(ValidationTables.meanAbs(fa2) < 0.15, "mean absolute error " + ValidationTables.meanAbs(fa2));
     }
 
+    /**
+     * The backward misses: FlashAttention-2's is predicted 17-30% fast, standard attention's
+     * 42-77% (docs/validation.md says why). They are held to the bounds met today, so that a
+     * change that makes them worse is seen, and a change that makes them better shows up in
+     * the mean the docs state.
+     */
+    @Test
+    void heldOutBackwardStaysWithinTheDocumentedBounds() {
+        List<Row> fa2 = report.heldOutBackward().stream().filter(r -> r.label().startsWith("FA2")).toList();
+        List<Row> std = report.heldOutBackward().stream().filter(r -> r.label().startsWith("standard")).toList();
+        assertEquals(6, fa2.size());
+        assertEquals(6, std.size());
+        for (Row r : report.heldOutBackward()) {
+            assertTrue(r.error() > 0, r.label() + " is predicted fast, as every published backward row is");
+        }
+        assertTrue(ValidationTables.meanAbs(fa2) < 0.30, "FA2 backward mean absolute error " + ValidationTables.meanAbs(fa2));
+        assertTrue(ValidationTables.meanAbs(std) < 0.70, "standard backward mean absolute error " + ValidationTables.meanAbs(std));
+    }
+
     @Test
     void figure2StandardTrafficAndFlashAttentionRuntimeAreWithin15Percent() {
         Validation.Traffic t = report.figure2();
@@ -100,7 +119,7 @@ class ValidationTest {
     @Test
     void markdownHasEveryTable() {
         String md = ValidationTables.markdown(report);
-        for (String heading : List.of("Table 18", "Figure 2", "Theorem 2", "Proposition 4", "Held out")) {
+        for (String heading : List.of("Table 18", "Figure 2", "Theorem 2", "Proposition 4", "Held out", "backward figures")) {
             assertTrue(md.contains(heading), heading);
         }
     }
