@@ -62,6 +62,11 @@ final class SimulateCommand implements Callable<Integer> {
             description = "fwd (default), bwd, or fwd+bwd (the backward after the forward)")
     String pass;
 
+    @Option(names = "--kv-splits", paramLabel = "N", defaultValue = "1",
+            description = "cut the keys of each row into N ranges, one CTA each, and merge the partial outputs "
+                    + "(split-KV, as Flash-Decoding runs decode); 'auto' picks N as FlashAttention-2 does (default 1)")
+    String kvSplits;
+
     @Option(names = "--dropout", paramLabel = "P", defaultValue = "0",
             description = "attention dropout probability of the standard schedule (PyTorch eager writes the dropped P and a keep mask)")
     double dropout;
@@ -177,7 +182,10 @@ final class SimulateCommand implements Callable<Integer> {
         if (dropout > 0 && o.schedule() != Schedule.STANDARD) {
             throw new CliException(ExitCodes.USAGE, "--dropout applies to --schedule standard (the fused kernels keep the mask on chip)");
         }
-        o = o.withDropout(dropout);
+        o = o.withDropout(dropout).withKvSplits(kvSplits());
+        if (o.kvSplits() != 1 && o.schedule() != Schedule.FLASH) {
+            throw new CliException(ExitCodes.USAGE, "--kv-splits applies to --schedule flash");
+        }
         if (traceCtas < 1) {
             throw new CliException(ExitCodes.USAGE, "--trace-ctas must be at least 1");
         }
@@ -191,6 +199,21 @@ final class SimulateCommand implements Callable<Integer> {
             o = o.withResources(new SimOptions.Resources(registers.get(), smem.get()));
         }
         return o;
+    }
+
+    private int kvSplits() {
+        if (kvSplits.equals("auto")) {
+            return SimOptions.AUTO_KV_SPLITS;
+        }
+        try {
+            int n = Integer.parseInt(kvSplits);
+            if (n >= 1) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new CliException(ExitCodes.USAGE, "--kv-splits must be a positive number or 'auto', not '" + kvSplits + "'");
     }
 
     /** The most elements of a random Q or K this command draws (one float array each, 1 GiB of heap). */

@@ -116,6 +116,33 @@ class SimulateCommandTest {
     }
 
     @Test
+    void decodeIsSplitOverTheKeysWhenAsked() throws IOException {
+        Path k = file("""
+                kernel decode {
+                  shape batch 1, heads 8, kv_heads 2, q_len 1, kv_len 40000, head_dim 128;
+                  dtype bf16;
+                  tile q 16, kv 128, stages 2;
+                  mask causal;
+                  target h100-sxm;
+                }
+                """);
+        CliRunner auto = CliRunner.run("simulate", k.toString(), "--kv-splits", "auto", "--json", "-");
+        assertEquals(0, auto.exitCode(), auto.err());
+        int splits = new ObjectMapper().readTree(auto.out()).get("kv_splits").asInt();
+        assertTrue(splits > 1, auto.out());
+        CliRunner text = CliRunner.run("simulate", k.toString(), "--kv-splits", Integer.toString(splits));
+        assertTrue(text.out().contains("kv splits " + splits) && text.out().contains("launch flash_fwd_combine"), text.out());
+        for (String[] bad : new String[][] {{"--kv-splits", "0"}, {"--kv-splits", "many"}, {"--kv-splits", "4", "--schedule", "flash1"},
+                {"--kv-splits", "1000"}}) {
+            // A malformed option is a usage error (2); more splits than this kernel's K/V blocks, a bad input (1).
+            CliRunner r = CliRunner.run(java.util.stream.Stream.concat(java.util.stream.Stream.of("simulate", k.toString()),
+                    java.util.Arrays.stream(bad)).toArray(String[]::new));
+            assertEquals(bad[1].equals("1000") ? 1 : 2, r.exitCode(), String.join(" ", bad) + ": " + r.err());
+            assertEquals(1, r.err().lines().count(), r.err());
+        }
+    }
+
+    @Test
     void syntheticSelectionIsSeededAndSaysSo() throws IOException {
         Path k = file("""
                 kernel moba {

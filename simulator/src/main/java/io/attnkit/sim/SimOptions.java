@@ -19,9 +19,16 @@ import java.util.Optional;
  * @param pass           forward, backward, or both (the backward after the forward)
  * @param dropout        attention dropout probability of the standard (PyTorch eager) schedule: above 0 it
  *                       runs dropout kernels that write the dropped probabilities and the keep mask
+ * @param kvSplits       ranges the keys of each row are cut into by the flash forward (split-KV, as
+ *                       Flash-Decoding runs decode): 1 for none, {@link #AUTO_KV_SPLITS} to let
+ *                       {@link io.attnkit.sim.gpu.KvSplits} choose as FlashAttention-2 does
  */
 public record SimOptions(Schedule schedule, Raster raster, L2Mode l2, Optional<Resources> resources, int traceCtas,
-                         int refreshEvents, long maxChunkSteps, boolean overlapCtas, Pass pass, double dropout) {
+                         int refreshEvents, long maxChunkSteps, boolean overlapCtas, Pass pass, double dropout,
+                         int kvSplits) {
+
+    /** {@link #kvSplits} value asking for the split count FlashAttention-2's heuristic picks. */
+    public static final int AUTO_KV_SPLITS = 0;
 
     /** Registers and shared memory of one CTA, as {@code ptxas --resource-usage} reports them. */
     public record Resources(int registersPerThread, long sharedMemPerCta) {
@@ -33,52 +40,57 @@ public record SimOptions(Schedule schedule, Raster raster, L2Mode l2, Optional<R
     }
 
     public SimOptions {
-        if (traceCtas < 0 || refreshEvents < 0 || maxChunkSteps < 1 || !(dropout >= 0 && dropout < 1)) {
+        if (traceCtas < 0 || refreshEvents < 0 || maxChunkSteps < 1 || !(dropout >= 0 && dropout < 1) || kvSplits < 0) {
             throw new IllegalArgumentException("bad simulation options");
         }
     }
 
     public static SimOptions defaults() {
-        return new SimOptions(Schedule.FLASH, Raster.Q_MAJOR, L2Mode.MODEL, Optional.empty(), 0, 0, Long.MAX_VALUE, false, Pass.FWD, 0);
+        return new SimOptions(Schedule.FLASH, Raster.Q_MAJOR, L2Mode.MODEL, Optional.empty(), 0, 0, Long.MAX_VALUE, false, Pass.FWD, 0, 1);
     }
 
     public SimOptions withSchedule(Schedule s) {
-        return new SimOptions(s, raster, l2, resources, traceCtas, refreshEvents, maxChunkSteps, overlapCtas, pass, dropout);
+        return new SimOptions(s, raster, l2, resources, traceCtas, refreshEvents, maxChunkSteps, overlapCtas, pass, dropout, kvSplits);
     }
 
     public SimOptions withRaster(Raster r) {
-        return new SimOptions(schedule, r, l2, resources, traceCtas, refreshEvents, maxChunkSteps, overlapCtas, pass, dropout);
+        return new SimOptions(schedule, r, l2, resources, traceCtas, refreshEvents, maxChunkSteps, overlapCtas, pass, dropout, kvSplits);
     }
 
     public SimOptions withL2(L2Mode m) {
-        return new SimOptions(schedule, raster, m, resources, traceCtas, refreshEvents, maxChunkSteps, overlapCtas, pass, dropout);
+        return new SimOptions(schedule, raster, m, resources, traceCtas, refreshEvents, maxChunkSteps, overlapCtas, pass, dropout, kvSplits);
     }
 
     public SimOptions withResources(Resources r) {
-        return new SimOptions(schedule, raster, l2, Optional.of(r), traceCtas, refreshEvents, maxChunkSteps, overlapCtas, pass, dropout);
+        return new SimOptions(schedule, raster, l2, Optional.of(r), traceCtas, refreshEvents, maxChunkSteps, overlapCtas, pass, dropout, kvSplits);
     }
 
     public SimOptions withTrace(int ctas) {
-        return new SimOptions(schedule, raster, l2, resources, ctas, refreshEvents, maxChunkSteps, overlapCtas, pass, dropout);
+        return new SimOptions(schedule, raster, l2, resources, ctas, refreshEvents, maxChunkSteps, overlapCtas, pass, dropout, kvSplits);
     }
 
     public SimOptions withRefreshEvents(int events) {
-        return new SimOptions(schedule, raster, l2, resources, traceCtas, events, maxChunkSteps, overlapCtas, pass, dropout);
+        return new SimOptions(schedule, raster, l2, resources, traceCtas, events, maxChunkSteps, overlapCtas, pass, dropout, kvSplits);
     }
 
     public SimOptions withOverlapCtas(boolean overlap) {
-        return new SimOptions(schedule, raster, l2, resources, traceCtas, refreshEvents, maxChunkSteps, overlap, pass, dropout);
+        return new SimOptions(schedule, raster, l2, resources, traceCtas, refreshEvents, maxChunkSteps, overlap, pass, dropout, kvSplits);
     }
 
     public SimOptions withMaxChunkSteps(long steps) {
-        return new SimOptions(schedule, raster, l2, resources, traceCtas, refreshEvents, steps, overlapCtas, pass, dropout);
+        return new SimOptions(schedule, raster, l2, resources, traceCtas, refreshEvents, steps, overlapCtas, pass, dropout, kvSplits);
     }
 
     public SimOptions withPass(Pass p) {
-        return new SimOptions(schedule, raster, l2, resources, traceCtas, refreshEvents, maxChunkSteps, overlapCtas, p, dropout);
+        return new SimOptions(schedule, raster, l2, resources, traceCtas, refreshEvents, maxChunkSteps, overlapCtas, p, dropout, kvSplits);
     }
 
     public SimOptions withDropout(double p) {
-        return new SimOptions(schedule, raster, l2, resources, traceCtas, refreshEvents, maxChunkSteps, overlapCtas, pass, p);
+        return new SimOptions(schedule, raster, l2, resources, traceCtas, refreshEvents, maxChunkSteps, overlapCtas, pass, p, kvSplits);
+    }
+
+    public SimOptions withKvSplits(int splits) {
+        return new SimOptions(schedule, raster, l2, resources, traceCtas, refreshEvents, maxChunkSteps, overlapCtas, pass, dropout,
+                splits);
     }
 }

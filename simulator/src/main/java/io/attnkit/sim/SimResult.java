@@ -32,6 +32,20 @@ public record SimResult(String kernel, String target, Schedule schedule, Pass pa
         launches = List.copyOf(launches);
     }
 
+    /** Ranges the flash forward cut the keys of each row into (1: no split-KV launch). */
+    public int kvSplits() {
+        long split = 0;
+        long rows = 0;
+        for (LaunchStats l : launches) {
+            if (l.name().equals(io.attnkit.sim.gpu.FlashSchedule.SPLIT_LAUNCH)) {
+                split = l.grid();
+            } else if (l.name().equals(io.attnkit.sim.gpu.FlashSchedule.COMBINE_LAUNCH)) {
+                rows = l.grid();
+            }
+        }
+        return split > 0 && rows > 0 ? (int) (split / rows) : 1;
+    }
+
     /** Achieved FLOP/s on the useful work. */
     public double flopsPerSecond() {
         return seconds > 0 ? usefulFlops / seconds : 0;

@@ -11,6 +11,7 @@ import io.attnkit.sim.gpu.Flash1BackwardSchedule;
 import io.attnkit.sim.gpu.Flash1Schedule;
 import io.attnkit.sim.gpu.FlashBackwardSchedule;
 import io.attnkit.sim.gpu.FlashSchedule;
+import io.attnkit.sim.gpu.KvSplits;
 import io.attnkit.sim.gpu.Launch;
 import io.attnkit.sim.gpu.LaunchStats;
 import io.attnkit.sim.gpu.Machine;
@@ -65,6 +66,9 @@ public final class Simulator {
             throw new IllegalArgumentException("on a CPU target the simulator runs the Java backend's kernel (schedule flash), not "
                     + options.schedule().spelling());
         }
+        if (options.kvSplits() != 1 && (cpu || options.schedule() != Schedule.FLASH)) {
+            throw new IllegalArgumentException("kv splits apply to the flash schedule on a GPU target");
+        }
         if (cpu && options.pass().backward()) {
             throw new IllegalArgumentException("on a CPU target the simulator runs the Java backend's kernel, which has no backward pass");
         }
@@ -94,9 +98,12 @@ public final class Simulator {
         switch (options.schedule()) {
             case FLASH -> {
                 if (pass.forward()) {
-                    Launch l = FlashSchedule.launch(kernel, map, machine, options.raster(), space);
+                    List<Launch> forward = FlashSchedule.launches(kernel, map, machine, options.raster(), space,
+                            kvSplits(kernel, map, machine, options));
+                    Launch l = forward.getFirst();
                     launches.add(options.resources().map(r -> l.withResources(r.sharedMemPerCta(), r.registersPerThread()))
                             .orElse(l));
+                    launches.addAll(forward.subList(1, forward.size()));
                 }
                 if (pass.backward()) {
                     launches.addAll(FlashBackwardSchedule.launches(kernel, map, machine, options.raster(), space));
@@ -114,6 +121,21 @@ public final class Simulator {
             }
         }
         return launches;
+    }
+
+    /**
+     * The split count of the flash forward: the option's, or under {@link SimOptions#AUTO_KV_SPLITS}
+     * FlashAttention-2's choice for the CTA slots the unsplit launch gets on this machine.
+     */
+    private static int kvSplits(KernelSpec kernel, BlockMap map, Machine machine, SimOptions options) {
+        if (options.kvSplits() != SimOptions.AUTO_KV_SPLITS) {
+            return options.kvSplits();
+        }
+        Launch unsplit = FlashSchedule.launch(kernel, map, machine, options.raster(), new AddressSpace());
+        Launch sized = options.resources().map(r -> unsplit.withResources(r.sharedMemPerCta(), r.registersPerThread()))
+                .orElse(unsplit);
+        Occupancy o = Occupancy.of(machine, sized.smemPerCta(), sized.threadsPerCta(), sized.registersPerThread());
+        return KvSplits.choose(FlashSchedule.rowCtas(kernel, map), (long) machine.sms() * o.ctasPerSm(), map.kvBlocks());
     }
 
     private static boolean cpu(TargetSpec t) {

@@ -17,8 +17,18 @@ import java.util.List;
  * and special-function pipes, PV on the tensor pipe) with the next tiles' loads in flight;
  * an epilogue normalises and stores O and the log-sum-exp. Rows with no visible key store
  * zeros without loading anything.
+ *
+ * <p>Split-KV (Flash-Decoding, and FlashAttention-2's {@code num_splits} for decode): the keys of
+ * every row are cut into {@code splits} ranges of whole K/V blocks, one CTA per (batch, head,
+ * q-block, range); each stores its partial output in FP32 with its log-sum-exp, and a second
+ * launch merges the partials of a row into O. Decode shapes (a handful of q-blocks) need it to
+ * fill the SMs.
  */
 public final class FlashSchedule {
+    /** Name of the split-KV launch of the tile program. */
+    public static final String SPLIT_LAUNCH = "flash_fwd_splitkv";
+    /** Name of the launch that merges the partial outputs of the splits. */
+    public static final String COMBINE_LAUNCH = "flash_fwd_combine";
     /** Extra instructions per element of a PARTIAL tile: index compare and select. */
     static final double MASK_OPS_PER_ELEMENT = 2;
     /** Barriers per tile: one after the K copy lands, one after V (FlashAttention-2's main loop). */
@@ -39,12 +49,18 @@ public final class FlashSchedule {
     private final StepCost partial;
     private final StepCost prologue;
     private final StepCost epilogue;
+    private final int splits;
+    private final int blocksPerSplit;
+    private final int[] oAccObject;
+    private final int[] lseAccObject;
 
-    private FlashSchedule(KernelSpec kernel, BlockMap map, Machine machine, Raster raster, AddressSpace space) {
+    private FlashSchedule(KernelSpec kernel, BlockMap map, Machine machine, Raster raster, AddressSpace space, int splits) {
         this.kernel = kernel;
         this.map = map;
         this.machine = machine;
         this.raster = raster;
+        this.splits = splits;
+        this.blocksPerSplit = ceilDiv(map.kvBlocks(), splits);
         Shape s = kernel.shape();
         Tiles t = kernel.tiles();
         int bh = s.batch() * s.heads();
@@ -71,6 +87,12 @@ public final class FlashSchedule {
         for (int i = 0; i < bh; i++) {
             lseObject[i] = space.allocate("LSE" + i, (long) t.q() * 4, map.qBlocks());
         }
+        oAccObject = new int[splits > 1 ? bh : 0];
+        lseAccObject = new int[splits > 1 ? bh : 0];
+        for (int i = 0; i < oAccObject.length; i++) {
+            oAccObject[i] = space.allocate("Oaccum" + i, (long) t.q() * s.vDim() * 4, (long) map.qBlocks() * splits);
+            lseAccObject[i] = space.allocate("LSEaccum" + i, (long) t.q() * 4, (long) map.qBlocks() * splits);
+        }
         full = tileCost(false);
         partial = tileCost(true);
         prologue = prologueCost();
@@ -79,12 +101,35 @@ public final class FlashSchedule {
 
     /** The launch of {@code kernel} over {@code map}, its tensors allocated in {@code space}. */
     public static Launch launch(KernelSpec kernel, BlockMap map, Machine machine, Raster raster, AddressSpace space) {
-        FlashSchedule f = new FlashSchedule(kernel, map, machine, raster, space);
+        return launches(kernel, map, machine, raster, space, 1).getFirst();
+    }
+
+    /**
+     * The launches of {@code kernel} with the keys of every row cut into {@code splits} ranges:
+     * the tile program alone for one split; the split tile program and the merge for more.
+     */
+    public static List<Launch> launches(KernelSpec kernel, BlockMap map, Machine machine, Raster raster, AddressSpace space,
+                                        int splits) {
+        if (splits < 1 || splits > map.kvBlocks()) {
+            throw new IllegalArgumentException("kv splits must be in 1.." + map.kvBlocks() + " (the K/V blocks of a row), not "
+                    + splits);
+        }
+        FlashSchedule f = new FlashSchedule(kernel, map, machine, raster, space, splits);
         Shape s = kernel.shape();
         Tiles t = kernel.tiles();
-        long grid = (long) s.batch() * s.heads() * map.qBlocks();
+        long rows = (long) s.batch() * s.heads() * map.qBlocks();
         long smem = WorkingSet.of(s, kernel.dtype(), kernel.accumulate(), t).bytes();
-        return new Launch("flash_fwd", grid, t.warps() * 32, smem, f.registers(), 1, t.stages(), f::program);
+        if (splits == 1) {
+            return List.of(new Launch("flash_fwd", rows, t.warps() * 32, smem, f.registers(), 1, t.stages(), f::program));
+        }
+        return List.of(new Launch(SPLIT_LAUNCH, rows * splits, t.warps() * 32, smem, f.registers(), 1, t.stages(),
+                        f::program),
+                new Launch(COMBINE_LAUNCH, rows, t.warps() * 32, 0, 32, 1, 1, f::combine));
+    }
+
+    /** The number of CTAs of the unsplit launch: one per (batch, head, q-block). */
+    public static long rowCtas(KernelSpec kernel, BlockMap map) {
+        return (long) kernel.shape().batch() * kernel.shape().heads() * map.qBlocks();
     }
 
     /** Registers per thread: the O and S accumulators spread over the CTA's threads, plus the rest. */
@@ -98,7 +143,11 @@ public final class FlashSchedule {
     private CtaProgram program(long n) {
         Shape s = kernel.shape();
         Tiles t = kernel.tiles();
-        int[] c = raster.coordinates(n, s.batch(), s.heads(), map.qBlocks());
+        // The splits of one row are launched side by side, so they share the row's Q tile in the L2.
+        int split = (int) (n % splits);
+        int lo = split * blocksPerSplit;
+        int hi = Math.min(map.kvBlocks(), lo + blocksPerSplit);
+        int[] c = rowCoordinates(n / splits);
         int b = c[0];
         int h = c[1];
         int qb = c[2];
@@ -111,15 +160,22 @@ public final class FlashSchedule {
         int runs = p.runs(qb);
         List<Segment> segments = new ArrayList<>(runs + 3);
         long tiles = 0;
-        if (runs > 0) {
+        boolean any = false;
+        for (int r = 0; r < runs && !any; r++) {
+            any = p.runFrom(qb, r) < hi && p.runTo(qb, r) > lo;
+        }
+        if (any) {
             segments.add(new Segment("prologue", 1, prologue,
                     List.of(new Access(qObject[bh], qb, (long) rows * s.headDim() * in, false, false))));
         }
         int kvBlocks = map.kvBlocks();
         int lastKeys = s.kvLen() - (kvBlocks - 1) * t.kv();
         for (int r = 0; r < runs; r++) {
-            int from = p.runFrom(qb, r);
-            int to = p.runTo(qb, r);
+            int from = Math.max(lo, p.runFrom(qb, r));
+            int to = Math.min(hi, p.runTo(qb, r));
+            if (from >= to) {
+                continue;
+            }
             boolean isFull = p.runKind(qb, r) == BlockMap.Kind.FULL;
             String label = isFull ? "FULL" : "PARTIAL";
             StepCost cost = isFull ? full : partial;
@@ -132,10 +188,61 @@ public final class FlashSchedule {
                 segments.add(tileSegment(label, regular, 1, lastKeys, cost, bkv));
             }
         }
+        if (splits == 1) {
+            segments.add(new Segment("epilogue", 1, epilogue, List.of(
+                    new Access(oObject[bh], qb, (long) rows * s.vDim() * out, true, false),
+                    new Access(lseObject[bh], qb, (long) rows * 4, true, false))));
+            return new CtaProgram("b" + b + " h" + h + " q" + qb, segments, tiles);
+        }
+        long item = (long) qb * splits + split;
         segments.add(new Segment("epilogue", 1, epilogue, List.of(
-                new Access(oObject[bh], qb, (long) rows * s.vDim() * out, true, false),
-                new Access(lseObject[bh], qb, (long) rows * 4, true, false))));
-        return new CtaProgram("b" + b + " h" + h + " q" + qb, segments, tiles);
+                new Access(oAccObject[bh], item, (long) rows * s.vDim() * 4, true, true),
+                new Access(lseAccObject[bh], item, (long) rows * 4, true, true))));
+        return new CtaProgram("b" + b + " h" + h + " q" + qb + " split" + split, segments, tiles);
+    }
+
+    /**
+     * The {@code {batch, head, qBlock}} of the {@code n}-th row CTA. FlashAttention-2's split-KV
+     * grid is {@code (m_blocks, splits, batch x heads)} with the head fastest in the last
+     * dimension, so under the default raster the query heads of a KV head run side by side and
+     * share its K/V ranges in the L2; other rasters keep their order.
+     */
+    private int[] rowCoordinates(long n) {
+        Shape s = kernel.shape();
+        if (splits == 1 || raster != Raster.Q_MAJOR) {
+            return raster.coordinates(n, s.batch(), s.heads(), map.qBlocks());
+        }
+        int q = (int) (n % map.qBlocks());
+        long bh = n / map.qBlocks();
+        return new int[] {(int) (bh / s.heads()), (int) (bh % s.heads()), q};
+    }
+
+    /**
+     * The merge of a row's partial outputs: read every split's log-sum-exp and FP32 output, scale
+     * each by {@code exp(lse_i - lse)}, sum, store O in the storage type and the row's log-sum-exp.
+     */
+    private CtaProgram combine(long n) {
+        Shape s = kernel.shape();
+        Tiles t = kernel.tiles();
+        int[] c = rowCoordinates(n);
+        int bh = c[0] * s.heads() + c[1];
+        int qb = c[2];
+        long rows = Math.min(t.q(), s.qLen() - (long) qb * t.q());
+        List<Access> a = new ArrayList<>(2 * splits + 2);
+        for (int i = 0; i < splits; i++) {
+            a.add(new Access(lseAccObject[bh], (long) qb * splits + i, rows * 4, false, true));
+            a.add(new Access(oAccObject[bh], (long) qb * splits + i, rows * s.vDim() * 4, false, true));
+        }
+        a.add(new Access(oObject[bh], qb, rows * s.vDim() * kernel.dtype().outputType().bytes(), true, false));
+        a.add(new Access(lseObject[bh], qb, rows * 4, true, false));
+        StepCost merge = new Work().fma((double) splits * rows * s.vDim() + 2.0 * splits * rows).sfu(2.0 * splits * rows)
+                .alu((double) rows * s.vDim()).shuffleRounds(2).barriers(1).latency(machine.micro().ctaLaunchCycles())
+                .cost(machine, kernel.dtype());
+        return new CtaProgram("b" + c[0] + " h" + c[1] + " q" + qb, List.of(new Segment("combine", 1, merge, a)), 0);
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
     }
 
     private Segment tileSegment(String label, int from, int count, int keys, StepCost cost, int bkv) {

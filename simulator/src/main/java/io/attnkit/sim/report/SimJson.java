@@ -43,6 +43,9 @@ public final class SimJson {
         root.put("pass", r.pass().spelling());
         root.put("raster", r.raster().spelling());
         root.put("l2_model", r.l2().spelling());
+        if (r.kvSplits() > 1) {
+            root.put("kv_splits", r.kvSplits());
+        }
         ObjectNode summary = root.putObject("summary");
         summary.put("time_ms", r.seconds() * 1e3);
         summary.put("cycles", r.cycles());

@@ -11,8 +11,9 @@ public final class SimText {
 
     public static String format(SimResult r) {
         StringBuilder b = new StringBuilder();
-        line(b, "kernel %s on %s: schedule %s, pass %s, raster %s, L2 %s", r.kernel(), r.target(), r.schedule().spelling(),
-                r.pass().spelling(), r.raster().spelling(), r.l2().spelling());
+        line(b, "kernel %s on %s: schedule %s, pass %s, raster %s, L2 %s%s", r.kernel(), r.target(), r.schedule().spelling(),
+                r.pass().spelling(), r.raster().spelling(), r.l2().spelling(),
+                r.kvSplits() > 1 ? ", kv splits " + r.kvSplits() : "");
         line(b, "  time         %s (%s cycles)", time(r.seconds()), String.format(Locale.ROOT, "%.4g", r.cycles()));
         line(b, "  throughput   %.1f TFLOP/s, %.1f%% of the %.1f TFLOP/s peak", r.flopsPerSecond() / 1e12,
                 100 * r.fractionOfPeak(), r.peakFlops() / 1e12);
