@@ -150,6 +150,7 @@ public final class Engine {
         final List<Cta> active = new ArrayList<>();
         final EventHeap<Cta> heap = new EventHeap<>();
         final Counters c = new Counters();
+        final Sharing sharing = new Sharing();
         long next;
         int busySms;
         long residentWarps;
@@ -406,10 +407,15 @@ public final class Engine {
         if (rate == cta.rate && cta.heapIndex >= 0) {
             return;
         }
+        retime(r, cta, rate);
+        r.heap.update(cta);
+    }
+
+    /** Charges {@code cta} at its old rate up to now and moves its event to the new one; the heap is the caller's. */
+    private void retime(Run r, Cta cta, double rate) {
         sync(cta, r.c);
         cta.rate = rate;
         cta.eventTime = now + Math.max(0, cta.chunkSteps - cta.done) / rate;
-        r.heap.update(cta);
     }
 
     /**
@@ -463,22 +469,60 @@ public final class Engine {
     /**
      * Shares DRAM, then L2, bandwidth max-min fairly: CTAs whose demand at their bound is
      * below the fair share keep it, the others split the rest equally in bytes per cycle.
+     *
+     * <p>While bandwidth is saturated this runs at every event and usually moves every rate, so
+     * it works in reused arrays and, when most rates moved, rebuilds the heap in one pass
+     * instead of sifting each CTA (the heap's top is the same either way: its order is total).
      */
     private void shareBandwidth(Run r) {
         int n = r.active.size();
-        double[] rate = new double[n];
-        double[] dram = new double[n];
-        double[] l2 = new double[n];
+        Sharing s = r.sharing.fit(n);
         for (int i = 0; i < n; i++) {
             Cta cta = r.active.get(i);
-            rate[i] = cta.cap;
-            dram[i] = cta.dramPerStep;
-            l2[i] = cta.l2PerStep;
+            s.rate[i] = cta.cap;
+            s.dram[i] = cta.dramPerStep;
+            s.l2[i] = cta.l2PerStep;
         }
-        Queueing.waterFill(rate, dram, machine.dramBytesPerCycle());
-        Queueing.waterFill(rate, l2, machine.l2BytesPerCycle());
+        Queueing.waterFill(s.rate, s.dram, n, machine.dramBytesPerCycle(), s.demand);
+        Queueing.waterFill(s.rate, s.l2, n, machine.l2BytesPerCycle(), s.demand);
+        int moved = 0;
         for (int i = 0; i < n; i++) {
-            setRate(r, r.active.get(i), rate[i]);
+            Cta cta = r.active.get(i);
+            if (s.rate[i] != cta.rate || cta.heapIndex < 0) {
+                moved++;
+            }
+        }
+        if (moved < n / 4) {
+            for (int i = 0; i < n; i++) {
+                setRate(r, r.active.get(i), s.rate[i]);
+            }
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            Cta cta = r.active.get(i);
+            if (s.rate[i] != cta.rate || cta.heapIndex < 0) {
+                retime(r, cta, s.rate[i]);
+            }
+        }
+        r.heap.rebuild(r.active);
+    }
+
+    /** Scratch arrays of {@link #shareBandwidth}, per CTA in flight. */
+    private static final class Sharing {
+        double[] rate = new double[0];
+        double[] dram = rate;
+        double[] l2 = rate;
+        double[] demand = rate;
+
+        Sharing fit(int n) {
+            if (rate.length < n) {
+                int size = Math.max(n, 2 * rate.length);
+                rate = new double[size];
+                dram = new double[size];
+                l2 = new double[size];
+                demand = new double[size];
+            }
+            return this;
         }
     }
 }

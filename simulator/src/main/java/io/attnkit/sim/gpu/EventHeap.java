@@ -1,6 +1,7 @@
 package io.attnkit.sim.gpu;
 
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * A binary min-heap of entries by event time, ties broken by a fixed id so that the order of
@@ -43,6 +44,25 @@ final class EventHeap<T extends EventHeap.Entry> {
         } else {
             up(e.heapIndex());
             down(e.heapIndex());
+        }
+    }
+
+    /** Makes the heap exactly {@code entries}, whose times may all have changed, in linear time. */
+    void rebuild(List<? extends T> entries) {
+        for (int i = 0; i < size; i++) {
+            at(i).heapIndex(-1);
+            items[i] = null;
+        }
+        size = entries.size();
+        if (items.length < size) {
+            items = new Object[Math.max(size, 2 * items.length)];
+        }
+        for (int i = 0; i < size; i++) {
+            items[i] = entries.get(i);
+            entries.get(i).heapIndex(i);
+        }
+        for (int i = size / 2 - 1; i >= 0; i--) {
+            down(i);
         }
     }
 

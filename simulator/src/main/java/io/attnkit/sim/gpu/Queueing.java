@@ -30,38 +30,47 @@ final class Queueing {
     }
 
     /**
-     * Max-min fair shares of {@code capacity} bytes per cycle: users whose demand at their rate
-     * ({@code rate[i] x bytesPerStep[i]}) is below the fair share keep it, the others are scaled
-     * down to an equal share of what is left. Rates are changed in place.
+     * Max-min fair shares of {@code capacity} bytes per cycle among users {@code 0 .. n - 1}:
+     * users whose demand at their rate ({@code rate[i] x bytesPerStep[i]}) is below the fair
+     * share keep it, the others are scaled down to an equal share of what is left. Rates are
+     * changed in place; {@code demand} is scratch of at least {@code n}.
      */
-    static void waterFill(double[] rate, double[] bytesPerStep, double capacity) {
-        int n = rate.length;
-        double[] demand = new double[n];
+    static void waterFill(double[] rate, double[] bytesPerStep, int n, double capacity, double[] demand) {
         double total = 0;
+        double least = Double.POSITIVE_INFINITY;
         for (int i = 0; i < n; i++) {
             demand[i] = rate[i] * bytesPerStep[i];
             total += demand[i];
+            least = Math.min(least, demand[i]);
         }
         if (total <= capacity || Double.isInfinite(capacity)) {
             return;
         }
-        double[] sorted = demand.clone();
-        Arrays.sort(sorted);
-        double left = capacity;
-        double share = 0;
-        for (int i = 0; i < n; i++) {
-            double fair = left / (n - i);
-            if (sorted[i] <= fair) {
-                left -= sorted[i];
-            } else {
-                share = fair;
-                break;
-            }
+        // Usually even the least demand is above an equal split, and the share is that split
+        // without sorting: the first step of the loop below.
+        double share = capacity / n;
+        if (!(least > share)) {
+            share = fairShare(Arrays.copyOf(demand, n), capacity);
         }
         for (int i = 0; i < n; i++) {
             if (demand[i] > share) {
                 rate[i] *= share / demand[i];
             }
         }
+    }
+
+    /** The share of the users above it, given every demand: the smaller ones are served first. */
+    private static double fairShare(double[] sorted, double capacity) {
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        double left = capacity;
+        for (int i = 0; i < n; i++) {
+            double fair = left / (n - i);
+            if (!(sorted[i] <= fair)) {
+                return fair;
+            }
+            left -= sorted[i];
+        }
+        return 0;
     }
 }

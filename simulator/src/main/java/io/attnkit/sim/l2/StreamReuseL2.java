@@ -4,7 +4,6 @@ import io.attnkit.sim.gpu.Access;
 import io.attnkit.sim.gpu.Segment;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -149,7 +148,7 @@ public final class StreamReuseL2 implements L2Model {
                 trails.active.set(t.slot, last);
                 last.slot = t.slot;
             }
-            trails.finished.add(t);
+            trails.finish(t);
         }
         Flow last = active.removeLast();
         if (last != flow) {
@@ -252,18 +251,17 @@ public final class StreamReuseL2 implements L2Model {
                 }
             }
         } else {
-            for (Trail t : trails.active) {
-                if (t != self && t.passed(x, self, now) && (!self.write || t.write)) {
+            List<Trail> active = trails.active;
+            for (int k = 0; k < active.size(); k++) {
+                Trail t = active.get(k);
+                // The cheap tests first: passed() asks the CTA where it is.
+                if (t != self && (!self.write || t.write) && t.start <= x && t.passed(x, self, now)) {
                     best = Math.max(best, t.passTime(x, now));
                 }
             }
         }
-        for (Trail t : trails.finished) {
-            // A write finds only writes: a line stays dirty whoever reads it since.
-            if (t.passed(x, self, now) && (!self.write || t.write)) {
-                best = Math.max(best, t.passTime(x, now));
-            }
-        }
+        // A write finds only writes: a line stays dirty whoever reads it since.
+        best = trails.latestPass(x, self.write, best);
         return best == Double.NEGATIVE_INFINITY ? Double.NaN : now - best;
     }
 
@@ -287,11 +285,11 @@ public final class StreamReuseL2 implements L2Model {
     private void prune(double now) {
         double dead = 2 * curve.deadDistance();
         for (Trails trails : byObject) {
-            List<Trail> finished = trails.finished;
+            List<Trail> finished = trails.finished();
             if (finished.isEmpty()) {
                 continue;
             }
-            finished.sort(Comparator.comparingDouble((Trail t) -> t.endTime).thenComparingLong(t -> t.seq));
+            finished.sort(Trail.BY_END_TIME);
             int kept = 0;
             for (int i = finished.size() - 1; i >= 0; i--) {
                 Trail t = finished.get(i);
@@ -301,28 +299,32 @@ public final class StreamReuseL2 implements L2Model {
                     kept++;
                 }
             }
+            trails.reindex();
         }
     }
 
     /** True when another trail swept all of {@code f}'s items after {@code f} did. */
     private static boolean supersededBy(Trail f, Trails trails, double now) {
+        double firstPass = f.passTime(f.start, now);
+        double lastPass = f.passTime(f.end, now);
         for (Trail g : trails.active) {
-            if (covers(g, f, now)) {
+            if (covers(g, f, firstPass, lastPass, now)) {
                 return true;
             }
         }
-        for (Trail g : trails.finished) {
-            if (g != f && covers(g, f, now)) {
+        for (Trail g : trails.finished()) {
+            if (g != f && covers(g, f, firstPass, lastPass, now)) {
                 return true;
             }
         }
         return false;
     }
 
-    private static boolean covers(Trail g, Trail f, double now) {
+    /** {@code firstPass} and {@code lastPass}: when {@code f} passed its first and its end item. */
+    private static boolean covers(Trail g, Trail f, double firstPass, double lastPass, double now) {
         // A later write hides everything before it; a later read hides only reads (a dirty line stays dirty).
-        return g.start <= f.start && g.position(now) >= f.end && (g.write || !f.write)
-                && g.passTime(f.start, now) > f.passTime(f.start, now)
-                && g.passTime(f.end, now) > f.passTime(f.end, now);
+        return g.start <= f.start && (g.write || !f.write) && g.position(now) >= f.end
+                && g.passTime(f.start, now) > firstPass
+                && g.passTime(f.end, now) > lastPass;
     }
 }

@@ -4,8 +4,15 @@ import java.util.Comparator;
 
 /** A reused access in flight or done: items {@code start .. end - 1} swept by one chunk. */
 final class Trail {
-    static final Comparator<Trail> BY_END_DESCENDING = Comparator.comparingDouble((Trail t) -> -t.end)
-            .thenComparingLong(t -> t.seq);
+    // Written out rather than composed: snapshots and pruning sort thousands of trails each.
+    static final Comparator<Trail> BY_END_DESCENDING = (a, b) -> {
+        int c = Double.compare(b.end, a.end);
+        return c != 0 ? c : Long.compare(a.seq, b.seq);
+    };
+    static final Comparator<Trail> BY_END_TIME = (a, b) -> {
+        int c = Double.compare(a.endTime, b.endTime);
+        return c != 0 ? c : Long.compare(a.seq, b.seq);
+    };
 
     final long seq;
     final int object;

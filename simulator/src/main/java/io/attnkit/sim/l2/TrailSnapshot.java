@@ -18,6 +18,8 @@ final class TrailSnapshot {
     private double[] rate = new double[64];
     private double[] age = new double[64];
     private double[] bytes = new double[64];
+    private double[] youngest = new double[16]; // per object, the least age of its windows
+    private double[] positions = new double[64]; // scratch of orderByPosition
 
     /** When the snapshot was taken. */
     double time() {
@@ -34,6 +36,10 @@ final class TrailSnapshot {
         int k = 0;
         for (int o = 0; o < snapObjects; o++) {
             int end = snapObjectEnd[o];
+            if (lag <= youngest[o]) {
+                k = end; // every window of the object opens after the lag: none counts
+                continue;
+            }
             double covered = Double.POSITIVE_INFINITY;
             for (; k < end; k++) {
                 double window = lag - age[k];
@@ -63,24 +69,37 @@ final class TrailSnapshot {
             if (trails.isEmpty()) {
                 continue;
             }
-            orderByPosition(trails.active, now);
-            trails.finished.sort(Trail.BY_END_DESCENDING);
+            List<Trail> active = trails.active;
+            List<Trail> finished = trails.finished();
+            double[] pos = orderByPosition(active, now);
+            finished.sort(Trail.BY_END_DESCENDING);
+            int first = snapSize;
             int a = 0;
             int f = 0;
-            while (a < trails.active.size() || f < trails.finished.size()) {
-                boolean takeActive = f >= trails.finished.size() || a < trails.active.size()
-                        && trails.active.get(a).position(now) >= trails.finished.get(f).end;
-                add(takeActive ? trails.active.get(a++) : trails.finished.get(f++), now);
+            while (a < active.size() || f < finished.size()) {
+                if (f >= finished.size() || a < active.size() && pos[a] >= finished.get(f).end) {
+                    add(active.get(a), pos[a], 0);
+                    a++;
+                } else {
+                    Trail t = finished.get(f++);
+                    add(t, t.end, now - t.endTime);
+                }
             }
             if (snapObjects == snapObjectEnd.length) {
                 snapObjectEnd = Arrays.copyOf(snapObjectEnd, snapObjects * 2);
+                youngest = Arrays.copyOf(youngest, snapObjects * 2);
             }
+            double least = Double.POSITIVE_INFINITY;
+            for (int k = first; k < snapSize; k++) {
+                least = Math.min(least, age[k]);
+            }
+            youngest[snapObjects] = least;
             snapObjectEnd[snapObjects++] = snapSize;
         }
     }
 
-    private void add(Trail t, double now) {
-        double pos = t.position(now);
+    /** Adds a trail at position {@code pos}, done {@code doneAgo} cycles ago (0 while in flight), unless it has swept nothing. */
+    private void add(Trail t, double pos, double doneAgo) {
         if (pos <= t.start) {
             return;
         }
@@ -95,15 +114,21 @@ final class TrailSnapshot {
         hi[snapSize] = pos;
         lo[snapSize] = t.start;
         rate[snapSize] = t.itemsPerCycle();
-        age[snapSize] = t.owner == null ? now - t.endTime : 0;
+        age[snapSize] = doneAgo;
         bytes[snapSize] = t.bytes;
         snapSize++;
     }
 
-    /** Insertion sort of active trails by position, highest first, older first on ties (they are nearly sorted). */
-    private static void orderByPosition(List<Trail> list, double now) {
+    /**
+     * Insertion sort of active trails by position, highest first, older first on ties (they are
+     * nearly sorted); returns their positions in the new order, valid until the next call.
+     */
+    private double[] orderByPosition(List<Trail> list, double now) {
         int n = list.size();
-        double[] pos = new double[n];
+        if (positions.length < n) {
+            positions = new double[Math.max(n, 2 * positions.length)];
+        }
+        double[] pos = positions;
         for (int i = 0; i < n; i++) {
             pos[i] = list.get(i).position(now);
         }
@@ -122,5 +147,6 @@ final class TrailSnapshot {
         for (int i = 0; i < n; i++) {
             list.get(i).slot = i;
         }
+        return pos;
     }
 }
