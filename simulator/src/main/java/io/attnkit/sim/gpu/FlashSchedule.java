@@ -117,7 +117,7 @@ public final class FlashSchedule {
         FlashSchedule f = new FlashSchedule(kernel, map, machine, raster, space, splits);
         Shape s = kernel.shape();
         Tiles t = kernel.tiles();
-        long rows = (long) s.batch() * s.heads() * map.qBlocks();
+        long rows = rowCtas(kernel, map);
         long smem = WorkingSet.of(s, kernel.dtype(), kernel.accumulate(), t).bytes();
         if (splits == 1) {
             return List.of(new Launch("flash_fwd", rows, t.warps() * 32, smem, f.registers(), 1, t.stages(), f::program));
