@@ -66,8 +66,8 @@ public final class Simulator {
             throw new IllegalArgumentException("on a CPU target the simulator runs the Java backend's kernel (schedule flash), not "
                     + options.schedule().spelling());
         }
-        if (options.kvSplits() != 1 && (cpu || options.schedule() != Schedule.FLASH)) {
-            throw new IllegalArgumentException("kv splits apply to the flash schedule on a GPU target");
+        if (options.kvSplits() != 1 && (cpu || options.schedule() != Schedule.FLASH || !options.pass().forward())) {
+            throw new IllegalArgumentException("kv splits apply to the forward of the flash schedule on a GPU target");
         }
         if (cpu && options.pass().backward()) {
             throw new IllegalArgumentException("on a CPU target the simulator runs the Java backend's kernel, which has no backward pass");

@@ -150,6 +150,10 @@ class SplitKvSimulationTest {
         BlockMap map = BlockMap.of(k);
         assertThrows(IllegalArgumentException.class, () -> Simulator.simulate(k, H100, map,
                 SimOptions.defaults().withKvSplits(2).withSchedule(Schedule.STANDARD)));
+        assertThrows(IllegalArgumentException.class, () -> Simulator.simulate(k, H100, map,
+                SimOptions.defaults().withKvSplits(2).withPass(Pass.BWD)), "the backward has no split-KV launch");
+        assertThrows(IllegalArgumentException.class, () -> Simulator.simulate(k, Fixtures.target("host-epyc-2c"), map,
+                SimOptions.defaults().withKvSplits(2)), "the CPU model runs the Java backend's kernel");
         assertThrows(IllegalArgumentException.class, () -> Simulator.simulate(k, H100, map, SimOptions.defaults().withKvSplits(5)),
                 "more splits than the 4 K/V blocks of a row");
     }
