@@ -1,5 +1,6 @@
 package io.attnkit.sim;
 
+import io.attnkit.sim.gpu.FlashSchedule;
 import io.attnkit.sim.gpu.LaunchStats;
 import io.attnkit.sim.gpu.Occupancy;
 import java.util.List;
@@ -37,9 +38,9 @@ public record SimResult(String kernel, String target, Schedule schedule, Pass pa
         long split = 0;
         long rows = 0;
         for (LaunchStats l : launches) {
-            if (l.name().equals(io.attnkit.sim.gpu.FlashSchedule.SPLIT_LAUNCH)) {
+            if (l.name().equals(FlashSchedule.SPLIT_LAUNCH)) {
                 split = l.grid();
-            } else if (l.name().equals(io.attnkit.sim.gpu.FlashSchedule.COMBINE_LAUNCH)) {
+            } else if (l.name().equals(FlashSchedule.COMBINE_LAUNCH)) {
                 rows = l.grid();
             }
         }

@@ -58,23 +58,20 @@ public final class ValidationTables {
                 100 * p.intercept() / (p.intercept() + p.slope()), p.logSlope()));
 
         b.append("### Held out: FlashAttention-3 Figure 5, forward TFLOP/s on H100 SXM5 (bf16, 16K tokens, hidden 2048)\n\n");
-        b.append("| configuration | predicted (TFLOP/s) | published (TFLOP/s) | error |\n|---|---:|---:|---:|\n");
-        for (Row row : r.heldOut()) {
-            b.append(f("| %s | %.0f | %.0f | %+.1f%% |\n", row.label(), row.predicted(), row.published(), 100 * row.error()));
-        }
-        summary(b, r.heldOut());
+        heldOutTable(b, r.heldOut());
 
         b.append("\n### Held out: FlashAttention-3 backward figures, backward TFLOP/s on H100 SXM5 (bf16, 16K tokens, "
                 + "hidden 2048, no mask)\n\n");
-        b.append("| configuration | predicted (TFLOP/s) | published (TFLOP/s) | error |\n|---|---:|---:|---:|\n");
-        for (Row row : r.heldOutBackward()) {
-            b.append(f("| %s | %.0f | %.0f | %+.1f%% |\n", row.label(), row.predicted(), row.published(), 100 * row.error()));
-        }
-        summary(b, r.heldOutBackward());
+        heldOutTable(b, r.heldOutBackward());
         return b.toString();
     }
 
-    private static void summary(StringBuilder b, List<Row> rows) {
+    /** A held-out TFLOP/s table and its summary per method. */
+    private static void heldOutTable(StringBuilder b, List<Row> rows) {
+        b.append("| configuration | predicted (TFLOP/s) | published (TFLOP/s) | error |\n|---|---:|---:|---:|\n");
+        for (Row row : rows) {
+            b.append(f("| %s | %.0f | %.0f | %+.1f%% |\n", row.label(), row.predicted(), row.published(), 100 * row.error()));
+        }
         List<Row> fa2 = rows.stream().filter(x -> x.label().startsWith("FA2")).toList();
         List<Row> std = rows.stream().filter(x -> x.label().startsWith("standard")).toList();
         b.append(f("\nFlashAttention-2: mean absolute error %.1f%%, %d of %d within 15%%. Standard: mean absolute error %.1f%%, "

@@ -66,8 +66,7 @@ class ValidationTest {
     /**
      * The backward misses: FlashAttention-2's is predicted 17-30% fast, standard attention's
      * 42-77% (docs/validation.md says why). They are held to the bounds met today, so that a
-     * change that makes them worse is seen, and a change that makes them better shows up in
-     * the mean the docs state.
+     * change that makes them worse, or turns one row slow, is seen.
      */
     @Test
     void heldOutBackwardStaysWithinTheDocumentedBounds() {
