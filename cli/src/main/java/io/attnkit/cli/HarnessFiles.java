@@ -44,6 +44,7 @@ final class HarnessFiles {
         }
         out.println("build: cd " + output + " && " + CudaHarness.nvccCommand(arch));
         out.println("run:   ./harness . [REPEATS]   (reads q.npy k.npy v.npy and, to check O, expected.npy: --write-inputs)");
+        out.println("       ./harness --random [REPEATS]   (makes its own inputs, checks the tiles only)");
         out.flush();
     }
 
