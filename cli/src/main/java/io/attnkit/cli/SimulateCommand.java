@@ -1,6 +1,7 @@
 package io.attnkit.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.attnkit.codegen.BackendException;
 import io.attnkit.dsl.blocks.BlockMap;
 import io.attnkit.dsl.blocks.HeadMasks;
@@ -20,6 +21,9 @@ import io.attnkit.sim.Schedule;
 import io.attnkit.sim.SimOptions;
 import io.attnkit.sim.SimResult;
 import io.attnkit.sim.SyntheticSelection;
+import io.attnkit.sim.profile.NcuProfile;
+import io.attnkit.sim.profile.ProfileComparison;
+import io.attnkit.sim.profile.ProfileException;
 import io.attnkit.sim.Simulator;
 import io.attnkit.sim.report.SimJson;
 import io.attnkit.sim.report.SimText;
@@ -115,6 +119,10 @@ final class SimulateCommand implements Callable<Integer> {
             + "(kernels that schedule warp groups explicitly); by default an SM runs them in turn")
     boolean overlapCtas;
 
+    @Option(names = "--compare", paramLabel = "PROFILE.csv", description = "set a measured Nsight Compute profile "
+            + "(ncu --csv --metrics ...) beside the simulation, metric by metric; totals over launches for bytes, time and cycles")
+    Optional<Path> compare;
+
     @Option(names = "--bench", description = "also print how long the simulation itself took and its events per second")
     boolean bench;
 
@@ -136,6 +144,14 @@ final class SimulateCommand implements Callable<Integer> {
         if (occupancyFromPtxas) {
             options = options.withResources(PtxasResources.of(k, t, file, registers.isPresent(), err));
         }
+        Optional<NcuProfile> measured = Optional.empty();
+        if (compare.isPresent()) {
+            try {
+                measured = Optional.of(NcuProfile.read(compare.get()));
+            } catch (ProfileException e) {
+                throw new CliException(ExitCodes.INPUT, e.getMessage());
+            }
+        }
         long start = System.nanoTime();
         BlockMap map = blockMap(k, json.isPresent() && json.get().toString().equals("-") ? err : out);
         Simulator.Run run;
@@ -146,17 +162,23 @@ final class SimulateCommand implements Callable<Integer> {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         SimResult r = run.result();
+        ObjectMapper mapper = SimJson.mapper();
+        ObjectNode tree = SimJson.tree(mapper, r);
+        Optional<ProfileComparison> comparison = measured.map(m -> ProfileComparison.of(tree, m));
+        comparison.ifPresent(c -> putComparison(tree, c));
+        String jsonText = mapper.writeValueAsString(tree) + "\n";
         if (json.isPresent() && json.get().toString().equals("-")) {
-            out.print(SimJson.toJson(r));
+            out.print(jsonText);
         } else {
             out.print(SimText.format(r));
+            comparison.ifPresent(c -> out.print(c.format(compare.get().toString())));
             if (json.isPresent()) {
-                AtomicFiles.write(json.get(), SimJson.toJson(r));
+                AtomicFiles.write(json.get(), jsonText);
             }
         }
         if (trace.isPresent()) {
-            ObjectMapper mapper = new ObjectMapper();
-            byte[] bytes = mapper.writeValueAsString(run.trace().orElseThrow().toJson(mapper, r.sms()))
+            ObjectMapper plain = new ObjectMapper();
+            byte[] bytes = plain.writeValueAsString(run.trace().orElseThrow().toJson(plain, r.sms()))
                     .getBytes(StandardCharsets.UTF_8);
             AtomicFiles.write(trace.get(), bytes);
         }
@@ -166,6 +188,22 @@ final class SimulateCommand implements Callable<Integer> {
         }
         out.flush();
         return ExitCodes.OK;
+    }
+
+    /** The comparison in the JSON: one object per metric, the error relative to the measured value. */
+    private static void putComparison(ObjectNode tree, ProfileComparison c) {
+        ObjectNode node = tree.putObject("comparison");
+        node.put("measured_launches", c.measuredLaunches());
+        var rows = node.putArray("metrics");
+        for (ProfileComparison.Row row : c.rows()) {
+            ObjectNode o = rows.addObject();
+            o.put("metric", row.metric());
+            o.put("simulated", row.simulated());
+            o.put("measured", row.measured());
+            if (!Double.isNaN(row.error())) {
+                o.put("error", row.error());
+            }
+        }
     }
 
     private SimOptions options() {

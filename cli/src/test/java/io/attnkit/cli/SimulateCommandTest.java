@@ -193,4 +193,37 @@ class SimulateCommandTest {
         assertEquals(1, r.exitCode(), r.err());
         assertTrue(r.err().contains("shared memory"), r.err());
     }
+
+    @Test
+    void aMeasuredProfileIsSetBesideTheSimulation() throws IOException {
+        Path k = file(CAUSAL);
+        JsonNode sim = new ObjectMapper().readTree(CliRunner.run("simulate", k.toString(), "--json", "-").out());
+        double read = sim.get("metrics").get("dram__bytes_read.sum").asDouble();
+        // ncu's default layout after the program's output: DRAM reads 10% below the simulation
+        Path profile = dir.resolve("ncu.csv");
+        Files.writeString(profile, String.join("\n", "==PROF== Connected to process 1 (harness)",
+                "\"ID\",\"Process ID\",\"Process Name\",\"Host Name\",\"Kernel Name\",\"Context\",\"Stream\",\"Block Size\","
+                        + "\"Grid Size\",\"Device\",\"CC\",\"Section Name\",\"Metric Name\",\"Metric Unit\",\"Metric Value\"",
+                "\"0\",\"1\",\"harness\",\"h\",\"prefill\",\"1\",\"7\",\"(128, 1, 1)\",\"(16, 8, 1)\",\"0\",\"9.0\",\"s\","
+                        + "\"dram__bytes_read.sum\",\"byte\",\"" + String.format(java.util.Locale.ROOT, "%,d", Math.round(read / 1.1 * 1.0)) + "\"",
+                ""));
+        CliRunner text = CliRunner.run("simulate", k.toString(), "--compare", profile.toString());
+        assertEquals(0, text.exitCode(), text.err());
+        assertTrue(text.out().contains("measured     " + profile + ": 1 kernel launch (simulated: 1)"), text.out());
+        assertTrue(text.out().lines().anyMatch(l -> l.contains("dram__bytes_read.sum") && l.endsWith("+10.0%")), text.out());
+
+        JsonNode json = new ObjectMapper().readTree(CliRunner.run("simulate", k.toString(), "--compare", profile.toString(),
+                "--json", "-").out());
+        JsonNode row = json.get("comparison").get("metrics").get(0);
+        assertEquals("dram__bytes_read.sum", row.get("metric").asText());
+        assertEquals(0.1, row.get("error").asDouble(), 1e-6);
+
+        CliRunner missing = CliRunner.run("simulate", k.toString(), "--compare", dir.resolve("none.csv").toString());
+        assertEquals(1, missing.exitCode());
+        assertEquals("attnkit: error: " + dir.resolve("none.csv") + ": no such file", missing.err().strip());
+        Files.writeString(profile, "no kernels were profiled\n");
+        CliRunner empty = CliRunner.run("simulate", k.toString(), "--compare", profile.toString());
+        assertEquals(1, empty.exitCode());
+        assertEquals(1, empty.err().lines().count(), empty.err());
+    }
 }

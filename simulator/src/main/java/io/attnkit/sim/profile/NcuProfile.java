@@ -1,0 +1,181 @@
+package io.attnkit.sim.profile;
+
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.dataformat.csv.CsvMapper;
+import com.fasterxml.jackson.dataformat.csv.CsvParser;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The kernel launches of an Nsight Compute CSV export ({@code ncu --csv --metrics ...}), each with
+ * its metrics in base units: bytes, nanoseconds, cycles; percentages as they are.
+ *
+ * <p>Both of ncu's layouts are read: the default one, a row per (launch, metric) with "Metric
+ * Name", "Metric Unit" and "Metric Value" columns, and {@code --page raw}, a column per metric
+ * with a row of units under the header. Lines before the header (the profiled program's own
+ * output, {@code ==PROF==} lines) are skipped, as ncu mixes them into what it prints. Numbers are
+ * read as ncu prints them in an English locale: "1,048,576" is a million bytes and more.
+ */
+public record NcuProfile(String source, List<Launch> launches) {
+    public NcuProfile {
+        launches = List.copyOf(launches);
+    }
+
+    /** One profiled kernel launch: its ID in the export, the kernel's name, metrics in base units. */
+    public record Launch(String id, String kernel, Map<String, Double> metrics) {
+        public Launch {
+            metrics = Collections.unmodifiableMap(new LinkedHashMap<>(metrics));
+        }
+    }
+
+    private static final List<String> LONG_COLUMNS = List.of("Metric Name", "Metric Unit", "Metric Value");
+    private static final CsvMapper CSV = new CsvMapper().enable(CsvParser.Feature.WRAP_AS_ARRAY);
+
+    public static NcuProfile read(Path file) throws ProfileException {
+        try {
+            return parse(file.toString(), Files.readString(file, StandardCharsets.UTF_8));
+        } catch (NoSuchFileException e) {
+            throw new ProfileException(file + ": no such file");
+        } catch (IOException e) {
+            throw new ProfileException(file + ": cannot read: " + e.getMessage());
+        }
+    }
+
+    /** Parses the text of an export; {@code source} names it in error messages. */
+    public static NcuProfile parse(String source, String text) throws ProfileException {
+        String[] lines = text.split("\r?\n", -1);
+        int header = -1;
+        for (int i = 0; i < lines.length && header < 0; i++) {
+            if (lines[i].startsWith("\"ID\",")) {
+                header = i;
+            }
+        }
+        if (header < 0) {
+            throw new ProfileException(source + ": no Nsight Compute CSV header (a line starting \"ID\",); "
+                    + "export with ncu --csv --metrics ...");
+        }
+        List<List<String>> rows = new ArrayList<>();
+        List<Integer> lineNumbers = new ArrayList<>();
+        for (int i = header; i < lines.length; i++) {
+            if (lines[i].startsWith("\"")) { // the program's output can follow the table too
+                rows.add(cells(source, i + 1, lines[i]));
+                lineNumbers.add(i + 1);
+            }
+        }
+        List<String> columns = rows.getFirst();
+        boolean longLayout = columns.containsAll(LONG_COLUMNS);
+        List<Launch> launches = longLayout ? longLayout(source, columns, rows, lineNumbers)
+                : rawLayout(source, columns, rows, lineNumbers);
+        if (launches.isEmpty()) {
+            throw new ProfileException(source + ": the export holds no kernel launch");
+        }
+        return new NcuProfile(source, launches);
+    }
+
+    private static List<Launch> longLayout(String source, List<String> columns, List<List<String>> rows, List<Integer> lines)
+            throws ProfileException {
+        int id = column(source, columns, "ID");
+        int kernel = column(source, columns, "Kernel Name");
+        int name = columns.indexOf("Metric Name");
+        int unit = columns.indexOf("Metric Unit");
+        int value = columns.indexOf("Metric Value");
+        Map<String, String> kernels = new LinkedHashMap<>();
+        Map<String, Map<String, Double>> metrics = new LinkedHashMap<>();
+        for (int r = 1; r < rows.size(); r++) {
+            List<String> row = rows.get(r);
+            String where = source + ":" + lines.get(r);
+            if (row.size() != columns.size()) {
+                throw new ProfileException(where + ": " + row.size() + " fields, the header has " + columns.size());
+            }
+            kernels.putIfAbsent(row.get(id), row.get(kernel));
+            Double v = value(where, row.get(name), row.get(unit), row.get(value));
+            if (v != null) {
+                metrics.computeIfAbsent(row.get(id), k -> new LinkedHashMap<>()).put(row.get(name), v);
+            }
+        }
+        List<Launch> launches = new ArrayList<>();
+        kernels.forEach((launch, k) -> launches.add(new Launch(launch, k, metrics.getOrDefault(launch, Map.of()))));
+        return launches;
+    }
+
+    private static List<Launch> rawLayout(String source, List<String> columns, List<List<String>> rows, List<Integer> lines)
+            throws ProfileException {
+        int id = column(source, columns, "ID");
+        int kernel = column(source, columns, "Kernel Name");
+        int first = column(source, columns, "CC") + 1; // metrics follow the launch's own columns
+        if (rows.size() < 2) {
+            throw new ProfileException(source + ": the export holds no kernel launch");
+        }
+        List<String> units = rows.get(1);
+        List<Launch> launches = new ArrayList<>();
+        for (int r = 2; r < rows.size(); r++) {
+            List<String> row = rows.get(r);
+            String where = source + ":" + lines.get(r);
+            if (row.size() != columns.size() || units.size() != columns.size()) {
+                throw new ProfileException(where + ": " + row.size() + " fields, the header has " + columns.size());
+            }
+            Map<String, Double> metrics = new LinkedHashMap<>();
+            for (int c = first; c < columns.size(); c++) {
+                Double v = value(where, columns.get(c), units.get(c), row.get(c));
+                if (v != null) {
+                    metrics.put(columns.get(c), v);
+                }
+            }
+            launches.add(new Launch(row.get(id), row.get(kernel), metrics));
+        }
+        return launches;
+    }
+
+    private static int column(String source, List<String> columns, String name) throws ProfileException {
+        int i = columns.indexOf(name);
+        if (i < 0) {
+            throw new ProfileException(source + ": no \"" + name + "\" column in the header");
+        }
+        return i;
+    }
+
+    private static List<String> cells(String source, int line, String text) throws ProfileException {
+        try (MappingIterator<List<String>> it = CSV.readerForListOf(String.class).readValues(text)) {
+            return it.hasNext() ? it.next() : List.of();
+        } catch (IOException | RuntimeException e) {
+            throw new ProfileException(source + ":" + line + ": not a CSV line: " + e.getMessage().lines().findFirst().orElse(""));
+        }
+    }
+
+    /** The value in base units; null for what is not a number ("n/a", empty), as ncu prints for some metrics. */
+    private static Double value(String where, String metric, String unit, String text) throws ProfileException {
+        String plain = text.replace(",", "").trim();
+        double v;
+        try {
+            v = Double.parseDouble(plain);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+        return v * scale(where, metric, unit.trim());
+    }
+
+    private static double scale(String where, String metric, String unit) throws ProfileException {
+        return switch (unit.toLowerCase(Locale.ROOT)) {
+            case "", "%", "byte", "b", "cycle", "ns", "nsecond", "inst", "warp", "thread", "block", "register",
+                 "sector", "request", "1/second", "cycle/second", "hz" -> 1;
+            case "kbyte", "kb", "kcycle", "usecond", "us", "khz" -> 1e3;
+            case "mbyte", "mb", "mcycle", "msecond", "ms", "mhz" -> 1e6;
+            case "gbyte", "gb", "gcycle", "second", "s", "ghz" -> 1e9;
+            case "tbyte", "tb" -> 1e12;
+            case "kibyte", "kib" -> 1024;
+            case "mibyte", "mib" -> 1024.0 * 1024;
+            case "gibyte", "gib" -> 1024.0 * 1024 * 1024;
+            default -> throw new ProfileException(where + ": metric " + metric + " has unit '" + unit
+                    + "' that this reader does not convert; export with ncu --print-units base");
+        };
+    }
+}

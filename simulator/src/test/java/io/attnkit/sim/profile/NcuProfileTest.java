@@ -1,0 +1,99 @@
+package io.attnkit.sim.profile;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Nsight Compute's CSV exports, as ncu prints them after the profiled program's own output. */
+class NcuProfileTest {
+    private static final String HEADER = "\"ID\",\"Process ID\",\"Process Name\",\"Host Name\",\"Kernel Name\",\"Context\","
+            + "\"Stream\",\"Block Size\",\"Grid Size\",\"Device\",\"CC\",\"Section Name\",\"Metric Name\",\"Metric Unit\",\"Metric Value\"";
+
+    private static String row(int id, String kernel, String metric, String unit, String value) {
+        return "\"" + id + "\",\"4242\",\"harness\",\"127.0.0.1\",\"" + kernel + "\",\"1\",\"7\",\"(128, 1, 1)\",\"(64, 16, 64)\","
+                + "\"0\",\"9.0\",\"Command line profiler metrics\",\"" + metric + "\",\"" + unit + "\",\"" + value + "\"";
+    }
+
+    @Test
+    void readsTheDefaultLayoutAfterTheProgramsOutputInBaseUnits() throws ProfileException {
+        String text = String.join("\n",
+                "==PROF== Connected to process 4242 (harness)",
+                "check: skipped, random inputs (tiles only)",
+                "==PROF== Profiling \"attn_fwd\" - 0: 0%....50%....100% - 3 passes",
+                HEADER,
+                row(0, "attn_fwd(const __half *, ...)", "dram__bytes_read.sum", "byte", "381,927,610"),
+                row(0, "attn_fwd(const __half *, ...)", "dram__bytes_write.sum", "Mbyte", "138.41"),
+                row(0, "attn_fwd(const __half *, ...)", "gpu__time_duration.sum", "usecond", "511.5"),
+                row(0, "attn_fwd(const __half *, ...)", "sm__cycles_elapsed.avg", "cycle", "935,327.5"),
+                row(1, "softmax_kernel", "dram__bytes_read.sum", "Gbyte", "1.5"),
+                row(1, "softmax_kernel", "gpu__time_duration.sum", "nsecond", "2,048"),
+                row(1, "softmax_kernel", "lts__t_sector_hit_rate.pct", "%", "n/a"),
+                "time: 0.5115 ms per launch (1 launches), 269.00 TFLOP/s",
+                "PASS", "");
+        NcuProfile p = NcuProfile.parse("ncu.csv", text);
+        assertEquals(2, p.launches().size());
+        NcuProfile.Launch first = p.launches().get(0);
+        assertEquals("attn_fwd(const __half *, ...)", first.kernel(), "quoted commas stay in the name");
+        assertEquals(381_927_610, first.metrics().get("dram__bytes_read.sum"));
+        assertEquals(138.41e6, first.metrics().get("dram__bytes_write.sum"), 1e-3);
+        assertEquals(511_500, first.metrics().get("gpu__time_duration.sum"), 1e-6, "time in nanoseconds");
+        assertEquals(935_327.5, first.metrics().get("sm__cycles_elapsed.avg"));
+        NcuProfile.Launch second = p.launches().get(1);
+        assertEquals(1.5e9, second.metrics().get("dram__bytes_read.sum"));
+        assertEquals(2048, second.metrics().get("gpu__time_duration.sum"));
+        assertFalse(second.metrics().containsKey("lts__t_sector_hit_rate.pct"), "n/a is no number");
+    }
+
+    @Test
+    void readsTheRawLayoutWithItsRowOfUnits() throws ProfileException {
+        String text = String.join("\n",
+                "\"ID\",\"Process ID\",\"Process Name\",\"Host Name\",\"Kernel Name\",\"Context\",\"Stream\",\"Block Size\","
+                        + "\"Grid Size\",\"Device\",\"CC\",\"dram__bytes_read.sum\",\"dram__bytes_write.sum\",\"gpu__time_duration.sum\"",
+                "\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"byte\",\"Kbyte\",\"msecond\"",
+                "\"0\",\"1\",\"python\",\"h\",\"ampere_fp16_gemm\",\"1\",\"7\",\"(256, 1, 1)\",\"(5, 20, 1)\",\"0\",\"8.0\","
+                        + "\"10,240,000\",\"2.5\",\"4.0e-02\"",
+                "\"1\",\"1\",\"python\",\"h\",\"softmax\",\"1\",\"7\",\"(1024, 1, 1)\",\"(80, 1, 1)\",\"0\",\"8.0\","
+                        + "\"5,120,000\",\"1\",\"0.02\"");
+        NcuProfile p = NcuProfile.parse("raw.csv", text);
+        assertEquals(2, p.launches().size());
+        assertEquals("softmax", p.launches().get(1).kernel());
+        assertEquals(10_240_000, p.launches().get(0).metrics().get("dram__bytes_read.sum"));
+        assertEquals(2500, p.launches().get(0).metrics().get("dram__bytes_write.sum"));
+        assertEquals(40_000, p.launches().get(0).metrics().get("gpu__time_duration.sum"), 1e-6);
+        assertEquals(20_000, p.launches().get(1).metrics().get("gpu__time_duration.sum"), 1e-6);
+    }
+
+    @Test
+    void badExportsAreNamedWithFileAndLine(@TempDir Path dir) throws Exception {
+        ProfileException none = assertThrows(ProfileException.class,
+                () -> NcuProfile.parse("out.txt", "==PROF== Connected\nno kernels were profiled\n"));
+        assertTrue(none.getMessage().startsWith("out.txt: no Nsight Compute CSV header"), none.getMessage());
+
+        String shortRow = "\"0\",\"1\",\"x\"";
+        ProfileException fields = assertThrows(ProfileException.class,
+                () -> NcuProfile.parse("p.csv", "hello\n" + HEADER + "\n" + shortRow + "\n"));
+        assertEquals("p.csv:3: 3 fields, the header has 15", fields.getMessage());
+
+        ProfileException unit = assertThrows(ProfileException.class,
+                () -> NcuProfile.parse("p.csv", HEADER + "\n" + row(0, "k", "dram__bytes_read.sum", "furlong", "3")));
+        assertTrue(unit.getMessage().startsWith("p.csv:2: metric dram__bytes_read.sum has unit 'furlong'"), unit.getMessage());
+
+        ProfileException empty = assertThrows(ProfileException.class, () -> NcuProfile.parse("p.csv", HEADER + "\n"));
+        assertEquals("p.csv: the export holds no kernel launch", empty.getMessage());
+
+        Path missing = dir.resolve("missing.csv");
+        ProfileException absent = assertThrows(ProfileException.class, () -> NcuProfile.read(missing));
+        assertEquals(missing + ": no such file", absent.getMessage());
+
+        Path file = dir.resolve("one.csv");
+        Files.writeString(file, HEADER + "\n" + row(3, "k", "dram__bytes_read.sum", "byte", "7") + "\n");
+        assertEquals(7, NcuProfile.read(file).launches().getFirst().metrics().get("dram__bytes_read.sum"));
+        assertEquals("3", NcuProfile.read(file).launches().getFirst().id());
+    }
+}

@@ -1,0 +1,73 @@
+package io.attnkit.sim.profile;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.attnkit.dsl.blocks.BlockMap;
+import io.attnkit.dsl.model.KernelSpec;
+import io.attnkit.sim.Fixtures;
+import io.attnkit.sim.Schedule;
+import io.attnkit.sim.SimOptions;
+import io.attnkit.sim.SimResult;
+import io.attnkit.sim.Simulator;
+import io.attnkit.sim.report.SimJson;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The simulation beside a measured profile: totals where they add up, launch figures where launches pair. */
+class ProfileComparisonTest {
+    private static JsonNode simulate(String kernel, SimOptions options) {
+        KernelSpec k = Fixtures.kernel(kernel);
+        SimResult r = Simulator.simulate(k, Fixtures.target("h200"), BlockMap.of(k), options);
+        return SimJson.tree(SimJson.mapper(), r);
+    }
+
+    @Test
+    void oneLaunchAgainstOneLaunchComparesEveryCommonMetric() {
+        Random random = new Random(7);
+        int n = 300 + random.nextInt(700);
+        JsonNode sim = simulate("kernel k { shape batch 2, heads 4, q_len " + n + ", head_dim 64; dtype f16; "
+                + "tile q 128, kv 64, stages 2, warps 4; mask causal; }", SimOptions.defaults());
+        JsonNode launch = sim.path("launches").get(0).path("metrics");
+        // a measurement 25% above every simulated figure, and a metric the simulator does not have
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        launch.fieldNames().forEachRemaining(m -> metrics.put(m, launch.get(m).asDouble() * 1.25));
+        metrics.put("smsp__inst_executed.sum", 1e9);
+        ProfileComparison c = ProfileComparison.of(sim, new NcuProfile("p", List.of(new NcuProfile.Launch("0", "attn", metrics))));
+        assertEquals(launch.size(), c.rows().size(), "every simulated launch metric, nothing else");
+        for (ProfileComparison.Row row : c.rows()) {
+            if (row.measured() != 0) {
+                assertEquals(-0.2, row.error(), 1e-9, row.metric());
+            }
+        }
+        assertTrue(c.rows().stream().anyMatch(r -> r.metric().equals("launch__grid_size")));
+        String text = c.format("p.csv");
+        assertTrue(text.contains("p.csv: 1 kernel launch (simulated: 1)"), text);
+        assertTrue(text.contains("-20.0%"), text);
+    }
+
+    @Test
+    void severalLaunchesAreComparedAsTotalsOfWhatAddsUp() {
+        // the standard schedule: several launches; the measurement: PyTorch's kernels, split differently
+        JsonNode sim = simulate("kernel k { shape batch 1, heads 8, q_len 777, head_dim 64; dtype bf16; "
+                + "tile q 128, kv 64, stages 2, warps 4; }", SimOptions.defaults().withSchedule(Schedule.STANDARD));
+        assertTrue(sim.path("launches").size() > 1);
+        double read = sim.path("metrics").get("dram__bytes_read.sum").asDouble();
+        double time = sim.path("metrics").get("gpu__time_duration.sum").asDouble();
+        List<NcuProfile.Launch> measured = new ArrayList<>();
+        for (int i = 0; i < 5; i++) { // five kernels that together read twice the simulated bytes
+            measured.add(new NcuProfile.Launch(String.valueOf(i), "k" + i, Map.of("dram__bytes_read.sum", 2 * read / 5,
+                    "gpu__time_duration.sum", time / 5, "lts__t_sector_hit_rate.pct", 50.0)));
+        }
+        measured.add(new NcuProfile.Launch("5", "no_time", Map.of("dram__bytes_read.sum", 0.0)));
+        ProfileComparison c = ProfileComparison.of(sim, new NcuProfile("p", measured));
+        assertEquals(List.of("dram__bytes_read.sum"), c.rows().stream().map(ProfileComparison.Row::metric).toList(),
+                "time is missing from one launch, a hit rate does not add up");
+        assertEquals(-0.5, c.rows().getFirst().error(), 1e-9);
+    }
+}
