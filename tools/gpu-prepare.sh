@@ -41,6 +41,7 @@ for file in "$ROOT"/examples/*.attn; do
   for kernel in $(kernels "$file"); do
     dir="$DIR/full/$kernel"
     emit "$file" "$kernel" "$dir" || continue
+    echo "examples/$(basename "$file")" > "$dir/source.txt"  # for tools/gpu_report.py
     "$ATTNKIT" simulate "$file" --kernel "$kernel" --target "$TARGET" --occupancy-from-ptxas \
       --json "$dir/simulate.json" > "$dir/simulate.txt" 2>&1 || echo "$kernel: simulate failed (see $dir/simulate.txt)"
     echo "full/$kernel: ready"

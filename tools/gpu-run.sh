@@ -76,9 +76,9 @@ if python3 -c "import torch; assert torch.cuda.is_available()" 2> /dev/null; the
     # FlashAttention's Figure 2 shape (GPT-2 medium), forward + backward, both implementations
     profile gpt2-standard --impl standard --batch 64 --heads 16 --n 1024 --d 64 --dtype f16 --causal --pass fwd+bwd
     profile gpt2-flash --impl flash --batch 64 --heads 16 --n 1024 --d 64 --dtype f16 --causal --pass fwd+bwd
-    # one row of the FlashAttention-3 backward set, each implementation
+    # one row of the FlashAttention-3 sets (d 64: FlashAttention-2 tiles its forward and backward alike, 128 x 128)
     profile fa3-standard --impl standard --batch 2 --heads 32 --n 8192 --d 64 --dtype bf16 --pass fwd+bwd
-    profile fa3-flash --impl flash --batch 2 --heads 16 --n 8192 --d 128 --dtype bf16 --pass fwd+bwd
+    profile fa3-flash --impl flash --batch 2 --heads 32 --n 8192 --d 64 --dtype bf16 --pass fwd+bwd
   fi
 else
   echo "PyTorch with CUDA not found: the PyTorch measurements are skipped"

@@ -1,7 +1,10 @@
 package io.attnkit.cli;
 
 import io.attnkit.dsl.io.AtomicFiles;
+import io.attnkit.dsl.model.TargetSpec;
 import io.attnkit.sim.SimOptions;
+import io.attnkit.sim.profile.ProfileException;
+import io.attnkit.sim.validation.MeasuredGrid;
 import io.attnkit.sim.validation.Validation;
 import io.attnkit.sim.validation.ValidationTables;
 import java.io.IOException;
@@ -18,7 +21,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "validate", mixinStandardHelpOptions = true,
         description = {"Simulate the configurations of published FlashAttention results and print, as Markdown tables,",
                 "predicted, published and error: FlashAttention's Table 18 and Figure 2, Theorem 2 and Proposition 4",
-                "as fitted slopes, and FlashAttention-3's Figure 5 (held out). Takes a minute or two; --quick, seconds."})
+                "as fitted slopes, and FlashAttention-3's forward and backward figures (held out). Takes a minute or two;",
+                "--quick, seconds. With --measured, instead: PyTorch attention timed on a GPU at hand",
+                "(tools/torch_attention_measure.py) against the prediction for --target."})
 final class ValidateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -32,15 +37,35 @@ final class ValidateCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE", description = "also write the tables to FILE")
     Optional<Path> out;
 
+    @Option(names = "--measured", paramLabel = "FILE.jsonl", description = "timings of SDPA's FlashAttention-2 and "
+            + "standard attention written by tools/torch_attention_measure.py, to compare with the simulator")
+    Optional<Path> measured;
+
+    @Option(names = "--target", paramLabel = "NAME", defaultValue = "h200",
+            description = "with --measured: the target that stands for the measured GPU (default: ${DEFAULT-VALUE})")
+    String target;
+
     @Override
     public Integer call() throws IOException {
         PrintWriter w = spec.commandLine().getOut();
-        String tables = ValidationTables.markdown(Validation.run(quick, SimOptions.defaults().withOverlapCtas(overlapCtas)));
+        SimOptions options = SimOptions.defaults().withOverlapCtas(overlapCtas);
+        String tables = measured.isPresent() ? measuredTable(options) : ValidationTables.markdown(Validation.run(quick, options));
         w.print(tables);
         w.flush();
         if (out.isPresent()) {
             AtomicFiles.write(out.get(), tables);
         }
         return ExitCodes.OK;
+    }
+
+    private String measuredTable(SimOptions options) {
+        TargetSpec t = Validation.builtinTarget(target).filter(x -> x.kind() == TargetSpec.Kind.GPU).orElseThrow(() ->
+                new CliException(ExitCodes.USAGE, "no GPU target '" + target + "'; see 'attnkit targets'"));
+        try {
+            MeasuredGrid grid = MeasuredGrid.read(measured.get());
+            return grid.markdown(t, grid.compare(t, options));
+        } catch (ProfileException e) {
+            throw new CliException(ExitCodes.INPUT, e.getMessage());
+        }
     }
 }

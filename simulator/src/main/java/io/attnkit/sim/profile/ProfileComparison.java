@@ -73,12 +73,13 @@ public record ProfileComparison(List<Row> rows, int simulatedLaunches, int measu
         }
         int width = rows.stream().mapToInt(r -> r.metric().length()).max().orElse(0);
         b.append(String.format(Locale.ROOT, "  %-" + width + "s  %16s  %16s  %8s%n", "metric", "simulated", "measured", "error"));
+        String foot = "  error: simulated / measured - 1; bytes, nanoseconds, cycles" + System.lineSeparator();
         for (Row r : rows) {
             double e = r.error();
             b.append(String.format(Locale.ROOT, "  %-" + width + "s  %16s  %16s  %8s%n", r.metric(), number(r.simulated()),
                     number(r.measured()), Double.isNaN(e) ? "-" : String.format(Locale.ROOT, "%+.1f%%", 100 * e)));
         }
-        return b.toString();
+        return b.append(foot).toString();
     }
 
     private static String number(double v) {

@@ -14,6 +14,7 @@ import io.attnkit.targets.BuiltinTargets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import org.apache.commons.math3.stat.regression.SimpleRegression;
 
 /**
@@ -90,7 +91,12 @@ public final class Validation {
     }
 
     static TargetSpec target(String name) {
-        return program("").target(name).orElseThrow();
+        return builtinTarget(name).orElseThrow();
+    }
+
+    /** A built-in target by name. */
+    public static Optional<TargetSpec> builtinTarget(String name) {
+        return program("").target(name);
     }
 
     static Program program(String text) {
@@ -237,50 +243,65 @@ public final class Validation {
      * {@link Schedule#STANDARD}; batch times length 16K, 2048 hidden dimensions.
      */
     static List<Row> heldOut(boolean quick, SimOptions base) {
+        return fa3Rows(Published.FA3_FIGURE5, Pass.FWD, quick ? 4096 : Integer.MAX_VALUE, base);
+    }
+
+    /**
+     * FlashAttention-3's backward figures on the H100: FlashAttention-2's backward and standard
+     * attention's (PyTorch eager, no dropout), backward pass only; see {@link #fa2OrStandard}.
+     */
+    static List<Row> heldOutBackward(boolean quick, SimOptions base) {
+        return fa3Rows(Published.FA3_BACKWARD, Pass.BWD, quick ? 2048 : Integer.MAX_VALUE, base);
+    }
+
+    static List<Row> fa3Rows(List<Published.Speed> speeds, Pass pass, int maxSeqLen, SimOptions base) {
         TargetSpec h100 = target("h100-sxm");
         List<Row> rows = new ArrayList<>();
-        for (Published.Speed p : Published.FA3_FIGURE5) {
-            if (quick && p.seqLen() > 4096) {
+        for (Published.Speed p : speeds) {
+            if (p.seqLen() > maxSeqLen) {
                 continue;
             }
             boolean fa2 = p.method().equals("FlashAttention-2");
-            int kv = p.headDim() == 64 ? 128 : 64;
-            String kernel = "kernel fa3 { shape batch " + 16384 / p.seqLen() + ", heads " + 2048 / p.headDim() + ", q_len "
-                    + p.seqLen() + ", head_dim " + p.headDim() + "; dtype bf16; tile q 128, kv " + kv
-                    + ", stages 1, warps 4;" + (p.causal() ? " mask causal;" : "") + " }";
-            SimOptions o = fa2 ? base.withResources(fa2Resources(128, kv, p.headDim()))
-                    : base.withSchedule(Schedule.STANDARD);
-            SimResult r = simulate(kernel, h100, o);
-            String label = String.format(Locale.ROOT, "%s d%d %s N=%d", fa2 ? "FA2" : "standard", p.headDim(),
-                    p.causal() ? "causal" : "dense", p.seqLen());
-            rows.add(new Row(label, r.flopsPerSecond() / 1e12, p.tflops()));
+            Config c = new Config(fa2, pass, "bf16", 16384 / p.seqLen(), 2048 / p.headDim(), p.seqLen(), p.headDim(), p.causal());
+            rows.add(new Row(c.label(), fa2OrStandard(c, h100, base).flopsPerSecond() / 1e12, p.tflops()));
         }
         return rows;
     }
 
-    /**
-     * FlashAttention-3's backward figures on the H100: FlashAttention-2's backward with the tiles
-     * its launch template picks on a GPU with at least 144 KB of shared memory per block (128 x 128
-     * for d 64, 64 x 128 for d 128, 8 warps: twice the forward's 4), standard attention's
-     * (PyTorch eager, no dropout) under {@link Schedule#STANDARD}; backward pass only.
-     */
-    static List<Row> heldOutBackward(boolean quick, SimOptions base) {
-        TargetSpec h100 = target("h100-sxm");
-        List<Row> rows = new ArrayList<>();
-        for (Published.Speed p : Published.FA3_BACKWARD) {
-            if (quick && p.seqLen() > 2048) {
-                continue;
-            }
-            boolean fa2 = p.method().equals("FlashAttention-2");
-            int q = p.headDim() == 64 ? 128 : 64;
-            String kernel = "kernel fa3bwd { shape batch " + 16384 / p.seqLen() + ", heads " + 2048 / p.headDim()
-                    + ", q_len " + p.seqLen() + ", head_dim " + p.headDim() + "; dtype bf16; tile q " + q
-                    + ", kv 128, stages 1, warps 4; }";
-            SimOptions o = base.withPass(Pass.BWD);
-            SimResult r = simulate(kernel, h100, fa2 ? o : o.withSchedule(Schedule.STANDARD));
-            String label = String.format(Locale.ROOT, "%s bwd d%d N=%d", fa2 ? "FA2" : "standard", p.headDim(), p.seqLen());
-            rows.add(new Row(label, r.flopsPerSecond() / 1e12, p.tflops()));
+    /** One attention configuration as the FlashAttention papers benchmark it (self-attention, N keys per row). */
+    public record Config(boolean fa2, Pass pass, String dtype, int batch, int heads, int seqLen, int headDim, boolean causal) {
+        public String label() {
+            return String.format(Locale.ROOT, "%s%s d%d %s N=%d", fa2 ? "FA2" : "standard", pass == Pass.BWD ? " bwd" : "",
+                    headDim, causal ? "causal" : "dense", seqLen);
         }
-        return rows;
+    }
+
+    /**
+     * One configuration simulated as FlashAttention-2 (its tiles from its launch templates on a GPU
+     * with at least 144 KB of shared memory per block: forward 128 x 128 for d 64 and 128 x 64 for
+     * d 128, 4 warps, with {@link #fa2Resources}; backward 128 x 128 for d 64 and 64 x 128 for d 128,
+     * 8 warps) or as standard attention (PyTorch eager, no dropout, {@link Schedule#STANDARD}).
+     */
+    public static SimResult fa2OrStandard(Config c, TargetSpec target, SimOptions base) {
+        if (c.headDim() != 64 && c.headDim() != 128) {
+            throw new IllegalArgumentException("head dimension " + c.headDim() + ": FlashAttention-2's tiles are modelled "
+                    + "for 64 and 128 only");
+        }
+        if (c.pass() == Pass.FWD_BWD) {
+            throw new IllegalArgumentException("forward and backward together: FlashAttention-2 tiles them differently; "
+                    + "compare each pass alone");
+        }
+        boolean d64 = c.headDim() == 64;
+        String tiles = c.pass() == Pass.FWD ? "q 128, kv " + (d64 ? 128 : 64) : "q " + (d64 ? 128 : 64) + ", kv 128";
+        String kernel = "kernel fa2 { shape batch " + c.batch() + ", heads " + c.heads() + ", q_len " + c.seqLen()
+                + ", head_dim " + c.headDim() + "; dtype " + c.dtype() + "; tile " + tiles + ", stages 1, warps 4;"
+                + (c.causal() ? " mask causal;" : "") + " }";
+        SimOptions o = base.withPass(c.pass());
+        if (!c.fa2()) {
+            o = o.withSchedule(Schedule.STANDARD);
+        } else if (c.pass() == Pass.FWD) {
+            o = o.withResources(fa2Resources(128, d64 ? 128 : 64, c.headDim()));
+        }
+        return simulate(kernel, target, o);
     }
 }

@@ -1,0 +1,170 @@
+package io.attnkit.sim.validation;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.attnkit.dsl.model.TargetSpec;
+import io.attnkit.sim.Pass;
+import io.attnkit.sim.SimOptions;
+import io.attnkit.sim.profile.ProfileException;
+import io.attnkit.sim.validation.Validation.Config;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Measurements of PyTorch attention on a GPU, as {@code tools/torch_attention_measure.py} writes
+ * them (one JSON object per line), set beside the simulator's prediction for a target: SDPA's
+ * FlashAttention-2 and the papers' standard attention, forward or backward, by time.
+ */
+public record MeasuredGrid(String source, Optional<String> device, Optional<Double> copyTbPerSecond,
+                           Optional<Double> matmulTflops, List<Timed> timings) {
+    public MeasuredGrid {
+        timings = List.copyOf(timings);
+    }
+
+    /** One timed configuration: milliseconds measured. */
+    public record Timed(Config config, double ms) {
+    }
+
+    /** A row of the comparison: predicted and measured time; error as in the published tables (speed). */
+    public record Compared(Config config, double predictedMs, double measuredMs) {
+        /** measured / predicted time - 1: positive when the simulator predicts it faster than it ran. */
+        public double error() {
+            return measuredMs / predictedMs - 1;
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public static MeasuredGrid read(Path file) throws ProfileException {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new ProfileException(file + ": no such file");
+        } catch (IOException e) {
+            throw new ProfileException(file + ": cannot read: " + e.getMessage());
+        }
+        return parse(file.toString(), text);
+    }
+
+    public static MeasuredGrid parse(String source, String text) throws ProfileException {
+        Optional<String> device = Optional.empty();
+        Optional<Double> copy = Optional.empty();
+        Optional<Double> matmul = Optional.empty();
+        List<Timed> timings = new ArrayList<>();
+        List<String> lines = text.lines().toList();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i).strip();
+            if (line.isEmpty()) {
+                continue;
+            }
+            String where = source + ":" + (i + 1);
+            JsonNode row;
+            try {
+                row = JSON.readTree(line);
+            } catch (JsonProcessingException e) {
+                throw new ProfileException(where + ": not a JSON object: " + e.getOriginalMessage());
+            }
+            switch (row.path("kind").asText()) {
+                case "device" -> device = Optional.of(row.path("device").asText());
+                case "copy" -> copy = Optional.of(number(row, "tb_per_s", where));
+                case "matmul_bf16" -> matmul = Optional.of(number(row, "tflop_per_s", where));
+                case "attention" -> {
+                    if (!row.has("error")) { // rows that ran out of memory have no time
+                        timings.add(new Timed(config(row, where), number(row, "ms", where)));
+                    }
+                }
+                default -> throw new ProfileException(where + ": unknown kind '" + row.path("kind").asText() + "'");
+            }
+        }
+        if (timings.isEmpty()) {
+            throw new ProfileException(source + ": no timed attention row");
+        }
+        return new MeasuredGrid(source, device, copy, matmul, timings);
+    }
+
+    private static Config config(JsonNode row, String where) throws ProfileException {
+        String impl = row.path("impl").asText();
+        if (!impl.equals("flash") && !impl.equals("standard")) {
+            throw new ProfileException(where + ": impl '" + impl + "' is neither flash nor standard");
+        }
+        String passText = row.path("pass").asText();
+        Pass pass = Pass.parse(passText).filter(p -> p != Pass.FWD_BWD).orElseThrow(() -> new ProfileException(
+                where + ": pass '" + passText + "': compare fwd or bwd (FlashAttention-2 tiles them differently)"));
+        String dtype = row.path("dtype").asText();
+        if (!dtype.equals("f16") && !dtype.equals("bf16")) {
+            throw new ProfileException(where + ": dtype '" + dtype + "' is neither f16 nor bf16");
+        }
+        int d = (int) number(row, "d", where);
+        if (d != 64 && d != 128) {
+            throw new ProfileException(where + ": head dimension " + d + ": FlashAttention-2's tiles are modelled for 64 and 128");
+        }
+        return new Config(impl.equals("flash"), pass, dtype, positive(row, "batch", where), positive(row, "heads", where),
+                positive(row, "n", where), d, row.path("causal").asBoolean());
+    }
+
+    private static double number(JsonNode row, String field, String where) throws ProfileException {
+        JsonNode v = row.get(field);
+        if (v == null || !v.isNumber() || !(v.asDouble() > 0)) {
+            throw new ProfileException(where + ": field '" + field + "' must be a positive number");
+        }
+        return v.asDouble();
+    }
+
+    private static int positive(JsonNode row, String field, String where) throws ProfileException {
+        double v = number(row, field, where);
+        if (v != Math.rint(v) || v > Integer.MAX_VALUE) {
+            throw new ProfileException(where + ": field '" + field + "' must be a whole number");
+        }
+        return (int) v;
+    }
+
+    /** Every timing simulated on {@code target}. */
+    public List<Compared> compare(TargetSpec target, SimOptions base) {
+        return timings.stream()
+                .map(t -> new Compared(t.config(), Validation.fa2OrStandard(t.config(), target, base).seconds() * 1e3, t.ms()))
+                .toList();
+    }
+
+    /** The comparison as Markdown: a table and, per method and pass, the mean absolute error. */
+    public String markdown(TargetSpec target, List<Compared> rows) {
+        StringBuilder b = new StringBuilder();
+        b.append(f("### Measured on %s (%s), predicted for %s\n\n", device.orElse("an unnamed GPU"), source, target.name()));
+        copyTbPerSecond.ifPresent(c -> b.append(f("Device-to-device copy: %.2f TB/s (bytes read + written) measured; ", c)));
+        matmulTflops.ifPresent(m -> b.append(f("bf16 8192^3 matrix product: %.0f TFLOP/s measured.", m)));
+        if (copyTbPerSecond.isPresent() || matmulTflops.isPresent()) {
+            b.append("\n\n");
+        }
+        b.append("| configuration | batch x heads | predicted (ms) | measured (ms) | error |\n|---|---|---:|---:|---:|\n");
+        for (Compared r : rows) {
+            Config c = r.config();
+            b.append(f("| %s %s | %d x %d | %.4g | %.4g | %+.1f%% |\n", c.label(), c.dtype(), c.batch(), c.heads(),
+                    r.predictedMs(), r.measuredMs(), 100 * r.error()));
+        }
+        b.append("\nError: measured / predicted time - 1 (positive: predicted faster than measured).\n");
+        for (boolean fa2 : new boolean[] {true, false}) {
+            for (Pass pass : new Pass[] {Pass.FWD, Pass.BWD}) {
+                List<Compared> group = rows.stream().filter(r -> r.config().fa2() == fa2 && r.config().pass() == pass).toList();
+                if (!group.isEmpty()) {
+                    double mean = group.stream().mapToDouble(r -> Math.abs(r.error())).average().orElse(0);
+                    long within = group.stream().filter(r -> Math.abs(r.error()) <= 0.15).count();
+                    b.append(f("%s %s: mean absolute error %.1f%%, %d of %d within 15%%.\n", fa2 ? "FlashAttention-2" : "Standard",
+                            pass == Pass.FWD ? "forward" : "backward", 100 * mean, within, group.size()));
+                }
+            }
+        }
+        return b.toString();
+    }
+
+    private static String f(String format, Object... args) {
+        return String.format(Locale.ROOT, format, args);
+    }
+}
