@@ -60,6 +60,8 @@ if python3 -c "import torch; assert torch.cuda.is_available()" 2> /dev/null; the
     $sdpa --npy "$DIR/check/check_gpt2_medium" --heads 4 --causal  # SDPA on the check inputs vs expected.npy
   } 2>&1 | tee "$OUT/sdpa.txt"
   measure="python3 $ROOT/tools/torch_attention_measure.py"
+  echo "== PyTorch: the two measured implementations against float64"
+  if timeout 120 $measure selfcheck > "$OUT/selfcheck.jsonl" 2>&1; then echo "selfcheck: ok"; else echo "selfcheck: FAILED"; tail -1 "$OUT/selfcheck.jsonl"; fi
   echo "== PyTorch ceilings and FlashAttention's benchmark grid"
   timeout 120 $measure ceilings | tee "$OUT/torch.jsonl"
   timeout 600 $measure grid >> "$OUT/torch.jsonl"

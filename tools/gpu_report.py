@@ -88,6 +88,14 @@ def main():
     for kernel, (rc, text) in compares:
         print(f"\n### {kernel}: Nsight Compute beside the simulation\n\n```\n{text}\n```")
 
+    selfcheck = os.path.join(results, "selfcheck.jsonl")
+    if os.path.exists(selfcheck):
+        rows = [json.loads(l) for l in open(selfcheck) if l.startswith("{")]
+        bad = [r for r in rows if not r["ok"]]
+        worst = max((r["relative_error"] for r in rows), default=float("nan"))
+        print(f"\nPyTorch selfcheck (flash and standard against float64, outputs and gradients): {len(rows) - len(bad)} of "
+              f"{len(rows)} within tolerance, worst relative error {worst:.2e}.")
+
     grid = os.path.join(results, "torch.jsonl")
     if os.path.exists(grid):
         rc, text = attnkit("validate", "--measured", grid, "--target", a.target)
