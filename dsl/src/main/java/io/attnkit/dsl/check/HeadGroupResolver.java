@@ -1,0 +1,262 @@
+package io.attnkit.dsl.check;
+
+import io.attnkit.dsl.model.HeadGroup;
+import io.attnkit.dsl.model.HeadGroup.HeadMode;
+import io.attnkit.dsl.model.Mask;
+import io.attnkit.dsl.model.RouterSpec;
+import io.attnkit.dsl.model.Shape;
+import io.attnkit.dsl.source.DiagnosticRenderer;
+import io.attnkit.dsl.source.Diagnostics;
+import io.attnkit.dsl.source.ErrorCode;
+import io.attnkit.dsl.source.Span;
+import io.attnkit.dsl.syntax.Decl.KernelDecl;
+import io.attnkit.dsl.syntax.KernelStmt;
+import io.attnkit.dsl.syntax.KernelStmt.HeadPattern;
+import io.attnkit.dsl.syntax.KernelStmt.HeadSet;
+import io.attnkit.dsl.syntax.Property.Word;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.function.Function;
+
+/**
+ * Checks a kernel's {@code heads} statements: every head gets exactly one pattern, ranges are
+ * in bounds, routed groups hold whole KV heads (the router decides for a KV head's query heads
+ * at once), and the routers and masks they name exist.
+ */
+final class HeadGroupResolver {
+    private final Diagnostics diagnostics;
+    /** A router name maps to its spec, or to empty when it exists but failed to check. */
+    private final Map<String, Optional<RouterSpec>> routers;
+
+    HeadGroupResolver(Diagnostics diagnostics, Map<String, Optional<RouterSpec>> routers) {
+        this.diagnostics = diagnostics;
+        this.routers = routers;
+    }
+
+    /** The head groups, or null after reporting overlaps, gaps or bad patterns. */
+    List<HeadGroup> resolve(List<KernelStmt.HeadsStmt> statements, Shape shape, MaskResolver masks, KernelDecl decl) {
+        if (shape == null) {
+            for (KernelStmt.HeadsStmt stmt : statements) {
+                switch (stmt.pattern()) {
+                    case HeadPattern.Fixed f -> masks.resolve(f.mask());
+                    case HeadPattern.Routed r -> {
+                        routerOf(r);
+                        masks.resolve(r.full());
+                        masks.resolve(r.sparse());
+                    }
+                }
+            }
+            return null;
+        }
+        int heads = shape.heads();
+        if (statements.isEmpty()) {
+            List<Integer> all = new ArrayList<>();
+            for (int h = 0; h < heads; h++) {
+                all.add(h);
+            }
+            return List.of(new HeadGroup(all, new HeadMode.Fixed(new Mask.Dense(Span.NONE)), Span.NONE));
+        }
+        boolean ok = true;
+        // Unassigned heads are reported unless a range could not be read: then they may be its heads.
+        boolean everyRangeRead = true;
+        Span[] owner = new Span[heads];
+        List<HeadGroup> groups = new ArrayList<>();
+        for (KernelStmt.HeadsStmt stmt : statements) {
+            Claim claim = members(stmt.heads(), heads, owner);
+            everyRangeRead &= claim.everyRangeRead();
+            List<Integer> members = claim.heads();
+            Optional<HeadMode> mode = switch (stmt.pattern()) {
+                case HeadPattern.Fixed f -> masks.resolve(f.mask()).map(HeadMode.Fixed::new);
+                case HeadPattern.Routed r -> {
+                    Optional<RouterSpec> router = routerOf(r);
+                    Optional<Mask> full = masks.resolve(r.full());
+                    Optional<Mask> sparse = masks.resolve(r.sparse());
+                    if (members != null && !members.isEmpty()) {
+                        Optional<Integer> split = splitGroup(members, shape);
+                        if (split.isPresent()) {
+                            int g = shape.groupSize();
+                            int kv = split.get();
+                            BitSet kvHeads = new BitSet();
+                            members.forEach(h -> kvHeads.set(h / g));
+                            diagnostics.error(ErrorCode.E024, stmt.heads().span(), "routed heads split KV head " + kv
+                                            + ": its query heads are " + range(kv * g, kv * g + g - 1)
+                                            + ", and the router decides for all of them at once",
+                                    "with heads " + shape.heads() + " and kv_heads " + shape.kvHeads() + ", KV head k serves query heads "
+                                            + g + "k to " + g + "k + " + (g - 1) + "; route whole groups, such as heads "
+                                            + String.join(", ", ranges(h -> kvHeads.get(h / g), shape.heads())));
+                            yield Optional.empty();
+                        }
+                    }
+                    yield router.isPresent() && full.isPresent() && sparse.isPresent()
+                            ? Optional.of(new HeadMode.Routed(router.get(), full.get(), sparse.get())) : Optional.empty();
+                }
+            };
+            if (members == null || mode.isEmpty()) {
+                ok = false;
+                continue;
+            }
+            if (!members.isEmpty()) {
+                groups.add(new HeadGroup(members, mode.get(), stmt.span()));
+            }
+        }
+        List<String> missing = ranges(h -> owner[h] == null, heads);
+        if (!missing.isEmpty() && everyRangeRead) {
+            diagnostics.error(ErrorCode.E021, decl.name().span(), heads(missing, "is") + " not assigned a pattern (the kernel has "
+                            + heads + " heads, 0.." + (heads - 1) + ")",
+                    "every head needs a pattern: add, for example, 'heads " + missing.getFirst() + ": dense;' or use 'heads *'");
+            ok = false;
+        }
+        return ok ? groups : null;
+    }
+
+    private Optional<RouterSpec> routerOf(HeadPattern pattern) {
+        if (!(pattern instanceof HeadPattern.Routed r)) {
+            return Optional.empty();
+        }
+        String name = r.router().text();
+        if (!routers.containsKey(name)) {
+            diagnostics.error(ErrorCode.E010, r.router().span(), "undefined router " + DiagnosticRenderer.quote(name)
+                    + Suggest.hint(name, routers.keySet()));
+            return Optional.empty();
+        }
+        return routers.get(name);
+    }
+
+    /** The first KV head whose query heads {@code members} holds only some of. */
+    private static Optional<Integer> splitGroup(List<Integer> members, Shape shape) {
+        int g = shape.groupSize();
+        BitSet set = new BitSet();
+        members.forEach(set::set);
+        for (int h : members) {
+            int first = (h / g) * g;
+            for (int i = first; i < first + g; i++) {
+                if (!set.get(i)) {
+                    return Optional.of(h / g);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static String range(int first, int last) {
+        return first == last ? String.valueOf(first) : first + ".." + last;
+    }
+
+    /** "head 8 is", "heads 8..11 are": {@code ranges} of heads with the verb agreeing. */
+    private static String heads(List<String> ranges, String verb) {
+        boolean one = ranges.size() == 1 && !ranges.getFirst().contains("..");
+        return (one ? "head " : "heads ") + String.join(", ", ranges) + " " + (one ? verb : verb.equals("is") ? "are" : verb);
+    }
+
+    /**
+     * The heads a set names ({@code heads} null after reporting an error), and whether every
+     * range in it could be read (overlaps still claim their other heads).
+     */
+    private record Claim(List<Integer> heads, boolean everyRangeRead) {
+    }
+
+    /** Claims the heads {@code set} names in {@code owner}. */
+    private Claim members(HeadSet set, int heads, Span[] owner) {
+        List<Integer> out = new ArrayList<>();
+        boolean ok = true;
+        boolean everyRangeRead = true;
+        List<long[]> ranges = new ArrayList<>();
+        List<Span> spans = new ArrayList<>();
+        switch (set) {
+            case HeadSet.All a -> {
+                ranges.add(new long[] {0, heads - 1L});
+                spans.add(a.span());
+            }
+            case HeadSet.Ranges r -> {
+                for (HeadSet.Range range : r.ranges()) {
+                    OptionalLong first = index(range.first(), range.span());
+                    OptionalLong last = range.last().isPresent() ? index(range.last().get(), range.span()) : first;
+                    if (first.isEmpty() || last.isEmpty()) {
+                        ok = false;
+                        everyRangeRead = false;
+                        continue;
+                    }
+                    if (last.getAsLong() < first.getAsLong()) {
+                        diagnostics.error(ErrorCode.E017, range.span(), "empty head range " + first.getAsLong() + ".."
+                                + last.getAsLong(), "ranges are inclusive and ascending, such as 0..7");
+                        ok = false;
+                        everyRangeRead = false;
+                        continue;
+                    }
+                    if (last.getAsLong() >= heads) {
+                        diagnostics.error(ErrorCode.E022, range.span(), "head " + last.getAsLong() + " is out of range: the kernel has "
+                                + heads + " heads (0.." + (heads - 1) + ")");
+                        ok = false;
+                        everyRangeRead = false;
+                        continue;
+                    }
+                    ranges.add(new long[] {first.getAsLong(), last.getAsLong()});
+                    spans.add(range.span());
+                }
+            }
+        }
+        for (int i = 0; i < ranges.size(); i++) {
+            long[] r = ranges.get(i);
+            BitSet clash = new BitSet();
+            Span other = null;
+            for (long h = r[0]; h <= r[1]; h++) {
+                int head = (int) h;
+                if (owner[head] != null) {
+                    clash.set(head);
+                    other = other == null ? owner[head] : other;
+                } else {
+                    owner[head] = spans.get(i);
+                    out.add(head);
+                }
+            }
+            if (!clash.isEmpty()) {
+                diagnostics.error(ErrorCode.E020, spans.get(i), heads(ranges(clash::get, heads), "is")
+                        + " already assigned", "first assigned at " + other.location());
+                ok = false;
+            }
+        }
+        return new Claim(ok ? out.stream().sorted().toList() : null, everyRangeRead);
+    }
+
+    private OptionalLong index(String literal, Span span) {
+        try {
+            BigDecimal v = new Word.Quantity(literal, "", span).value();
+            if (v.stripTrailingZeros().scale() > 0) {
+                diagnostics.error(ErrorCode.E015, span, "head index " + DiagnosticRenderer.quote(literal) + " is not a whole number");
+                return OptionalLong.empty();
+            }
+            if (v.compareTo(BigDecimal.valueOf(Integer.MAX_VALUE)) > 0) {
+                diagnostics.error(ErrorCode.E022, span, "head index " + DiagnosticRenderer.quote(literal) + " is out of range");
+                return OptionalLong.empty();
+            }
+            return OptionalLong.of(v.longValueExact());
+        } catch (NumberFormatException | ArithmeticException e) {
+            diagnostics.error(ErrorCode.E022, span, "head index " + DiagnosticRenderer.quote(literal) + " is out of range");
+            return OptionalLong.empty();
+        }
+    }
+
+    /** Compresses the heads satisfying {@code in} into range strings: "8..15", "20". */
+    static List<String> ranges(Function<Integer, Boolean> in, int heads) {
+        List<String> out = new ArrayList<>();
+        int h = 0;
+        while (h < heads) {
+            if (!in.apply(h)) {
+                h++;
+                continue;
+            }
+            int start = h;
+            while (h + 1 < heads && in.apply(h + 1)) {
+                h++;
+            }
+            out.add(start == h ? String.valueOf(start) : start + ".." + h);
+            h++;
+        }
+        return out;
+    }
+}
