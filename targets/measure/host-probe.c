@@ -4,7 +4,8 @@
  *   gcc -O3 -march=native -fopenmp host-probe.c -o host-probe && ./host-probe
  *
  * Prints the core clock (a chain of dependent integer adds retires one per cycle), the f32 FMA
- * rate of one core (ten independent 256-bit FMA chains), read bandwidth for working sets that
+ * rate of one core (ten independent FMA chains of the widest vectors -march=native allows: 512
+ * bits with AVX-512, else 256, as the Java Vector API's preferred species), read bandwidth for working sets that
  * sit in L1, L2, L3 and DRAM (one thread and every thread), and load-to-use latency (a random
  * pointer chase over 64-byte lines, on transparent huge pages so TLB misses stay out of it).
  * Each figure is the best of several repetitions. Run it on an idle machine; see
@@ -18,6 +19,26 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <time.h>
+
+#ifdef __AVX512F__
+typedef __m512 vec;
+#define LANES 16
+#define vset1 _mm512_set1_ps
+#define vfma _mm512_fmadd_ps
+#define vadd _mm512_add_ps
+#define vload _mm512_load_ps
+#define vzero _mm512_setzero_ps
+#define vstore _mm512_storeu_ps
+#else
+typedef __m256 vec;
+#define LANES 8
+#define vset1 _mm256_set1_ps
+#define vfma _mm256_fmadd_ps
+#define vadd _mm256_add_ps
+#define vload _mm256_load_ps
+#define vzero _mm256_setzero_ps
+#define vstore _mm256_storeu_ps
+#endif
 
 static double now(void) {
     struct timespec t;
@@ -52,36 +73,36 @@ static double fma_flops_one_core(void) {
     double best = 0;
     long n = 100000000;
     for (int r = 0; r < 5; r++) {
-        __m256 a[10];
-        for (int k = 0; k < 10; k++) a[k] = _mm256_set1_ps(1.0f + 0.1f * k + r);
-        __m256 m = _mm256_set1_ps(0.999999f), c = _mm256_set1_ps(1e-7f);
+        vec a[10];
+        for (int k = 0; k < 10; k++) a[k] = vset1(1.0f + 0.1f * k + r);
+        vec m = vset1(0.999999f), c = vset1(1e-7f);
         double t0 = now();
         for (long i = 0; i < n; i++) {
 #pragma GCC unroll 10
-            for (int k = 0; k < 10; k++) a[k] = _mm256_fmadd_ps(a[k], m, c);
+            for (int k = 0; k < 10; k++) a[k] = vfma(a[k], m, c);
         }
         double t = now() - t0;
-        __m256 s = a[0];
-        for (int k = 1; k < 10; k++) s = _mm256_add_ps(s, a[k]);
-        float out[8];
-        _mm256_storeu_ps(out, s);
+        vec s = a[0];
+        for (int k = 1; k < 10; k++) s = vadd(s, a[k]);
+        float out[LANES];
+        vstore(out, s);
         if (out[0] == 12345.0f) puts("");
-        double f = 10.0 * 8 * 2 * n / t;
+        double f = 10.0 * LANES * 2 * n / t;
         best = f > best ? f : best;
     }
     return best;
 }
 
 static float sum(const float *a, long n) {
-    __m256 s[8];
-    for (int k = 0; k < 8; k++) s[k] = _mm256_setzero_ps();
-    for (long i = 0; i < n; i += 64) {
+    vec s[8];
+    for (int k = 0; k < 8; k++) s[k] = vzero();
+    for (long i = 0; i < n; i += 8 * LANES) {
 #pragma GCC unroll 8
-        for (int k = 0; k < 8; k++) s[k] = _mm256_add_ps(s[k], _mm256_load_ps(a + i + 8 * k));
+        for (int k = 0; k < 8; k++) s[k] = vadd(s[k], vload(a + i + LANES * k));
     }
-    for (int k = 1; k < 8; k++) s[0] = _mm256_add_ps(s[0], s[k]);
-    float out[8];
-    _mm256_storeu_ps(out, s[0]);
+    for (int k = 1; k < 8; k++) s[0] = vadd(s[0], s[k]);
+    float out[LANES];
+    vstore(out, s[0]);
     return out[0];
 }
 
@@ -102,7 +123,10 @@ static double read_bandwidth(size_t bytes, int threads) {
 #pragma omp master
             t0 = now();
             float s = 0;
-            for (long q = 0; q < reps; q++) s += sum(a, n);
+            for (long q = 0; q < reps; q++) {
+                __asm__ volatile("" ::: "memory"); /* every repetition reads the buffer again */
+                s += sum(a, n);
+            }
             sink += s;
 #pragma omp barrier
 #pragma omp master
@@ -149,7 +173,7 @@ int main(void) {
     double hz = clock_hz();
     printf("clock                 %.3f GHz\n", hz / 1e9);
     double f = fma_flops_one_core();
-    printf("f32 FMA, one core     %.1f GFLOP/s = %.1f flop/cycle\n", f / 1e9, f / hz);
+    printf("f32 FMA, one core     %.1f GFLOP/s = %.1f flop/cycle (%d-bit vectors)\n", f / 1e9, f / hz, 32 * LANES);
     size_t sizes[] = {16u << 10, 256u << 10, 4u << 20, 1u << 30};
     const char *names[] = {"L1 (16 KiB)", "L2 (256 KiB)", "L3 (4 MiB)", "DRAM (1 GiB)"};
     for (int k = 0; k < 4; k++) {

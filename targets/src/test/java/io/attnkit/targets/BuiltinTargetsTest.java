@@ -151,12 +151,13 @@ class BuiltinTargetsTest {
             assertEquals(TargetSpec.Kind.GPU, targets.get(gpu).kind(), gpu);
             assertEquals(TargetSpec.Backend.CUDA, targets.get(gpu).backend(), gpu);
         }
-        for (String cpu : List.of("xeon-8480", "host-epyc-2c")) {
+        for (String cpu : List.of("xeon-8480", "host-epyc-2c", "host-zen5-2c")) {
             assertEquals(TargetSpec.Kind.CPU, targets.get(cpu).kind(), cpu);
             assertEquals(TargetSpec.Backend.JAVA, targets.get(cpu).backend(), cpu);
         }
         assertEquals(512, targets.get("xeon-8480").simdBits());
         assertEquals(256, targets.get("host-epyc-2c").simdBits());
+        assertEquals(512, targets.get("host-zen5-2c").simdBits());
     }
 
     static String resource(String file) throws IOException {
