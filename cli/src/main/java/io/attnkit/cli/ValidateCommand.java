@@ -9,7 +9,9 @@ import io.attnkit.sim.validation.Validation;
 import io.attnkit.sim.validation.ValidationTables;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -23,7 +25,8 @@ import picocli.CommandLine.Spec;
                 "predicted, published and error: FlashAttention's Table 18 and Figure 2, Theorem 2 and Proposition 4",
                 "as fitted slopes, and FlashAttention-3's forward and backward figures (held out). Takes a minute or two;",
                 "--quick, seconds. With --measured, instead: PyTorch attention timed on a GPU at hand",
-                "(tools/torch_attention_measure.py) against the prediction for --target."})
+                "(tools/torch_attention_measure.py) against the prediction for --target. With --cpu, instead: the Java",
+                "backend run on this machine against the CPU model of --target (a CPU target that describes this machine)."})
 final class ValidateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -41,15 +44,28 @@ final class ValidateCommand implements Callable<Integer> {
             + "standard attention written by tools/torch_attention_measure.py, to compare with the simulator")
     Optional<Path> measured;
 
-    @Option(names = "--target", paramLabel = "NAME", defaultValue = "h200",
-            description = "with --measured: the target that stands for the measured GPU (default: ${DEFAULT-VALUE})")
-    String target;
+    @Option(names = "--cpu", description = "run the Java backend on this machine (dense, causal and window kernels; "
+            + "with --quick, N 1024 only) and compare with the CPU model of --target")
+    boolean cpu;
+
+    @Option(names = "--repeat", paramLabel = "N", defaultValue = "7",
+            description = "with --cpu: runs per kernel, the fastest counts (default: ${DEFAULT-VALUE})")
+    int repeat;
+
+    @Option(names = "--target", paramLabel = "NAME",
+            description = "with --measured: the target that stands for the measured GPU (default: h200); "
+                    + "with --cpu: the CPU target that describes this machine (required)")
+    Optional<String> target;
 
     @Override
     public Integer call() throws IOException {
         PrintWriter w = spec.commandLine().getOut();
+        if (cpu && measured.isPresent()) {
+            throw new CliException(ExitCodes.USAGE, "give --cpu or --measured, not both");
+        }
         SimOptions options = SimOptions.defaults().withOverlapCtas(overlapCtas);
-        String tables = measured.isPresent() ? measuredTable(options) : ValidationTables.markdown(Validation.run(quick, options));
+        String tables = cpu ? cpuTable() : measured.isPresent() ? measuredTable(options)
+                : ValidationTables.markdown(Validation.run(quick, options));
         w.print(tables);
         w.flush();
         if (out.isPresent()) {
@@ -58,9 +74,33 @@ final class ValidateCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
+    private String cpuTable() throws IOException {
+        if (repeat < 1) {
+            throw new CliException(ExitCodes.USAGE, "--repeat must be at least 1");
+        }
+        String name = target.orElseThrow(() -> new CliException(ExitCodes.USAGE,
+                "--cpu needs --target NAME, the CPU target that describes this machine (host-zen5-2c, host-epyc-2c, "
+                        + "or your own; docs/targets.md)"));
+        TargetSpec t = Validation.builtinTarget(name).filter(x -> x.kind() == TargetSpec.Kind.CPU).orElseThrow(() ->
+                new CliException(ExitCodes.USAGE, "no CPU target '" + name + "'; see 'attnkit targets'"));
+        Path scratch = Files.createTempDirectory("attnkit-validate-cpu");
+        try {
+            List<CpuValidation.Result> results = CpuValidation.run(quick ? CpuValidation.QUICK : CpuValidation.ROWS, t, repeat, scratch);
+            return CpuValidation.markdown(t, results, repeat, Runtime.getRuntime().availableProcessors());
+        } finally {
+            try (var files = Files.list(scratch)) {
+                for (Path f : files.toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
+            Files.deleteIfExists(scratch);
+        }
+    }
+
     private String measuredTable(SimOptions options) {
-        TargetSpec t = Validation.builtinTarget(target).filter(x -> x.kind() == TargetSpec.Kind.GPU).orElseThrow(() ->
-                new CliException(ExitCodes.USAGE, "no GPU target '" + target + "'; see 'attnkit targets'"));
+        String name = target.orElse("h200");
+        TargetSpec t = Validation.builtinTarget(name).filter(x -> x.kind() == TargetSpec.Kind.GPU).orElseThrow(() ->
+                new CliException(ExitCodes.USAGE, "no GPU target '" + name + "'; see 'attnkit targets'"));
         try {
             MeasuredGrid grid = MeasuredGrid.read(measured.get());
             return grid.markdown(t, grid.compare(t, options));

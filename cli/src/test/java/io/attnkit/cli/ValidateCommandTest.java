@@ -6,10 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import io.attnkit.sim.validation.Validation;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** attnkit validate --measured: PyTorch timings from a GPU at hand against the simulator. */
+/**
+ * attnkit validate --measured: PyTorch timings from a GPU at hand against the simulator; --cpu:
+ * the Java backend on this machine against the CPU model.
+ */
 class ValidateCommandTest {
     @TempDir
     Path dir;
@@ -45,5 +52,53 @@ class ValidateCommandTest {
         CliRunner missing = CliRunner.run("validate", "--measured", dir.resolve("none.jsonl").toString());
         assertEquals(1, missing.exitCode());
         assertEquals(1, missing.err().lines().count(), missing.err());
+    }
+
+    @Test
+    void theJavaBackendIsTimedHereAgainstTheCpuModel() {
+        CliRunner r = CliRunner.run("validate", "--cpu", "--quick", "--target", "host-zen5-2c", "--repeat", "2");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("### CPU: the Java backend on this machine against `host-zen5-2c`"), r.out());
+        Matcher row = Pattern.compile("\\| (dense|causal|window\\(512\\)) \\| 1024 \\| ([0-9.]+) \\| ([0-9.]+) \\| ([-+][0-9]+)% \\|")
+                .matcher(r.out());
+        double[] predicted = new double[3];
+        int rows = 0;
+        while (row.find()) {
+            predicted[rows] = Double.parseDouble(row.group(2));
+            double measured = Double.parseDouble(row.group(3));
+            assertTrue(predicted[rows] > 0 && measured > 0, row.group());
+            long error = Math.round(100 * (predicted[rows] / measured - 1));
+            assertTrue(Math.abs(error - Long.parseLong(row.group(4))) <= 1 + 100 * 0.05 / measured, row.group());
+            rows++;
+        }
+        assertEquals(3, rows, r.out());
+        // Causal visits about half the tiles of dense, a 512-key window at N 1024 a bit less than dense.
+        assertTrue(predicted[1] < 0.7 * predicted[0] && predicted[2] < predicted[0], r.out());
+        assertTrue(r.out().contains("rows within 15%: "), r.out());
+    }
+
+    @Test
+    void theCpuTableCountsItsErrors() {
+        CpuValidation.Row dense = CpuValidation.ROWS.getFirst();
+        String table = CpuValidation.markdown(Validation.builtinTarget("host-zen5-2c").orElseThrow(), List.of(
+                new CpuValidation.Result(dense, 0.0125, 0.0100, 0.2, 0.9),
+                new CpuValidation.Result(dense, 0.0095, 0.0100, 1.0, 1.1)), 7, 2);
+        assertTrue(table.contains("| dense | 1024 | 12.5 | 10.0 | +25% | 0.2 / 0.9 |"), table);
+        assertTrue(table.contains("| dense | 1024 | 9.5 | 10.0 | -5% | 1.0 / 1.1 |"), table);
+        assertTrue(table.contains("Mean absolute error 15.0%; rows within 15%: 1 of 2."), table);
+    }
+
+    @Test
+    void theCpuComparisonNeedsACpuTarget() {
+        CliRunner none = CliRunner.run("validate", "--cpu", "--quick");
+        assertEquals(2, none.exitCode());
+        assertTrue(none.err().strip().startsWith("attnkit: error: --cpu needs --target NAME"), none.err());
+        assertEquals(1, none.err().strip().lines().count(), none.err());
+        CliRunner gpu = CliRunner.run("validate", "--cpu", "--target", "h100-sxm");
+        assertEquals(2, gpu.exitCode());
+        assertEquals("attnkit: error: no CPU target 'h100-sxm'; see 'attnkit targets'", gpu.err().strip());
+        CliRunner both = CliRunner.run("validate", "--cpu", "--measured", "x.jsonl", "--target", "host-zen5-2c");
+        assertEquals(2, both.exitCode());
+        assertEquals("attnkit: error: give --cpu or --measured, not both", both.err().strip());
     }
 }

@@ -1,0 +1,135 @@
+package io.attnkit.cli;
+
+import io.attnkit.dsl.blocks.BlockMap;
+import io.attnkit.dsl.check.Frontend;
+import io.attnkit.dsl.model.KernelSpec;
+import io.attnkit.dsl.model.TargetSpec;
+import io.attnkit.sim.SimOptions;
+import io.attnkit.sim.Simulator;
+import io.attnkit.targets.BuiltinTargets;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The CPU model against the machine at hand: each configuration is simulated on a CPU target and
+ * run by the Java backend here, fastest of several runs, so the table says how well the target
+ * and the model describe this machine. Timings are only as good as the machine is quiet: the
+ * load average before and after each measurement is printed beside it.
+ */
+final class CpuValidation {
+    /** One configuration: the mask statement and the sequence length. */
+    record Row(String kernel, String mask, int n) {
+    }
+
+    /** Dense, causal and a sliding window, at several lengths: f32, batch 1, 8 heads, d 64, 64 x 64 tiles. */
+    static final List<Row> ROWS = List.of(
+            new Row("dense", "", 1024), new Row("dense", "", 4096), new Row("dense", "", 8192),
+            new Row("causal", "mask causal;", 1024), new Row("causal", "mask causal;", 4096),
+            new Row("window(512)", "mask window(512);", 4096));
+
+    /** The rows of {@code --quick}: every kind once, at N 1024. */
+    static final List<Row> QUICK = List.of(
+            new Row("dense", "", 1024), new Row("causal", "mask causal;", 1024),
+            new Row("window(512)", "mask window(512);", 1024));
+
+    record Result(Row row, double predictedSeconds, double measuredSeconds, double loadBefore, double loadAfter) {
+        double error() {
+            return predictedSeconds / measuredSeconds - 1;
+        }
+    }
+
+    private CpuValidation() {
+    }
+
+    static String source(Row row) {
+        return String.format(Locale.ROOT, "kernel k { shape batch 1, heads 8, q_len %d, head_dim 64; dtype f32; "
+                + "tile q 64, kv 64; %s }%n", row.n(), row.mask());
+    }
+
+    static KernelSpec kernel(Row row) {
+        Frontend.Result r = Frontend.checkText("<cpu validation>", source(row), BuiltinTargets.library());
+        if (!r.ok()) {
+            throw new IllegalStateException("CPU validation kernel does not check: " + r.diagnostics().sorted());
+        }
+        return r.program().kernels().getFirst();
+    }
+
+    /**
+     * Simulates every row and measures it in a JVM of its own, one row after the other, as
+     * {@code attnkit run FILE --random --no-check --repeat N} does: kernels run one after another
+     * in one JVM were measured up to 2.5 times slower than alone (causal N 1024 after dense: 14.7
+     * against 6.0 ms), which would charge the model for the JIT's history rather than the machine.
+     */
+    static List<Result> run(List<Row> rows, TargetSpec target, int repeat, Path scratch) throws IOException {
+        List<Result> out = new ArrayList<>();
+        for (Row row : rows) {
+            KernelSpec k = kernel(row);
+            double predicted = Simulator.simulate(k, target, BlockMap.of(k), SimOptions.defaults()).seconds();
+            Path file = scratch.resolve(row.kernel().replaceAll("[^a-z0-9]", "") + "-" + row.n() + ".attn");
+            Files.writeString(file, source(row));
+            double before = loadAverage();
+            double measured = measure(file, repeat);
+            out.add(new Result(row, predicted, measured, before, loadAverage()));
+        }
+        return out;
+    }
+
+    /** Runs {@code attnkit run} on {@code file} in a child JVM and reads its time, in seconds. */
+    private static double measure(Path file, int repeat) throws IOException {
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
+                Main.class.getName(), "run", file.toString(), "--random", "--no-check", "--repeat", String.valueOf(repeat)));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        try {
+            if (p.waitFor() != 0) {
+                throw new CliException(ExitCodes.INTERNAL, "'attnkit run " + file.getFileName() + "' failed: "
+                        + output.strip().lines().reduce((a, b) -> b).orElse("no output"));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliException(ExitCodes.INTERNAL, "interrupted while measuring " + file.getFileName());
+        }
+        Matcher m = TIME.matcher(output);
+        if (!m.find()) {
+            throw new CliException(ExitCodes.INTERNAL, "'attnkit run " + file.getFileName() + "' printed no time");
+        }
+        return Double.parseDouble(m.group(1)) / 1e3;
+    }
+
+    private static final Pattern TIME = Pattern.compile("(?m)^time ([0-9.]+) ms");
+
+    private static double loadAverage() {
+        return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    }
+
+    static String markdown(TargetSpec target, List<Result> results, int repeat, int threads) {
+        StringBuilder b = new StringBuilder();
+        b.append(String.format(Locale.ROOT, "### CPU: the Java backend on this machine against `%s` (f32, batch 1, 8 heads, "
+                + "d 64, 64 x 64 tiles, %d thread%s, fastest of %d runs, each kernel in a JVM of its own)%n%n", target.name(),
+                threads, threads == 1 ? "" : "s", repeat));
+        b.append("| kernel | N | predicted (ms) | measured (ms) | error | load average before / after |\n");
+        b.append("|---|---:|---:|---:|---:|---:|\n");
+        double sum = 0;
+        int within = 0;
+        for (Result r : results) {
+            b.append(String.format(Locale.ROOT, "| %s | %d | %.1f | %.1f | %+.0f%% | %.1f / %.1f |%n", r.row().kernel(),
+                    r.row().n(), r.predictedSeconds() * 1e3, r.measuredSeconds() * 1e3, 100 * r.error(),
+                    r.loadBefore(), r.loadAfter()));
+            sum += Math.abs(r.error());
+            within += Math.abs(r.error()) <= 0.15 ? 1 : 0;
+        }
+        b.append(String.format(Locale.ROOT, "%nMean absolute error %.1f%%; rows within 15%%: %d of %d. Error = predicted / "
+                + "measured - 1. The load average (one minute) counts the measurements' own %d threads: well above %d, "
+                + "something else shared the cores.%n", 100 * sum / results.size(), within, results.size(), threads, threads));
+        return b.toString();
+    }
+}
