@@ -49,7 +49,8 @@ final class ValidateCommand implements Callable<Integer> {
     boolean cpu;
 
     @Option(names = "--repeat", paramLabel = "N", defaultValue = "7",
-            description = "with --cpu: runs per kernel, the fastest counts (default: ${DEFAULT-VALUE})")
+            description = "with --cpu: runs per kernel at least, more for short kernels (about 2 s each); "
+                    + "the fastest counts (default: ${DEFAULT-VALUE})")
     int repeat;
 
     @Option(names = "--target", paramLabel = "NAME",

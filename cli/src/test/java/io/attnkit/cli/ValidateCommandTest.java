@@ -59,7 +59,7 @@ class ValidateCommandTest {
         CliRunner r = CliRunner.run("validate", "--cpu", "--quick", "--target", "host-zen5-2c", "--repeat", "2");
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.out().contains("### CPU: the Java backend on this machine against `host-zen5-2c`"), r.out());
-        Matcher row = Pattern.compile("\\| (dense|causal|window\\(512\\)) \\| 1024 \\| ([0-9.]+) \\| ([0-9.]+) \\| ([-+][0-9]+)% \\|")
+        Matcher row = Pattern.compile("\\| (dense|causal|window\\(512\\)) \\| 1024 \\| ([0-9.]+) \\| ([0-9.]+) \\| ([-+][0-9]+)% \\| ([0-9]+) \\|")
                 .matcher(r.out());
         double[] predicted = new double[3];
         int rows = 0;
@@ -69,6 +69,7 @@ class ValidateCommandTest {
             assertTrue(predicted[rows] > 0 && measured > 0, row.group());
             long error = Math.round(100 * (predicted[rows] / measured - 1));
             assertTrue(Math.abs(error - Long.parseLong(row.group(4))) <= 1 + 100 * 0.05 / measured, row.group());
+            assertTrue(Integer.parseInt(row.group(5)) >= 2, row.group());
             rows++;
         }
         assertEquals(3, rows, r.out());
@@ -81,11 +82,20 @@ class ValidateCommandTest {
     void theCpuTableCountsItsErrors() {
         CpuValidation.Row dense = CpuValidation.ROWS.getFirst();
         String table = CpuValidation.markdown(Validation.builtinTarget("host-zen5-2c").orElseThrow(), List.of(
-                new CpuValidation.Result(dense, 0.0125, 0.0100, 0.2, 0.9),
-                new CpuValidation.Result(dense, 0.0095, 0.0100, 1.0, 1.1)), 7, 2);
-        assertTrue(table.contains("| dense | 1024 | 12.5 | 10.0 | +25% | 0.2 / 0.9 |"), table);
-        assertTrue(table.contains("| dense | 1024 | 9.5 | 10.0 | -5% | 1.0 / 1.1 |"), table);
+                new CpuValidation.Result(dense, 0.0125, 0.0100, 160, 0.2, 0.9),
+                new CpuValidation.Result(dense, 0.0095, 0.0100, 7, 1.0, 1.1)), 7, 2);
+        assertTrue(table.contains("| dense | 1024 | 12.5 | 10.0 | +25% | 160 | 0.2 / 0.9 |"), table);
+        assertTrue(table.contains("| dense | 1024 | 9.5 | 10.0 | -5% | 7 | 1.0 / 1.1 |"), table);
         assertTrue(table.contains("Mean absolute error 15.0%; rows within 15%: 1 of 2."), table);
+    }
+
+    @Test
+    void shortKernelsRunUntilTheyHaveRunAboutTwoSeconds() {
+        assertEquals(7, CpuValidation.runs(7, 0.5));
+        assertEquals(200, CpuValidation.runs(7, 0.005));
+        assertEquals(200, CpuValidation.runs(7, 0));
+        assertEquals(80, CpuValidation.runs(7, 0.025));
+        assertEquals(300, CpuValidation.runs(300, 0.005));
     }
 
     @Test
