@@ -63,10 +63,9 @@ final class CpuValidation {
     }
 
     /**
-     * Simulates every row and measures it in a JVM of its own, one row after the other, as
-     * {@code attnkit run FILE --random --no-check --repeat N} does: kernels run one after another
-     * in one JVM were measured up to 2.5 times slower than alone (causal N 1024 after dense: 14.7
-     * against 6.0 ms), which would charge the model for the JIT's history rather than the machine.
+     * Simulates every row and measures it in a JVM of its own, one row after the other, exactly
+     * as {@code attnkit run FILE --random --no-check --repeat N} measures a kernel for a user: the
+     * same start-up, the same JIT history (none), the same threads.
      */
     static List<Result> run(List<Row> rows, TargetSpec target, int repeat, Path scratch) throws IOException {
         List<Result> out = new ArrayList<>();
