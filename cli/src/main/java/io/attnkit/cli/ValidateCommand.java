@@ -1,5 +1,6 @@
 package io.attnkit.cli;
 
+import io.attnkit.dsl.check.InputException;
 import io.attnkit.dsl.io.AtomicFiles;
 import io.attnkit.dsl.model.TargetSpec;
 import io.attnkit.sim.SimOptions;
@@ -58,8 +59,12 @@ final class ValidateCommand implements Callable<Integer> {
                     + "with --cpu: the CPU target that describes this machine (required)")
     Optional<String> target;
 
+    @Option(names = "--targets", paramLabel = "FILE.attn", description = "with --cpu or --measured: an .attn file "
+            + "whose target declarations --target may name, such as your own machine's (docs/targets.md)")
+    Optional<Path> targets;
+
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws IOException, InputException {
         PrintWriter w = spec.commandLine().getOut();
         if (cpu && measured.isPresent()) {
             throw new CliException(ExitCodes.USAGE, "give --cpu or --measured, not both");
@@ -75,15 +80,31 @@ final class ValidateCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private String cpuTable() throws IOException {
+    /** The target {@code name} of {@code kind}, from --targets when given, else a built-in one. */
+    private TargetSpec target(String name, TargetSpec.Kind kind) throws InputException {
+        Optional<TargetSpec> found;
+        if (targets.isPresent()) {
+            Loaded loaded = Loaded.check(targets.get(), Optional.empty(), spec.commandLine().getErr());
+            if (!loaded.result().ok()) {
+                throw new CliException(ExitCodes.INPUT, "'" + targets.get() + "' has errors");
+            }
+            found = loaded.result().program().target(name);
+        } else {
+            found = Validation.builtinTarget(name);
+        }
+        return found.filter(t -> t.kind() == kind).orElseThrow(() -> new CliException(ExitCodes.USAGE, "no "
+                + (kind == TargetSpec.Kind.GPU ? "GPU" : "CPU") + " target '" + name + "'"
+                + targets.map(f -> " in " + f).orElse("; see 'attnkit targets'")));
+    }
+
+    private String cpuTable() throws IOException, InputException {
         if (repeat < 1) {
             throw new CliException(ExitCodes.USAGE, "--repeat must be at least 1");
         }
         String name = target.orElseThrow(() -> new CliException(ExitCodes.USAGE,
                 "--cpu needs --target NAME, the CPU target that describes this machine (host-zen5-2c, host-epyc-2c, "
                         + "or your own; docs/targets.md)"));
-        TargetSpec t = Validation.builtinTarget(name).filter(x -> x.kind() == TargetSpec.Kind.CPU).orElseThrow(() ->
-                new CliException(ExitCodes.USAGE, "no CPU target '" + name + "'; see 'attnkit targets'"));
+        TargetSpec t = target(name, TargetSpec.Kind.CPU);
         Path scratch = Files.createTempDirectory("attnkit-validate-cpu");
         try {
             List<CpuValidation.Result> results = CpuValidation.run(quick ? CpuValidation.QUICK : CpuValidation.ROWS, t, repeat, scratch);
@@ -98,10 +119,8 @@ final class ValidateCommand implements Callable<Integer> {
         }
     }
 
-    private String measuredTable(SimOptions options) {
-        String name = target.orElse("h200");
-        TargetSpec t = Validation.builtinTarget(name).filter(x -> x.kind() == TargetSpec.Kind.GPU).orElseThrow(() ->
-                new CliException(ExitCodes.USAGE, "no GPU target '" + name + "'; see 'attnkit targets'"));
+    private String measuredTable(SimOptions options) throws InputException {
+        TargetSpec t = target(target.orElse("h200"), TargetSpec.Kind.GPU);
         try {
             MeasuredGrid grid = MeasuredGrid.read(measured.get());
             return grid.markdown(t, grid.compare(t, options));

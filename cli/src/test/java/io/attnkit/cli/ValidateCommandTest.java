@@ -9,6 +9,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import io.attnkit.dsl.blocks.BlockMap;
+import io.attnkit.dsl.model.KernelSpec;
+import io.attnkit.sim.SimOptions;
+import io.attnkit.sim.Simulator;
 import io.attnkit.sim.validation.Validation;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -96,6 +100,36 @@ class ValidateCommandTest {
         assertEquals(200, CpuValidation.runs(7, 0));
         assertEquals(80, CpuValidation.runs(7, 0.025));
         assertEquals(300, CpuValidation.runs(300, 0.005));
+    }
+
+    @Test
+    void aTargetOfTheUsersOwnIsTakenFromTargets() throws IOException {
+        Path mine = dir.resolve("mine.attn");
+        Files.writeString(mine, "target mine extends host-zen5-2c { clock 1.65 GHz; }\n");
+        CliRunner r = CliRunner.run("validate", "--cpu", "--quick", "--targets", mine.toString(), "--target", "mine",
+                "--repeat", "1");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("against `mine`"), r.out());
+        // Half the clock: the predictions of the compute-bound rows about double the built-in target's.
+        Matcher dense = Pattern.compile("\\| dense \\| 1024 \\| ([0-9.]+) \\|").matcher(r.out());
+        assertTrue(dense.find(), r.out());
+        KernelSpec k = CpuValidation.kernel(CpuValidation.QUICK.getFirst());
+        double builtin = Simulator.simulate(k, Validation.builtinTarget("host-zen5-2c").orElseThrow(), BlockMap.of(k),
+                SimOptions.defaults()).seconds() * 1e3;
+        double ratio = Double.parseDouble(dense.group(1)) / builtin;
+        assertTrue(ratio > 1.6 && ratio < 2.1, "half the clock gave " + ratio + " times the time");
+
+        Files.writeString(mine, "target mine extends host-zen5-2c { clock -1 GHz; }\n");
+        CliRunner bad = CliRunner.run("validate", "--cpu", "--targets", mine.toString(), "--target", "mine");
+        assertEquals(1, bad.exitCode());
+        assertTrue(bad.err().contains(mine + ":1:"), bad.err());
+        CliRunner absent = CliRunner.run("validate", "--cpu", "--targets", dir.resolve("none.attn").toString(), "--target", "x");
+        assertTrue(absent.exitCode() != 0, absent.err());
+        assertEquals(1, absent.err().strip().lines().count(), absent.err());
+        Files.writeString(mine, "target mine extends host-zen5-2c { clock 2 GHz; }\n");
+        CliRunner other = CliRunner.run("validate", "--cpu", "--targets", mine.toString(), "--target", "yours");
+        assertEquals(2, other.exitCode());
+        assertEquals("attnkit: error: no CPU target 'yours' in " + mine, other.err().strip());
     }
 
     @Test
