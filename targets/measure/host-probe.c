@@ -5,9 +5,10 @@
  *
  * Prints the core clock (a chain of dependent integer adds retires one per cycle), the f32 FMA
  * rate of one core (ten independent FMA chains of the widest vectors -march=native allows: 512
- * bits with AVX-512, else 256, as the Java Vector API's preferred species), read bandwidth for working sets that
- * sit in L1, L2, L3 and DRAM (one thread and every thread), and load-to-use latency (a random
- * pointer chase over 64-byte lines, on transparent huge pages so TLB misses stay out of it).
+ * bits with AVX-512, else 256, as the Java Vector API's preferred species), read bandwidth for
+ * working sets that sit in L1, L2, L3 and DRAM (one thread and every thread), and load-to-use
+ * latency (a random pointer chase over 64-byte lines, on transparent huge pages so TLB misses
+ * stay out of it).
  * Each figure is the best of several repetitions. Run it on an idle machine; see
  * docs/targets.md for how the figures become a target.
  */

@@ -3,17 +3,17 @@ package io.attnkit.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.attnkit.dsl.blocks.BlockMap;
+import io.attnkit.dsl.model.KernelSpec;
+import io.attnkit.sim.SimOptions;
+import io.attnkit.sim.Simulator;
+import io.attnkit.sim.validation.Validation;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import io.attnkit.dsl.blocks.BlockMap;
-import io.attnkit.dsl.model.KernelSpec;
-import io.attnkit.sim.SimOptions;
-import io.attnkit.sim.Simulator;
-import io.attnkit.sim.validation.Validation;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
