@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.attnkit.codegen.BackendException;
 import io.attnkit.codegen.Runner;
+import io.attnkit.dsl.blocks.BlockMap;
 import io.attnkit.dsl.model.DType;
 import io.attnkit.dsl.model.KernelSpec;
+import io.attnkit.dsl.reference.ReferenceAttention;
 import io.attnkit.dsl.reference.Tensor;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.RepeatedTest;
@@ -94,6 +96,23 @@ class JavaRunnerTest {
                 }
             }
         }
+    }
+
+    @Test
+    void scoresFarApartUnderflowToZeroInsteadOfWrapping() throws BackendException {
+        // Q scaled by 100: scores spread over hundreds of units of log2, so within a tile many
+        // 2^(s - m) fall below 2^-127, and across tiles the running maximum jumps by more than
+        // 127, so the rescale factor of what was accumulated underflows too. Ragged tiles and a
+        // causal mask put -inf beside them.
+        KernelSpec kernel = Kernels.parse("kernel k { shape heads 2, q_len 77, head_dim 16; tile q 16, kv 16; mask causal; }");
+        Check.Inputs in = Check.Inputs.random(kernel, 11);
+        float[] q = in.q().data();
+        for (int i = 0; i < q.length; i++) {
+            q[i] *= 100;
+        }
+        Runner.Inputs inputs = Runner.Inputs.of(kernel, in.q(), in.k(), in.v());
+        Check.againstReference(kernel, inputs, BlockMap.of(kernel),
+                ReferenceAttention.run(kernel, in.q(), in.k(), in.v()));
     }
 
     @Test

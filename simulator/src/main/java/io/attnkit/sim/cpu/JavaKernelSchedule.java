@@ -37,10 +37,11 @@ public final class JavaKernelSchedule {
     /** Vector instructions per score element of the softmax on the FMA pipes: the polynomial's 5 FMAs and a multiply. */
     static final double SOFTMAX_FMA = 6;
     /**
-     * Other vector instructions per score element: the maximum pass (max), the exponent pass
-     * (subtract, clamp, two adds for rounding, an integer add and shift) and the sum.
+     * Other vector instructions per score element: the maximum pass (compare, blend), the
+     * exponent pass (subtract; add and two subtracts for rounding; an integer add and shift; the
+     * underflow's compare and blend) and the sum.
      */
-    static final double SOFTMAX_ALU = 8;
+    static final double SOFTMAX_ALU = 11;
     /** Vector instructions per element of a PARTIAL tile's mask: position, compare, blend. */
     static final double MASK_ALU = 4;
     /** Scalar instructions per element that Q and O cost on the way in and out: load, convert, scale, store. */
@@ -142,9 +143,13 @@ public final class JavaKernelSchedule {
     }
 
     /**
-     * One tile step on the padded {@code qp x kp} score tile: the micro-kernels' FMAs with
-     * their loads from the L1 (two query vectors and six broadcast scalars per dimension and
-     * block), the softmax over the scores, the rescale of O, the mask on PARTIAL tiles.
+     * One tile step on the padded {@code qp x kp} score tile, as the generated code runs it: the
+     * Q·Kᵀ micro-kernel, the mask on PARTIAL tiles, the softmax, then the P·V micro-kernel with
+     * the rescale of O. Each is a loop of its own that needs the whole result of the one
+     * before, so the phases follow one another; within a phase the out-of-order core overlaps
+     * the loads from the L1 with the arithmetic, so a phase costs the larger of the two.
+     * (Measured on the Zen 5 host, {@code tools/tile_phases.py}: the two micro-kernels run at
+     * the FMA peak with their loads hidden, and the three phases add up to the tile.)
      */
     static StepCost tile(KernelSpec kernel, Machine machine, int qp, int kp, boolean masked) {
         Shape s = kernel.shape();
@@ -153,12 +158,31 @@ public final class JavaKernelSchedule {
         double blocks = (double) qp / (QUERY_VECTORS * lanes) * kp / MICRO_ROWS;
         double loadsPerDim = QUERY_VECTORS * lanes * 4.0 + MICRO_ROWS * 4.0;
         double scores = elements * 4;
-        return new Work()
-                .fma(elements * (s.headDim() + s.vDim()) + SOFTMAX_FMA * elements + (double) qp * s.vDim())
-                .alu(SOFTMAX_ALU * elements + (masked ? MASK_ALU * elements : 0))
-                .operands(blocks * (s.headDim() + s.vDim()) * loadsPerDim + 4 * scores)
-                .pipelined()
-                .cost(machine, DType.F32);
+        List<StepCost> phases = new ArrayList<>();
+        // Q·Kᵀ writes the scores once; the softmax reads them twice and writes P.
+        phases.add(new Work().fma(elements * s.headDim()).operands(blocks * s.headDim() * loadsPerDim + scores)
+                .cost(machine, DType.F32));
+        if (masked) {
+            phases.add(new Work().alu(MASK_ALU * elements).operands(2 * scores).cost(machine, DType.F32));
+        }
+        phases.add(new Work().fma(SOFTMAX_FMA * elements).alu(SOFTMAX_ALU * elements).operands(3 * scores)
+                .cost(machine, DType.F32));
+        phases.add(new Work().fma(elements * s.vDim() + (double) qp * s.vDim()).operands(blocks * s.vDim() * loadsPerDim)
+                .cost(machine, DType.F32));
+        return inSequence(phases);
+    }
+
+    /** Phases that run one after the other, each overlapping its loads with its arithmetic. */
+    static StepCost inSequence(List<StepCost> phases) {
+        double cycles = 0;
+        double bytes = 0;
+        double fmaCycles = 0;
+        for (StepCost p : phases) {
+            cycles += Math.max(p.matrixPhase(), p.vectorPhase()) + p.fixedCycles();
+            bytes += p.smemBytes();
+            fmaCycles += p.fmaCycles();
+        }
+        return new StepCost(0, 0, cycles, 0, 0, true, bytes, 0, fmaCycles, 0);
     }
 
     /** Work items in the order the backend runs them: most visited tiles first, then by index. */

@@ -12,6 +12,9 @@ import io.attnkit.sim.Schedule;
 import io.attnkit.sim.SimOptions;
 import io.attnkit.sim.SimResult;
 import io.attnkit.sim.Simulator;
+import io.attnkit.sim.gpu.Machine;
+import io.attnkit.sim.gpu.StepCost;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class JavaKernelScheduleTest {
@@ -38,6 +41,32 @@ class JavaKernelScheduleTest {
         double time = window.seconds() / dense.seconds();
         assertTrue(time > tiles && time < 1.5 * tiles, "time ratio " + time + ", tile ratio " + tiles);
         assertEquals(dense.launches().getFirst().cycles(), window.launches().getFirst().cycles(), 1e-9);
+    }
+
+    @Test
+    void aTileIsItsPhasesInSequenceWithTheLoadsHiddenUnderTheArithmetic() {
+        Machine zen5 = Machine.of(Fixtures.target("host-zen5-2c"));
+        KernelSpec k = Fixtures.kernel("kernel k { shape heads 8, q_len 4096, head_dim 64; dtype f32; tile q 64, kv 64; }");
+        // 64 queries (4 vectors of 16) by 66 keys (64 rounded up to the micro-kernel's 6 rows).
+        double scores = 64 * 66;
+        double lanes = 32; // two 512-bit FMA pipes
+        double qk = scores * 64 / lanes;
+        double softmax = JavaKernelSchedule.SOFTMAX_ALU * scores / lanes; // its ALU instructions outnumber its FMAs
+        double pv = (scores * 64 + 64 * 64) / lanes;
+        StepCost full = JavaKernelSchedule.tile(k, zen5, 64, 66, false);
+        assertEquals(qk + softmax + pv, full.serialCycles(), 1e-6 * full.serialCycles());
+        StepCost partial = JavaKernelSchedule.tile(k, zen5, 64, 66, true);
+        assertEquals(JavaKernelSchedule.MASK_ALU * scores / lanes, partial.serialCycles() - full.serialCycles(), 1e-6 * full.serialCycles());
+    }
+
+    @Test
+    void phasesAddUpEachAtItsBusiestResource() {
+        StepCost loadBound = new StepCost(0, 500, 200, 0, 10, true, 4000, 0, 200, 0);
+        StepCost fmaBound = new StepCost(0, 100, 900, 0, 0, true, 800, 0, 900, 0);
+        StepCost both = JavaKernelSchedule.inSequence(List.of(loadBound, fmaBound));
+        assertEquals(500 + 10 + 900, both.serialCycles(), 1e-9);
+        assertEquals(4800, both.smemBytes(), 1e-9);
+        assertEquals(1100, both.fmaCycles(), 1e-9);
     }
 
     @Test
