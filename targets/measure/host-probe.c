@@ -5,7 +5,8 @@
  *
  * Prints the core clock (a chain of dependent integer adds retires one per cycle), the f32 FMA
  * rate of one core (ten independent FMA chains of the widest vectors -march=native allows: 512
- * bits with AVX-512, else 256, as the Java Vector API's preferred species), read bandwidth for
+ * bits with AVX-512, else 256, as the Java Vector API's preferred species) and how many vector
+ * instructions issue per cycle when adds run beside those FMAs, read bandwidth for
  * working sets that sit in L1, L2, L3 and DRAM (one thread and every thread), and load-to-use
  * latency (a random pointer chase over 64-byte lines, on transparent huge pages so TLB misses
  * stay out of it).
@@ -69,27 +70,38 @@ static double clock_hz(void) {
     return best;
 }
 
-/* Ten independent chains, each started from a different value so the compiler cannot merge them. */
-static double fma_flops_one_core(void) {
+/*
+ * Vector instructions per second on one core: ten independent FMA chains, each started from a
+ * different value so the compiler cannot merge them, and with `adds` ten add chains beside them
+ * (the softmax's mix: can adds and compares issue beside the FMAs, or do they share their pipes?).
+ */
+static double vector_rate(int adds) {
     double best = 0;
     long n = 100000000;
     for (int r = 0; r < 5; r++) {
-        vec a[10];
-        for (int k = 0; k < 10; k++) a[k] = vset1(1.0f + 0.1f * k + r);
+        vec a[10], b[10];
+        for (int k = 0; k < 10; k++) a[k] = vset1(1.0f + 0.1f * k + r), b[k] = vset1(2.0f + 0.1f * k + r);
         vec m = vset1(0.999999f), c = vset1(1e-7f);
         double t0 = now();
-        for (long i = 0; i < n; i++) {
+        if (adds) {
+            for (long i = 0; i < n; i++) {
 #pragma GCC unroll 10
-            for (int k = 0; k < 10; k++) a[k] = vfma(a[k], m, c);
+                for (int k = 0; k < 10; k++) a[k] = vfma(a[k], m, c), b[k] = vadd(b[k], c);
+            }
+        } else {
+            for (long i = 0; i < n; i++) {
+#pragma GCC unroll 10
+                for (int k = 0; k < 10; k++) a[k] = vfma(a[k], m, c);
+            }
         }
         double t = now() - t0;
-        vec s = a[0];
-        for (int k = 1; k < 10; k++) s = vadd(s, a[k]);
+        vec s = b[0];
+        for (int k = 0; k < 10; k++) s = vadd(s, vadd(a[k], b[k]));
         float out[LANES];
         vstore(out, s);
         if (out[0] == 12345.0f) puts("");
-        double f = 10.0 * LANES * 2 * n / t;
-        best = f > best ? f : best;
+        double rate = (adds ? 20.0 : 10.0) * n / t;
+        best = rate > best ? rate : best;
     }
     return best;
 }
@@ -173,8 +185,9 @@ int main(void) {
     int threads = omp_get_max_threads();
     double hz = clock_hz();
     printf("clock                 %.3f GHz\n", hz / 1e9);
-    double f = fma_flops_one_core();
+    double f = vector_rate(0) * LANES * 2;
     printf("f32 FMA, one core     %.1f GFLOP/s = %.1f flop/cycle (%d-bit vectors)\n", f / 1e9, f / hz, 32 * LANES);
+    printf("FMAs and adds mixed   %.2f vector instructions/cycle, one core\n", vector_rate(1) / hz);
     size_t sizes[] = {16u << 10, 256u << 10, 4u << 20, 1u << 30};
     const char *names[] = {"L1 (16 KiB)", "L2 (256 KiB)", "L3 (4 MiB)", "DRAM (1 GiB)"};
     for (int k = 0; k < 4; k++) {
