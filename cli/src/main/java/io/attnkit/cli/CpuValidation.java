@@ -62,22 +62,53 @@ final class CpuValidation {
         return r.program().kernels().getFirst();
     }
 
+    /** Times a kernel file over a number of runs, in seconds: the fastest run. */
+    interface Measurement {
+        double seconds(Path file, int runs) throws IOException;
+    }
+
     /**
-     * Simulates every row and measures it in a JVM of its own, one row after the other, exactly
-     * as {@code attnkit run FILE --random --no-check --repeat N} measures a kernel for a user: the
-     * same start-up, the same JIT history (none), the same threads.
+     * Simulates every row and measures it in a JVM of its own, exactly as {@code attnkit run FILE
+     * --random --no-check --repeat N} measures a kernel for a user: the same start-up, the same
+     * JIT history (none), the same threads. With several rounds the rows are measured in turn,
+     * round after round, and each keeps its fastest: a slow phase of a shared host (seconds to
+     * minutes) then spoils one round of a row, not all of its runs.
      */
-    static List<Result> run(List<Row> rows, TargetSpec target, int repeat, Path scratch) throws IOException {
-        List<Result> out = new ArrayList<>();
-        for (Row row : rows) {
+    static List<Result> run(List<Row> rows, TargetSpec target, int repeat, int rounds, Path scratch) throws IOException {
+        return run(rows, target, repeat, rounds, scratch, CpuValidation::measure);
+    }
+
+    static List<Result> run(List<Row> rows, TargetSpec target, int repeat, int rounds, Path scratch, Measurement measurement)
+            throws IOException {
+        int count = rows.size();
+        double[] predicted = new double[count];
+        double[] fastest = new double[count];
+        double[] before = new double[count];
+        double[] after = new double[count];
+        int[] runs = new int[count];
+        Path[] files = new Path[count];
+        for (int i = 0; i < count; i++) {
+            Row row = rows.get(i);
             KernelSpec k = kernel(row);
-            double predicted = Simulator.simulate(k, target, BlockMap.of(k), SimOptions.defaults()).seconds();
-            Path file = scratch.resolve(row.kernel().replaceAll("[^a-z0-9]", "") + "-" + row.n() + ".attn");
-            Files.writeString(file, source(row));
-            int runs = runs(repeat, predicted);
-            double before = loadAverage();
-            double measured = measure(file, runs);
-            out.add(new Result(row, predicted, measured, runs, before, loadAverage()));
+            predicted[i] = Simulator.simulate(k, target, BlockMap.of(k), SimOptions.defaults()).seconds();
+            files[i] = scratch.resolve(row.kernel().replaceAll("[^a-z0-9]", "") + "-" + row.n() + ".attn");
+            Files.writeString(files[i], source(row));
+            fastest[i] = Double.POSITIVE_INFINITY;
+        }
+        for (int round = 0; round < rounds; round++) {
+            for (int i = 0; i < count; i++) {
+                int n = runs(repeat, predicted[i]);
+                if (round == 0) {
+                    before[i] = loadAverage();
+                }
+                fastest[i] = Math.min(fastest[i], measurement.seconds(files[i], n));
+                runs[i] += n;
+                after[i] = loadAverage();
+            }
+        }
+        List<Result> out = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            out.add(new Result(rows.get(i), predicted[i], fastest[i], runs[i], before[i], after[i]));
         }
         return out;
     }
@@ -98,7 +129,7 @@ final class CpuValidation {
     static final int MAX_RUNS = 200;
 
     /** Runs {@code attnkit run} on {@code file} in a child JVM and reads its time, in seconds. */
-    private static double measure(Path file, int repeat) throws IOException {
+    static double measure(Path file, int repeat) throws IOException {
         List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
                 Main.class.getName(), "run", file.toString(), "--random", "--no-check", "--repeat", String.valueOf(repeat)));
@@ -126,12 +157,13 @@ final class CpuValidation {
         return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
     }
 
-    static String markdown(TargetSpec target, List<Result> results, int repeat, int threads) {
+    static String markdown(TargetSpec target, List<Result> results, int repeat, int rounds, int threads) {
         StringBuilder b = new StringBuilder();
+        String per = rounds == 1 ? "" : String.format(Locale.ROOT, " per round, %d rounds in turn", rounds);
         b.append(String.format(Locale.ROOT, "### CPU: the Java backend on this machine against `%s` (f32, batch 1, 8 heads, "
-                + "d 64, 64 x 64 tiles, %d thread%s, fastest of at least %d runs and about %.0f s, each kernel in a JVM of "
-                + "its own)%n%n", target.name(), threads, threads == 1 ? "" : "s", repeat, SECONDS_PER_ROW));
-        b.append("| kernel | N | predicted (ms) | measured (ms) | error | runs | load average before / after |\n");
+                + "d 64, 64 x 64 tiles, %d thread%s, fastest of at least %d runs and about %.0f s%s, each kernel in a JVM of "
+                + "its own)%n%n", target.name(), threads, threads == 1 ? "" : "s", repeat, SECONDS_PER_ROW, per));
+        b.append("| kernel | N | predicted (ms) | measured (ms) | error | runs | load average first before / last after |\n");
         b.append("|---|---:|---:|---:|---:|---:|---:|\n");
         double sum = 0;
         int within = 0;

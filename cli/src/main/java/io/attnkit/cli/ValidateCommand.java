@@ -54,6 +54,11 @@ final class ValidateCommand implements Callable<Integer> {
                     + "the fastest counts (default: ${DEFAULT-VALUE})")
     int repeat;
 
+    @Option(names = "--rounds", paramLabel = "R", defaultValue = "1",
+            description = "with --cpu: measure the kernels R times in turn, each keeping its fastest, so that a slow "
+                    + "phase of a shared host spoils one round rather than every run (default: ${DEFAULT-VALUE})")
+    int rounds;
+
     @Option(names = "--target", paramLabel = "NAME",
             description = "with --measured: the target that stands for the measured GPU (default: h200); "
                     + "with --cpu: the CPU target that describes this machine (required)")
@@ -101,14 +106,18 @@ final class ValidateCommand implements Callable<Integer> {
         if (repeat < 1) {
             throw new CliException(ExitCodes.USAGE, "--repeat must be at least 1");
         }
+        if (rounds < 1) {
+            throw new CliException(ExitCodes.USAGE, "--rounds must be at least 1");
+        }
         String name = target.orElseThrow(() -> new CliException(ExitCodes.USAGE,
                 "--cpu needs --target NAME, the CPU target that describes this machine (host-zen5-2c, host-epyc-2c, "
                         + "or your own; docs/targets.md)"));
         TargetSpec t = target(name, TargetSpec.Kind.CPU);
         Path scratch = Files.createTempDirectory("attnkit-validate-cpu");
         try {
-            List<CpuValidation.Result> results = CpuValidation.run(quick ? CpuValidation.QUICK : CpuValidation.ROWS, t, repeat, scratch);
-            return CpuValidation.markdown(t, results, repeat, Runtime.getRuntime().availableProcessors());
+            List<CpuValidation.Result> results = CpuValidation.run(quick ? CpuValidation.QUICK : CpuValidation.ROWS, t, repeat, rounds,
+                    scratch);
+            return CpuValidation.markdown(t, results, repeat, rounds, Runtime.getRuntime().availableProcessors());
         } finally {
             try (var files = Files.list(scratch)) {
                 for (Path f : files.toList()) {

@@ -11,6 +11,7 @@ import io.attnkit.sim.validation.Validation;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -87,10 +88,39 @@ class ValidateCommandTest {
         CpuValidation.Row dense = CpuValidation.ROWS.getFirst();
         String table = CpuValidation.markdown(Validation.builtinTarget("host-zen5-2c").orElseThrow(), List.of(
                 new CpuValidation.Result(dense, 0.0125, 0.0100, 160, 0.2, 0.9),
-                new CpuValidation.Result(dense, 0.0095, 0.0100, 7, 1.0, 1.1)), 7, 2);
+                new CpuValidation.Result(dense, 0.0095, 0.0100, 7, 1.0, 1.1)), 7, 1, 2);
         assertTrue(table.contains("| dense | 1024 | 12.5 | 10.0 | +25% | 160 | 0.2 / 0.9 |"), table);
         assertTrue(table.contains("| dense | 1024 | 9.5 | 10.0 | -5% | 7 | 1.0 / 1.1 |"), table);
         assertTrue(table.contains("Mean absolute error 15.0%; rows within 15%: 1 of 2."), table);
+    }
+
+    @Test
+    void roundsMeasureTheKernelsInTurnAndKeepEachOnesFastest(@TempDir Path scratch) throws Exception {
+        // A fake clock: the second round of the first row falls in a slow phase, the first round of the second.
+        List<String> calls = new ArrayList<>();
+        double[][] times = {{0.010, 0.030}, {0.050, 0.004}};
+        List<CpuValidation.Row> rows = CpuValidation.QUICK.subList(0, 2);
+        List<CpuValidation.Result> results = CpuValidation.run(rows, Validation.builtinTarget("host-zen5-2c").orElseThrow(),
+                7, 2, scratch, (file, runs) -> {
+                    calls.add(file.getFileName().toString());
+                    int row = calls.size() % 2 == 1 ? 0 : 1;
+                    return times[row][(calls.size() - 1) / 2];
+                });
+        String first = calls.get(0);
+        String second = calls.get(1);
+        assertEquals(List.of(first, second, first, second), calls, "rows in turn, round after round");
+        assertEquals(0.010, results.get(0).measuredSeconds(), 1e-12);
+        assertEquals(0.004, results.get(1).measuredSeconds(), 1e-12);
+        assertEquals(2 * CpuValidation.runs(7, results.get(0).predictedSeconds()), results.get(0).runs());
+        String table = CpuValidation.markdown(Validation.builtinTarget("host-zen5-2c").orElseThrow(), results, 7, 2, 2);
+        assertTrue(table.contains("per round, 2 rounds in turn"), table);
+    }
+
+    @Test
+    void roundsBelowOneAreRefused() {
+        CliRunner r = CliRunner.run("validate", "--cpu", "--target", "host-zen5-2c", "--rounds", "0");
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals("attnkit: error: --rounds must be at least 1", r.err().strip());
     }
 
     @Test
