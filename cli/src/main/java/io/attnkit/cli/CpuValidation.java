@@ -80,37 +80,27 @@ final class CpuValidation {
 
     static List<Result> run(List<Row> rows, TargetSpec target, int repeat, int rounds, Path scratch, Measurement measurement)
             throws IOException {
-        int count = rows.size();
-        double[] predicted = new double[count];
-        double[] fastest = new double[count];
-        double[] before = new double[count];
-        double[] after = new double[count];
-        int[] runs = new int[count];
-        Path[] files = new Path[count];
-        for (int i = 0; i < count; i++) {
-            Row row = rows.get(i);
+        List<Result> results = new ArrayList<>();
+        List<Path> files = new ArrayList<>();
+        for (Row row : rows) {
             KernelSpec k = kernel(row);
-            predicted[i] = Simulator.simulate(k, target, BlockMap.of(k), SimOptions.defaults()).seconds();
-            files[i] = scratch.resolve(row.kernel().replaceAll("[^a-z0-9]", "") + "-" + row.n() + ".attn");
-            Files.writeString(files[i], source(row));
-            fastest[i] = Double.POSITIVE_INFINITY;
+            double predicted = Simulator.simulate(k, target, BlockMap.of(k), SimOptions.defaults()).seconds();
+            Path file = scratch.resolve(row.kernel().replaceAll("[^a-z0-9]", "") + "-" + row.n() + ".attn");
+            Files.writeString(file, source(row));
+            files.add(file);
+            results.add(new Result(row, predicted, Double.POSITIVE_INFINITY, 0, loadAverage(), 0));
         }
         for (int round = 0; round < rounds; round++) {
-            for (int i = 0; i < count; i++) {
-                int n = runs(repeat, predicted[i]);
-                if (round == 0) {
-                    before[i] = loadAverage();
-                }
-                fastest[i] = Math.min(fastest[i], measurement.seconds(files[i], n));
-                runs[i] += n;
-                after[i] = loadAverage();
+            for (int i = 0; i < rows.size(); i++) {
+                Result r = results.get(i);
+                int n = runs(repeat, r.predictedSeconds());
+                double before = round == 0 ? loadAverage() : r.loadBefore();
+                double seconds = measurement.seconds(files.get(i), n);
+                results.set(i, new Result(r.row(), r.predictedSeconds(), Math.min(r.measuredSeconds(), seconds), r.runs() + n,
+                        before, loadAverage()));
             }
         }
-        List<Result> out = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            out.add(new Result(rows.get(i), predicted[i], fastest[i], runs[i], before[i], after[i]));
-        }
-        return out;
+        return results;
     }
 
     /**
