@@ -88,7 +88,7 @@ final class CpuValidation {
             Path file = scratch.resolve(row.kernel().replaceAll("[^a-z0-9]", "") + "-" + row.n() + ".attn");
             Files.writeString(file, source(row));
             files.add(file);
-            results.add(new Result(row, predicted, Double.POSITIVE_INFINITY, 0, loadAverage(), 0));
+            results.add(new Result(row, predicted, Double.POSITIVE_INFINITY, 0, 0, 0));
         }
         for (int round = 0; round < rounds; round++) {
             for (int i = 0; i < rows.size(); i++) {
