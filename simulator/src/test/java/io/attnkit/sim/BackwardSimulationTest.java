@@ -104,55 +104,6 @@ class BackwardSimulationTest {
         assertEquals(6800 + 12800 + 6400 + 3200, r.l2WriteBytes());
     }
 
-    /** L2 bytes {read, write} of FlashAttention-1's backward. */
-    static long[] flash1BackwardBytes(KernelSpec k, BlockMap map) {
-        Shape s = k.shape();
-        int d = s.headDim();
-        int dv = s.vDim();
-        int tq = k.tiles().q();
-        int tk = k.tiles().kv();
-        long read = 0;
-        long write = 0;
-        for (int b = 0; b < s.batch(); b++) {
-            for (int h = 0; h < s.heads(); h++) {
-                BlockMap.Pattern p = map.pattern(b, h);
-                boolean[] seen = new boolean[map.kvBlocks()];
-                for (int qb = 0; qb < map.qBlocks(); qb++) {
-                    long r = rows(s, tq, qb, false);
-                    int n = p.visitedTiles(qb);
-                    p.forEachTile(qb, (kb, kind) -> seen[kb] = true);
-                    if (n == 0) {
-                        continue;
-                    }
-                    read += n * (r * d * 2 + r * dv * 2 + r * 4); // Q, dO, LSE at every visit
-                    read += r * dv * 2 + (n - 1) * (r * 4 + r * d * 4); // O once; D and the FP32 dQ after the first
-                    write += r * 4 + (n - 1) * r * d * 4 + r * d * 2; // D once; FP32 dQ but at the last; dQ
-                }
-                for (int kb = 0; kb < map.kvBlocks(); kb++) {
-                    long keys = rows(s, tk, kb, true);
-                    read += seen[kb] ? keys * (d + dv) * 2 : 0;
-                    write += keys * (d + dv) * 2;
-                }
-            }
-        }
-        return new long[] {read, write};
-    }
-
-    @ParameterizedTest
-    @ValueSource(strings = {
-        "batch 2, heads 3, q_len 1000, head_dim 64 # q 16, kv 256, stages 2 # mask causal;",
-        "batch 1, heads 2, q_len 700, kv_len 333, head_dim 64 # q 16, kv 128, stages 2 # ",
-        "batch 1, heads 2, q_len 600, head_dim 32 # q 32, kv 64, stages 2 # mask window(100);"})
-    void flash1BackwardReadsAndWritesItsAccumulatorAsAlgorithm4Says(String config) {
-        String[] c = config.split("#");
-        KernelSpec k = kernel(c[0], c[1], c[2]);
-        BlockMap map = BlockMap.of(k);
-        SimResult r = Simulator.simulate(k, A100, map, SimOptions.defaults().withSchedule(Schedule.FLASH1).withPass(Pass.BWD));
-        long[] expected = flash1BackwardBytes(k, map);
-        assertEquals(expected[0], r.l2ReadBytes(), "L2 read bytes");
-        assertEquals(expected[1], r.l2WriteBytes(), "L2 write bytes");
-    }
-
     @ParameterizedTest
     @ValueSource(strings = {"", "mask causal;"})
     void standardBackwardMovesTheNByNMatricesPyTorchKeeps(String mask) {

@@ -17,7 +17,8 @@ import java.util.Map;
  * that block, reading Q, the partial output and its log-sum-exp from memory and writing them
  * back (in FP32 until the row's last block, then O in the storage type). The four warps split
  * the keys of a block, so the softmax statistics and the partial outputs are reduced across
- * warps through shared memory, behind barriers.
+ * warps through shared memory, behind barriers. The traffic follows {@code fmha_fprop_kernel_1xN.h}
+ * of Dao-AILab/flash-attention (mid-2022, commit 0d85469); docs/validation.md, Figure 2.
  */
 public final class Flash1Schedule {
     /** Instructions per output element to merge the partial output with the stored one: two rescales, add, divide. */

@@ -39,7 +39,8 @@ public final class Validation {
     }
 
     /** DRAM bytes and time of one simulated case. */
-    public record Measured(String label, double bytes, double seconds) {
+    /** {@code bytes} between the L2 and HBM, {@code requestBytes} between the SMs and the L2 (before the cache). */
+    public record Measured(String label, double bytes, double requestBytes, double seconds) {
     }
 
     /**
@@ -169,7 +170,7 @@ public final class Validation {
     }
 
     private static Measured measured(String label, SimResult r) {
-        return new Measured(label, r.dramBytes(), r.seconds());
+        return new Measured(label, r.dramBytes(), r.l2Bytes(), r.seconds());
     }
 
     /**

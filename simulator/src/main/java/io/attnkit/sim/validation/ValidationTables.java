@@ -32,9 +32,10 @@ public final class ValidationTables {
         for (Row row : t.rows()) {
             b.append(f("| %s | %.2f | %.2f | %+.1f%% |\n", row.label(), row.predicted(), row.published(), 100 * row.error()));
         }
-        b.append("\nOther variants, predicted, forward + backward:\n\n| variant | HBM (GB) | runtime (ms) |\n|---|---:|---:|\n");
+        b.append("\nOther variants, predicted, forward + backward (requests: bytes between the SMs and the L2, before the cache):"
+                + "\n\n| variant | HBM (GB) | L2 requests (GB) | runtime (ms) |\n|---|---:|---:|---:|\n");
         for (Validation.Measured m : List.of(t.standard(), t.standardNoDropout(), t.flash1(), t.flash())) {
-            b.append(f("| %s | %.2f | %.2f |\n", m.label(), m.bytes() / 1e9, m.seconds() * 1e3));
+            b.append(f("| %s | %.2f | %.2f | %.2f |\n", m.label(), m.bytes() / 1e9, m.requestBytes() / 1e9, m.seconds() * 1e3));
         }
         b.append(f("\nRatio of HBM traffic, standard over FlashAttention-1: %.2f against %.2f published (%+.1f%%).\n\n",
                 t.ratio(), t.ratioRow().published(), 100 * t.ratioRow().error()));
