@@ -48,108 +48,18 @@ public final class Engine {
         return now;
     }
 
-    /** A CTA on an SM. */
-    private final class Cta implements L2Model.Progress, EventHeap.Entry {
-        final long id = ctaSequence++;
-        final long n;
-        final CtaProgram program;
-        final int sm;
-        final int slot;
-        final boolean sampled;
-        int segment;
-        Access[] accesses;
-        StepCost cost;
-        long segmentDone; // steps of the segment finished before the current chunk
-        long chunkSteps;
-        double done; // steps of the chunk charged so far
-        double rate; // steps per cycle
-        double since; // time up to which the CTA is charged
-        double segmentStart;
-        double eventTime = Double.POSITIVE_INFINITY;
-        int heapIndex = -1;
-        L2Model.Chunk chunk;
-        double[] hit = new double[0];
-        double dramPerStep;
-        double l2PerStep;
-        double latency;
-        double cap;
-        double dramDemand; // cap x DRAM bytes per step, as counted in the launch's total
-        double l2Demand;
-
-        Cta(long n, CtaProgram program, int sm, int slot, boolean sampled) {
-            this.n = n;
-            this.program = program;
-            this.sm = sm;
-            this.slot = slot;
-            this.sampled = sampled;
-        }
-
-        Segment current() {
-            return program.segments().get(segment);
-        }
-
-        @Override
-        public double stepsDone(double t) {
-            return Math.min(chunkSteps, done + rate * (t - since));
-        }
-
-        @Override
-        public double stepsPerCycle() {
-            return rate;
-        }
-
-        @Override
-        public double eventTime() {
-            return eventTime;
-        }
-
-        @Override
-        public long id() {
-            return id;
-        }
-
-        @Override
-        public int heapIndex() {
-            return heapIndex;
-        }
-
-        @Override
-        public void heapIndex(int index) {
-            heapIndex = index;
-        }
-    }
-
-    /** Running totals of one launch. */
-    private static final class Counters {
-        double smActive;
-        double warpCycles;
-        double dramRead;
-        double dramWrite;
-        long l2Read;
-        long l2Write;
-        double l2ReadHit;
-        double smem;
-        double tensor;
-        double fma;
-        double sfu;
-        double tensorFlops;
-        long events;
-        long steps;
-        long tiles;
-    }
-
     /** State of one launch in flight. */
     private final class Run {
         final Launch launch;
         final int perSm;
         final int warps;
-        final Cta[][] slots;
+        final ResidentCta[][] slots;
         final int[] resident;
         final boolean[] smDirty;
         final List<Integer> dirtySms = new ArrayList<>();
-        final List<Cta> active = new ArrayList<>();
-        final EventHeap<Cta> heap = new EventHeap<>();
-        final Counters c = new Counters();
+        final List<ResidentCta> active = new ArrayList<>();
+        final EventHeap<ResidentCta> heap = new EventHeap<>();
+        final LaunchCounters c = new LaunchCounters();
         final Sharing sharing = new Sharing();
         long next;
         int busySms;
@@ -163,7 +73,7 @@ public final class Engine {
             this.launch = launch;
             this.perSm = occupancy.ctasPerSm();
             this.warps = (launch.threadsPerCta() + 31) / 32;
-            this.slots = new Cta[machine.sms()][perSm];
+            this.slots = new ResidentCta[machine.sms()][perSm];
             this.resident = new int[machine.sms()];
             this.smDirty = new boolean[machine.sms()];
         }
@@ -199,7 +109,7 @@ public final class Engine {
         }
         updateRates(r);
         while (r.heap.size() > 0) {
-            Cta cta = r.heap.peek();
+            ResidentCta cta = r.heap.peek();
             now = Math.max(now, cta.eventTime);
             r.clock();
             r.heap.remove(cta);
@@ -208,28 +118,25 @@ public final class Engine {
             settle(cta, r.c);
             retire(r, cta);
             if (l2.refresh(now, r.c.dramRead + r.c.dramWrite)) {
-                for (Cta a : r.active) {
+                for (ResidentCta a : r.active) {
                     sync(a, r.c);
-                    readHits(a);
+                    a.readHits(l2, now, machine);
                     r.markDirty(a.sm);
                 }
             }
             updateRates(r);
             if (trace.wantsCounters(r.c.events)) {
-                for (Cta a : r.active) {
+                for (ResidentCta a : r.active) {
                     sync(a, r.c);
                 }
                 trace.counters(now, r.c.dramRead + r.c.dramWrite, r.c.l2Read + r.c.l2Write, r.c.tensor);
             }
         }
-        Counters c = r.c;
-        return new LaunchStats(launch.name(), launch.grid(), occupancy, now - start, c.smActive, c.warpCycles,
-                c.dramRead, c.dramWrite, c.l2Read, c.l2Write, c.l2ReadHit, c.smem, c.tensor, c.fma, c.sfu, c.tensorFlops,
-                c.events, c.steps, c.tiles);
+        return r.c.stats(launch, occupancy, now - start);
     }
 
     /** The chunk of {@code cta} ended: begin its next chunk, or let the next CTA of the grid take its slot. */
-    private void retire(Run r, Cta cta) {
+    private void retire(Run r, ResidentCta cta) {
         r.markDirty(cta.sm);
         if (nextChunk(r.launch, cta)) {
             return;
@@ -251,7 +158,7 @@ public final class Engine {
     private void place(Run r, int sm, int slot) {
         long n = r.next++;
         CtaProgram program = r.launch.programOf().apply(n);
-        Cta cta = new Cta(n, program, sm, slot, trace.sampled(r.launch, n));
+        ResidentCta cta = new ResidentCta(ctaSequence++, n, program, sm, slot, trace.sampled(r.launch, n));
         r.c.tiles += program.tiles();
         cta.segmentStart = now;
         cta.since = now;
@@ -265,7 +172,7 @@ public final class Engine {
         r.markDirty(sm);
     }
 
-    private void beginChunk(Cta cta) {
+    private void beginChunk(ResidentCta cta) {
         Segment s = cta.current();
         cta.chunkSteps = Math.min(maxChunkSteps, s.steps() - cta.segmentDone);
         cta.done = 0;
@@ -278,80 +185,33 @@ public final class Engine {
         if (cta.hit.length != cta.accesses.length) {
             cta.hit = new double[cta.accesses.length];
         }
-        readHits(cta);
-    }
-
-    private void readHits(Cta cta) {
-        l2.hits(cta.chunk, now, cta.hit);
-        double dram = 0;
-        double l2Bytes = 0;
-        double readBytes = 0;
-        double latency = 0;
-        for (int i = 0; i < cta.accesses.length; i++) {
-            Access a = cta.accesses[i];
-            double miss = 1 - cta.hit[i];
-            dram += a.itemBytes() * miss;
-            l2Bytes += a.itemBytes();
-            if (!a.write()) {
-                readBytes += a.itemBytes();
-                latency += a.itemBytes() * (cta.hit[i] * machine.l2LatencyCycles() + miss * machine.dramLatencyCycles());
-            }
-        }
-        cta.dramPerStep = dram;
-        cta.l2PerStep = l2Bytes;
-        cta.latency = readBytes > 0 ? latency / readBytes : 0;
+        cta.readHits(l2, now, machine);
     }
 
     /** Charges {@code cta} for its steps up to now. */
-    private void sync(Cta cta, Counters c) {
+    private void sync(ResidentCta cta, LaunchCounters c) {
         double steps = Math.min(cta.chunkSteps - cta.done, cta.rate * (now - cta.since));
         cta.since = now;
         if (steps > 0) {
             cta.done += steps;
-            charge(cta, steps, c);
+            c.charge(cta, steps);
         }
-    }
-
-    private void charge(Cta cta, double steps, Counters c) {
-        StepCost k = cta.cost;
-        for (int i = 0; i < cta.accesses.length; i++) {
-            Access a = cta.accesses[i];
-            double bytes = steps * a.itemBytes();
-            if (a.write()) {
-                c.dramWrite += bytes * (1 - cta.hit[i]);
-            } else {
-                c.dramRead += bytes * (1 - cta.hit[i]);
-                c.l2ReadHit += bytes * cta.hit[i];
-            }
-        }
-        c.smem += steps * k.smemBytes();
-        c.tensor += steps * k.tensorCycles();
-        c.fma += steps * k.fmaCycles();
-        c.sfu += steps * k.sfuCycles();
-        c.tensorFlops += steps * k.tensorFlops();
     }
 
     /** The chunk of {@code cta} is done: charge any rounding remainder and count its exact bytes. */
-    private void settle(Cta cta, Counters c) {
+    private void settle(ResidentCta cta, LaunchCounters c) {
         double rest = cta.chunkSteps - cta.done;
         if (rest > 0) {
-            charge(cta, rest, c);
+            c.charge(cta, rest);
         }
         cta.done = cta.chunkSteps;
         l2.end(cta.chunk, now);
-        for (Access a : cta.accesses) {
-            if (a.write()) {
-                c.l2Write += a.itemBytes() * cta.chunkSteps;
-            } else {
-                c.l2Read += a.itemBytes() * cta.chunkSteps;
-            }
-        }
-        c.steps += cta.chunkSteps;
+        c.chunkDone(cta);
         cta.segmentDone += cta.chunkSteps;
     }
 
     /** Moves to the next chunk; false when the CTA has finished its program. */
-    private boolean nextChunk(Launch launch, Cta cta) {
+    private boolean nextChunk(Launch launch, ResidentCta cta) {
         Segment s = cta.current();
         if (cta.segmentDone < s.steps()) {
             beginChunk(cta);
@@ -382,7 +242,7 @@ public final class Engine {
                 continue;
             }
             computeCaps(r.launch, r.slots[sm], r.resident[sm]);
-            for (Cta cta : r.slots[sm]) {
+            for (ResidentCta cta : r.slots[sm]) {
                 if (cta != null) {
                     r.dramDemand += cta.cap * cta.dramPerStep - cta.dramDemand;
                     r.l2Demand += cta.cap * cta.l2PerStep - cta.l2Demand;
@@ -403,7 +263,7 @@ public final class Engine {
         }
     }
 
-    private void setRate(Run r, Cta cta, double rate) {
+    private void setRate(Run r, ResidentCta cta, double rate) {
         if (rate == cta.rate && cta.heapIndex >= 0) {
             return;
         }
@@ -412,7 +272,7 @@ public final class Engine {
     }
 
     /** Charges {@code cta} at its old rate up to now and moves its event to the new one; the heap is the caller's. */
-    private void retime(Run r, Cta cta, double rate) {
+    private void retime(Run r, ResidentCta cta, double rate) {
         sync(cta, r.c);
         cta.rate = rate;
         cta.eventTime = now + Math.max(0, cta.chunkSteps - cta.done) / rate;
@@ -432,12 +292,12 @@ public final class Engine {
      * phase, the vector phase and the fixed delay as customers of a closed queueing network,
      * solved by mean-value analysis.
      */
-    private void computeCaps(Launch launch, Cta[] onSm, int count) {
+    private void computeCaps(Launch launch, ResidentCta[] onSm, int count) {
         double round = 0;
         double d1 = 0;
         double d2 = 0;
         double z = 0;
-        for (Cta cta : onSm) {
+        for (ResidentCta cta : onSm) {
             if (cta != null) {
                 round += cta.cost.serialCycles();
                 d1 += cta.cost.matrixPhase();
@@ -449,7 +309,7 @@ public final class Engine {
         int customers = count * groups;
         double x = overlap ? Queueing.throughput(d1 / customers, d2 / customers, z / count, customers) : 0;
         double meanStep = (d1 + d2) / count + z / count;
-        for (Cta cta : onSm) {
+        for (ResidentCta cta : onSm) {
             if (cta == null) {
                 continue;
             }
@@ -478,7 +338,7 @@ public final class Engine {
         int n = r.active.size();
         Sharing s = r.sharing.fit(n);
         for (int i = 0; i < n; i++) {
-            Cta cta = r.active.get(i);
+            ResidentCta cta = r.active.get(i);
             s.rate[i] = cta.cap;
             s.dram[i] = cta.dramPerStep;
             s.l2[i] = cta.l2PerStep;
@@ -487,7 +347,7 @@ public final class Engine {
         Queueing.waterFill(s.rate, s.l2, n, machine.l2BytesPerCycle(), s.demand);
         int moved = 0;
         for (int i = 0; i < n; i++) {
-            Cta cta = r.active.get(i);
+            ResidentCta cta = r.active.get(i);
             if (s.rate[i] != cta.rate || cta.heapIndex < 0) {
                 moved++;
             }
@@ -499,7 +359,7 @@ public final class Engine {
             return;
         }
         for (int i = 0; i < n; i++) {
-            Cta cta = r.active.get(i);
+            ResidentCta cta = r.active.get(i);
             if (s.rate[i] != cta.rate || cta.heapIndex < 0) {
                 retime(r, cta, s.rate[i]);
             }
