@@ -39,6 +39,11 @@ final class MaskResolver {
     }
 
     private static final Set<String> NONE = Set.of("");
+    /**
+     * Masks are written by hand: a few terms. The bound keeps a generated one from becoming a
+     * kernel that javac or nvcc cannot compile (a 10,000-term predicate is "code too large").
+     */
+    static final int MAX_TERMS = 256;
 
     private final Diagnostics diagnostics;
     private final Values values;
@@ -52,7 +57,22 @@ final class MaskResolver {
     }
 
     Optional<Mask> resolve(MaskExpr expr) {
+        int terms = terms(expr);
+        if (terms > MAX_TERMS) {
+            diagnostics.error(ErrorCode.E045, expr.span(), "mask has " + terms + " terms; at most " + MAX_TERMS
+                    + " are allowed", "every term becomes code in each generated kernel");
+            return Optional.empty();
+        }
         return resolve(expr, false);
+    }
+
+    private static int terms(MaskExpr expr) {
+        return switch (expr) {
+            case MaskExpr.And a -> a.operands().stream().mapToInt(MaskResolver::terms).sum();
+            case MaskExpr.Or o -> o.operands().stream().mapToInt(MaskResolver::terms).sum();
+            case MaskExpr.Not n -> terms(n.operand());
+            case MaskExpr.Call c -> 1;
+        };
     }
 
     private Optional<Mask> resolve(MaskExpr expr, boolean negated) {

@@ -30,6 +30,7 @@ public enum ErrorCode {
     E042("selector does not fit the shape"),
     E043("selector under negation"),
     E044("document lengths do not cover kv_len"),
+    E045("mask too large"),
     E050("import failed"),
     E051("cyclic definition");
 

@@ -260,6 +260,27 @@ class RobustnessTest {
         });
     }
 
+    /** A generated mask of many terms: up to the bound it checks, past it one E045 and nothing else. */
+    @Test
+    void aMaskHasAtMostMaxTermsTerms() {
+        for (int terms : new int[] {MaskResolver.MAX_TERMS - 1, MaskResolver.MAX_TERMS, MaskResolver.MAX_TERMS + 1, 20_000}) {
+            StringBuilder mask = new StringBuilder("causal");
+            for (int i = 1; i < terms; i++) {
+                mask.append(i % 3 == 0 ? " | " : " & ").append(i % 2 == 0 ? "window(" + i + ")" : "!sink(" + i + ")");
+            }
+            String text = "kernel many {\n  shape heads 1, q_len 64K, head_dim 64;\n  mask " + mask + ";\n}\n";
+            Frontend.Result r = assertTimeoutPreemptively(BOUND, () -> Frontend.checkText("many.attn", text, TestLibrary.LIBRARY));
+            List<String> codes = r.diagnostics().sorted().stream().map(d -> d.code().name()).toList();
+            if (terms <= MaskResolver.MAX_TERMS) {
+                assertEquals(List.of(), codes, terms + " terms");
+            } else {
+                assertWellFormed(r.diagnostics(), "many.attn");
+                assertEquals(List.of("E045"), codes, terms + " terms");
+                assertTrue(r.diagnostics().sorted().getFirst().message().startsWith("mask has " + terms + " terms"));
+            }
+        }
+    }
+
     @Test
     void aDirectoryIsAnInputError() throws IOException {
         Path sub = Files.createDirectories(dir.resolve("a-directory.attn"));

@@ -107,8 +107,13 @@ public record MeasuredGrid(String source, Optional<String> device, Optional<Doub
         if (d != 64 && d != 128) {
             throw new ProfileException(where + ": head dimension " + d + ": FlashAttention-2's tiles are modelled for 64 and 128");
         }
-        return new Config(impl.equals("flash"), pass, dtype, positive(row, "batch", where), positive(row, "heads", where),
+        Config c = new Config(impl.equals("flash"), pass, dtype, positive(row, "batch", where), positive(row, "heads", where),
                 positive(row, "n", where), d, row.path("causal").asBoolean());
+        Optional<String> problem = Validation.problem(c);
+        if (problem.isPresent()) {
+            throw new ProfileException(where + ": " + problem.get());
+        }
+        return c;
     }
 
     private static double number(JsonNode row, String field, String where) throws ProfileException {

@@ -293,16 +293,26 @@ public final class Validation {
                     + "compare each pass alone");
         }
         boolean d64 = c.headDim() == 64;
-        String tiles = c.pass() == Pass.FWD ? "q 128, kv " + (d64 ? 128 : 64) : "q " + (d64 ? 128 : 64) + ", kv 128";
-        String kernel = "kernel fa2 { shape batch " + c.batch() + ", heads " + c.heads() + ", q_len " + c.seqLen()
-                + ", head_dim " + c.headDim() + "; dtype " + c.dtype() + "; tile " + tiles + ", stages 1, warps 4;"
-                + (c.causal() ? " mask causal;" : "") + " }";
         SimOptions o = base.withPass(c.pass());
         if (!c.fa2()) {
             o = o.withSchedule(Schedule.STANDARD);
         } else if (c.pass() == Pass.FWD) {
             o = o.withResources(fa2Resources(128, d64 ? 128 : 64, c.headDim()));
         }
-        return simulate(kernel, target, o);
+        return simulate(fa2Kernel(c), target, o);
+    }
+
+    /** Why {@code c} cannot be simulated (the first error in its kernel), or empty when it can. */
+    public static Optional<String> problem(Config c) {
+        Frontend.Result r = Frontend.checkText("<validation>", fa2Kernel(c), BuiltinTargets.library());
+        return r.ok() ? Optional.empty() : Optional.of(r.diagnostics().sorted().getFirst().message());
+    }
+
+    private static String fa2Kernel(Config c) {
+        boolean d64 = c.headDim() == 64;
+        String tiles = c.pass() == Pass.FWD ? "q 128, kv " + (d64 ? 128 : 64) : "q " + (d64 ? 128 : 64) + ", kv 128";
+        return "kernel fa2 { shape batch " + c.batch() + ", heads " + c.heads() + ", q_len " + c.seqLen()
+                + ", head_dim " + c.headDim() + "; dtype " + c.dtype() + "; tile " + tiles + ", stages 1, warps 4;"
+                + (c.causal() ? " mask causal;" : "") + " }";
     }
 }

@@ -80,6 +80,9 @@ class MeasuredGridTest {
                 attention("flash", "fwd", 512, 96, false, 1.0))).getMessage().startsWith("t.jsonl:1: head dimension 96"));
         assertEquals("t.jsonl:1: field 'ms' must be a positive number", assertThrows(ProfileException.class,
                 () -> MeasuredGrid.parse("t.jsonl", attention("standard", "bwd", 512, 64, false, -2))).getMessage());
+        String huge = good.replaceFirst("\"batch\": \\d+", "\"batch\": 1").replace("\"n\": 512", "\"n\": 100000000");
+        assertEquals("t.jsonl:2: shape too large: its FLOP count 4 × batch × heads × q_len × kv_len × head_dim does not fit "
+                + "in 64 bits", assertThrows(ProfileException.class, () -> MeasuredGrid.parse("t.jsonl", good + "\n" + huge)).getMessage());
         assertEquals("t.jsonl: no timed attention row", assertThrows(ProfileException.class,
                 () -> MeasuredGrid.parse("t.jsonl", "{\"kind\": \"device\", \"device\": \"x\"}\n")).getMessage());
         assertEquals("t.jsonl:1: unknown kind 'weather'", assertThrows(ProfileException.class,
