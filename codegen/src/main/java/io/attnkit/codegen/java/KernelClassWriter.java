@@ -18,6 +18,7 @@ import io.attnkit.dsl.blocks.BlockMapRenderer;
 import io.attnkit.dsl.blocks.MaskText;
 import io.attnkit.codegen.Origin;
 import io.attnkit.dsl.model.KernelSpec;
+import io.attnkit.dsl.model.Mask;
 import io.attnkit.dsl.model.Shape;
 import io.attnkit.dsl.model.Tiles;
 import java.util.Arrays;
@@ -67,7 +68,7 @@ final class KernelClassWriter {
         type.addMethod(MethodSpec.constructorBuilder().addModifiers(PRIVATE).build());
         new LaunchCode(plan, needsRowMasks()).addTo(type);
         type.addMethods(TileCode.methods(plan));
-        type.addMethod(maskDispatch());
+        maskMethods(type);
         if (needsRowMasks()) {
             type.addMethod(maskRows());
         }
@@ -216,30 +217,38 @@ final class KernelClassWriter {
         return KernelPlan.candidateMasks(kernel).stream().anyMatch(m -> !m.isStatic());
     }
 
-    private MethodSpec maskDispatch() {
-        MethodSpec.Builder m = MethodSpec.methodBuilder("mask").addModifiers(PRIVATE, STATIC)
+    /**
+     * The dispatch on the pattern, and one method per pattern: a kernel with hundreds of distinct
+     * head masks would otherwise put every body in one method, past the JVM's 64 KB of bytecode.
+     */
+    private void maskMethods(TypeSpec.Builder type) {
+        MethodSpec.Builder dispatch = MethodSpec.methodBuilder("mask").addModifiers(PRIVATE, STATIC)
                 .addJavadoc("Sets the scores of keys that compiled pattern {@code pattern} hides to -∞ (PARTIAL tiles only).\n")
                 .addParameter(int.class, "pattern").addParameter(FLOATS, "s").addParameter(int.class, "keys")
                 .addParameter(int.class, "row0").addParameter(int.class, "key0")
                 .beginControlFlow("switch (pattern)");
         for (int p = 0; p < plan.patterns().size(); p++) {
-            MaskCode.Predicate pred = masks.of(plan.patterns().get(p).mask());
-            CodeBlock.Builder body = CodeBlock.builder()
-                    .add("// $L\n", MaskText.of(plan.patterns().get(p).mask()))
+            Mask mask = plan.patterns().get(p).mask();
+            MaskCode.Predicate pred = masks.of(mask);
+            type.addMethod(MethodSpec.methodBuilder("maskPattern" + p).addModifiers(PRIVATE, STATIC)
+                    .addJavadoc("Pattern $L: {@code $L}.\n", p, escape(MaskText.of(mask)))
+                    .addParameter(FLOATS, "s").addParameter(int.class, "keys")
+                    .addParameter(int.class, "row0").addParameter(int.class, "key0")
                     .beginControlFlow("for (int j = 0; j < keys; j++)")
                     .addStatement("int key = key0 + j")
-                    .add(pred.perKey())
+                    .addCode(pred.perKey())
                     .beginControlFlow("for (int i = 0; i < QP; i += L)")
                     .addStatement("$T p = $T.broadcast(I, row0 + i + (KV_LEN - Q_LEN)).add(IOTA)", TileCode.INT_VECTOR, TileCode.INT_VECTOR)
                     .addStatement("$T<Float> hidden = $L.not().cast(F)", VECTOR_MASK, pred.expression())
                     .addStatement("$T.fromArray(F, s, j * QP + i).blend(Float.NEGATIVE_INFINITY, hidden).intoArray(s, j * QP + i)",
                             TileCode.FLOAT_VECTOR)
                     .endControlFlow()
-                    .endControlFlow();
-            m.beginControlFlow("case $L ->", p).addCode(body.build()).endControlFlow();
+                    .endControlFlow()
+                    .build());
+            dispatch.addStatement("case $L -> maskPattern$L(s, keys, row0, key0)", p, p);
         }
-        return m.addStatement("default -> throw new $T(\"no compiled pattern \" + pattern)", IllegalArgumentException.class)
-                .endControlFlow().build();
+        type.addMethod(dispatch.addStatement("default -> throw new $T(\"no compiled pattern \" + pattern)", IllegalArgumentException.class)
+                .endControlFlow().build());
     }
 
     private MethodSpec maskRows() {

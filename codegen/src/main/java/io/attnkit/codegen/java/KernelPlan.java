@@ -37,6 +37,12 @@ public record KernelPlan(KernelSpec kernel, String packageName, String className
     /** The package of generated classes unless the user names another. */
     public static final String DEFAULT_PACKAGE = "io.attnkit.generated";
 
+    /**
+     * Distinct static masks one class compiles: each is a method and a schedule table, and javac
+     * refuses a class whose static initializer or constant pool outgrows the JVM's limits (near 4,000).
+     */
+    public static final int MAX_PATTERNS = 2048;
+
     /** Queries per register block, in vectors: the micro-kernels hold rows × 2 accumulators. */
     public static final int QUERY_VECTORS = 2;
 
@@ -57,6 +63,10 @@ public record KernelPlan(KernelSpec kernel, String packageName, String className
             }
         }
         List<Mask> statics = staticMasks(kernel);
+        if (statics.size() > MAX_PATTERNS) {
+            throw new BackendException("kernel '" + kernel.name() + "' has " + statics.size() + " distinct head masks; "
+                    + "the java backend compiles at most " + MAX_PATTERNS + " in one kernel");
+        }
         List<StaticPattern> patterns = new ArrayList<>();
         for (Mask m : statics) {
             BlockMap.Pattern p = patternOf(kernel, m);

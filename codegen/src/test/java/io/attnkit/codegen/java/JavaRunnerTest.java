@@ -66,6 +66,23 @@ class JavaRunnerTest {
         Check.againstReference(kernel, 11);
     }
 
+    /** Every head its own mask, up to the bound: one method per pattern keeps each under 64 KB of bytecode. */
+    @Test
+    void thousandsOfDistinctHeadMasksCompileUpToTheBound() throws BackendException {
+        Check.againstReference(Kernels.parse(distinctHeads(KernelPlan.MAX_PATTERNS)), 5);
+        BackendException e = assertThrows(BackendException.class,
+                () -> new JavaEmitter().plan(Kernels.parse(distinctHeads(KernelPlan.MAX_PATTERNS + 1))));
+        assertEquals("kernel 'many' has 2049 distinct head masks; the java backend compiles at most 2048 in one kernel", e.getMessage());
+    }
+
+    private static String distinctHeads(int heads) {
+        StringBuilder b = new StringBuilder("kernel many {\n  shape heads " + heads + ", q_len 96, head_dim 8;\n  tile q 32, kv 32;\n");
+        for (int h = 0; h < heads; h++) { // window lengths 1..23 and sinks 1..89 give each head its own mask
+            b.append("  heads ").append(h).append(": window(").append(h % 23 + 1).append(") | sink(").append(h / 23 + 1).append(");\n");
+        }
+        return b.append("}\n").toString();
+    }
+
     @Test
     void routersWithAFixedRatioAreCompiledIn() throws BackendException {
         KernelSpec kernel = Kernels.parse("""
