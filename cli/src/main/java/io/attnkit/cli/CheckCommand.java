@@ -41,8 +41,16 @@ final class CheckCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         boolean failed = false;
+        boolean unreadable = false;
         for (Path file : files) {
-            Loaded loaded = Loaded.check(file, target, err);
+            Loaded loaded;
+            try {
+                loaded = Loaded.check(file, target, err);
+            } catch (InputException e) { // reported, and the other files are still checked
+                err.println("attnkit: error: " + Failures.describe(e));
+                unreadable = true;
+                continue;
+            }
             if (!loaded.result().ok()) {
                 failed = true;
                 continue;
@@ -62,6 +70,7 @@ final class CheckCommand implements Callable<Integer> {
             }
             out.flush();
         }
-        return failed ? ExitCodes.INPUT : ExitCodes.OK;
+        err.flush();
+        return unreadable ? ExitCodes.USAGE : failed ? ExitCodes.INPUT : ExitCodes.OK;
     }
 }

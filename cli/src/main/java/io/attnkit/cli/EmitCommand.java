@@ -88,15 +88,27 @@ final class EmitCommand implements Callable<Integer> {
 
     /** Writes generated files under {@code output}, all or none, and names each on {@code out}. */
     static void write(Path output, List<GeneratedFile> generated, PrintWriter out) throws IOException {
-        Map<String, byte[]> files = new LinkedHashMap<>();
+        write(staged(output, generated), out);
+    }
+
+    /** Each generated file's place under {@code output} and what writes it; two files in one place are refused. */
+    static Map<Path, AtomicFiles.Writer> staged(Path output, List<GeneratedFile> generated) throws IOException {
+        Map<Path, AtomicFiles.Writer> files = new LinkedHashMap<>();
         for (GeneratedFile f : generated) {
-            if (files.put(f.path(), f.content().getBytes(StandardCharsets.UTF_8)) != null) {
+            byte[] bytes = f.content().getBytes(StandardCharsets.UTF_8);
+            AtomicFiles.under(output, f.path()); // refuses a path that leaves output
+            if (files.put(output.resolve(f.path()), stream -> stream.write(bytes)) != null) {
                 throw new CliException(ExitCodes.USAGE, "two kernels generate " + f.path() + "; emit them one at a time with --kernel");
             }
         }
-        AtomicFiles.writeAll(output, files);
-        for (String path : files.keySet()) {
-            out.println("wrote " + output.resolve(path));
+        return files;
+    }
+
+    /** Writes {@code files}, all or none, and names each on {@code out}. */
+    static void write(Map<Path, AtomicFiles.Writer> files, PrintWriter out) throws IOException {
+        AtomicFiles.writeAll(files);
+        for (Path path : files.keySet()) {
+            out.println("wrote " + path);
         }
         out.flush();
     }

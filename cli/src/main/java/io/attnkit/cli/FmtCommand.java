@@ -43,8 +43,17 @@ final class FmtCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         int status = ExitCodes.OK;
+        boolean unreadable = false;
         for (Path file : files) {
-            Formatter.Result result = Formatter.format(file.toString(), Frontend.read(file));
+            byte[] text;
+            try {
+                text = Frontend.read(file);
+            } catch (InputException e) { // reported, and the other files are still formatted
+                err.println("attnkit: error: " + Failures.describe(e));
+                unreadable = true;
+                continue;
+            }
+            Formatter.Result result = Formatter.format(file.toString(), text);
             if (result.formatted().isEmpty()) {
                 for (Diagnostic d : result.diagnostics().sorted()) {
                     err.print(DiagnosticRenderer.render(d));
@@ -62,13 +71,14 @@ final class FmtCommand implements Callable<Integer> {
                 }
             } else if (write) {
                 if (!same) {
-                    AtomicFiles.write(file, formatted);
+                    AtomicFiles.write(file.toRealPath(), formatted); // through a symbolic link, not over it
                 }
             } else {
                 out.print(formatted);
             }
         }
         out.flush();
-        return status;
+        err.flush();
+        return unreadable ? ExitCodes.USAGE : status;
     }
 }

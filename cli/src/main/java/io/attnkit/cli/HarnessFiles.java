@@ -5,6 +5,7 @@ import io.attnkit.codegen.Origin;
 import io.attnkit.codegen.cuda.CudaHarness;
 import io.attnkit.dsl.check.Frontend;
 import io.attnkit.dsl.check.InputException;
+import io.attnkit.dsl.io.AtomicFiles;
 import io.attnkit.dsl.model.DType;
 import io.attnkit.dsl.model.KernelSpec;
 import io.attnkit.dsl.model.Shape;
@@ -15,7 +16,9 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** {@code attnkit emit --backend cuda --harness}: the harness of one kernel and, on request, its inputs. */
 final class HarnessFiles {
@@ -36,12 +39,14 @@ final class HarnessFiles {
         Path file = one.loaded().file();
         Origin origin = Origin.of(file.toString(), Frontend.read(file));
         String arch = one.loaded().result().program().targetOf(kernel).map(CudaHarness::arch).orElse(CudaHarness.DEFAULT_ARCH);
-        EmitCommand.write(output, CudaHarness.files(kernel, origin, arch), out);
-        if (inputs.write()) {
-            writeInputs(kernel, output, inputs, out);
-        } else if (!inputs.expected()) {
+        if (!inputs.write() && !inputs.expected()) {
             throw new CliException(ExitCodes.USAGE, "--no-expected goes with --write-inputs");
         }
+        Map<Path, AtomicFiles.Writer> files = EmitCommand.staged(output, CudaHarness.files(kernel, origin, arch));
+        if (inputs.write()) {
+            files.putAll(inputFiles(kernel, output, inputs));
+        }
+        EmitCommand.write(files, out); // code and inputs together: all or none
         out.println("build: cd " + output + " && " + CudaHarness.nvccCommand(arch));
         out.println("run:   ./harness . [REPEATS]   (reads q.npy k.npy v.npy and, to check O, expected.npy: --write-inputs)");
         out.println("       ./harness --random [REPEATS]   (makes its own inputs, checks the tiles only)");
@@ -49,7 +54,7 @@ final class HarnessFiles {
     }
 
     /** Random normal q, k, v (seeds S, S+1, S+2, as {@code attnkit run --random}) and the float64 reference's O. */
-    private static void writeInputs(KernelSpec kernel, Path output, Inputs inputs, PrintWriter out) throws IOException {
+    private static Map<Path, AtomicFiles.Writer> inputFiles(KernelSpec kernel, Path output, Inputs inputs) {
         long seed = inputs.seed();
         Shape s = kernel.shape();
         long elements = (long) s.batch() * s.heads() * s.qLen() * Math.max(s.headDim(), s.vDim());
@@ -70,10 +75,11 @@ final class HarnessFiles {
             }
             files.add(new Named("expected.npy", new Tensor(s.batch(), s.heads(), s.qLen(), s.vDim(), expected)));
         }
+        Map<Path, AtomicFiles.Writer> writers = new LinkedHashMap<>();
         for (Named file : files) {
-            Npy.write(output.resolve(file.name()), file.tensor(), DType.F32);
-            out.println("wrote " + output.resolve(file.name()));
+            writers.put(output.resolve(file.name()), Npy.writer(file.tensor(), DType.F32));
         }
+        return writers;
     }
 
     private record Named(String name, Tensor tensor) {

@@ -31,7 +31,9 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -131,6 +133,7 @@ final class SimulateCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         SimOptions options = options();
+        checkOutputs();
         Loaded.One one = Loaded.kernel(file, kernel, target, err);
         KernelSpec k = one.kernel();
         String targetName = target.or(k::target).orElseThrow(() -> new CliException(ExitCodes.USAGE,
@@ -157,8 +160,8 @@ final class SimulateCommand implements Callable<Integer> {
         Simulator.Run run;
         try {
             run = Simulator.run(k, t, map, options);
-        } catch (IllegalArgumentException e) {
-            throw new CliException(ExitCodes.INPUT, e.getMessage());
+        } catch (IllegalArgumentException e) { // options that do not fit the kernel or the target
+            throw new CliException(ExitCodes.USAGE, e.getMessage());
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         SimResult r = run.result();
@@ -167,27 +170,45 @@ final class SimulateCommand implements Callable<Integer> {
         Optional<ProfileComparison> comparison = measured.map(m -> ProfileComparison.of(tree, m));
         comparison.ifPresent(c -> putComparison(tree, c));
         String jsonText = mapper.writeValueAsString(tree) + "\n";
+        Map<Path, AtomicFiles.Writer> files = new LinkedHashMap<>();
         if (json.isPresent() && json.get().toString().equals("-")) {
             out.print(jsonText);
         } else {
             out.print(SimText.format(r));
             comparison.ifPresent(c -> out.print(c.format(compare.get().toString())));
-            if (json.isPresent()) {
-                AtomicFiles.write(json.get(), jsonText);
-            }
+            json.ifPresent(f -> files.put(f, stream -> stream.write(jsonText.getBytes(StandardCharsets.UTF_8))));
         }
         if (trace.isPresent()) {
             ObjectMapper plain = new ObjectMapper();
             byte[] bytes = plain.writeValueAsString(run.trace().orElseThrow().toJson(plain, r.sms()))
                     .getBytes(StandardCharsets.UTF_8);
-            AtomicFiles.write(trace.get(), bytes);
+            files.put(trace.get(), stream -> stream.write(bytes));
         }
+        AtomicFiles.writeAll(files); // the JSON and the trace: both or neither
         if (bench) {
             out.println(String.format(Locale.ROOT, "  simulation   %.3f s wall-clock (block map included), %d events, %.3g events/s, %d tiles, %.3g tiles/s",
                     seconds, r.events(), r.events() / seconds, r.visitedTiles(), r.visitedTiles() / seconds));
         }
         out.flush();
         return ExitCodes.OK;
+    }
+
+    /** Refuses output paths that cannot be written before the simulation runs, not after. */
+    private void checkOutputs() throws IOException {
+        boolean jsonToFile = json.isPresent() && !json.get().toString().equals("-");
+        if (trace.isPresent() && trace.get().toString().equals("-")) {
+            throw new CliException(ExitCodes.USAGE, "--trace writes a file; only --json can go to standard output ('-')");
+        }
+        if (jsonToFile && trace.isPresent()
+                && json.get().toAbsolutePath().normalize().equals(trace.get().toAbsolutePath().normalize())) {
+            throw new CliException(ExitCodes.USAGE, "--json and --trace name the same file");
+        }
+        if (jsonToFile) {
+            AtomicFiles.checkWritable(json.get());
+        }
+        if (trace.isPresent()) {
+            AtomicFiles.checkWritable(trace.get());
+        }
     }
 
     /** The comparison in the JSON: one object per metric, the error relative to the measured value. */

@@ -20,8 +20,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code attnkit targets}: the built-in hardware targets and their key figures. */
 @Command(name = "targets", mixinStandardHelpOptions = true,
-        description = {"List the built-in hardware targets with their key figures,",
-                "or every figure of one target."})
+        description = "List the built-in hardware targets with their key figures, or every figure of one target.")
 final class TargetsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -54,15 +53,28 @@ final class TargetsCommand implements Callable<Integer> {
     }
 
     private static void list(List<TargetSpec> targets, PrintWriter out) {
-        out.printf(Locale.ROOT, "%-14s %-4s %-12s %6s %8s %12s %12s %10s %10s %16s%n", "name", "kind", "backend",
-                "units", "clock", "bf16 TFLOP/s", "f32 TFLOP/s", "on-chip", "L2", "DRAM");
+        List<String[]> rows = new java.util.ArrayList<>();
+        rows.add(new String[] {"name", "kind", "backend", "units", "clock", "bf16 TFLOP/s", "f32 TFLOP/s", "on-chip", "L2", "DRAM"});
         for (TargetSpec t : targets) {
-            out.printf(Locale.ROOT, "%-14s %-4s %-12s %6d %5.2f GHz %12s %12s %10s %10s %16s%n", t.name(),
-                    t.kind().name().toLowerCase(Locale.ROOT), t.backend().spelling() + (t.arch().isEmpty() ? "" : " " + t.arch()),
-                    t.units(), t.clockHz() / 1e9, tflops(t, DType.BF16), tflops(t, DType.F32),
+            rows.add(new String[] {t.name(), t.kind().name().toLowerCase(Locale.ROOT),
+                    t.backend().spelling() + (t.arch().isEmpty() ? "" : " " + t.arch()), Integer.toString(t.units()),
+                    String.format(Locale.ROOT, "%.2f GHz", t.clockHz() / 1e9), tflops(t, DType.BF16), tflops(t, DType.F32),
                     t.sharedMemoryBudget() > 0 ? WorkingSet.human(t.sharedMemoryBudget()) : "-",
                     WorkingSet.human(t.l2().bytes()) + (t.l2().perUnit() ? "/" + unit(t) : ""),
-                    WorkingSet.human(t.dram().bytes()) + String.format(Locale.ROOT, " %.3g TB/s", t.dram().bytesPerSecond() / 1e12));
+                    WorkingSet.human(t.dram().bytes()) + String.format(Locale.ROOT, " %.3g TB/s", t.dram().bytesPerSecond() / 1e12)});
+        }
+        int[] width = new int[rows.getFirst().length];
+        for (String[] row : rows) {
+            for (int c = 0; c < row.length; c++) {
+                width[c] = Math.max(width[c], row[c].length());
+            }
+        }
+        for (String[] row : rows) { // names left-aligned, figures right-aligned, columns as wide as their widest cell
+            StringBuilder line = new StringBuilder();
+            for (int c = 0; c < row.length; c++) {
+                line.append(c == 0 ? "" : "  ").append(String.format(Locale.ROOT, "%" + (c < 3 ? "-" : "") + width[c] + "s", row[c]));
+            }
+            out.println(line.toString().stripTrailing());
         }
     }
 

@@ -22,10 +22,11 @@ import picocli.CommandLine.Spec;
 
 /** {@code attnkit validate}: the simulator against published FlashAttention numbers. */
 @Command(name = "validate", mixinStandardHelpOptions = true,
+        header = "Set the simulator's predictions beside published or measured results.",
         description = {"Simulate the configurations of published FlashAttention results and print, as Markdown tables,",
                 "predicted, published and error: FlashAttention's Table 18 and Figure 2, Theorem 2 and Proposition 4",
                 "as fitted slopes, and FlashAttention-3's forward and backward figures (held out). Takes a minute or two;",
-                "--quick, seconds. With --measured, instead: PyTorch attention timed on a GPU at hand",
+                "--quick, under a minute. With --measured, instead: PyTorch attention timed on a GPU at hand",
                 "(tools/torch_attention_measure.py) against the prediction for --target. With --cpu, instead: the Java",
                 "backend run on this machine against the CPU model of --target (a CPU target that describes this machine)."})
 final class ValidateCommand implements Callable<Integer> {
@@ -73,6 +74,17 @@ final class ValidateCommand implements Callable<Integer> {
         PrintWriter w = spec.commandLine().getOut();
         if (cpu && measured.isPresent()) {
             throw new CliException(ExitCodes.USAGE, "give --cpu or --measured, not both");
+        }
+        var parsed = spec.commandLine().getParseResult();
+        for (String option : cpu ? new String[0] : measured.isPresent() ? new String[] {"--repeat", "--rounds"}
+                : new String[] {"--repeat", "--rounds", "--target", "--targets"}) {
+            if (parsed.hasMatchedOption(option)) {
+                throw new CliException(ExitCodes.USAGE, option + " goes with " + (option.startsWith("--r") ? "--cpu"
+                        : "--cpu or --measured"));
+            }
+        }
+        if (out.isPresent()) {
+            AtomicFiles.checkWritable(out.get()); // before minutes of simulation, not after
         }
         SimOptions options = SimOptions.defaults().withOverlapCtas(overlapCtas);
         String tables = cpu ? cpuTable() : measured.isPresent() ? measuredTable(options)
@@ -128,7 +140,7 @@ final class ValidateCommand implements Callable<Integer> {
         }
     }
 
-    private String measuredTable(SimOptions options) throws InputException {
+    private String measuredTable(SimOptions options) throws IOException, InputException {
         TargetSpec t = target(target.orElse("h200"), TargetSpec.Kind.GPU);
         try {
             MeasuredGrid grid = MeasuredGrid.read(measured.get());

@@ -38,6 +38,19 @@ class CudaCommandsTest {
         return file;
     }
 
+    /** The harness, its script and its inputs are one set: when one cannot be written, none is. */
+    @Test
+    void theHarnessIsWrittenAllOrNone() throws Exception {
+        Path out = dir.resolve("blocked");
+        Files.createDirectories(out.resolve("expected.npy"));
+        CliRunner r = CliRunner.run("emit", kernelFile().toString(), "--backend", "cuda", "--harness", "--write-inputs", "-o", out.toString());
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals("attnkit: error: '" + out.resolve("expected.npy") + "' is a directory", r.err().strip());
+        try (var files = Files.list(out)) {
+            assertEquals(java.util.List.of(out.resolve("expected.npy")), files.toList(), "nothing else was written");
+        }
+    }
+
     @Test
     void theHarnessComesWithItsInputsAndTheReferenceOutput() throws Exception {
         Path out = dir.resolve("h");

@@ -62,4 +62,31 @@ class FmtCommandTest {
         assertTrue(r.err().contains("broken.attn:1:26: error[E001]: unexpected"), r.err());
         assertEquals(broken, Files.readString(f));
     }
+
+    @Test
+    void writeGoesThroughASymbolicLink() throws IOException {
+        Path real = dir.resolve("real.attn");
+        Files.writeString(real, MESSY);
+        Path link = Files.createSymbolicLink(dir.resolve("link.attn"), real.getFileName());
+        assertEquals(0, CliRunner.run("fmt", "--write", link.toString()).exitCode());
+        assertTrue(Files.isSymbolicLink(link), "the link is still a link");
+        assertTrue(Files.readString(real).startsWith("// the kernel\nkernel k {\n"), "the file it names is formatted");
+    }
+
+    /** A file that cannot be read is reported in one line and the others are still handled; the exit status says 2. */
+    @Test
+    void anUnreadableFileDoesNotStopTheOthers() throws IOException {
+        Path f = dir.resolve("k.attn");
+        Files.writeString(f, MESSY);
+        Path missing = dir.resolve("missing.attn");
+        CliRunner fmt = CliRunner.run("fmt", "--check", missing.toString(), f.toString());
+        assertEquals(2, fmt.exitCode());
+        assertEquals(f + System.lineSeparator(), fmt.out(), "the readable file is still checked");
+        assertEquals(1, fmt.err().strip().lines().count(), fmt.err());
+        assertTrue(fmt.err().contains("missing.attn"), fmt.err());
+        CliRunner check = CliRunner.run("check", missing.toString(), f.toString());
+        assertEquals(2, check.exitCode());
+        assertTrue(check.out().startsWith(f + ": ok, 1 kernel"), check.out());
+        assertEquals(1, check.err().strip().lines().count(), check.err());
+    }
 }

@@ -106,6 +106,14 @@ class RunCommandTest {
     }
 
     @Test
+    void theJavaBackendHasNoDevices() {
+        CliRunner r = CliRunner.run("run", TestFiles.kernel("streaming.attn").toString(), "--random", "--device", "99");
+        assertEquals(2, r.exitCode());
+        assertEquals("attnkit: error: the java backend runs on this machine's CPU cores (--threads); it has no device '99'",
+                r.err().strip());
+    }
+
+    @Test
     void tensorsTooLargeForJavaArraysAreRefusedInOneLine() throws IOException {
         Path big = dir.resolve("big.attn");
         Files.writeString(big, "kernel big { shape heads 32, q_len 1M, head_dim 128; mask causal; }\n");

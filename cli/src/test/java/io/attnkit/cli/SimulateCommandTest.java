@@ -134,10 +134,10 @@ class SimulateCommandTest {
         assertTrue(text.out().contains("kv splits " + splits) && text.out().contains("launch flash_fwd_combine"), text.out());
         for (String[] bad : new String[][] {{"--kv-splits", "0"}, {"--kv-splits", "many"}, {"--kv-splits", "4", "--schedule", "flash1"},
                 {"--kv-splits", "1000"}}) {
-            // A malformed option is a usage error (2); more splits than this kernel's K/V blocks, a bad input (1).
+            // A malformed option, or one that does not fit this kernel (more splits than its K/V blocks), is a usage error.
             CliRunner r = CliRunner.run(java.util.stream.Stream.concat(java.util.stream.Stream.of("simulate", k.toString()),
                     java.util.Arrays.stream(bad)).toArray(String[]::new));
-            assertEquals(bad[1].equals("1000") ? 1 : 2, r.exitCode(), String.join(" ", bad) + ": " + r.err());
+            assertEquals(2, r.exitCode(), String.join(" ", bad) + ": " + r.err());
             assertEquals(1, r.err().lines().count(), r.err());
         }
     }
@@ -188,10 +188,53 @@ class SimulateCommandTest {
     }
 
     @Test
-    void aCtaThatDoesNotFitIsAnInputError() throws IOException {
+    void resourcesTheTargetCannotGiveAreRefused() throws IOException {
         CliRunner r = CliRunner.run("simulate", file(CAUSAL).toString(), "--registers", "255", "--smem", "300000");
-        assertEquals(1, r.exitCode(), r.err());
+        assertEquals(2, r.exitCode(), r.err());
         assertTrue(r.err().contains("shared memory"), r.err());
+        CliRunner registers = CliRunner.run("simulate", file(CAUSAL).toString(), "--registers", "256", "--smem", "0");
+        assertEquals(2, registers.exitCode(), registers.err());
+        assertEquals("attnkit: error: at most 255 registers per thread on h100-sxm, not 256", registers.err().strip());
+    }
+
+    /** GPU launch options on a CPU target are refused rather than ignored (--l2 exact does apply: the CPU has caches). */
+    @Test
+    void gpuLaunchOptionsOnACpuTargetAreRefused() throws IOException {
+        Path k = file(CAUSAL);
+        for (String[] option : new String[][] {{"--raster", "q-reverse"}, {"--overlap-ctas"}, {"--registers", "64", "--smem", "0"},
+                {"--kv-splits", "4"}}) {
+            String[] argv = new String[option.length + 4];
+            System.arraycopy(new String[] {"simulate", k.toString(), "--target", "host-epyc-2c"}, 0, argv, 0, 4);
+            System.arraycopy(option, 0, argv, 4, option.length);
+            CliRunner r = CliRunner.run(argv);
+            assertEquals(2, r.exitCode(), option[0] + ": " + r.err());
+            assertEquals(1, r.err().lines().count(), r.err());
+            assertTrue(r.err().contains("CPU") || r.err().contains("GPU target"), r.err());
+        }
+        assertEquals(0, CliRunner.run("simulate", k.toString(), "--target", "host-epyc-2c", "--l2", "exact").exitCode());
+    }
+
+    /** Output paths that cannot be written are refused before the simulation, and JSON and trace land together or not at all. */
+    @Test
+    void outputsAreCheckedFirstAndWrittenTogether() throws IOException {
+        Path k = file(CAUSAL);
+        Path json = dir.resolve("out/r.json");
+        Path blocked = dir.resolve("blocked");
+        Files.writeString(blocked, "a file, not a directory\n");
+        CliRunner r = CliRunner.run("simulate", k.toString(), "--json", json.toString(), "--trace", blocked.resolve("t.json").toString());
+        assertEquals(2, r.exitCode());
+        assertEquals("attnkit: error: cannot write '" + blocked.resolve("t.json") + "': " + blocked + " is not a directory",
+                r.err().strip());
+        assertEquals("", r.out(), "refused before simulating");
+        assertFalse(Files.exists(json), "the JSON is not written without the trace");
+
+        CliRunner dash = CliRunner.run("simulate", k.toString(), "--trace", "-");
+        assertEquals(2, dash.exitCode());
+        assertEquals("attnkit: error: --trace writes a file; only --json can go to standard output ('-')", dash.err().strip());
+        CliRunner same = CliRunner.run("simulate", k.toString(), "--json", json.toString(), "--trace", dir.resolve("out/./r.json").toString());
+        assertEquals(2, same.exitCode());
+        assertEquals("attnkit: error: --json and --trace name the same file", same.err().strip());
+        assertFalse(Files.exists(json));
     }
 
     @Test
@@ -219,7 +262,7 @@ class SimulateCommandTest {
         assertEquals(0.1, row.get("error").asDouble(), 1e-6);
 
         CliRunner missing = CliRunner.run("simulate", k.toString(), "--compare", dir.resolve("none.csv").toString());
-        assertEquals(1, missing.exitCode());
+        assertEquals(2, missing.exitCode(), "a file that cannot be read is a usage error");
         assertEquals("attnkit: error: " + dir.resolve("none.csv") + ": no such file", missing.err().strip());
         Files.writeString(profile, "no kernels were profiled\n");
         CliRunner empty = CliRunner.run("simulate", k.toString(), "--compare", profile.toString());

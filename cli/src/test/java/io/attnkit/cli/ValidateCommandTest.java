@@ -55,8 +55,33 @@ class ValidateCommandTest {
         assertEquals(2, cpu.exitCode());
         assertEquals("attnkit: error: no GPU target 'host-epyc-2c'; see 'attnkit targets'", cpu.err().strip());
         CliRunner missing = CliRunner.run("validate", "--measured", dir.resolve("none.jsonl").toString());
-        assertEquals(1, missing.exitCode());
-        assertEquals(1, missing.err().lines().count(), missing.err());
+        assertEquals(2, missing.exitCode(), "a file that cannot be read is a usage error");
+        assertEquals("attnkit: error: " + dir.resolve("none.jsonl") + ": no such file", missing.err().strip());
+        CliRunner directory = CliRunner.run("validate", "--measured", dir.toString());
+        assertEquals(2, directory.exitCode());
+        assertEquals("attnkit: error: " + dir + ": is a directory", directory.err().strip());
+    }
+
+    /** Options of one mode given without it are refused at once, not ignored through a minute of simulation. */
+    @Test
+    void optionsOfAnotherModeAreRefused() throws IOException {
+        for (String[] args : new String[][] {{"--rounds", "3"}, {"--repeat", "2"}, {"--target", "h200"},
+                {"--targets", "mine.attn"}, {"--measured", "m.jsonl", "--rounds", "2"}}) {
+            String[] argv = new String[args.length + 1];
+            argv[0] = "validate";
+            System.arraycopy(args, 0, argv, 1, args.length);
+            CliRunner r = CliRunner.run(argv);
+            assertEquals(2, r.exitCode(), String.join(" ", args));
+            String option = args[args.length - 2];
+            assertEquals("attnkit: error: " + option + " goes with " + (option.startsWith("--r") ? "--cpu" : "--cpu or --measured"),
+                    r.err().strip());
+        }
+        Path out = dir.resolve("tables.md");
+        Files.createDirectories(out);
+        CliRunner r = CliRunner.run("validate", "--out", out.toString());
+        assertEquals(2, r.exitCode());
+        assertEquals("attnkit: error: '" + out + "' is a directory", r.err().strip());
+        assertEquals("", r.out(), "refused before simulating");
     }
 
     @Test

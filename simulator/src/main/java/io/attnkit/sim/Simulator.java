@@ -72,6 +72,15 @@ public final class Simulator {
         if (cpu && options.pass().backward()) {
             throw new IllegalArgumentException("on a CPU target the simulator runs the Java backend's kernel, which has no backward pass");
         }
+        if (cpu && (options.raster() != Raster.Q_MAJOR || options.overlapCtas() || options.resources().isPresent())) {
+            throw new IllegalArgumentException("raster order, overlapping CTAs, registers and shared memory describe GPU launches; "
+                    + target.name() + " is a CPU");
+        }
+        int maxRegisters = machine.micro().maxRegistersPerThread();
+        if (!cpu && options.resources().isPresent() && options.resources().get().registersPerThread() > maxRegisters) {
+            throw new IllegalArgumentException("at most " + maxRegisters + " registers per thread on " + target.name() + ", not "
+                    + options.resources().get().registersPerThread());
+        }
         List<Launch> launches = cpu ? JavaKernelSchedule.launches(kernel, map, machine, space) : gpuLaunches(kernel, map, machine,
                 options, space);
         L2Model l2 = switch (options.l2()) {

@@ -34,6 +34,10 @@ public final class JavaRunner implements Runner {
 
     @Override
     public CompiledKernel compile(KernelSpec kernel, RunOptions options) throws BackendException {
+        if (!options.device().isEmpty()) {
+            throw new BackendException("the java backend runs on this machine's CPU cores (--threads); it has no device '"
+                    + options.device() + "'");
+        }
         KernelPlan plan = KernelPlan.of(kernel, KernelPlan.DEFAULT_PACKAGE);
         String source = JavaEmitter.javaFile(plan, new Origin("<in memory>", "-")).toString();
         Class<?> type = load(plan.qualifiedName(), source);

@@ -5,11 +5,15 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -36,23 +40,89 @@ public final class AtomicFiles {
 
     /** Streams the content through {@code writer} into a temporary file, then renames it over {@code target}. */
     public static void write(Path target, Writer writer) throws IOException {
-        Path absolute = target.toAbsolutePath();
-        Path dir = absolute.getParent();
-        if (dir != null) {
-            Files.createDirectories(dir);
+        writeAll(Map.of(target, writer));
+    }
+
+    /**
+     * Writes several files, anywhere, all or none: each goes to a temporary file beside its target,
+     * and only when every one was written are they renamed into place. A target that is a
+     * directory, or named twice, fails before anything is written.
+     */
+    public static void writeAll(Map<Path, Writer> files) throws IOException {
+        Map<Path, Writer> targets = new LinkedHashMap<>();
+        for (Map.Entry<Path, Writer> e : files.entrySet()) {
+            checkWritable(e.getKey());
+            if (targets.put(e.getKey().toAbsolutePath().normalize(), e.getValue()) != null) {
+                throw new IOException("'" + e.getKey() + "' is named twice");
+            }
         }
+        Map<Path, Path> staged = new LinkedHashMap<>();
+        try {
+            for (Map.Entry<Path, Writer> e : targets.entrySet()) {
+                Path target = e.getKey();
+                Path tmp;
+                try {
+                    Files.createDirectories(target.getParent());
+                    tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
+                } catch (IOException ex) {
+                    throw new IOException("cannot write '" + target + "': " + reason(ex), ex);
+                }
+                staged.put(tmp, target);
+                try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+                    e.getValue().writeTo(out);
+                }
+            }
+            for (Map.Entry<Path, Path> e : staged.entrySet()) {
+                moveIntoPlace(e.getKey(), e.getValue());
+            }
+        } finally {
+            for (Path tmp : staged.keySet()) {
+                Files.deleteIfExists(tmp);
+            }
+        }
+    }
+
+    /**
+     * Fails, naming {@code target}, when it plainly cannot be written: an empty name, a directory,
+     * or a parent that is not a writable directory. Commands call it before long work, so that a
+     * bad output path is reported at once rather than after the computation.
+     */
+    public static void checkWritable(Path target) throws IOException {
+        if (target.toString().isEmpty()) {
+            throw new IOException("empty file name");
+        }
+        Path absolute = target.toAbsolutePath().normalize();
         if (Files.isDirectory(absolute)) {
             throw new IOException("'" + target + "' is a directory");
         }
-        Path tmp = Files.createTempFile(dir, "." + absolute.getFileName(), ".tmp");
-        try {
-            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
-                writer.writeTo(out);
-            }
-            moveIntoPlace(tmp, absolute);
-        } finally {
-            Files.deleteIfExists(tmp);
+        Path existing = absolute.getParent();
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
         }
+        if (existing == null) {
+            return;
+        }
+        if (!Files.isDirectory(existing)) {
+            throw new IOException("cannot write '" + target + "': " + existing + " is not a directory");
+        }
+        if (existing.equals(absolute.getParent())) { // the real test: a file can be created there (root passes access checks)
+            try {
+                Files.delete(Files.createTempFile(existing, "." + absolute.getFileName(), ".tmp"));
+            } catch (IOException e) {
+                throw new IOException("cannot write '" + target + "': " + reason(e), e);
+            }
+        } else if (!Files.isWritable(existing)) {
+            throw new IOException("cannot write '" + target + "': " + existing + " is not writable");
+        }
+    }
+
+    private static String reason(IOException e) {
+        return switch (e) {
+            case AccessDeniedException a -> "permission denied";
+            case NoSuchFileException n -> "no files can be created in its directory";
+            case FileSystemException f when f.getReason() != null -> f.getReason();
+            default -> e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        };
     }
 
     /**
@@ -72,32 +142,28 @@ public final class AtomicFiles {
         }
     }
 
-    /**
-     * Writes several files under {@code dir}: all are first written to temporary files, and only
-     * when every write succeeded are they renamed into place.
-     */
+    /** Writes several files under {@code dir}, all or none (see {@link #writeAll(Map)}). */
     public static void writeAll(Path dir, Map<String, byte[]> files) throws IOException {
-        Path root = dir.toAbsolutePath().normalize();
-        Files.createDirectories(root);
-        Map<Path, Path> staged = new java.util.LinkedHashMap<>();
-        try {
-            for (Map.Entry<String, byte[]> e : files.entrySet()) {
-                Path target = root.resolve(e.getKey()).normalize();
-                if (!target.startsWith(root)) {
-                    throw new IOException("refusing to write outside " + dir + ": " + e.getKey());
-                }
-                Files.createDirectories(target.getParent());
-                Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
-                staged.put(tmp, target);
-                Files.write(tmp, e.getValue());
-            }
-            for (Map.Entry<Path, Path> e : staged.entrySet()) {
-                moveIntoPlace(e.getKey(), e.getValue());
-            }
-        } finally {
-            for (Path tmp : staged.keySet()) {
-                Files.deleteIfExists(tmp);
-            }
+        Map<Path, Writer> targets = new LinkedHashMap<>();
+        for (Map.Entry<String, byte[]> e : files.entrySet()) {
+            targets.put(under(dir, e.getKey()), out -> out.write(e.getValue()));
         }
+        writeAll(targets);
+    }
+
+    /** {@code dir/relative}, refused when it would leave {@code dir} or {@code dir} is not a directory. */
+    public static Path under(Path dir, String relative) throws IOException {
+        if (dir.toString().isEmpty()) {
+            throw new IOException("empty directory name");
+        }
+        Path root = dir.toAbsolutePath().normalize();
+        if (Files.exists(root) && !Files.isDirectory(root)) {
+            throw new IOException("'" + dir + "' exists and is not a directory");
+        }
+        Path target = root.resolve(relative).normalize();
+        if (!target.startsWith(root) || target.equals(root)) {
+            throw new IOException("refusing to write outside " + dir + ": " + relative);
+        }
+        return target;
     }
 }

@@ -55,10 +55,15 @@ public final class Npy {
      * next to its destination and moved into place, so a failed write leaves nothing half-written.
      */
     public static void write(Path file, Tensor tensor, DType type) throws IOException {
+        AtomicFiles.write(file, writer(tensor, type));
+    }
+
+    /** What writes {@code tensor} as a .npy file, for {@link AtomicFiles#writeAll(java.util.Map)} with other files. */
+    public static AtomicFiles.Writer writer(Tensor tensor, DType type) {
         if (type != DType.F32 && type != DType.F16) {
             throw new IllegalArgumentException(".npy output is float32 or float16, not " + type);
         }
-        AtomicFiles.write(file, out -> write(out, tensor, type));
+        return out -> write(out, tensor, type);
     }
 
     static Tensor read(InputStream in, String name) throws IOException {

@@ -58,4 +58,49 @@ class AtomicFilesTest {
             assertTrue(files.allMatch(out::equals), "only the original file remains");
         }
     }
+
+    /** A failure on any file of a set leaves none of them, and no temporary file, behind. */
+    @Test
+    void severalFilesAreWrittenAllOrNone() throws IOException {
+        Path a = dir.resolve("a/first.json");
+        Path b = dir.resolve("b/second.json");
+        assertThrows(IOException.class, () -> AtomicFiles.writeAll(new java.util.LinkedHashMap<>(Map.of(
+                a, (AtomicFiles.Writer) out -> out.write(1),
+                b, (AtomicFiles.Writer) out -> {
+                    throw new IOException("disk full");
+                }))));
+        assertTrue(!Files.exists(a) && !Files.exists(b));
+        try (var files = Files.walk(dir)) {
+            assertEquals(0, files.filter(Files::isRegularFile).count(), "no temporary file is left");
+        }
+
+        Files.createDirectories(dir.resolve("emit/build.sh"));
+        IOException directory = assertThrows(IOException.class, () -> AtomicFiles.writeAll(dir.resolve("emit"),
+                new java.util.LinkedHashMap<>(Map.of("k.cu", new byte[] {1}, "build.sh", new byte[] {2}))));
+        assertEquals("'" + dir.resolve("emit/build.sh") + "' is a directory", directory.getMessage());
+        assertTrue(!Files.exists(dir.resolve("emit/k.cu")), "nothing is written when one target is a directory");
+
+        Path twice = dir.resolve("twice.json");
+        IOException named = assertThrows(IOException.class, () -> AtomicFiles.writeAll(Map.of(twice,
+                (AtomicFiles.Writer) out -> out.write(1), dir.resolve("x/../twice.json"), (AtomicFiles.Writer) out -> out.write(2))));
+        assertTrue(named.getMessage().endsWith("is named twice"), named.getMessage());
+        assertTrue(!Files.exists(twice));
+    }
+
+    @Test
+    void whatCannotBeWrittenIsNamedBeforeAnyWork() throws IOException {
+        assertEquals("empty file name", assertThrows(IOException.class, () -> AtomicFiles.checkWritable(Path.of(""))).getMessage());
+        assertEquals("'" + dir + "' is a directory", assertThrows(IOException.class, () -> AtomicFiles.checkWritable(dir)).getMessage());
+        Path file = dir.resolve("plain.txt");
+        Files.writeString(file, "x");
+        assertEquals("cannot write '" + file.resolve("deeper/out.json") + "': " + file + " is not a directory",
+                assertThrows(IOException.class, () -> AtomicFiles.checkWritable(file.resolve("deeper/out.json"))).getMessage());
+        AtomicFiles.checkWritable(dir.resolve("new/dirs/out.json")); // parents are created when written
+        assertTrue(!Files.exists(dir.resolve("new")), "the check creates nothing");
+        IOException outside = assertThrows(IOException.class, () -> AtomicFiles.under(file, "k.cu"));
+        assertEquals("'" + file + "' exists and is not a directory", outside.getMessage());
+        try (var files = Files.list(dir)) {
+            assertEquals(1, files.count(), "the probe file of the check is gone");
+        }
+    }
 }

@@ -4,9 +4,6 @@ import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvParser;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -40,14 +37,9 @@ public record NcuProfile(String source, List<Launch> launches) {
     private static final List<String> LONG_COLUMNS = List.of("Metric Name", "Metric Unit", "Metric Value");
     private static final CsvMapper CSV = new CsvMapper().enable(CsvParser.Feature.WRAP_AS_ARRAY);
 
-    public static NcuProfile read(Path file) throws ProfileException {
-        try {
-            return parse(file.toString(), Files.readString(file, StandardCharsets.UTF_8));
-        } catch (NoSuchFileException e) {
-            throw new ProfileException(file + ": no such file");
-        } catch (IOException e) {
-            throw new ProfileException(file + ": cannot read: " + e.getMessage());
-        }
+    /** Reads an export; a file that cannot be read is an {@link IOException}, bad content a {@link ProfileException}. */
+    public static NcuProfile read(Path file) throws IOException, ProfileException {
+        return parse(file.toString(), ProfileText.read(file));
     }
 
     /** Parses the text of an export; {@code source} names it in error messages. */

@@ -7,11 +7,9 @@ import io.attnkit.dsl.model.TargetSpec;
 import io.attnkit.sim.Pass;
 import io.attnkit.sim.SimOptions;
 import io.attnkit.sim.profile.ProfileException;
+import io.attnkit.sim.profile.ProfileText;
 import io.attnkit.sim.validation.Validation.Config;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,16 +41,9 @@ public record MeasuredGrid(String source, Optional<String> device, Optional<Doub
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    public static MeasuredGrid read(Path file) throws ProfileException {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new ProfileException(file + ": no such file");
-        } catch (IOException e) {
-            throw new ProfileException(file + ": cannot read: " + e.getMessage());
-        }
-        return parse(file.toString(), text);
+    /** Reads a measurement file; one that cannot be read is an {@link IOException}, bad content a {@link ProfileException}. */
+    public static MeasuredGrid read(Path file) throws IOException, ProfileException {
+        return parse(file.toString(), ProfileText.read(file));
     }
 
     public static MeasuredGrid parse(String source, String text) throws ProfileException {

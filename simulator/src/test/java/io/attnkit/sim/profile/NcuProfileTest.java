@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -88,8 +89,12 @@ class NcuProfileTest {
         assertEquals("p.csv: the export holds no kernel launch", empty.getMessage());
 
         Path missing = dir.resolve("missing.csv");
-        ProfileException absent = assertThrows(ProfileException.class, () -> NcuProfile.read(missing));
+        IOException absent = assertThrows(IOException.class, () -> NcuProfile.read(missing));
         assertEquals(missing + ": no such file", absent.getMessage());
+        assertEquals(dir + ": is a directory", assertThrows(IOException.class, () -> NcuProfile.read(dir)).getMessage());
+        Path binary = dir.resolve("binary.csv");
+        Files.write(binary, new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', (byte) 0xff, 0});
+        assertEquals(binary + ": not UTF-8 text", assertThrows(ProfileException.class, () -> NcuProfile.read(binary)).getMessage());
 
         Path file = dir.resolve("one.csv");
         Files.writeString(file, HEADER + "\n" + row(3, "k", "dram__bytes_read.sum", "byte", "7") + "\n");
