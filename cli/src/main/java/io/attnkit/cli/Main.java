@@ -57,8 +57,8 @@ public final class Main implements Runnable {
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.setParameterExceptionHandler((ex, argv) -> {
             CommandLine cmd = ex.getCommandLine();
-            cmd.getErr().println("attnkit: error: " + ex.getMessage());
-            cmd.getErr().println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for usage.");
+            String message = ex.getMessage().strip().replaceAll("\\s*\\R\\s*", "; ");
+            cmd.getErr().println("attnkit: error: " + message + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
             return ExitCodes.USAGE;
         });
         cli.setExecutionExceptionHandler((ex, cmd, parseResult) -> Failures.report(ex, cmd.getErr()));
