@@ -38,6 +38,9 @@ public final class Npy {
     /** Reads a rank-4 float32 or float16 array; float16 values are widened exactly. */
     public static Tensor read(Path file) throws IOException {
         String name = file.toString();
+        if (Files.isDirectory(file)) {
+            throw new IOException(name + ": is a directory, not a .npy file");
+        }
         try (InputStream in = new BufferedInputStream(Files.newInputStream(file), CHUNK)) {
             return read(in, name);
         } catch (NoSuchFileException e) {

@@ -59,6 +59,42 @@ class BlockMapTest {
                 List.of(new HeadGroup(heads, new HeadGroup.HeadMode.Fixed(new Mask.Dense(S)), S)), S);
     }
 
+    /** A downsampled drawing marks each cell by the tiles it covers, counted one by one here (ragged last cells too). */
+    @RepeatedTest(100)
+    void downsampledCellsSummariseTheirTiles(RepetitionInfo info) {
+        SplittableRandom r = new SplittableRandom(1000 + info.getCurrentRepetition());
+        int qLen = 1 + r.nextInt(300);
+        int kvLen = 1 + r.nextInt(300);
+        Shape shape = new Shape(1, 1, 1, qLen, kvLen, 8, 8, S);
+        Tiles tiles = new Tiles(1 + r.nextInt(9), 1 + r.nextInt(9), 1, 1, S);
+        BlockMap map = BlockMap.of(kernel(shape, tiles, randomMask(r, kvLen, 0)));
+        BlockMap.Pattern pattern = map.pattern(0, 0);
+        int maxRows = 1 + r.nextInt(12);
+        int maxColumns = 1 + r.nextInt(12);
+        int rowStep = (map.qBlocks() + maxRows - 1) / maxRows;
+        int columnStep = (map.kvBlocks() + maxColumns - 1) / maxColumns;
+        List<String> grid = BlockMapRenderer.withLimits(maxRows, maxColumns).render(map).lines()
+                .filter(l -> l.matches("\\s+\\d+ [#+.:]+")).map(l -> l.strip().split(" ")[1]).toList();
+        assertEquals((map.qBlocks() + rowStep - 1) / rowStep, grid.size());
+        for (int row = 0; row < grid.size(); row++) {
+            for (int c = 0; c < grid.get(row).length(); c++) {
+                int visited = 0;
+                int full = 0;
+                int all = 0;
+                for (int qb = row * rowStep; qb < Math.min(map.qBlocks(), (row + 1) * rowStep); qb++) {
+                    for (int kb = c * columnStep; kb < Math.min(map.kvBlocks(), (c + 1) * columnStep); kb++) {
+                        BlockMap.Kind kind = pattern.kindOf(qb, kb);
+                        all++;
+                        visited += kind == null ? 0 : 1;
+                        full += kind == BlockMap.Kind.FULL ? 1 : 0;
+                    }
+                }
+                char expected = full == all ? '#' : visited == all ? '+' : visited == 0 ? '.' : ':';
+                assertEquals(expected, grid.get(row).charAt(c), "cell (" + row + ", " + c + ")");
+            }
+        }
+    }
+
     @RepeatedTest(200)
     void classifiesEveryTileLikeBruteForce(RepetitionInfo info) {
         SplittableRandom r = new SplittableRandom(info.getCurrentRepetition());

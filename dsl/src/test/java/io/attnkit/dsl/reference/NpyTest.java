@@ -113,6 +113,9 @@ class NpyTest {
         IOException e = assertThrows(IOException.class, () -> Npy.read(dir.resolve("none.npy")));
         assertFalse(e instanceof NpyException);
         assertEquals(dir.resolve("none.npy") + ": no such file", e.getMessage());
+        IOException directory = assertThrows(IOException.class, () -> Npy.read(dir));
+        assertFalse(directory instanceof NpyException);
+        assertEquals(dir + ": is a directory, not a .npy file", directory.getMessage());
         assertInstanceOf(NpyException.class, assertThrows(IOException.class, () -> {
             Files.write(dir.resolve("short.npy"), new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, 100, 0});
             Npy.read(dir.resolve("short.npy"));
