@@ -152,6 +152,12 @@ public record NcuProfile(String source, List<Launch> launches) {
         } catch (NumberFormatException e) {
             return null;
         }
+        if (!Double.isFinite(v)) {
+            return null;
+        }
+        if (v < 0) { // the counters compared (bytes, cycles, time, hit rates) cannot be negative
+            throw new ProfileException(where + ": metric " + metric + " is negative (" + text.trim() + ")");
+        }
         return v * scale(where, metric, unit.trim());
     }
 

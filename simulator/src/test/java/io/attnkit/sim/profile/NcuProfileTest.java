@@ -85,6 +85,10 @@ class NcuProfileTest {
                 () -> NcuProfile.parse("p.csv", HEADER + "\n" + row(0, "k", "dram__bytes_read.sum", "furlong", "3")));
         assertTrue(unit.getMessage().startsWith("p.csv:2: metric dram__bytes_read.sum has unit 'furlong'"), unit.getMessage());
 
+        ProfileException negative = assertThrows(ProfileException.class,
+                () -> NcuProfile.parse("p.csv", HEADER + "\n" + row(0, "k", "dram__bytes_read.sum", "byte", "-3")));
+        assertEquals("p.csv:2: metric dram__bytes_read.sum is negative (-3)", negative.getMessage());
+
         ProfileException empty = assertThrows(ProfileException.class, () -> NcuProfile.parse("p.csv", HEADER + "\n"));
         assertEquals("p.csv: the export holds no kernel launch", empty.getMessage());
 
