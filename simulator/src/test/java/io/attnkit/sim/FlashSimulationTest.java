@@ -98,6 +98,16 @@ class FlashSimulationTest {
         }
     }
 
+    /** The trace only watches: sampling its counters must not move the L2 model's refresh points. */
+    @Test
+    void aTracedRunGivesTheSameFigures() {
+        KernelSpec k = kernel("batch 1, heads 32, kv_heads 8, q_len 8000, head_dim 128", "q 128, kv 64, stages 2, warps 4", "mask causal;");
+        String plain = SimJson.toJson(Simulator.simulate(k, H100, BlockMap.of(k), SimOptions.defaults()));
+        Simulator.Run traced = Simulator.run(k, H100, BlockMap.of(k), SimOptions.defaults().withTrace(256));
+        assertTrue(traced.trace().isPresent());
+        assertEquals(plain, SimJson.toJson(traced.result()));
+    }
+
     @Test
     void skippedBlocksCostOnlyScheduling() {
         KernelSpec dense = kernel("batch 1, heads 16, q_len 8192, head_dim 128", "q 128, kv 64, stages 2", "mask causal;");

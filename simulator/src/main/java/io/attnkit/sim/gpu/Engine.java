@@ -126,10 +126,14 @@ public final class Engine {
             }
             updateRates(r);
             if (trace.wantsCounters(r.c.events)) {
+                // What the active CTAs have done so far, counted apart: charging them here would move
+                // the L2 model's refresh points, and a traced run must give the same figures as any other.
+                LaunchCounters pending = new LaunchCounters();
                 for (ResidentCta a : r.active) {
-                    sync(a, r.c);
+                    pending.charge(a, pendingSteps(a));
                 }
-                trace.counters(now, r.c.dramRead + r.c.dramWrite, r.c.l2Read + r.c.l2Write, r.c.tensor);
+                trace.counters(now, r.c.dramRead + r.c.dramWrite + pending.dramRead + pending.dramWrite,
+                        r.c.l2Read + r.c.l2Write, r.c.tensor + pending.tensor);
             }
         }
         return r.c.stats(launch, occupancy, now - start);
@@ -188,9 +192,14 @@ public final class Engine {
         cta.readHits(l2, now, machine);
     }
 
+    /** The steps {@code cta} has run since it was last charged. */
+    private double pendingSteps(ResidentCta cta) {
+        return Math.min(cta.chunkSteps - cta.done, cta.rate * (now - cta.since));
+    }
+
     /** Charges {@code cta} for its steps up to now. */
     private void sync(ResidentCta cta, LaunchCounters c) {
-        double steps = Math.min(cta.chunkSteps - cta.done, cta.rate * (now - cta.since));
+        double steps = pendingSteps(cta);
         cta.since = now;
         if (steps > 0) {
             cta.done += steps;
