@@ -161,10 +161,18 @@ public record NcuProfile(String source, List<Launch> launches) {
         return v * scale(where, metric, unit.trim());
     }
 
+    /** Denominators ncu writes in base units: {@code register/thread}, {@code byte/block}, {@code Gbyte/second}. */
+    private static final java.util.Set<String> PER = java.util.Set.of("thread", "block", "warp", "second", "cycle", "inst",
+            "request", "sector", "sm");
+
     private static double scale(String where, String metric, String unit) throws ProfileException {
+        int slash = unit.indexOf('/');
+        if (slash > 0 && PER.contains(unit.substring(slash + 1).toLowerCase(Locale.ROOT))) {
+            return scale(where, metric, unit.substring(0, slash));
+        }
         return switch (unit.toLowerCase(Locale.ROOT)) {
             case "", "%", "byte", "b", "cycle", "ns", "nsecond", "inst", "warp", "thread", "block", "register",
-                 "sector", "request", "1/second", "cycle/second", "hz" -> 1;
+                 "sector", "request", "1", "hz" -> 1;
             case "kbyte", "kb", "kcycle", "usecond", "us", "khz" -> 1e3;
             case "mbyte", "mb", "mcycle", "msecond", "ms", "mhz" -> 1e6;
             case "gbyte", "gb", "gcycle", "second", "s", "ghz" -> 1e9;

@@ -85,6 +85,19 @@ class NcuProfileTest {
                 () -> NcuProfile.parse("p.csv", HEADER + "\n" + row(0, "k", "dram__bytes_read.sum", "furlong", "3")));
         assertTrue(unit.getMessage().startsWith("p.csv:2: metric dram__bytes_read.sum has unit 'furlong'"), unit.getMessage());
 
+        // Per-entity units as ncu prints them for launch figures and rates: the numerator is scaled, the denominator kept.
+        NcuProfile launch = NcuProfile.parse("p.csv", String.join("\n", HEADER,
+                row(0, "k", "launch__registers_per_thread", "register/thread", "168"),
+                row(0, "k", "launch__shared_mem_per_block_dynamic", "Kbyte/block", "197.63"),
+                row(0, "k", "dram__bytes_read.sum.per_second", "Tbyte/second", "2.5"),
+                row(0, "k", "smsp__inst_executed.sum.per_second", "1/second", "7")));
+        assertEquals(168, launch.launches().getFirst().metrics().get("launch__registers_per_thread"));
+        assertEquals(197_630, launch.launches().getFirst().metrics().get("launch__shared_mem_per_block_dynamic"), 1e-6);
+        assertEquals(2.5e12, launch.launches().getFirst().metrics().get("dram__bytes_read.sum.per_second"), 1);
+        assertEquals(7, launch.launches().getFirst().metrics().get("smsp__inst_executed.sum.per_second"));
+        assertThrows(ProfileException.class,
+                () -> NcuProfile.parse("p.csv", HEADER + "\n" + row(0, "k", "x", "byte/usecond", "3")), "a prefixed denominator");
+
         ProfileException negative = assertThrows(ProfileException.class,
                 () -> NcuProfile.parse("p.csv", HEADER + "\n" + row(0, "k", "dram__bytes_read.sum", "byte", "-3")));
         assertEquals("p.csv:2: metric dram__bytes_read.sum is negative (-3)", negative.getMessage());
