@@ -47,6 +47,11 @@ final class HarnessFiles {
             files.putAll(inputFiles(kernel, output, inputs));
         }
         EmitCommand.write(files, out); // code and inputs together: all or none
+        Path stale = output.resolve("expected.npy");
+        if (inputs.write() && !inputs.expected() && java.nio.file.Files.deleteIfExists(stale)) {
+            // the harness checks O whenever expected.npy exists: an earlier one belongs to other inputs
+            out.println("removed " + stale + " (it belonged to earlier inputs)");
+        }
         out.println("build: cd " + output + " && " + CudaHarness.nvccCommand(arch));
         out.println("run:   ./harness . [REPEATS]   (reads q.npy k.npy v.npy and, to check O, expected.npy: --write-inputs)");
         out.println("       ./harness --random [REPEATS]   (makes its own inputs, checks the tiles only)");

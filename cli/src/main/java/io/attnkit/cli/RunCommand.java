@@ -5,6 +5,7 @@ import io.attnkit.codegen.Backends;
 import io.attnkit.codegen.Runner;
 import io.attnkit.dsl.blocks.BlockMap;
 import io.attnkit.dsl.check.InputException;
+import io.attnkit.dsl.io.AtomicFiles;
 import io.attnkit.dsl.model.DType;
 import io.attnkit.dsl.model.KernelSpec;
 import io.attnkit.dsl.model.Shape;
@@ -102,6 +103,10 @@ final class RunCommand implements Callable<Integer> {
         }
         if (files && (q == null || k == null || v == null || out == null)) {
             throw new CliException(ExitCodes.USAGE, "--q, --k, --v and --out go together");
+        }
+        if (files) {
+            OutputPaths.notAnInput(out, "--out", file, q, k, v);
+            AtomicFiles.checkWritable(out);
         }
         if (repeat < 1 || threads.orElse(1) < 1) {
             throw new CliException(ExitCodes.USAGE, "--repeat and --threads must be at least 1");

@@ -204,9 +204,11 @@ final class SimulateCommand implements Callable<Integer> {
             throw new CliException(ExitCodes.USAGE, "--json and --trace name the same file");
         }
         if (jsonToFile) {
+            OutputPaths.notAnInput(json.get(), "--json", file, q.orElse(null), k.orElse(null), compare.orElse(null));
             AtomicFiles.checkWritable(json.get());
         }
         if (trace.isPresent()) {
+            OutputPaths.notAnInput(trace.get(), "--trace", file, q.orElse(null), k.orElse(null), compare.orElse(null));
             AtomicFiles.checkWritable(trace.get());
         }
     }

@@ -84,6 +84,7 @@ final class ValidateCommand implements Callable<Integer> {
             }
         }
         if (out.isPresent()) {
+            OutputPaths.notAnInput(out.get(), "--out", measured.orElse(null), targets.orElse(null));
             AtomicFiles.checkWritable(out.get()); // before minutes of simulation, not after
         }
         SimOptions options = SimOptions.defaults().withOverlapCtas(overlapCtas);

@@ -38,6 +38,21 @@ class CudaCommandsTest {
         return file;
     }
 
+    /** --no-expected after an earlier --write-inputs: the old reference output would check the new inputs, so it goes. */
+    @Test
+    void newInputsWithoutExpectedRemoveTheOldExpected() throws Exception {
+        Path out = dir.resolve("again");
+        String file = kernelFile().toString();
+        assertEquals(0, CliRunner.run("emit", file, "--backend", "cuda", "--harness", "--write-inputs", "-o", out.toString()).exitCode());
+        assertTrue(Files.exists(out.resolve("expected.npy")));
+        CliRunner r = CliRunner.run("emit", file, "--backend", "cuda", "--harness", "--write-inputs", "--no-expected", "--seed", "2",
+                "-o", out.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(!Files.exists(out.resolve("expected.npy")), r.out());
+        assertTrue(r.out().contains("removed " + out.resolve("expected.npy")), r.out());
+        assertArrayEquals(Tensor.random(1, 4, 45, 32, 2).data(), Npy.read(out.resolve("q.npy")).data());
+    }
+
     /** The harness, its script and its inputs are one set: when one cannot be written, none is. */
     @Test
     void theHarnessIsWrittenAllOrNone() throws Exception {

@@ -134,6 +134,17 @@ class RunCommandTest {
     }
 
     @Test
+    void theOutputMayNotOverwriteAnInput() throws IOException {
+        Path q = dir.resolve("q.npy");
+        Files.write(q, new byte[] {1, 2, 3});
+        CliRunner r = CliRunner.run("run", TestFiles.kernel("two.attn").toString(), "--kernel", "first",
+                "--q", q.toString(), "--k", "k.npy", "--v", "v.npy", "--out", q.toString());
+        assertEquals(2, r.exitCode());
+        assertEquals("attnkit: error: --out " + q + " would overwrite the input " + q, r.err().strip());
+        assertEquals(3, Files.size(q));
+    }
+
+    @Test
     void aMissingInputFileIsOneLine() {
         CliRunner r = CliRunner.run("run", TestFiles.kernel("two.attn").toString(), "--kernel", "first",
                 "--q", dir.resolve("none.npy").toString(), "--k", "k.npy", "--v", "v.npy", "--out", dir.resolve("o.npy").toString());

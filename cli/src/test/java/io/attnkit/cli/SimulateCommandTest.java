@@ -235,6 +235,12 @@ class SimulateCommandTest {
         assertEquals(2, same.exitCode());
         assertEquals("attnkit: error: --json and --trace name the same file", same.err().strip());
         assertFalse(Files.exists(json));
+        String source = Files.readString(k);
+        CliRunner input = CliRunner.run("simulate", k.toString(), "--trace", dir.resolve("./" + k.getFileName()).toString());
+        assertEquals(2, input.exitCode());
+        assertEquals("attnkit: error: --trace " + dir.resolve("./" + k.getFileName()) + " would overwrite the input " + k,
+                input.err().strip());
+        assertEquals(source, Files.readString(k));
     }
 
     @Test

@@ -1,0 +1,27 @@
+package io.attnkit.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Checks on where a command writes, made before it does any work. */
+final class OutputPaths {
+    private OutputPaths() {
+    }
+
+    /** Refuses {@code output} (given as {@code option}) when it names one of the command's own inputs. */
+    static void notAnInput(Path output, String option, Path... inputs) throws IOException {
+        for (Path input : inputs) {
+            if (input != null && same(output, input)) {
+                throw new CliException(ExitCodes.USAGE, option + " " + output + " would overwrite the input " + input);
+            }
+        }
+    }
+
+    private static boolean same(Path a, Path b) throws IOException {
+        if (Files.exists(a) && Files.exists(b)) {
+            return Files.isSameFile(a, b); // through links and different spellings
+        }
+        return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
+    }
+}
