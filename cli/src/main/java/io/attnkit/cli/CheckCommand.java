@@ -27,7 +27,7 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--target", paramLabel = "NAME", description = "check every kernel against this target (overrides the kernel's own)")
     Optional<String> target;
 
-    @Option(names = "--blocks", description = "also draw each head group's block map (# full, + partial, . skipped)")
+    @Option(names = "--blocks", description = "also draw each head group's block map (# full, + partial, . skipped; : some visited, in a downsampled cell)")
     boolean blocks;
 
     @Option(names = {"-q", "--quiet"}, description = "print diagnostics only, no summaries")

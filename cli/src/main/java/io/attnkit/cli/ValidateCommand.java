@@ -33,7 +33,7 @@ final class ValidateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--quick", description = "only the short rows (sequence lengths up to 8K, held-out set up to 4K)")
+    @Option(names = "--quick", description = "only the short rows (Table 18 and the fits up to 8K; held out: forward up to 4K, backward up to 2K)")
     boolean quick;
 
     @Option(names = "--overlap-ctas", description = "simulate with co-resident CTAs overlapping their phases (the alternative model)")

@@ -87,7 +87,8 @@ final class TargetResolver {
                     "a GPU target counts SMs, a CPU target counts cores");
             return Optional.empty();
         }
-        Kind kind = props.has("cores") ? Kind.CPU : Kind.GPU;
+        // Without 'sms' or 'cores' the kind is guessed from the rest, so that one error is reported, not one per GPU property.
+        Kind kind = props.has("cores") || !props.has("sms") && (props.has("simd") || backend == Backend.JAVA) ? Kind.CPU : Kind.GPU;
         for (String key : kind == Kind.CPU ? GPU_ONLY : CPU_ONLY) {
             props.get(key).ifPresent(p -> diagnostics.error(ErrorCode.E013, p.key().span(), "'" + key + "' does not apply to "
                     + where + ", a " + (kind == Kind.CPU ? "CPU target (it counts 'cores')" : "GPU target (it counts 'sms')"),
@@ -97,9 +98,12 @@ final class TargetResolver {
         OptionalLong units;
         if (props.has("cores")) {
             units = count(props.get("cores").get(), "cores", 1, 1 << 20, NONE);
+        } else if (props.has("sms")) {
+            units = count(props.get("sms").get(), "sms", 1, 1 << 20, NONE);
         } else {
-            units = props.require("sms", where, at, "sms 132;", diagnostics)
-                    .map(p -> count(p, "sms", 1, 1 << 20, NONE)).orElse(OptionalLong.empty());
+            diagnostics.error(ErrorCode.E014, at, where + " has neither 'sms' (a GPU) nor 'cores' (a CPU)",
+                    "add, for example: " + (kind == Kind.CPU ? "cores 56;" : "sms 132;"));
+            units = OptionalLong.empty();
         }
         OptionalDouble clock = props.require("clock", where, at, "clock 1.83 GHz;", diagnostics)
                 .flatMap(this::single).flatMap(i -> values.quantity(i, "a clock frequency"))
