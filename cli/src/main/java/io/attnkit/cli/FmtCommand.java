@@ -71,7 +71,7 @@ final class FmtCommand implements Callable<Integer> {
                 }
             } else if (write) {
                 if (!same) {
-                    AtomicFiles.write(file.toRealPath(), formatted); // through a symbolic link, not over it
+                    AtomicFiles.write(file, formatted); // through a symbolic link, not over it
                 }
             } else {
                 out.print(formatted);

@@ -15,6 +15,7 @@ import io.attnkit.dsl.reference.Tensor;
 import io.attnkit.dsl.select.Selector;
 import io.attnkit.dsl.select.WeightsException;
 import io.attnkit.sim.L2Mode;
+import io.attnkit.sim.OptionsException;
 import io.attnkit.sim.Pass;
 import io.attnkit.sim.Raster;
 import io.attnkit.sim.Schedule;
@@ -160,8 +161,10 @@ final class SimulateCommand implements Callable<Integer> {
         Simulator.Run run;
         try {
             run = Simulator.run(k, t, map, options);
-        } catch (IllegalArgumentException e) { // options that do not fit the kernel or the target
+        } catch (OptionsException e) {
             throw new CliException(ExitCodes.USAGE, e.getMessage());
+        } catch (IllegalArgumentException e) { // the kernel does not fit its target
+            throw new CliException(ExitCodes.INPUT, e.getMessage());
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         SimResult r = run.result();

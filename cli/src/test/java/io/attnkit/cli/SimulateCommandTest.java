@@ -197,6 +197,15 @@ class SimulateCommandTest {
         assertEquals("attnkit: error: at most 255 registers per thread on h100-sxm, not 256", registers.err().strip());
     }
 
+    /** A kernel whose CTA does not fit its own target, with no option involved, is an error in the input (1). */
+    @Test
+    void aKernelThatDoesNotFitItsTargetIsAnInputError() throws IOException {
+        CliRunner r = CliRunner.run("simulate", file(CAUSAL.replace("target h100-sxm;", "target tiny;")
+                + "target tiny extends h100-sxm { regs 1 Ki/sm; }\n").toString());
+        assertEquals(1, r.exitCode(), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+    }
+
     /** GPU launch options on a CPU target are refused rather than ignored (--l2 exact does apply: the CPU has caches). */
     @Test
     void gpuLaunchOptionsOnACpuTargetAreRefused() throws IOException {

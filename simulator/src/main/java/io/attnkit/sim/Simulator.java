@@ -53,7 +53,8 @@ public final class Simulator {
     /**
      * Simulates and keeps the trace.
      *
-     * @throws IllegalArgumentException when a CTA does not fit on an SM, or a CPU is asked for another schedule than flash
+     * @throws OptionsException        when the options do not fit the kernel or the target
+     * @throws IllegalArgumentException when a CTA of the kernel does not fit on an SM of the target
      */
     public static Run run(KernelSpec kernel, TargetSpec target, BlockMap map, SimOptions options) {
         if (!map.shape().equals(kernel.shape())) {
@@ -63,23 +64,27 @@ public final class Simulator {
         AddressSpace space = new AddressSpace();
         boolean cpu = target.kind() == TargetSpec.Kind.CPU;
         if (cpu && options.schedule() != Schedule.FLASH) {
-            throw new IllegalArgumentException("on a CPU target the simulator runs the Java backend's kernel (schedule flash), not "
+            throw new OptionsException("on a CPU target the simulator runs the Java backend's kernel (schedule flash), not "
                     + options.schedule().spelling());
         }
         if (options.kvSplits() != 1 && (cpu || options.schedule() != Schedule.FLASH || !options.pass().forward())) {
-            throw new IllegalArgumentException("kv splits apply to the forward of the flash schedule on a GPU target");
+            throw new OptionsException("kv splits apply to the forward of the flash schedule on a GPU target");
         }
         if (cpu && options.pass().backward()) {
-            throw new IllegalArgumentException("on a CPU target the simulator runs the Java backend's kernel, which has no backward pass");
+            throw new OptionsException("on a CPU target the simulator runs the Java backend's kernel, which has no backward pass");
         }
         if (cpu && (options.raster() != Raster.Q_MAJOR || options.overlapCtas() || options.resources().isPresent())) {
-            throw new IllegalArgumentException("raster order, overlapping CTAs, registers and shared memory describe GPU launches; "
+            throw new OptionsException("raster order, overlapping CTAs, registers and shared memory describe GPU launches; "
                     + target.name() + " is a CPU");
         }
         int maxRegisters = machine.micro().maxRegistersPerThread();
         if (!cpu && options.resources().isPresent() && options.resources().get().registersPerThread() > maxRegisters) {
-            throw new IllegalArgumentException("at most " + maxRegisters + " registers per thread on " + target.name() + ", not "
+            throw new OptionsException("at most " + maxRegisters + " registers per thread on " + target.name() + ", not "
                     + options.resources().get().registersPerThread());
+        }
+        if (options.kvSplits() != SimOptions.AUTO_KV_SPLITS && options.kvSplits() > map.kvBlocks()) {
+            throw new OptionsException("kv splits must be in 1.." + map.kvBlocks() + " (the K/V blocks of a row), not "
+                    + options.kvSplits());
         }
         List<Launch> launches = cpu ? JavaKernelSchedule.launches(kernel, map, machine, space) : gpuLaunches(kernel, map, machine,
                 options, space);
@@ -92,11 +97,19 @@ public final class Simulator {
         Engine engine = new Engine(machine, l2, options.maxChunkSteps(), options.overlapCtas(), trace == null ? TraceSink.NONE : trace);
         List<LaunchStats> stats = new ArrayList<>();
         for (Launch launch : launches) {
-            Occupancy occupancy = cpu ? Occupancy.cpu(target.maxThreadsPerUnit())
-                    : Occupancy.of(machine, launch.smemPerCta(), launch.threadsPerCta(), launch.registersPerThread());
+            Occupancy occupancy = cpu ? Occupancy.cpu(target.maxThreadsPerUnit()) : occupancy(machine, launch, options);
             stats.add(engine.run(launch, occupancy));
         }
         return new Run(summarize(kernel, target, map, options, machine, stats), Optional.ofNullable(trace));
+    }
+
+    /** Residency of {@code launch}; when it does not fit with resources the options gave, the options are at fault. */
+    private static Occupancy occupancy(Machine machine, Launch launch, SimOptions options) {
+        try {
+            return Occupancy.of(machine, launch.smemPerCta(), launch.threadsPerCta(), launch.registersPerThread());
+        } catch (IllegalArgumentException e) {
+            throw options.resources().isPresent() ? new OptionsException(e.getMessage() + " (with --registers/--smem as given)") : e;
+        }
     }
 
     /** The forward launches, then the backward's, as {@code options.pass()} asks. */

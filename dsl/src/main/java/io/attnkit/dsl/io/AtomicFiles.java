@@ -52,7 +52,7 @@ public final class AtomicFiles {
         Map<Path, Writer> targets = new LinkedHashMap<>();
         for (Map.Entry<Path, Writer> e : files.entrySet()) {
             checkWritable(e.getKey());
-            if (targets.put(e.getKey().toAbsolutePath().normalize(), e.getValue()) != null) {
+            if (targets.put(resolved(e.getKey()), e.getValue()) != null) {
                 throw new IOException("'" + e.getKey() + "' is named twice");
             }
         }
@@ -91,9 +91,14 @@ public final class AtomicFiles {
         if (target.toString().isEmpty()) {
             throw new IOException("empty file name");
         }
-        Path absolute = target.toAbsolutePath().normalize();
+        Path absolute = resolved(target);
         if (Files.isDirectory(absolute)) {
             throw new IOException("'" + target + "' is a directory");
+        }
+        if (Files.exists(absolute) && !Files.isRegularFile(absolute)) {
+            // a device or a pipe: renaming a finished file over it would replace it (as root, even /dev/null)
+            throw new IOException("'" + target + "' is not a regular file; outputs are written as files (use '-' where "
+                    + "an option offers standard output)");
         }
         Path existing = absolute.getParent();
         while (existing != null && !Files.exists(existing)) {
@@ -114,6 +119,12 @@ public final class AtomicFiles {
         } else if (!Files.isWritable(existing)) {
             throw new IOException("cannot write '" + target + "': " + existing + " is not writable");
         }
+    }
+
+    /** The absolute path a write lands on: through a symbolic link to the file it names, so the link stays a link. */
+    private static Path resolved(Path target) throws IOException {
+        Path absolute = target.toAbsolutePath().normalize();
+        return Files.exists(absolute) ? absolute.toRealPath() : absolute;
     }
 
     private static String reason(IOException e) {

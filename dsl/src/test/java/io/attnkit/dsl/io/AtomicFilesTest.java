@@ -64,14 +64,15 @@ class AtomicFilesTest {
     void severalFilesAreWrittenAllOrNone() throws IOException {
         Path a = dir.resolve("a/first.json");
         Path b = dir.resolve("b/second.json");
-        assertThrows(IOException.class, () -> AtomicFiles.writeAll(new java.util.LinkedHashMap<>(Map.of(
-                a, (AtomicFiles.Writer) out -> out.write(1),
-                b, (AtomicFiles.Writer) out -> {
-                    throw new IOException("disk full");
-                }))));
+        Map<Path, AtomicFiles.Writer> files = new java.util.LinkedHashMap<>();
+        files.put(a, out -> out.write(1)); // written first, so the failure of b must undo it
+        files.put(b, out -> {
+            throw new IOException("disk full");
+        });
+        assertThrows(IOException.class, () -> AtomicFiles.writeAll(files));
         assertTrue(!Files.exists(a) && !Files.exists(b));
-        try (var files = Files.walk(dir)) {
-            assertEquals(0, files.filter(Files::isRegularFile).count(), "no temporary file is left");
+        try (var walk = Files.walk(dir)) {
+            assertEquals(0, walk.filter(Files::isRegularFile).count(), "no temporary file is left");
         }
 
         Files.createDirectories(dir.resolve("emit/build.sh"));
@@ -85,6 +86,23 @@ class AtomicFilesTest {
                 (AtomicFiles.Writer) out -> out.write(1), dir.resolve("x/../twice.json"), (AtomicFiles.Writer) out -> out.write(2))));
         assertTrue(named.getMessage().endsWith("is named twice"), named.getMessage());
         assertTrue(!Files.exists(twice));
+    }
+
+    /** A link is written through, and a device or pipe is refused rather than replaced by a file. */
+    @Test
+    void linksAreWrittenThroughAndSpecialFilesRefused() throws IOException {
+        Path real = dir.resolve("real.json");
+        Files.writeString(real, "old\n");
+        Path link = Files.createSymbolicLink(dir.resolve("link.json"), real.getFileName());
+        AtomicFiles.write(link, "new\n");
+        assertTrue(Files.isSymbolicLink(link));
+        assertEquals("new\n", Files.readString(real));
+        Path devNull = Path.of("/dev/null");
+        if (Files.exists(devNull)) {
+            IOException e = assertThrows(IOException.class, () -> AtomicFiles.write(devNull, "x"));
+            assertTrue(e.getMessage().startsWith("'/dev/null' is not a regular file"), e.getMessage());
+            assertTrue(!Files.isRegularFile(devNull), "still a device");
+        }
     }
 
     @Test
