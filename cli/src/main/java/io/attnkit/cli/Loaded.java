@@ -28,6 +28,20 @@ record Loaded(Path file, Frontend.Result result) {
         return new Loaded(file, result);
     }
 
+    /** Every file the check read (the file and its imports) and the router weights its kernels name. */
+    List<Path> inputs() {
+        List<Path> paths = new java.util.ArrayList<>();
+        result.files().forEach(f -> paths.add(Path.of(f.source().name())));
+        for (KernelSpec k : result.program().kernels()) {
+            for (var g : k.groups()) {
+                if (g.mode() instanceof io.attnkit.dsl.model.HeadGroup.HeadMode.Routed r) {
+                    r.router().weights().map(Path::of).ifPresent(paths::add);
+                }
+            }
+        }
+        return paths;
+    }
+
     /**
      * Checks {@code file} and picks one kernel from it: the one named, or the only one. Input
      * errors end the command with exit code 1.

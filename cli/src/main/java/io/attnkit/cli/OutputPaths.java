@@ -11,6 +11,11 @@ final class OutputPaths {
 
     /** Refuses {@code output} (given as {@code option}) when it names one of the command's own inputs. */
     static void notAnInput(Path output, String option, Path... inputs) throws IOException {
+        notAnInput(output, option, java.util.Arrays.asList(inputs));
+    }
+
+    /** As {@link #notAnInput(Path, String, Path...)}, for a list that may hold nulls. */
+    static void notAnInput(Path output, String option, java.util.List<Path> inputs) throws IOException {
         for (Path input : inputs) {
             if (input != null && same(output, input)) {
                 throw new CliException(ExitCodes.USAGE, option + " " + output + " would overwrite the input " + input);

@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -105,14 +106,19 @@ final class RunCommand implements Callable<Integer> {
             throw new CliException(ExitCodes.USAGE, "--q, --k, --v and --out go together");
         }
         if (files) {
-            OutputPaths.notAnInput(out, "--out", file, q, k, v);
             AtomicFiles.checkWritable(out);
         }
         if (repeat < 1 || threads.orElse(1) < 1) {
             throw new CliException(ExitCodes.USAGE, "--repeat and --threads must be at least 1");
         }
         Runner runner = Backends.runner(backend);
-        KernelSpec spec = Loaded.kernel(file, kernel, Optional.empty(), this.spec.commandLine().getErr()).kernel();
+        Loaded.One one = Loaded.kernel(file, kernel, Optional.empty(), this.spec.commandLine().getErr());
+        KernelSpec spec = one.kernel();
+        if (files) {
+            List<Path> inputs = new java.util.ArrayList<>(one.loaded().inputs());
+            inputs.addAll(List.of(q, k, v));
+            OutputPaths.notAnInput(out, "--out", inputs);
+        }
         Shape s = spec.shape();
         int threadCount = threads.orElse(Runtime.getRuntime().availableProcessors());
         Runner.Execution best = null;

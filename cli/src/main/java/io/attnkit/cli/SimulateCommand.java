@@ -32,7 +32,9 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -134,8 +136,8 @@ final class SimulateCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         SimOptions options = options();
-        checkOutputs();
         Loaded.One one = Loaded.kernel(file, kernel, target, err);
+        checkOutputs(one.loaded().inputs());
         KernelSpec k = one.kernel();
         String targetName = target.or(k::target).orElseThrow(() -> new CliException(ExitCodes.USAGE,
                 "kernel '" + k.name() + "' names no target; choose one with --target (see 'attnkit targets')"));
@@ -197,7 +199,9 @@ final class SimulateCommand implements Callable<Integer> {
     }
 
     /** Refuses output paths that cannot be written before the simulation runs, not after. */
-    private void checkOutputs() throws IOException {
+    private void checkOutputs(List<Path> read) throws IOException {
+        List<Path> inputs = new ArrayList<>(read);
+        inputs.addAll(java.util.Arrays.asList(q.orElse(null), k.orElse(null), compare.orElse(null)));
         boolean jsonToFile = json.isPresent() && !json.get().toString().equals("-");
         if (trace.isPresent() && trace.get().toString().equals("-")) {
             throw new CliException(ExitCodes.USAGE, "--trace writes a file; only --json can go to standard output ('-')");
@@ -207,11 +211,11 @@ final class SimulateCommand implements Callable<Integer> {
             throw new CliException(ExitCodes.USAGE, "--json and --trace name the same file");
         }
         if (jsonToFile) {
-            OutputPaths.notAnInput(json.get(), "--json", file, q.orElse(null), k.orElse(null), compare.orElse(null));
+            OutputPaths.notAnInput(json.get(), "--json", inputs);
             AtomicFiles.checkWritable(json.get());
         }
         if (trace.isPresent()) {
-            OutputPaths.notAnInput(trace.get(), "--trace", file, q.orElse(null), k.orElse(null), compare.orElse(null));
+            OutputPaths.notAnInput(trace.get(), "--trace", inputs);
             AtomicFiles.checkWritable(trace.get());
         }
     }

@@ -250,6 +250,15 @@ class SimulateCommandTest {
         assertEquals("attnkit: error: --trace " + dir.resolve("./" + k.getFileName()) + " would overwrite the input " + k,
                 input.err().strip());
         assertEquals(source, Files.readString(k));
+
+        // an imported file is an input too
+        Path targets = dir.resolve("targets.attn");
+        Files.writeString(targets, "target mine extends h100-sxm { clock 1.6 GHz; }\n");
+        Path importing = file("import \"targets.attn\";\n" + CAUSAL.replace("target h100-sxm;", "target mine;"));
+        CliRunner imported = CliRunner.run("simulate", importing.toString(), "--json", targets.toString());
+        assertEquals(2, imported.exitCode(), imported.err());
+        assertTrue(imported.err().contains("would overwrite the input"), imported.err());
+        assertTrue(Files.readString(targets).startsWith("target mine"));
     }
 
     @Test
