@@ -77,7 +77,8 @@ public final class InMemoryCompiler {
             String first = diagnostics.getDiagnostics().stream().filter(d -> d.getKind() == Diagnostic.Kind.ERROR)
                     .findFirst().map(d -> d.getSource().getName() + ":" + d.getLineNumber() + ": " + d.getMessage(Locale.ROOT))
                     .orElse("unknown error");
-            throw new BackendException("generated Java does not compile (a bug in AttnKit): " + first.lines().findFirst().orElse(first));
+            // Our bug, not the user's input: reported as an internal error (exit 3)
+            throw new IllegalStateException("generated Java does not compile: " + first.lines().findFirst().orElse(first));
         }
         Map<String, byte[]> bytes = new HashMap<>();
         classes.forEach((name, out) -> bytes.put(name, out.toByteArray()));

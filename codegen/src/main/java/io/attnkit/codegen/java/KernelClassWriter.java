@@ -311,8 +311,9 @@ final class KernelClassWriter {
         }
         if (masks.needsIntParser()) {
             type.addMethod(MethodSpec.methodBuilder("ints").addModifiers(PRIVATE, STATIC).returns(INTS)
-                    .addParameter(String.class, "text")
-                    .addStatement("return $T.stream(text.split(\" \")).mapToInt(Integer::parseInt).toArray()", Arrays.class)
+                    .addParameter(String[].class, "parts").varargs()
+                    .addStatement("return $T.stream(String.join(\" \", parts).split(\" \")).mapToInt(Integer::parseInt).toArray()",
+                            Arrays.class)
                     .build());
         }
     }

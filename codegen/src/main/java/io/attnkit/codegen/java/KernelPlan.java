@@ -42,6 +42,8 @@ public record KernelPlan(KernelSpec kernel, String packageName, String className
      * refuses a class whose static initializer or constant pool outgrows the JVM's limits (near 4,000).
      */
     public static final int MAX_PATTERNS = 2048;
+    /** Mask terms over all of a class's patterns: each becomes code and constants, of which a class holds 65535. */
+    public static final int MAX_TERMS = 8192;
 
     /** Queries per register block, in vectors: the micro-kernels hold rows × 2 accumulators. */
     public static final int QUERY_VECTORS = 2;
@@ -67,6 +69,11 @@ public record KernelPlan(KernelSpec kernel, String packageName, String className
             throw new BackendException("kernel '" + kernel.name() + "' has " + statics.size() + " distinct head masks; "
                     + "the java backend compiles at most " + MAX_PATTERNS + " in one kernel");
         }
+        int terms = statics.stream().mapToInt(KernelPlan::terms).sum();
+        if (terms > MAX_TERMS) {
+            throw new BackendException("kernel '" + kernel.name() + "' has " + terms + " mask terms over its " + statics.size()
+                    + " distinct head masks; the java backend compiles at most " + MAX_TERMS + " in one kernel");
+        }
         List<StaticPattern> patterns = new ArrayList<>();
         for (Mask m : statics) {
             BlockMap.Pattern p = patternOf(kernel, m);
@@ -74,6 +81,16 @@ public record KernelPlan(KernelSpec kernel, String packageName, String className
         }
         return new KernelPlan(kernel, packageName, className(kernel.name()), List.copyOf(patterns),
                 defaultPattern(kernel, statics), 6, 6);
+    }
+
+    /** The leaves of {@code mask}: the masks it combines. */
+    static int terms(Mask mask) {
+        return switch (mask) {
+            case Mask.And a -> a.operands().stream().mapToInt(KernelPlan::terms).sum();
+            case Mask.Or o -> o.operands().stream().mapToInt(KernelPlan::terms).sum();
+            case Mask.Not n -> terms(n.operand());
+            default -> 1;
+        };
     }
 
     /** Every mask a head of {@code kernel} may compute, the kernel-wide mask included, without repeats. */

@@ -19,6 +19,8 @@ import javax.lang.model.element.Modifier;
 final class MaskCode {
     /** Above this many documents the bounds table is written as text and parsed when the class loads. */
     private static final int LITERAL_LIMIT = 1024;
+    /** Characters per string constant of a document table written as text. */
+    static final int CHUNK_CHARS = 16_384;
 
     private final List<FieldSpec> fields = new ArrayList<>();
 
@@ -73,12 +75,31 @@ final class MaskCode {
         if (bounds.length <= LITERAL_LIMIT) {
             field.initializer("{$L}", values);
         } else {
-            field.initializer("ints($S)", values.replace(",", ""));
+            field.initializer("ints($L)", textChunks(values.replace(",", "")).stream().map(c -> CodeBlock.of("$S", c))
+                    .collect(CodeBlock.joining(", ")));
         }
         fields.add(field.build());
         perKey.addStatement("int $L = document($L, key)", index, table);
         return "p.sub(" + table + "[" + index + "]).compare(ULT, " + table + "[" + index + " + 1] - "
                 + table + "[" + index + "])";
+    }
+
+    /**
+     * {@code text} cut at spaces into pieces of at most {@link #CHUNK_CHARS}: a class constant
+     * holds at most 65535 bytes, and a million tokens of short documents take more.
+     */
+    static List<String> textChunks(String text) {
+        List<String> chunks = new ArrayList<>();
+        int start = 0;
+        while (start < text.length()) {
+            int end = Math.min(text.length(), start + CHUNK_CHARS);
+            if (end < text.length()) {
+                end = text.lastIndexOf(' ', end);
+            }
+            chunks.add(text.substring(start, end));
+            start = end + 1;
+        }
+        return chunks;
     }
 
     /** True when some document table is written as text. */

@@ -11,6 +11,7 @@ import io.attnkit.dsl.model.DType;
 import io.attnkit.dsl.model.KernelSpec;
 import io.attnkit.dsl.reference.ReferenceAttention;
 import io.attnkit.dsl.reference.Tensor;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.RepetitionInfo;
@@ -73,6 +74,41 @@ class JavaRunnerTest {
         BackendException e = assertThrows(BackendException.class,
                 () -> new JavaEmitter().plan(Kernels.parse(distinctHeads(KernelPlan.MAX_PATTERNS + 1))));
         assertEquals("kernel 'many' has 2049 distinct head masks; the java backend compiles at most 2048 in one kernel", e.getMessage());
+    }
+
+    /** A document table too long for one class constant (16,384 one-token documents: 92 KB of text) is split and rejoined. */
+    @Test
+    void documentTablesLongerThanAClassConstantCompile() throws BackendException {
+        String lengths = String.join(", ", java.util.Collections.nCopies(16384, "1"));
+        assertTrue(String.join(" ", java.util.stream.IntStream.rangeClosed(0, 16384).mapToObj(Integer::toString).toList()).length()
+                > 65535, "more than one class constant holds");
+        Check.againstReference(Kernels.parse("kernel docs { shape heads 1, q_len 16K, head_dim 8; tile q 64, kv 64; mask document("
+                + lengths + ") & causal; }"), 3);
+    }
+
+    @Test
+    void mostMaskTermsOverAllHeadsAreBounded() {
+        StringBuilder b = new StringBuilder("kernel terms {\n  shape heads 40, q_len 64K, head_dim 8;\n");
+        for (int h = 0; h < 40; h++) { // 40 distinct masks of 256 terms: 10,240 terms
+            StringBuilder mask = new StringBuilder("window(" + (h + 1) + ")");
+            for (int t = 1; t < 256; t++) {
+                mask.append(" | window(").append(100 * t + h + 1).append(")");
+            }
+            b.append("  heads ").append(h).append(": ").append(mask).append(";\n");
+        }
+        BackendException e = assertThrows(BackendException.class, () -> new JavaEmitter().plan(Kernels.parse(b.append("}\n").toString())));
+        assertEquals("kernel 'terms' has 10240 mask terms over its 40 distinct head masks; the java backend compiles at most 8192 "
+                + "in one kernel", e.getMessage());
+    }
+
+    @Test
+    void textChunksCutAtSpacesAndRejoin() {
+        String text = String.join(" ", java.util.stream.IntStream.range(0, 20_000).mapToObj(Integer::toString).toList());
+        List<String> chunks = MaskCode.textChunks(text);
+        assertTrue(chunks.size() > 1);
+        assertTrue(chunks.stream().allMatch(c -> c.length() <= MaskCode.CHUNK_CHARS && !c.startsWith(" ") && !c.endsWith(" ")));
+        assertEquals(text, String.join(" ", chunks));
+        assertEquals(List.of("7"), MaskCode.textChunks("7"));
     }
 
     private static String distinctHeads(int heads) {
