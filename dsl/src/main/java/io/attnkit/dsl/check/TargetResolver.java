@@ -87,11 +87,16 @@ final class TargetResolver {
                     "a GPU target counts SMs, a CPU target counts cores");
             return Optional.empty();
         }
-        // Without 'sms' or 'cores' the kind is guessed from the rest, so that one error is reported, not one per GPU property.
-        Kind kind = props.has("cores") || !props.has("sms") && (props.has("simd") || backend == Backend.JAVA) ? Kind.CPU : Kind.GPU;
+        // Without 'sms' or 'cores' the kind is taken from the backend, then from 'simd', so that one error
+        // is reported rather than one per property of the other kind.
+        boolean counted = props.has("cores") || props.has("sms");
+        Kind kind = props.has("cores") ? Kind.CPU : props.has("sms") ? Kind.GPU
+                : backend != null ? (backend == Backend.JAVA ? Kind.CPU : Kind.GPU)
+                : props.has("simd") ? Kind.CPU : Kind.GPU;
         for (String key : kind == Kind.CPU ? GPU_ONLY : CPU_ONLY) {
             props.get(key).ifPresent(p -> diagnostics.error(ErrorCode.E013, p.key().span(), "'" + key + "' does not apply to "
-                    + where + ", a " + (kind == Kind.CPU ? "CPU target (it counts 'cores')" : "GPU target (it counts 'sms')"),
+                    + where + ", a " + (kind == Kind.CPU ? "CPU target" + (counted ? " (it counts 'cores')" : "")
+                    : "GPU target" + (counted ? " (it counts 'sms')" : "")),
                     kind == Kind.CPU ? "GPU-only properties: " + String.join(", ", GPU_ONLY)
                             : "CPU-only properties: " + String.join(", ", CPU_ONLY)));
         }
