@@ -76,11 +76,12 @@ final class ValidateCommand implements Callable<Integer> {
             throw new CliException(ExitCodes.USAGE, "give --cpu or --measured, not both");
         }
         var parsed = spec.commandLine().getParseResult();
-        for (String option : cpu ? new String[0] : measured.isPresent() ? new String[] {"--repeat", "--rounds"}
+        String mode = cpu ? "--cpu" : measured.isPresent() ? "--measured" : "";
+        for (String option : cpu ? new String[] {"--overlap-ctas"} : measured.isPresent() ? new String[] {"--repeat", "--rounds", "--quick"}
                 : new String[] {"--repeat", "--rounds", "--target", "--targets"}) {
             if (parsed.hasMatchedOption(option)) {
-                throw new CliException(ExitCodes.USAGE, option + " goes with " + (option.startsWith("--r") ? "--cpu"
-                        : "--cpu or --measured"));
+                throw new CliException(ExitCodes.USAGE, !mode.isEmpty() ? option + " does not apply to " + mode
+                        : option + " goes with " + (option.startsWith("--r") ? "--cpu" : "--cpu or --measured"));
             }
         }
         if (out.isPresent()) {

@@ -66,7 +66,7 @@ class ValidateCommandTest {
     @Test
     void optionsOfAnotherModeAreRefused() throws IOException {
         for (String[] args : new String[][] {{"--rounds", "3"}, {"--repeat", "2"}, {"--target", "h200"},
-                {"--targets", "mine.attn"}, {"--measured", "m.jsonl", "--rounds", "2"}}) {
+                {"--targets", "mine.attn"}}) {
             String[] argv = new String[args.length + 1];
             argv[0] = "validate";
             System.arraycopy(args, 0, argv, 1, args.length);
@@ -75,6 +75,16 @@ class ValidateCommandTest {
             String option = args[args.length - 2];
             assertEquals("attnkit: error: " + option + " goes with " + (option.startsWith("--r") ? "--cpu" : "--cpu or --measured"),
                     r.err().strip());
+        }
+        for (String[] args : new String[][] {{"--measured", "m.jsonl", "--rounds", "2"}, {"--measured", "m.jsonl", "--quick"},
+                {"--cpu", "--target", "host-zen5-2c", "--overlap-ctas"}}) {
+            String[] argv = new String[args.length + 1];
+            argv[0] = "validate";
+            System.arraycopy(args, 0, argv, 1, args.length);
+            CliRunner r = CliRunner.run(argv);
+            assertEquals(2, r.exitCode(), String.join(" ", args));
+            String option = args[args.length - 1].startsWith("--") ? args[args.length - 1] : args[args.length - 2];
+            assertEquals("attnkit: error: " + option + " does not apply to " + args[0], r.err().strip());
         }
         Path out = dir.resolve("tables.md");
         Files.createDirectories(out);

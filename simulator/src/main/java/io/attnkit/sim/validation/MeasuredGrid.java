@@ -94,7 +94,7 @@ public record MeasuredGrid(String source, Optional<String> device, Optional<Doub
         if (!dtype.equals("f16") && !dtype.equals("bf16")) {
             throw new ProfileException(where + ": dtype '" + dtype + "' is neither f16 nor bf16");
         }
-        int d = (int) number(row, "d", where);
+        int d = positive(row, "d", where);
         if (d != 64 && d != 128) {
             throw new ProfileException(where + ": head dimension " + d + ": FlashAttention-2's tiles are modelled for 64 and 128");
         }
