@@ -43,7 +43,7 @@ final class FmtCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         int status = ExitCodes.OK;
-        boolean unreadable = false;
+        boolean unreadable = false; // a file that could not be read or written: exit 2
         for (Path file : files) {
             byte[] text;
             try {
@@ -71,7 +71,12 @@ final class FmtCommand implements Callable<Integer> {
                 }
             } else if (write) {
                 if (!same) {
-                    AtomicFiles.write(file, formatted); // through a symbolic link, not over it
+                    try {
+                        AtomicFiles.write(file, formatted); // through a symbolic link, not over it
+                    } catch (IOException e) { // reported, and the other files are still formatted
+                        err.println("attnkit: error: " + Failures.describe(e));
+                        unreadable = true;
+                    }
                 }
             } else {
                 out.print(formatted);
