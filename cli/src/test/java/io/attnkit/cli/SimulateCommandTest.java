@@ -178,6 +178,9 @@ class SimulateCommandTest {
         CliRunner r = CliRunner.run("simulate", file(CAUSAL).toString(), "--target", "host-epyc-2c");
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.out().contains("on host-epyc-2c") && r.out().contains("launch attend"), r.out());
+        // in the CPU's words: no HBM, tensor pipe or CTAs
+        assertTrue(r.out().contains("  DRAM ") && r.out().contains("  LLC ") && r.out().contains("  cores        2,"), r.out());
+        assertFalse(r.out().contains("HBM") || r.out().contains("tensor") || r.out().contains("CTA"), r.out());
     }
 
     @Test

@@ -20,7 +20,7 @@ import java.util.List;
  * @param occupancy      residency of the main launch (the longest one)
  * @param achievedOccupancy mean resident warps over the SM's maximum, while the SM was busy
  */
-public record SimResult(String kernel, String target, Schedule schedule, Pass pass, Raster raster, L2Mode l2, int sms,
+public record SimResult(String kernel, String target, boolean cpu, Schedule schedule, Pass pass, Raster raster, L2Mode l2, int sms,
                         int maxWarpsPerSm,
                         double seconds, double cycles, double clockHz, double usefulFlops, double peakFlops,
                         long visitedTiles, long fullTiles, long partialTiles, double dramReadBytes,

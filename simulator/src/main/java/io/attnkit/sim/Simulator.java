@@ -204,7 +204,7 @@ public final class Simulator {
         double perPair = (options.pass().forward() ? 2.0 * (s.headDim() + s.vDim()) : 0)
                 + (options.pass().backward() ? 2.0 * (3 * s.headDim() + 2 * s.vDim()) : 0);
         double useful = perPair * map.visibleElements();
-        return new SimResult(kernel.name(), target.name(), options.schedule(), options.pass(), options.raster(), options.l2(),
+        return new SimResult(kernel.name(), target.name(), cpu(target), options.schedule(), options.pass(), options.raster(), options.l2(),
                 machine.sms(), maxWarps, machine.seconds(cycles), cycles, machine.clockHz(), useful,
                 machine.peakFlops(cpu(target) ? DType.F32 : kernel.dtype()), map.visitedTiles(), map.fullTiles(), map.partialTiles(), dramRead,
                 dramWrite, l2Read, l2Write, l2Hit, smem, tensor / smCycles, fma / smCycles, sfu / smCycles,

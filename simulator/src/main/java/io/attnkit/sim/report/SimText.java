@@ -10,25 +10,38 @@ public final class SimText {
     }
 
     public static String format(SimResult r) {
+        // A CPU target runs on the same engine, a core standing for an SM; its report uses the CPU's words.
+        boolean cpu = r.cpu();
+        String dram = cpu ? "DRAM" : "HBM";
         StringBuilder b = new StringBuilder();
-        line(b, "kernel %s on %s: schedule %s, pass %s, raster %s, L2 %s%s", r.kernel(), r.target(), r.schedule().spelling(),
-                r.pass().spelling(), r.raster().spelling(), r.l2().spelling(),
-                r.kvSplits() > 1 ? ", kv splits " + r.kvSplits() : "");
+        if (cpu) {
+            line(b, "kernel %s on %s: the Java backend's kernel, pass %s, LLC %s", r.kernel(), r.target(),
+                    r.pass().spelling(), r.l2().spelling());
+        } else {
+            line(b, "kernel %s on %s: schedule %s, pass %s, raster %s, L2 %s%s", r.kernel(), r.target(), r.schedule().spelling(),
+                    r.pass().spelling(), r.raster().spelling(), r.l2().spelling(),
+                    r.kvSplits() > 1 ? ", kv splits " + r.kvSplits() : "");
+        }
         line(b, "  time         %s (%s cycles)", time(r.seconds()), String.format(Locale.ROOT, "%.4g", r.cycles()));
         line(b, "  throughput   %.1f TFLOP/s, %.1f%% of the %.1f TFLOP/s peak", r.flopsPerSecond() / 1e12,
                 100 * r.fractionOfPeak(), r.peakFlops() / 1e12);
         line(b, "  tiles        %d visited (%d full, %d partial)", r.visitedTiles(), r.fullTiles(), r.partialTiles());
-        line(b, "  HBM          %s read, %s written", bytes(r.dramReadBytes()), bytes(r.dramWriteBytes()));
-        line(b, "  L2           %s read, %s written, hit rate %.1f%% (reads %.1f%%)", bytes(r.l2ReadBytes()),
+        line(b, "  %-12s %s read, %s written", dram, bytes(r.dramReadBytes()), bytes(r.dramWriteBytes()));
+        line(b, "  %-12s %s read, %s written, hit rate %.1f%% (reads %.1f%%)", cpu ? "LLC" : "L2", bytes(r.l2ReadBytes()),
                 bytes(r.l2WriteBytes()), 100 * r.l2HitRate(), 100 * r.l2ReadHitRate());
-        line(b, "  shared mem   %s", bytes(r.smemBytes()));
-        line(b, "  pipes        tensor %.1f%%, FMA %.1f%%, SFU %.1f%% active", 100 * r.tensorActive(), 100 * r.fmaActive(),
-                100 * r.sfuActive());
-        line(b, "  occupancy    %d CTA/SM (limited by %s), achieved %.1f%% of warps, %.2f waves",
-                r.occupancy().ctasPerSm(), r.occupancy().limiter().words(), 100 * r.achievedOccupancy(), r.waves());
+        line(b, "  %-12s %s", cpu ? "L1 loads" : "shared mem", bytes(r.smemBytes()));
+        if (cpu) {
+            line(b, "  pipes        FMA %.1f%% active", 100 * r.fmaActive());
+            line(b, "  cores        %d, one work item (a q-block of one head) each at a time, %.2f waves", r.sms(), r.waves());
+        } else {
+            line(b, "  pipes        tensor %.1f%%, FMA %.1f%%, SFU %.1f%% active", 100 * r.tensorActive(), 100 * r.fmaActive(),
+                    100 * r.sfuActive());
+            line(b, "  occupancy    %d CTA/SM (limited by %s), achieved %.1f%% of warps, %.2f waves",
+                    r.occupancy().ctasPerSm(), r.occupancy().limiter().words(), 100 * r.achievedOccupancy(), r.waves());
+        }
         if (r.launches().size() > 1) {
             for (LaunchStats l : r.launches()) {
-                line(b, "  launch %-20s %s, HBM %s read, %s written", l.name(), time(l.cycles() / r.clockHz()),
+                line(b, "  launch %-20s %s, %s %s read, %s written", l.name(), time(l.cycles() / r.clockHz()), dram,
                         bytes(l.dramReadBytes()), bytes(l.dramWriteBytes()));
             }
         }
