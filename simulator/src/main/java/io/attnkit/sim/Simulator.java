@@ -199,7 +199,8 @@ public final class Simulator {
         }
         double smCycles = cycles * machine.sms();
         LaunchStats main = cpu(target) ? stats.getLast() : longest(stats);
-        int maxWarps = Math.max(1, target.maxThreadsPerUnit() / 32);
+        // a CPU's "warp" is a hardware thread (two per core with SMT); a GPU's is 32 threads
+        int maxWarps = Math.max(1, cpu(target) ? target.maxThreadsPerUnit() : target.maxThreadsPerUnit() / 32);
         // Forward: QK^T and PV; backward: S again, dP, dV, dK and dQ.
         double perPair = (options.pass().forward() ? 2.0 * (s.headDim() + s.vDim()) : 0)
                 + (options.pass().backward() ? 2.0 * (3 * s.headDim() + 2 * s.vDim()) : 0);

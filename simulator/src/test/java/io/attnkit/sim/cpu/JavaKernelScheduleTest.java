@@ -33,6 +33,20 @@ class JavaKernelScheduleTest {
         assertEquals(2, r.sms(), "one worker per core");
     }
 
+    /** With two hardware threads per core (xeon-8480), both busy is 100% occupancy, not 200%. */
+    @Test
+    void achievedOccupancyCountsHardwareThreads() {
+        TargetSpec xeon = Fixtures.target("xeon-8480");
+        assertTrue(xeon.maxThreadsPerUnit() > 1, "an SMT target");
+        KernelSpec k = Fixtures.kernel("kernel k { shape heads 8, q_len 4096, head_dim 64; dtype f32; tile q 64, kv 64; mask causal; }");
+        SimResult r = Simulator.simulate(k, xeon, BlockMap.of(k), SimOptions.defaults());
+        assertTrue(r.achievedOccupancy() > 0.5 && r.achievedOccupancy() <= 1.0, "achieved " + r.achievedOccupancy());
+        String json = io.attnkit.sim.report.SimJson.toJson(r);
+        for (var m : java.util.regex.Pattern.compile("\"sm__warps_active[^\"]*\" : ([0-9.]+)").matcher(json).results().toList()) {
+            assertTrue(Double.parseDouble(m.group(1)) <= 100.0 + 1e-9, m.group());
+        }
+    }
+
     @Test
     void aWindowCostsItsTilesAndTheDecodePassDoesNotDependOnTheMask() {
         SimResult dense = simulate("batch 1, heads 4, q_len 8192, head_dim 64", "mask causal;");
