@@ -108,7 +108,9 @@ public final class Simulator {
         try {
             return Occupancy.of(machine, launch.smemPerCta(), launch.threadsPerCta(), launch.registersPerThread());
         } catch (IllegalArgumentException e) {
-            throw options.resources().isPresent() ? new OptionsException(e.getMessage() + " (with --registers/--smem as given)") : e;
+            boolean sizedByOptions = options.resources().filter(r -> r.registersPerThread() == launch.registersPerThread()
+                    && r.sharedMemPerCta() == launch.smemPerCta()).isPresent();
+            throw sizedByOptions ? new OptionsException(e.getMessage() + " (with --registers/--smem as given)") : e;
         }
     }
 

@@ -147,4 +147,25 @@ class BackwardSimulationTest {
         assertTrue(a.contains("\"pass\" : \"fwd+bwd\""), a.substring(0, 200));
         assertTrue(SimJson.toJson(fwd).contains("\"pass\" : \"fwd\""));
     }
+
+    /**
+     * The backward's registers follow its tile: FlashAttention-2's large tiles take the 255 its
+     * kernels are compiled for, and a kernel of 8 warps (16 in the backward) still fits an SM.
+     */
+    @Test
+    void backwardRegistersFollowTheTile() {
+        TargetSpec h100 = Fixtures.target("h100-sxm");
+        KernelSpec large = kernel("batch 1, heads 2, q_len 2048, head_dim 128", "q 64, kv 128, stages 1, warps 4", "");
+        KernelSpec eightWarps = kernel("batch 1, heads 2, q_len 2048, head_dim 128", "q 16, kv 16, stages 2, warps 8", "mask causal;");
+        int largeRegisters = registersOfBackward(large, h100);
+        assertTrue(largeRegisters >= 200 && largeRegisters <= 255, "d 128, kv 128: " + largeRegisters);
+        SimResult r = Simulator.simulate(eightWarps, h100, BlockMap.of(eightWarps), SimOptions.defaults().withPass(Pass.BWD));
+        assertTrue(r.seconds() > 0);
+        assertTrue(registersOfBackward(eightWarps, h100) < 64, "16 x 16 tiles need few registers");
+    }
+
+    private static int registersOfBackward(KernelSpec k, TargetSpec target) {
+        SimResult r = Simulator.simulate(k, target, BlockMap.of(k), SimOptions.defaults().withPass(Pass.BWD));
+        return r.launches().stream().filter(l -> l.name().equals("flash_bwd")).findFirst().orElseThrow().occupancy().registersPerThread();
+    }
 }

@@ -116,7 +116,10 @@ public final class FlashBackwardSchedule {
         long smem = (2L * d + dv) * t.q() * in + (long) t.kv() * (d + dv) * in + 2L * t.q() * t.kv() * in;
         int lastKeys = s.kvLen() - (kvBlocks - 1) * t.kv();
         Map<Integer, Columns> columns = new HashMap<>();
-        launches.add(new Launch("flash_bwd", (long) bh * kvBlocks, threads, smem, machine.micro().maxRegistersPerThread(), 1,
+        // dK and dV accumulate in FP32 over the whole walk, S and dP per step: spread over the threads.
+        long regs = ((long) t.kv() * (d + dv) + 2L * t.q() * t.kv()) / threads + FlashSchedule.BASE_REGISTERS;
+        int registers = (int) Math.min(machine.micro().maxRegistersPerThread(), regs);
+        launches.add(new Launch("flash_bwd", (long) bh * kvBlocks, threads, smem, registers, 1,
                 2, n -> {
             int[] c = raster.coordinates(n, s.batch(), s.heads(), kvBlocks);
             int b = c[0];
