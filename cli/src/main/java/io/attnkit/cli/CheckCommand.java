@@ -47,7 +47,7 @@ final class CheckCommand implements Callable<Integer> {
             try {
                 loaded = Loaded.check(file, target, err);
             } catch (InputException e) { // reported, and the other files are still checked
-                err.println("attnkit: error: " + Failures.describe(e));
+                Failures.reportAndGoOn(e, err);
                 unreadable = true;
                 continue;
             }

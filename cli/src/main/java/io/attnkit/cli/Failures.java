@@ -29,6 +29,12 @@ final class Failures {
         return code;
     }
 
+    /** Reports {@code ex} as one error line without ending the command (which goes on with its other files). */
+    static void reportAndGoOn(Exception ex, PrintWriter err) {
+        err.println("attnkit: error: " + describe(ex));
+        debugTrace(ex, err);
+    }
+
     static String describe(Throwable t) {
         Throwable root = t instanceof UncheckedIOException u && u.getCause() != null ? u.getCause() : t;
         String message = switch (root) {

@@ -49,7 +49,7 @@ final class FmtCommand implements Callable<Integer> {
             try {
                 text = Frontend.read(file);
             } catch (InputException e) { // reported, and the other files are still formatted
-                err.println("attnkit: error: " + Failures.describe(e));
+                Failures.reportAndGoOn(e, err);
                 unreadable = true;
                 continue;
             }
@@ -74,7 +74,7 @@ final class FmtCommand implements Callable<Integer> {
                     try {
                         AtomicFiles.write(file, formatted); // through a symbolic link, not over it
                     } catch (IOException e) { // reported, and the other files are still formatted
-                        err.println("attnkit: error: " + Failures.describe(e));
+                        Failures.reportAndGoOn(e, err);
                         unreadable = true;
                     }
                 }

@@ -23,7 +23,8 @@ final class OutputPaths {
         }
     }
 
-    private static boolean same(Path a, Path b) throws IOException {
+    /** Whether {@code a} and {@code b} name one file: through links and different spellings. */
+    static boolean same(Path a, Path b) throws IOException {
         if (Files.exists(a) && Files.exists(b)) {
             return Files.isSameFile(a, b); // through links and different spellings
         }

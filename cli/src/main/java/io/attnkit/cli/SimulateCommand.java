@@ -206,8 +206,7 @@ final class SimulateCommand implements Callable<Integer> {
         if (trace.isPresent() && trace.get().toString().equals("-")) {
             throw new CliException(ExitCodes.USAGE, "--trace writes a file; only --json can go to standard output ('-')");
         }
-        if (jsonToFile && trace.isPresent()
-                && json.get().toAbsolutePath().normalize().equals(trace.get().toAbsolutePath().normalize())) {
+        if (jsonToFile && trace.isPresent() && OutputPaths.same(json.get(), trace.get())) {
             throw new CliException(ExitCodes.USAGE, "--json and --trace name the same file");
         }
         if (jsonToFile) {
