@@ -23,12 +23,15 @@ import picocli.CommandLine.Spec;
 /** {@code attnkit validate}: the simulator against published FlashAttention numbers. */
 @Command(name = "validate", mixinStandardHelpOptions = true,
         header = "Set the simulator's predictions beside published or measured results.",
-        description = {"Simulate the configurations of published FlashAttention results and print, as Markdown tables,",
-                "predicted, published and error: FlashAttention's Table 18 and Figure 2, Theorem 2 and Proposition 4",
-                "as fitted slopes, and FlashAttention-3's forward and backward figures (held out). Takes a minute or two;",
-                "--quick, under a minute. With --measured, instead: PyTorch attention timed on a GPU at hand",
-                "(tools/torch_attention_measure.py) against the prediction for --target. With --cpu, instead: the Java",
-                "backend run on this machine against the CPU model of --target (a CPU target that describes this machine)."})
+        description = {"Simulate the configurations of published FlashAttention results and print",
+                "Markdown tables of predicted, published and error: FlashAttention's Table 18",
+                "and Figure 2, Theorem 2 and Proposition 4 as fitted slopes, and",
+                "FlashAttention-3's forward and backward figures (held out). A minute or two;",
+                "--quick, under a minute.",
+                "With --measured, instead: PyTorch attention timed on a GPU at hand",
+                "(tools/torch_attention_measure.py) against the prediction for --target.",
+                "With --cpu, instead: the Java backend run on this machine against the CPU",
+                "model of --target (a CPU target that describes this machine)."})
 final class ValidateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
