@@ -131,6 +131,16 @@ class FlashSimulationTest {
         assertTrue(expected[0] < 8L * 64 * 64 * 2 + 4 * 128 * 128 * 2, "only the last q-blocks load");
     }
 
+    /** The A100 has no FP8 tensor path: the matmuls run on the FMA pipe, and that pipe's peak is the one to beat. */
+    @Test
+    void aTypeWithoutATensorPathIsMeasuredAgainstTheFmaPeak() {
+        KernelSpec k = Fixtures.kernel("kernel k { shape batch 2, heads 2, q_len 1024, head_dim 64; dtype fp8-e4m3, accumulate f32; "
+                + "tile q 128, kv 64, stages 2; }");
+        SimResult r = Simulator.simulate(k, A100, BlockMap.of(k), SimOptions.defaults());
+        assertEquals(19.5e12, r.peakFlops(), 0.01e12, "the A100's FP32 FMA peak");
+        assertTrue(r.fractionOfPeak() > 0 && r.fractionOfPeak() < 1, "fraction of peak " + r.fractionOfPeak());
+    }
+
     @Test
     void decodeIsBoundByMemoryNotByTheTensorPipe() {
         KernelSpec k = kernel("batch 1, heads 32, kv_heads 8, q_len 1, kv_len 32768, head_dim 128", "q 64, kv 64, stages 2", "mask causal;");

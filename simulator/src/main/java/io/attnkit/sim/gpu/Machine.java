@@ -58,9 +58,14 @@ public record Machine(TargetSpec target, Microarch micro, int sms, double clockH
         return peak * micro.mmaSyncEfficiency();
     }
 
-    /** Peak dense FLOP/s for {@code dtype}, the denominator of "% of peak" (datasheet, not the mma.sync rate). */
+    /**
+     * Peak dense FLOP/s for {@code dtype}, the denominator of "% of peak" (datasheet, not the mma.sync rate).
+     * A type the target has no pipe for (FP8 on an A100) runs its matmuls on the FMA pipe, whose
+     * peak it then is.
+     */
     public double peakFlops(DType dtype) {
-        return target.peakFlops(dtype);
+        double peak = target.peakFlops(dtype);
+        return peak > 0 ? peak : 2 * fmaLanes * sms * clockHz;
     }
 
     public double seconds(double cycles) {
