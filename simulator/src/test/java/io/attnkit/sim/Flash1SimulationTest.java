@@ -21,7 +21,7 @@ class Flash1SimulationTest {
         return Math.min(tile, len - (long) block * tile);
     }
 
-    /** Bytes {read, write} of a block of {@code r} query rows that sees {@code n} K/V blocks. */
+    /** Bytes {read, write} of a block of {@code r} query rows that sees {@code n} K/V blocks (maybe none). */
     private interface RowRule {
         long[] bytes(long r, long n);
     }
@@ -36,7 +36,7 @@ class Flash1SimulationTest {
                 BlockMap.Pattern p = map.pattern(b, h);
                 for (int qb = 0; qb < map.qBlocks(); qb++) {
                     int n = p.visitedTiles(qb);
-                    long[] row = n > 0 ? rule.bytes(rows(s.qLen(), k.tiles().q(), qb), n) : new long[2];
+                    long[] row = rule.bytes(rows(s.qLen(), k.tiles().q(), qb), n);
                     read += row[0];
                     write += row[1];
                 }
@@ -50,13 +50,13 @@ class Flash1SimulationTest {
     /**
      * The forward: per visit Q, and after a row's first block its FP32 partial output and
      * log-sum-exp; the log-sum-exp written at every visit, the partial output in FP32 until the
-     * row's last block, then O.
+     * row's last block, then O. A row that sees no key writes its O (zeros) and log-sum-exp alone.
      */
     static long[] forwardBytes(KernelSpec k, BlockMap map) {
         Shape s = k.shape();
         int in = k.dtype().bytes();
         int out = k.dtype().outputType().bytes();
-        return count(k, map, (r, n) -> new long[] {
+        return count(k, map, (r, n) -> n == 0 ? new long[] {0, r * s.vDim() * out + r * 4} : new long[] {
             n * r * s.headDim() * in + (n - 1) * (r * s.vDim() * 4 + r * 4),
             n * r * 4 + (n - 1) * r * s.vDim() * 4 + r * s.vDim() * out}, new long[2]);
     }
@@ -64,13 +64,13 @@ class Flash1SimulationTest {
     /**
      * The backward: per visit Q, dO and the log-sum-exp; O once and D written at a row's first
      * block, D and the FP32 dQ accumulator read after it; the accumulator written in FP32 until
-     * the row's last block, then dQ; dK and dV for every K/V block.
+     * the row's last block, then dQ (zeros for a row that sees no key); dK and dV for every K/V block.
      */
     static long[] backwardBytes(KernelSpec k, BlockMap map) {
         Shape s = k.shape();
         int d = s.headDim();
         int dv = s.vDim();
-        return count(k, map, (r, n) -> new long[] {
+        return count(k, map, (r, n) -> n == 0 ? new long[] {0, r * d * 2} : new long[] {
             n * (r * d * 2 + r * dv * 2 + r * 4) + r * dv * 2 + (n - 1) * (r * 4 + r * d * 4),
             r * 4 + (n - 1) * r * d * 4 + r * d * 2}, new long[] {0, (long) s.kvLen() * (d + dv) * 2});
     }
@@ -93,6 +93,7 @@ class Flash1SimulationTest {
     @ValueSource(strings = {
         "batch 2, heads 3, q_len 1000, head_dim 64 # q 16, kv 256, stages 2 # mask causal;",
         "batch 1, heads 2, q_len 700, kv_len 333, head_dim 64 # q 16, kv 128, stages 2 # ",
+        "batch 1, heads 2, q_len 700, kv_len 333, head_dim 64 # q 16, kv 128, stages 2 # mask causal;",
         "batch 1, heads 2, q_len 600, head_dim 32 # q 32, kv 64, stages 2 # mask window(100);",
         "batch 1, heads 4, q_len 600, head_dim 32, v_dim 48 # q 32, kv 64, stages 2 # mask window(100) | sink(9);"})
     void eachPassMovesWhatItsCudaCodeMoves(String config) {

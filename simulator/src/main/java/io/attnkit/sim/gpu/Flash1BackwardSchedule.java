@@ -52,6 +52,7 @@ public final class Flash1BackwardSchedule {
         StepCost storeDkDv = new Work().fma((double) t.kv() * (d + dv)).exchange(2 * kvBytes).barriers(2)
                 .cost(machine, kernel.dtype());
         StepCost start = StepCost.delay(machine.micro().ctaLaunchCycles());
+        StepCost storeDq = new Work().barriers(1).cost(machine, kernel.dtype());
         long smem = (2L * d + dv) * t.q() * in + (long) t.kv() * (d + dv) * in + 2L * t.q() * t.kv() * in
                 + (long) warps * t.q() * d * 4;
         long regs = (long) t.kv() * (d + dv) * 4 / (warps * 32L) + (long) t.q() * t.kv() * 2 / (warps * 32L)
@@ -101,6 +102,9 @@ public final class Flash1BackwardSchedule {
                         new Access(dk[i], j, keys * d * in, true, false),
                         new Access(dV[i], j, keys * dv * in, true, false))));
             }
+            // And every row has its dQ written, zeros for rows that see no key.
+            segments.addAll(Flash1Schedule.unseenRows(cols, map.qBlocks(), s, t, storeDq,
+                    (row, rows) -> List.of(new Access(x.dq()[i], row, rows * d * in, true, false))));
             return new CtaProgram("b" + b + " h" + h, segments, tiles);
         });
     }

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 
 /**
  * FlashAttention-1's forward kernel (arXiv 2205.14135, Algorithm 1, as its CUDA code runs it):
@@ -66,6 +67,7 @@ public final class Flash1Schedule {
         // The K/V block goes to shared memory, then to the registers where it stays for the inner loop.
         StepCost loadKv = new Work().exchange(2 * kvBytes).barriers(2).cost(machine, kernel.dtype());
         StepCost start = StepCost.delay(machine.micro().ctaLaunchCycles());
+        StepCost store = new Work().barriers(1).cost(machine, kernel.dtype());
         Map<Integer, Columns> columns = new HashMap<>();
         int warps = t.warps();
         long smem = 2L * t.q() * s.headDim() * in + (long) t.kv() * (s.headDim() + s.vDim()) * in
@@ -99,6 +101,10 @@ public final class Flash1Schedule {
                             piece.full() ? full : partial));
                 }
             }
+            // Rows that see no key still produce their output: zeros, and a log-sum-exp of negative infinity.
+            segments.addAll(unseenRows(cols, map.qBlocks(), s, t, store,
+                    (row, rows) -> List.of(new Access(o[i], row, rows * s.vDim() * out, true, false),
+                            new Access(lse[i], row, rows * 4, true, false))));
             return new CtaProgram("b" + b + " h" + h, segments, tiles);
         });
     }
@@ -106,6 +112,30 @@ public final class Flash1Schedule {
     /** What sets a row block's step apart in K/V block {@code j}: its first block, its last block, a ragged row count. */
     static java.util.function.IntUnaryOperator rowKey(Columns cols, int j, Shape s, Tiles t) {
         return row -> (cols.first(row) == j ? 1 : 0) | (cols.last(row) == j ? 2 : 0) | (rows(s, t, row) < t.q() ? 4 : 0);
+    }
+
+    /**
+     * The stores of the row blocks that visit no K/V block, which the loop over K/V blocks never
+     * reaches: one segment per run of such blocks with the same row count, {@code accesses}
+     * giving a step's accesses from its first row block and its rows.
+     */
+    static List<Segment> unseenRows(Columns cols, int qBlocks, Shape s, Tiles t, StepCost cost,
+                                    BiFunction<Integer, Long, List<Access>> accesses) {
+        List<Segment> out = new ArrayList<>();
+        int row = 0;
+        while (row < qBlocks) {
+            if (cols.first(row) >= 0) {
+                row++;
+                continue;
+            }
+            int end = row + 1;
+            while (end < qBlocks && cols.first(end) < 0 && rows(s, t, end) == rows(s, t, row)) {
+                end++;
+            }
+            out.add(new Segment("rows unseen", end - row, cost, accesses.apply(row, (long) rows(s, t, row))));
+            row = end;
+        }
+        return out;
     }
 
     static int rows(Shape s, Tiles t, int qb) {
