@@ -88,6 +88,24 @@ class SplitKvSimulationTest {
         assertEquals(rows * (s.vDim() * k.dtype().outputType().bytes() + 4), combine.l2WriteBytes());
     }
 
+    /**
+     * The splits of a row run side by side and read its Q tile one after the other: in a 50 MiB
+     * L2, Q, K and V come from HBM once (the exact cache), and the reuse model finds the hits
+     * of Q as it finds those of K and V, within the 25% it is held to.
+     */
+    @Test
+    void theSplitsOfARowShareItsQTileInTheL2() {
+        KernelSpec k = FlashSimulationTest.kernel("batch 4, heads 2, q_len 1024, kv_len 256, head_dim 128", "q 64, kv 64, stages 2", "");
+        BlockMap map = BlockMap.of(k);
+        Shape s = k.shape();
+        double once = (double) s.batch() * s.heads() * (s.qLen() + 2L * s.kvLen()) * s.headDim() * 2;
+        SimOptions split = SimOptions.defaults().withKvSplits(4);
+        SimResult exact = Simulator.simulate(k, H100, map, split.withL2(L2Mode.EXACT));
+        assertEquals(once, exact.launches().getFirst().dramReadBytes(), 0.01 * once, "Q, K and V once");
+        SimResult model = Simulator.simulate(k, H100, map, split);
+        assertEquals(once, model.launches().getFirst().dramReadBytes(), 0.25 * once, "the reuse model");
+    }
+
     @Test
     void oneSplitIsTheUnsplitKernel() {
         KernelSpec k = FlashSimulationTest.kernel("batch 2, heads 4, kv_heads 2, q_len 1111, head_dim 64", "q 64, kv 64, stages 2",

@@ -165,8 +165,9 @@ public final class FlashSchedule {
             any = p.runFrom(qb, r) < hi && p.runTo(qb, r) > lo;
         }
         if (any) {
+            // Read by each split of the row, side by side: reused when there are several.
             segments.add(new Segment("prologue", 1, prologue,
-                    List.of(new Access(qObject[bh], qb, (long) rows * s.headDim() * in, false, false))));
+                    List.of(new Access(qObject[bh], qb, (long) rows * s.headDim() * in, false, splits > 1))));
         }
         int kvBlocks = map.kvBlocks();
         int lastKeys = s.kvLen() - (kvBlocks - 1) * t.kv();
