@@ -124,6 +124,7 @@ public final class Engine {
                     r.markDirty(a.sm);
                 }
             }
+            r.c.firstTouches(l2.takeFirstTouchReads(), l2.takeFirstTouchWrites());
             updateRates(r);
             if (trace.wantsCounters(r.c.events)) {
                 // What the active CTAs have done so far, counted apart: charging them here would move
@@ -136,6 +137,8 @@ public final class Engine {
                         r.c.l2Read + r.c.l2Write, r.c.tensor + pending.tensor);
             }
         }
+        l2.checkpoint(now);
+        r.c.firstTouches(l2.takeFirstTouchReads(), l2.takeFirstTouchWrites());
         return r.c.stats(launch, occupancy, now - start);
     }
 

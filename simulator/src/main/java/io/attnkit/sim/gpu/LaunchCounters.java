@@ -38,6 +38,13 @@ final class LaunchCounters {
         tensorFlops += steps * k.tensorFlops();
     }
 
+    /** Moves bytes counted as hits to DRAM: first touches of items, which cannot have hit. */
+    void firstTouches(double reads, double writes) {
+        dramRead += reads;
+        l2ReadHit -= reads;
+        dramWrite += writes;
+    }
+
     /** Counts the exact L2 bytes and steps of {@code cta}'s finished chunk. */
     void chunkDone(ResidentCta cta) {
         for (Access a : cta.accesses) {

@@ -41,4 +41,22 @@ public interface L2Model {
      * returns true when hit fractions of chunks in flight changed and should be read again.
      */
     boolean refresh(double now, double dramBytes);
+
+    /** The launch ended at {@code now}: account what is still pending, before the last take of first touches. */
+    default void checkpoint(double now) {
+    }
+
+    /**
+     * Bytes of reads counted as hits since the last call that touched items no access had
+     * touched before: compulsory misses a model with piecewise constant hit fractions let
+     * through (a CTA riding on another's fetches overtakes it). The engine charges them to DRAM.
+     */
+    default double takeFirstTouchReads() {
+        return 0;
+    }
+
+    /** As {@link #takeFirstTouchReads()}, for writes counted as landing in lines already dirty. */
+    default double takeFirstTouchWrites() {
+        return 0;
+    }
 }

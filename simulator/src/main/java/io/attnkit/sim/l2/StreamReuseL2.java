@@ -39,6 +39,9 @@ public final class StreamReuseL2 implements L2Model {
     private long refreshes;
     private long sequence;
     private double dramBytes;
+    private double firstTouchReads;
+    private double firstTouchWrites;
+    private final List<Trail> pendingChecks = new ArrayList<>(); // trails whose passes since their last check are not accounted
 
     private final TrailSnapshot snapshot = new TrailSnapshot();
     private boolean snapped;
@@ -137,6 +140,8 @@ public final class StreamReuseL2 implements L2Model {
                 continue;
             }
             t.end = t.start + flow.steps;
+            t.hitShare = flow.hit[i];
+            pendingChecks.add(t);
             t.endTime = now;
             double duration = now - t.beginTime;
             t.rate = duration > 0 ? flow.steps / duration : Double.POSITIVE_INFINITY;
@@ -176,8 +181,37 @@ public final class StreamReuseL2 implements L2Model {
         if (++refreshes % 4 == 0) {
             prune(now);
         }
+        checkFirstTouches(now);
         reassess(now);
         return true;
+    }
+
+    @Override
+    public void checkpoint(double now) {
+        checkFirstTouches(now);
+    }
+
+    /**
+     * Accounts what every trail passed since its last check, the trails that missed first, so
+     * that of two trails over the same fresh items the one that fetched them is the one that
+     * touched them first.
+     */
+    private void checkFirstTouches(double now) {
+        for (Flow f : active) {
+            for (int i = 0; i < f.trails.length; i++) {
+                Trail t = f.trails[i];
+                if (t != null) {
+                    t.hitShare = f.hit[i];
+                    t.checkTo = t.position(now);
+                    pendingChecks.add(t);
+                }
+            }
+        }
+        pendingChecks.sort(Trail.BY_HIT_SHARE);
+        for (Trail t : pendingChecks) {
+            touch(t, t.owner == null ? t.end : t.checkTo, t.hitShare);
+        }
+        pendingChecks.clear();
     }
 
     /** New hit fractions for every chunk in flight, from the snapshot just taken. */
@@ -192,6 +226,42 @@ public final class StreamReuseL2 implements L2Model {
             }
             copyCompanions(f);
         }
+    }
+
+    /**
+     * Accounts the items {@code t} passed since its last check, at hit fraction {@code hit}:
+     * those no trail had touched before could not hit. Between snapshots a CTA keeps the hit
+     * fraction it had, so one that hit on another's trail can overtake it and "hit" on items
+     * nobody fetched; those bytes are compulsory misses, whoever is checked first.
+     */
+    private void touch(Trail t, double to, double hit) {
+        Trails trails = byObject.get(t.object);
+        double fresh = trails.touched.add(t.checked, to);
+        if (t.write) {
+            fresh = trails.written.add(t.checked, to);
+        }
+        t.checked = Math.max(t.checked, to);
+        if (hit > 0 && fresh > 0) {
+            if (t.write) {
+                firstTouchWrites += fresh * t.bytes * hit;
+            } else {
+                firstTouchReads += fresh * t.bytes * hit;
+            }
+        }
+    }
+
+    @Override
+    public double takeFirstTouchReads() {
+        double bytes = firstTouchReads;
+        firstTouchReads = 0;
+        return bytes;
+    }
+
+    @Override
+    public double takeFirstTouchWrites() {
+        double bytes = firstTouchWrites;
+        firstTouchWrites = 0;
+        return bytes;
     }
 
     /**

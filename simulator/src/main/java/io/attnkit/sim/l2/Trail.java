@@ -9,6 +9,10 @@ final class Trail {
         int c = Double.compare(b.end, a.end);
         return c != 0 ? c : Long.compare(a.seq, b.seq);
     };
+    static final Comparator<Trail> BY_HIT_SHARE = (a, b) -> {
+        int c = Double.compare(a.hitShare, b.hitShare);
+        return c != 0 ? c : Long.compare(a.seq, b.seq);
+    };
     static final Comparator<Trail> BY_END_TIME = (a, b) -> {
         int c = Double.compare(a.endTime, b.endTime);
         return c != 0 ? c : Long.compare(a.seq, b.seq);
@@ -26,6 +30,9 @@ final class Trail {
     double endTime;
     double rate;
     double dramAtEnd;
+    double checked; // items up to here are accounted in the object's touched items
+    double checkTo; // where the check under way accounts it to
+    double hitShare; // the fraction of its bytes the L2 served since its last check
 
     Trail(long seq, int object, double start, double bytes, boolean write, double beginTime, L2Model.Progress owner) {
         this.seq = seq;
@@ -35,6 +42,7 @@ final class Trail {
         this.write = write;
         this.beginTime = beginTime;
         this.owner = owner;
+        this.checked = start;
     }
 
     double position(double now) {

@@ -20,6 +20,9 @@ final class Trails {
     private static final int WIDTH = 5;
 
     final List<Trail> active = new ArrayList<>();
+    /** Items any trail has passed, and those a write has. */
+    final TouchedItems touched = new TouchedItems();
+    final TouchedItems written = new TouchedItems();
     private final List<Trail> finished = new ArrayList<>();
     private double[] rows = new double[16 * WIDTH];
     private boolean[] write = new boolean[16];

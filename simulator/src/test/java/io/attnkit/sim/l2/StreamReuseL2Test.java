@@ -92,4 +92,20 @@ class StreamReuseL2Test {
         assertClose(exact.dramWriteBytes(), model.dramWriteBytes(), exact.l2WriteBytes(), "DRAM writes");
         assertEquals(exact.seconds(), model.seconds(), 0.05 * exact.seconds());
     }
+
+    @org.junit.jupiter.api.Test
+    void aGroupedHeadDecodeReadsItsKeysAndValuesAtLeastOnce() {
+        // 16 query heads on one K/V head, 7 queries against 2572 keys: the CTAs that hit on the
+        // first one's sweep overtake it, and without charging first touches the model read 20%
+        // less than the K/V all of them need.
+        KernelSpec k = Fixtures.kernel("kernel k { shape batch 1, heads 16, kv_heads 1, q_len 7, kv_len 2572, head_dim 64; "
+                + "dtype bf16; tile q 100, kv 64, stages 1, warps 4; }");
+        TargetSpec t = Fixtures.target("h100-sxm");
+        BlockMap map = BlockMap.of(k);
+        SimResult exact = Simulator.simulate(k, t, map, SimOptions.defaults().withL2(L2Mode.EXACT));
+        SimResult model = Simulator.simulate(k, t, map, SimOptions.defaults());
+        double compulsory = 2.0 * 2572 * 64 * 2 + 16 * 7 * 64 * 2;
+        assertTrue(model.dramReadBytes() >= compulsory * 0.999, "model reads " + model.dramReadBytes() + " < " + compulsory);
+        assertClose(exact.dramReadBytes(), model.dramReadBytes(), exact.l2ReadBytes(), "DRAM reads");
+    }
 }
