@@ -152,6 +152,24 @@ class JavaRunnerTest {
     }
 
     @Test
+    void aMaximumThatDoesNotMoveRescalesByExactlyOne() throws BackendException {
+        // Q = 0: every score is 0, so after the first tile the running maximum never moves. V is +1
+        // on the first half of the keys and -1 on the second, so O is 0. A rescale factor of
+        // 2^0 = 1 + 2^-23 (the polynomial's constant term) applied at each of 4096 one-key tiles
+        // weighs the early keys more and gave O = 1.2e-4, six times the f32 tolerance.
+        KernelSpec kernel = Kernels.parse("kernel k { shape heads 1, q_len 1, kv_len 4096, head_dim 4, v_dim 1; tile q 16, kv 1; }");
+        Tensor v = Tensor.zeros(1, 1, 4096, 1);
+        for (int j = 0; j < 4096; j++) {
+            v.data()[j] = j < 2048 ? 1 : -1;
+        }
+        Tensor q = Tensor.zeros(1, 1, 1, 4);
+        Tensor k = Tensor.random(1, 1, 4096, 4, 3);
+        Tensor out = Check.againstReference(kernel, Runner.Inputs.of(kernel, q, k, v), BlockMap.of(kernel),
+                ReferenceAttention.run(kernel, q, k, v)).out();
+        assertTrue(Math.abs(out.get(0, 0, 0, 0)) < 1e-6, () -> "O = " + out.get(0, 0, 0, 0) + ", expected 0");
+    }
+
+    @Test
     void scoresFarApartUnderflowToZeroInsteadOfWrapping() throws BackendException {
         // Q scaled by 100: scores spread over hundreds of units of log2, so within a tile many
         // 2^(s - m) fall below 2^-127, and across tiles the running maximum jumps by more than
