@@ -32,6 +32,8 @@ import java.util.function.Function;
 /** Checks a {@code kernel} declaration and builds its {@link KernelSpec}. */
 final class KernelResolver {
     static final List<String> KEYS = List.of("shape", "dtype", "scale", "tile", "target");
+    /** The largest scale, rounded down, whose product with log2(e) is a finite f32 (3.4e38 · ln 2). */
+    static final double MAX_SCALE = 2.358e38;
     static final List<String> SHAPE_KEYS = List.of("batch", "heads", "kv_heads", "q_len", "kv_len", "head_dim", "v_dim");
     static final List<String> TILE_KEYS = List.of("q", "kv", "stages", "warps");
     /** The largest tile edge. */
@@ -349,8 +351,16 @@ final class KernelResolver {
             diagnostics.error(ErrorCode.E015, p.span(), "'scale' takes one number");
             return OptionalDouble.empty();
         }
-        return values.quantity(p.items().getFirst(), "a number").map(q -> values.positive(q, Dimension.RATIO, "scale", NONE))
-                .orElse(OptionalDouble.empty());
+        return values.quantity(p.items().getFirst(), "a number").map(q -> {
+            OptionalDouble v = values.positive(q, Dimension.RATIO, "scale", NONE);
+            // every backend scales Q by scale × log2(e) in f32 (scores feed exp2); past this it is infinite
+            if (v.isPresent() && v.getAsDouble() > MAX_SCALE) {
+                diagnostics.error(ErrorCode.E017, q.span(), "scale must be at most 2.358e38, so that scale × log2(e) fits in f32, got "
+                        + Values.shown(q));
+                return OptionalDouble.empty();
+            }
+            return v;
+        }).orElse(OptionalDouble.empty());
     }
 
     private Optional<String> targetName(Property p) {
