@@ -60,6 +60,26 @@ class OpenClRunnerTest {
     }
 
     @Test
+    void aNanScoreGivesNanAsInTheReferenceEvenWhenItIsTheRowsOnlyKey() throws BackendException {
+        // Key 0 holds a NaN, so its score is NaN for every row. Row 0 sees only key 0 (key 1 of
+        // its tile is masked): a maximum that skips NaN left it at -inf, and the row wrote zeros.
+        KernelSpec kernel = OpenClEmitterTest.parse("kernel k { shape heads 1, q_len 4, head_dim 2; tile q 4, kv 2; mask causal; }");
+        Tensor q = Tensor.random(1, 1, 4, 2, 1);
+        Tensor k = Tensor.random(1, 1, 4, 2, 2);
+        Tensor v = Tensor.random(1, 1, 4, 2, 3);
+        k.data()[0] = Float.NaN;
+        Runner.Execution run;
+        try (Runner.CompiledKernel compiled = new OpenClRunner().compile(kernel, Runner.RunOptions.DEFAULT)) {
+            run = compiled.run(Runner.Inputs.of(kernel, q, k, v));
+        }
+        double[] expected = ReferenceAttention.run(kernel, q, k, v).out();
+        for (int i = 0; i < expected.length; i++) {
+            assertTrue(Double.isNaN(expected[i]), "the reference is NaN at " + i);
+            assertTrue(Float.isNaN(run.out().data()[i]), "row " + i / 2 + ": " + run.out().data()[i] + ", expected NaN");
+        }
+    }
+
+    @Test
     void groupedQueryHeadsReadTheirKvHead() throws BackendException {
         KernelSpec kernel = OpenClEmitterTest.parse("kernel k { shape batch 2, heads 6, kv_heads 2, q_len 37, kv_len 61, "
                 + "head_dim 12, v_dim 5; dtype f16; tile q 8, kv 16; mask causal; heads 0..2: dense; heads 3..5: window(9); }");
