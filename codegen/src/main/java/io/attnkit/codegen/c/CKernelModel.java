@@ -92,10 +92,18 @@ public record CKernelModel(String origin, String name, String function, String s
                 runCount, map.visitedTiles());
     }
 
-    /** {@code llama8b-decode} → {@code llama8b_decode}: letters, digits and underscores, not starting with a digit. */
+    /**
+     * {@code llama8b-decode} → {@code llama8b_decode}: letters, digits and underscores, with a
+     * {@code k_} prefix where the name would start with a digit, be a keyword or builtin of C,
+     * C++, OpenCL C or CUDA ({@code int}, {@code kernel}, {@code max}: the OpenCL and CUDA
+     * builds reject those), or enter the namespaces of the implementation ({@code __}) or of
+     * the generated code ({@code attn_}).
+     */
     static String identifier(String name) {
         String id = name.replaceAll("[^A-Za-z0-9_]", "_");
-        return id.isEmpty() || Character.isDigit(id.charAt(0)) ? "k_" + id : id;
+        boolean taken = id.isEmpty() || Character.isDigit(id.charAt(0)) || id.startsWith("__") || id.startsWith("attn_")
+                || ReservedNames.contains(id);
+        return taken ? "k_" + id : id;
     }
 
     private static String floatLiteral(double x) {

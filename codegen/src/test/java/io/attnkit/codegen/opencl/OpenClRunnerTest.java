@@ -44,6 +44,17 @@ class OpenClRunnerTest {
         }
     }
 
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"int", "kernel", "max", "dot", "exp2", "float4", "main",
+        "attn_load", "convert_float"})
+    void kernelsNamedAfterKeywordsAndBuiltinsBuildAndRun(String name) throws BackendException {
+        // The entry point takes the kernel's name: as a keyword it did not compile, as a builtin
+        // the build could not find its kernel (CL_INVALID_KERNEL_NAME).
+        KernelSpec kernel = OpenClEmitterTest.parse("kernel " + name + " { shape heads 2, q_len 19, head_dim 8; tile q 8, kv 8; "
+                + "mask causal; }");
+        OpenClCheck.againstReference(kernel, 5);
+    }
+
     @Test
     void rowsThatSeeNothingGiveZeros() throws BackendException {
         KernelSpec kernel = OpenClEmitterTest.parse("kernel k { shape batch 1, heads 2, q_len 50, kv_len 20, head_dim 8; "
