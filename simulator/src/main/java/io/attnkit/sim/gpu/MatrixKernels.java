@@ -93,7 +93,7 @@ final class MatrixKernels {
                 2.0 * TILE * TILE * outBytes);
         return gemm(name, nq, (i, g, qb) -> {
             List<Segment> segs = new ArrayList<>();
-            segs.add(new Segment("prologue", 1, start, List.of(new Access(a[i], qb, rows(qb) * depth * in(), false, false))));
+            segs.add(new Segment("prologue", 1, start, List.of(new Access(a[i], qb, rows(qb) * depth * in(), false, true))));
             sweep(segs, "tiles", step, nk, kb -> List.of(
                     new Access(b[bPerKvHead ? g : i], kb, keys(kb) * depth * in(), false, true),
                     new Access(out[i], (long) qb * nk + kb, rows(qb) * keys(kb) * outBytes, true, true)));
@@ -115,7 +115,7 @@ final class MatrixKernels {
                     new Access(x[i], (long) qb * nk + kb, rows(qb) * keys(kb) * xBytes, false, true),
                     new Access(b[bPerKvHead ? g : i], kb, keys(kb) * width * in(), false, true)));
             segs.add(new Segment("epilogue", 1, store(width, outBytes),
-                    List.of(new Access(out[i], qb, rows(qb) * width * outBytes, true, false))));
+                    List.of(new Access(out[i], qb, rows(qb) * width * outBytes, true, true))));
             return segs;
         });
     }
@@ -136,7 +136,7 @@ final class MatrixKernels {
                         new Access(b[i], qb, rows(qb) * width * in(), false, true))));
             }
             segs.add(new Segment("epilogue", 1, store(width, outBytes),
-                    List.of(new Access(out[i], kb, keys(kb) * width * outBytes, true, false))));
+                    List.of(new Access(out[i], kb, keys(kb) * width * outBytes, true, true))));
             return segs;
         });
     }
@@ -177,8 +177,8 @@ final class MatrixKernels {
             int g = c[0] * s.kvHeads() + s.kvHeadOf(c[1]);
             long bytes = (keys ? keys(c[2]) : rows(c[2])) * width * elementBytes;
             return new CtaProgram(label(c), List.of(new Segment("copy", 1, step, List.of(
-                    new Access(from[fromKv ? g : i], c[2], bytes, false, fromKv),
-                    new Access(to[toKv ? g : i], c[2], bytes, true, toKv)))), 0);
+                    new Access(from[fromKv ? g : i], c[2], bytes, false, true),
+                    new Access(to[toKv ? g : i], c[2], bytes, true, true)))), 0);
         });
     }
 
