@@ -12,7 +12,8 @@ import java.util.List;
  * {@value #TILE} x {@value #TILE} tiles and over per-head panels of {@value #TILE} rows: GEMMs
  * with 128 x 128 output tiles (a CTA per output panel walking along it, so the other operand's
  * tiles are shared in the L2 the way a tiled GEMM shares them), elementwise passes over the
- * rows of the matrices, and copies of panels. A tile of a matrix is item {@code row * nk + col}
+ * rows of the matrices, and copies of panels. Every access goes through the L2 as a possible reuse:
+ * each launch reads what the one before wrote. A tile of a matrix is item {@code row * nk + col}
  * of its object.
  */
 final class MatrixKernels {
