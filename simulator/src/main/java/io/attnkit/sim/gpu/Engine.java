@@ -123,6 +123,13 @@ public final class Engine {
                     a.readHits(l2, now, machine);
                     r.markDirty(a.sm);
                 }
+            } else {
+                for (L2Model.Progress p : l2.reassessed()) {
+                    ResidentCta a = (ResidentCta) p;
+                    sync(a, r.c);
+                    a.readHits(l2, now, machine);
+                    r.markDirty(a.sm);
+                }
             }
             r.c.firstTouches(l2.takeFirstTouchReads(), l2.takeFirstTouchWrites());
             updateRates(r);

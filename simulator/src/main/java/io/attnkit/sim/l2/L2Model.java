@@ -1,6 +1,7 @@
 package io.attnkit.sim.l2;
 
 import io.attnkit.sim.gpu.Segment;
+import java.util.List;
 
 /**
  * The engine's view of the L2: a CTA announces the steps it is about to make (a chunk of a
@@ -41,6 +42,14 @@ public interface L2Model {
      * returns true when hit fractions of chunks in flight changed and should be read again.
      */
     boolean refresh(double now, double dramBytes);
+
+    /**
+     * The CTAs whose hit fractions the last {@link #refresh} changed, when it returned false:
+     * a model may reassess a few chunks between its full refreshes. Valid until the next call.
+     */
+    default List<Progress> reassessed() {
+        return List.of();
+    }
 
     /** The launch ended at {@code now}: account what is still pending, before the last take of first touches. */
     default void checkpoint(double now) {

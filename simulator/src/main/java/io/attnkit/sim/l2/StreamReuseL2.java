@@ -4,7 +4,9 @@ import io.attnkit.sim.gpu.Access;
 import io.attnkit.sim.gpu.Segment;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
+import java.util.PriorityQueue;
 
 /**
  * The L2 as a reuse model over sweeps, so that a run of thousands of tiles costs one look-up
@@ -16,10 +18,11 @@ import java.util.List;
  * set-associative cache turns the distance into a hit probability.
  *
  * <p>Stack distances are computed exactly at lags spaced by a factor 2^(1/8) and interpolated
- * in between. A chunk's hit fractions are computed when it begins and again at every snapshot of all
+ * in between. A chunk's hit fractions are computed when it begins, again at every snapshot of all
  * trails, taken every {@code refreshEvents} events (0: every time about half of the chunks in
- * flight have changed). The model is exact for a fully associative LRU when rates stay
- * constant over a reuse window; the tests hold it to {@link ExactL2} on the same launches.
+ * flight have changed), and in between when it reaches an item where the trail it follows
+ * stops or another starts (its wake). The model is exact for a fully associative LRU when
+ * rates stay constant over a reuse window; the tests hold it to {@link ExactL2} on the same launches.
  */
 public final class StreamReuseL2 implements L2Model {
     /**
@@ -30,6 +33,7 @@ public final class StreamReuseL2 implements L2Model {
      */
     private static final int MAX_FINISHED_PER_OBJECT = 512;
     private static final int MIN_REFRESH = 8;
+    private static final double HIT_TOLERANCE = 1e-3;
     /** Points per doubling of the lag at which stack distances are computed exactly. */
     private static final int GRID_PER_OCTAVE = 8;
     /** Lags up to 2^48 cycles. */
@@ -45,9 +49,13 @@ public final class StreamReuseL2 implements L2Model {
     private long refreshes;
     private long sequence;
     private double dramBytes;
-    private double firstTouchReads;
-    private double firstTouchWrites;
-    private final List<Trail> pendingChecks = new ArrayList<>(); // trails whose passes since their last check are not accounted
+    private final FirstTouches firstTouches;
+    private long wakeCount;
+
+    /** Chunks to reassess before the next snapshot, earliest first: see {@link #wake}. */
+    private final PriorityQueue<Wake> wakes = new PriorityQueue<>(Wake.ORDER);
+    private final List<Progress> reassessed = new ArrayList<>();
+    private double edge; // left by lastTouch: the lowest item above its x where its answer may jump
 
     private final TrailSnapshot snapshot = new TrailSnapshot();
     private boolean snapped;
@@ -67,10 +75,22 @@ public final class StreamReuseL2 implements L2Model {
         for (int i = 0; i < objects; i++) {
             byObject.add(new Trails());
         }
+        this.firstTouches = new FirstTouches(byObject);
+    }
+
+    /** Reassess {@code flow} at {@code time}, unless it was reassessed since ({@code version}). */
+    private record Wake(double time, long seq, Flow flow, int version) {
+        static final Comparator<Wake> ORDER = (a, b) -> {
+            int c = Double.compare(a.time, b.time);
+            return c != 0 ? c : Long.compare(a.seq, b.seq);
+        };
     }
 
     private static final class Flow implements Chunk {
         final Segment segment;
+        int version;
+        double wakeAt = Double.POSITIVE_INFINITY;
+        boolean done;
         final long steps;
         final Progress progress;
         final Trail[] trails; // null for accesses never reused and for companions
@@ -112,6 +132,8 @@ public final class StreamReuseL2 implements L2Model {
                 continue;
             }
             Trail t = new Trail(sequence++, a.object(), a.firstItem() + from, a.itemBytes(), a.write(), now, progress);
+            t.end = t.start + steps;
+            t.chunk = flow;
             flow.trails[i] = t;
             List<Trail> list = byObject.get(a.object()).active;
             t.slot = list.size();
@@ -121,13 +143,12 @@ public final class StreamReuseL2 implements L2Model {
         if (!snapped) {
             takeSnapshot(now);
         }
-        for (int i = 0; i < flow.trails.length; i++) {
-            if (flow.trails[i] != null) {
-                double lag = lastTouch(flow.trails[i], now, false);
-                flow.hit[i] = Double.isNaN(lag) ? 0 : hitAfter(lag);
+        assessAlone(flow, now);
+        for (Trail t : flow.trails) {
+            if (t != null) {
+                wakeTrailsBehind(t, now);
             }
         }
-        copyCompanions(flow);
         flow.index = active.size();
         active.add(flow);
         return flow;
@@ -136,6 +157,7 @@ public final class StreamReuseL2 implements L2Model {
     @Override
     public void end(Chunk chunk, double now) {
         Flow flow = (Flow) chunk;
+        flow.done = true;
         List<Access> accesses = flow.segment.accesses();
         for (int i = 0; i < accesses.size(); i++) {
             Trail t = flow.trails[i];
@@ -146,8 +168,7 @@ public final class StreamReuseL2 implements L2Model {
                 continue;
             }
             t.end = t.start + flow.steps;
-            t.hitShare = flow.hit[i];
-            pendingChecks.add(t);
+            firstTouches.record(t, t.end, flow.hit[i]);
             t.endTime = now;
             double duration = now - t.beginTime;
             t.rate = duration > 0 ? flow.steps / duration : Double.POSITIVE_INFINITY;
@@ -178,8 +199,10 @@ public final class StreamReuseL2 implements L2Model {
     public boolean refresh(double now, double dram) {
         dramBytes = dram;
         events++;
+        reassessed.clear();
         long period = refreshEvents > 0 ? refreshEvents : Math.max(MIN_REFRESH, active.size() / 2);
         if (++sinceRefresh < period) {
+            wakeDue(now);
             return false;
         }
         sinceRefresh = 0;
@@ -189,7 +212,108 @@ public final class StreamReuseL2 implements L2Model {
         }
         checkFirstTouches(now);
         reassess(now);
+        wakeDue(now);
         return true;
+    }
+
+    @Override
+    public List<Progress> reassessed() {
+        return reassessed;
+    }
+
+    /**
+     * Reassesses the chunks whose wake time has come: between snapshots a chunk's hit
+     * fractions hold only until it reaches an item where the trail it follows stops, or where
+     * another trail started (a window one item ahead of it, say). Each look-up finds the next
+     * such item and schedules the chunk for when it gets there, at its present rate.
+     */
+    private void wakeDue(double now) {
+        while (!wakes.isEmpty() && wakes.peek().time() <= now) {
+            Wake w = wakes.poll();
+            Flow f = w.flow();
+            if (f.done || w.version() != f.version) {
+                continue;
+            }
+            for (int i = 0; i < f.trails.length; i++) {
+                Trail t = f.trails[i];
+                if (t != null) { // what it passed so far, at the hit fraction it had
+                    firstTouches.record(t, t.position(now), f.hit[i]);
+                }
+            }
+            double[] before = f.hit.clone();
+            assessAlone(f, now);
+            for (Trail t : f.trails) {
+                if (t != null) {
+                    wakeTrailsBehind(t, now);
+                }
+            }
+            if (movedApart(before, f.hit)) {
+                reassessed.add(f.progress);
+            } else {
+                System.arraycopy(before, 0, f.hit, 0, before.length);
+            }
+        }
+    }
+
+    /** True when a hit fraction moved by more than {@link #HIT_TOLERANCE}: less is not worth the engine's re-rating. */
+    private static boolean movedApart(double[] before, double[] after) {
+        for (int i = 0; i < before.length; i++) {
+            if (Math.abs(after[i] - before[i]) > HIT_TOLERANCE) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** New hit fractions for {@code flow} from every trail of its objects, and its next wake. */
+    private void assessAlone(Flow flow, double now) {
+        flow.version++;
+        flow.wakeAt = Double.POSITIVE_INFINITY;
+        for (int i = 0; i < flow.trails.length; i++) {
+            Trail t = flow.trails[i];
+            if (t != null) {
+                double lag = lastTouch(t, now, false);
+                flow.hit[i] = Double.isNaN(lag) ? 0 : hitAfter(lag);
+                wake(flow, t, edge, now);
+            }
+        }
+        copyCompanions(flow);
+    }
+
+    /**
+     * Wakes the trails in flight that may now ride on {@code t}: those it has overtaken since
+     * they last looked (at once), and those still short of its start (when they get there).
+     */
+    private void wakeTrailsBehind(Trail t, double now) {
+        double pos = t.position(now);
+        for (Trail u : byObject.get(t.object).active) {
+            if (u.chunk == t.chunk || u.write && !t.write) {
+                continue;
+            }
+            double at = u.position(now);
+            if (at >= pos || u.end <= t.start) {
+                continue;
+            }
+            double item = Math.max(at, t.start);
+            if (Trail.passesLater(t.passTime(item, now), item, u.followX, u.followPass, u.followRate)) {
+                wake((Flow) u.chunk, u, item, now);
+            }
+        }
+    }
+
+    /** Schedules {@code flow} for when its trail {@code t} reaches {@code item}, if before its present wake. */
+    private void wake(Flow flow, Trail t, double item, double now) {
+        double pos = t.position(now);
+        if (item < pos || item >= t.end) {
+            return;
+        }
+        double rate = t.itemsPerCycle();
+        // Never at now: a CTA not yet rated, or a hair from the item, is seen at the next event.
+        double time = Math.max(Math.nextUp(now), rate > 0 ? now + (item - pos) / rate : 0);
+        if (time < flow.wakeAt) {
+            flow.wakeAt = time;
+            wakes.add(new Wake(time, wakeCount++, flow, flow.version));
+        }
     }
 
     @Override
@@ -198,26 +322,19 @@ public final class StreamReuseL2 implements L2Model {
     }
 
     /**
-     * Accounts what every trail passed since its last check, the trails that missed first, so
-     * that of two trails over the same fresh items the one that fetched them is the one that
-     * touched them first.
+     * Notes what every trail in flight passed since its last check, and checks all passes
+     * noted since the last time against the touched items.
      */
     private void checkFirstTouches(double now) {
         for (Flow f : active) {
             for (int i = 0; i < f.trails.length; i++) {
                 Trail t = f.trails[i];
                 if (t != null) {
-                    t.hitShare = f.hit[i];
-                    t.checkTo = t.position(now);
-                    pendingChecks.add(t);
+                    firstTouches.record(t, t.position(now), f.hit[i]);
                 }
             }
         }
-        pendingChecks.sort(Trail.BY_HIT_SHARE);
-        for (Trail t : pendingChecks) {
-            touch(t, t.owner == null ? t.end : t.checkTo, t.hitShare);
-        }
-        pendingChecks.clear();
+        firstTouches.check();
     }
 
     /** New hit fractions for every chunk in flight, from the snapshot just taken. */
@@ -234,40 +351,14 @@ public final class StreamReuseL2 implements L2Model {
         }
     }
 
-    /**
-     * Accounts the items {@code t} passed since its last check, at hit fraction {@code hit}:
-     * those no trail had touched before could not hit. Between snapshots a CTA keeps the hit
-     * fraction it had, so one that hit on another's trail can overtake it and "hit" on items
-     * nobody fetched; those bytes are compulsory misses, whoever is checked first.
-     */
-    private void touch(Trail t, double to, double hit) {
-        Trails trails = byObject.get(t.object);
-        double fresh = trails.touched.add(t.checked, to);
-        if (t.write) {
-            fresh = trails.written.add(t.checked, to);
-        }
-        t.checked = Math.max(t.checked, to);
-        if (hit > 0 && fresh > 0) {
-            if (t.write) {
-                firstTouchWrites += fresh * t.bytes * hit;
-            } else {
-                firstTouchReads += fresh * t.bytes * hit;
-            }
-        }
-    }
-
     @Override
     public double takeFirstTouchReads() {
-        double bytes = firstTouchReads;
-        firstTouchReads = 0;
-        return bytes;
+        return firstTouches.takeReads();
     }
 
     @Override
     public double takeFirstTouchWrites() {
-        double bytes = firstTouchWrites;
-        firstTouchWrites = 0;
-        return bytes;
+        return firstTouches.takeWrites();
     }
 
     /**
@@ -318,11 +409,13 @@ public final class StreamReuseL2 implements L2Model {
         double x = self.position(now);
         Trails trails = byObject.get(self.object);
         double best = Double.NEGATIVE_INFINITY;
+        Trail followed = null;
         if (sorted) {
             for (int k = self.slot - 1; k >= 0; k--) {
                 Trail t = trails.active.get(k);
                 if (t.passed(x, self, now) && (!self.write || t.write)) {
                     best = t.passTime(x, now);
+                    followed = t;
                     break;
                 }
             }
@@ -332,13 +425,36 @@ public final class StreamReuseL2 implements L2Model {
                 Trail t = active.get(k);
                 // The cheap tests first: passed() asks the CTA where it is.
                 if (t != self && (!self.write || t.write) && t.start <= x && t.passed(x, self, now)) {
-                    best = Math.max(best, t.passTime(x, now));
+                    double pass = t.passTime(x, now);
+                    if (pass > best) {
+                        best = pass;
+                        followed = t;
+                    }
                 }
             }
         }
         // A write finds only writes: a line stays dirty whoever reads it since.
+        double fromActive = best;
         best = trails.latestPass(x, self.write, best);
-        return best == Double.NEGATIVE_INFINITY ? Double.NaN : now - best;
+        double end;
+        double rate;
+        if (best > fromActive) {
+            end = trails.bestEnd();
+            rate = trails.bestRate();
+        } else if (followed != null) {
+            end = followed.end;
+            rate = followed.itemsPerCycle();
+        } else {
+            end = Double.POSITIVE_INFINITY;
+            rate = 0;
+        }
+        self.followX = x;
+        self.followPass = best == Double.NEGATIVE_INFINITY ? Double.NaN : best;
+        self.followRate = rate;
+        if (!sorted) {
+            edge = Math.min(end, trails.nextStart(self, x));
+        }
+        return Double.isNaN(self.followPass) ? Double.NaN : now - best;
     }
 
     /** Stack distance, in bytes, of an item last touched {@code lag} cycles before the snapshot. */

@@ -9,10 +9,6 @@ final class Trail {
         int c = Double.compare(b.end, a.end);
         return c != 0 ? c : Long.compare(a.seq, b.seq);
     };
-    static final Comparator<Trail> BY_HIT_SHARE = (a, b) -> {
-        int c = Double.compare(a.hitShare, b.hitShare);
-        return c != 0 ? c : Long.compare(a.seq, b.seq);
-    };
     static final Comparator<Trail> BY_END_TIME = (a, b) -> {
         int c = Double.compare(a.endTime, b.endTime);
         return c != 0 ? c : Long.compare(a.seq, b.seq);
@@ -25,14 +21,17 @@ final class Trail {
     final double beginTime;
     double bytes; // per item, companions' included
     L2Model.Progress owner; // null once done
+    L2Model.Chunk chunk; // the chunk it belongs to
     int slot; // index in its object's active list
-    double end;
+    double end; // planned while in flight
     double endTime;
     double rate;
     double dramAtEnd;
-    double checked; // items up to here are accounted in the object's touched items
-    double checkTo; // where the check under way accounts it to
-    double hitShare; // the fraction of its bytes the L2 served since its last check
+    // At its last look-up: the item it was at, when the trail it followed had passed that item, and that trail's rate.
+    double followX;
+    double followPass = Double.NaN;
+    double followRate;
+    double checked; // items up to here are recorded for the object's touched items
 
     Trail(long seq, int object, double start, double bytes, boolean write, double beginTime, L2Model.Progress owner) {
         this.seq = seq;
@@ -75,5 +74,14 @@ final class Trail {
         }
         double pos = position(now);
         return pos > x || pos == x && seq < other.seq;
+    }
+
+    /**
+     * True when a trail that passed item {@code s} at {@code passS} did so after the trail a
+     * CTA at {@code x} follows, which passed x at {@code passX} (NaN: none) moving at
+     * {@code rate} items per cycle, passes s.
+     */
+    static boolean passesLater(double passS, double s, double x, double passX, double rate) {
+        return Double.isNaN(passX) || !(rate > 0) || passS > passX + (s - x) / rate;
     }
 }

@@ -27,6 +27,7 @@ final class Trails {
     private double[] rows = new double[16 * WIDTH];
     private boolean[] write = new boolean[16];
     private int size;
+    private int bestRow; // left by latestPass: the row that gave its answer, or -1
 
     boolean isEmpty() {
         return active.isEmpty() && finished.isEmpty();
@@ -88,14 +89,51 @@ final class Trails {
      * depend on their order).
      */
     double latestPass(double x, boolean writesOnly, double best) {
+        bestRow = -1;
         // Ends are descending, so the trails with end > x come first; with x NaN none passed it.
         for (int i = 0, r = 0; i < size && rows[r + END] > x; i++, r += WIDTH) {
             if (rows[r + START] <= x && (!writesOnly || write[i])) {
                 double rate = rows[r + RATE];
                 double back = rate > 0 ? (rows[r + END] - x) / rate : 0;
-                best = Math.max(best, Math.max(rows[r + BEGIN_TIME], rows[r + END_TIME] - back));
+                double pass = Math.max(rows[r + BEGIN_TIME], rows[r + END_TIME] - back);
+                if (pass > best) {
+                    best = pass;
+                    bestRow = r;
+                }
             }
         }
         return best;
     }
-}
+
+    /** Where the trail that gave the last {@link #latestPass} its answer ends; NaN when {@code best} stood. */
+    double bestEnd() {
+        return bestRow < 0 ? Double.NaN : rows[bestRow + END];
+    }
+
+    /** Items per cycle of that trail. */
+    double bestRate() {
+        return rows[bestRow + RATE];
+    }
+
+    /**
+     * The lowest start above {@code x}, the item {@code self} is at, of a trail that passed its
+     * start later than the trail {@code self} follows passes it (as {@code self} last looked):
+     * from there on that trail is the last to have touched the items.
+     */
+    double nextStart(Trail self, double x) {
+        double next = Double.POSITIVE_INFINITY;
+        for (int i = 0, r = 0; i < size && rows[r + END] > x; i++, r += WIDTH) {
+            double start = rows[r + START];
+            if (start > x && start < next && (!self.write || write[i])
+                    && Trail.passesLater(rows[r + BEGIN_TIME], start, x, self.followPass, self.followRate)) {
+                next = start;
+            }
+        }
+        for (Trail t : active) {
+            if (t != self && t.start > x && t.start < next && (!self.write || t.write)
+                    && Trail.passesLater(t.beginTime, t.start, x, self.followPass, self.followRate)) {
+                next = t.start;
+            }
+        }
+        return next;
+    }}

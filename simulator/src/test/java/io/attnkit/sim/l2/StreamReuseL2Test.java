@@ -140,4 +140,16 @@ class StreamReuseL2Test {
         assertEquals(r[0].dramReadBytes(), r[1].dramReadBytes(), 0.1 * r[0].dramReadBytes(),
                 "DRAM reads: exact " + r[0].dramReadBytes() + ", model " + r[1].dramReadBytes());
     }
+
+    @org.junit.jupiter.api.Test
+    void aSlidingWindowRidesOnTheWindowJustAhead() {
+        // StreamingLLM's sinks and window: each query block's window starts one key block past
+        // the previous one's, so every CTA follows the next one's fetches from its second step.
+        // With hit fractions held from one snapshot to the next, a CTA that began with nobody
+        // ahead missed for half its run: 117 MB read where the exact cache reads 101 MB.
+        SimResult[] r = exactAndModel("kernel k { shape batch 1, heads 32, q_len 4K, head_dim 128; dtype f16, accumulate f32; "
+                + "tile q 64, kv 64, stages 2, warps 4; mask causal & (sink(4) | window(2000)); }", "a100-80gb", SimOptions.defaults());
+        assertEquals(r[0].dramReadBytes(), r[1].dramReadBytes(), 0.03 * r[0].dramReadBytes(),
+                "DRAM reads: exact " + r[0].dramReadBytes() + ", model " + r[1].dramReadBytes());
+    }
 }
