@@ -12,7 +12,8 @@ import java.util.PriorityQueue;
  * The L2 as a reuse model over sweeps, so that a run of thousands of tiles costs one look-up
  * instead of thousands. Every reused access of a chunk is a <em>trail</em>: a CTA sweeping
  * items {@code start, start + 1, ...} of an object at its current rate. The last time any
- * trail passed an item follows from the trails' positions; the bytes touched since then (the
+ * trail passed an item follows from the positions of those in flight and, for those done, from
+ * each object's {@link PassMap}; the bytes touched since then (the
  * stack distance: distinct items only) are the union of what every trail swept in that window
  * plus the never-reused bytes of the {@link PointLog}; the {@link HitCurve} of the
  * set-associative cache turns the distance into a hit probability.
@@ -25,13 +26,6 @@ import java.util.PriorityQueue;
  * rates stay constant over a reuse window; the tests hold it to {@link ExactL2} on the same launches.
  */
 public final class StreamReuseL2 implements L2Model {
-    /**
-     * Done trails kept per object, the most recent first. Sparse and streaming heads leave many
-     * short runs on their K/V: at 64 the model forgot most of them (DuoAttention's example read
-     * 722 MB where the exact cache reads 430, NSA's 21.0 GB for 3.7); at 512 it reads 429 MB and
-     * 8.5 GB, for twice the time on those examples and none on dense ones.
-     */
-    private static final int MAX_FINISHED_PER_OBJECT = 512;
     private static final int MIN_REFRESH = 8;
     private static final double HIT_TOLERANCE = 1e-3;
     /** Points per doubling of the lag at which stack distances are computed exactly. */
@@ -172,7 +166,6 @@ public final class StreamReuseL2 implements L2Model {
             t.endTime = now;
             double duration = now - t.beginTime;
             t.rate = duration > 0 ? flow.steps / duration : Double.POSITIVE_INFINITY;
-            t.dramAtEnd = dramBytes;
             t.owner = null;
             Trails trails = byObject.get(t.object);
             Trail last = trails.active.removeLast();
@@ -180,7 +173,7 @@ public final class StreamReuseL2 implements L2Model {
                 trails.active.set(t.slot, last);
                 last.slot = t.slot;
             }
-            trails.finish(t);
+            trails.finish(t, dramBytes);
         }
         Flow last = active.removeLast();
         if (last != flow) {
@@ -208,7 +201,7 @@ public final class StreamReuseL2 implements L2Model {
         sinceRefresh = 0;
         takeSnapshot(now);
         if (++refreshes % 4 == 0) {
-            prune(now);
+            forgetDead();
         }
         checkFirstTouches(now);
         reassess(now);
@@ -402,7 +395,7 @@ public final class StreamReuseL2 implements L2Model {
 
     /**
      * Cycles since another trail last touched the item {@code self} is about to, or NaN when
-     * none did. Candidates are the finished trails of the object and, right after a snapshot
+     * none did. Candidates are the done trails' last passes and, right after a snapshot
      * ({@code sorted}), the nearest active trail ahead; otherwise every active trail.
      */
     private double lastTouch(Trail self, double now, boolean sorted) {
@@ -434,25 +427,22 @@ public final class StreamReuseL2 implements L2Model {
             }
         }
         // A write finds only writes: a line stays dirty whoever reads it since.
-        double fromActive = best;
-        best = trails.latestPass(x, self.write, best);
-        double end;
-        double rate;
-        if (best > fromActive) {
-            end = trails.bestEnd();
-            rate = trails.bestRate();
+        double done = trails.latestPass(x, self.write);
+        boolean ownedByDone = done > best;
+        double end = Double.POSITIVE_INFINITY;
+        double rate = 0;
+        if (ownedByDone) {
+            best = done;
+            rate = trails.rateAt(x, self.write);
         } else if (followed != null) {
             end = followed.end;
             rate = followed.itemsPerCycle();
-        } else {
-            end = Double.POSITIVE_INFINITY;
-            rate = 0;
         }
         self.followX = x;
         self.followPass = best == Double.NEGATIVE_INFINITY ? Double.NaN : best;
         self.followRate = rate;
         if (!sorted) {
-            edge = Math.min(end, trails.nextStart(self, x));
+            edge = Math.min(end, trails.nextEdge(self, x, ownedByDone));
         }
         return Double.isNaN(self.followPass) ? Double.NaN : now - best;
     }
@@ -468,55 +458,11 @@ public final class StreamReuseL2 implements L2Model {
         snapshot.take(byObject, now);
     }
 
-    /**
-     * Drops finished trails that can no longer be the last to have touched an item: those
-     * swept again since by another trail, those older than twice the distance at which nothing
-     * survives (measured in bytes the L2 has exchanged with DRAM since), and the oldest beyond
-     * a bound per object.
-     */
-    private void prune(double now) {
+    /** Forgets what done trails passed longer ago than twice the distance at which nothing survives. */
+    private void forgetDead() {
         double dead = 2 * curve.deadDistance();
         for (Trails trails : byObject) {
-            List<Trail> finished = trails.finished();
-            if (finished.isEmpty()) {
-                continue;
-            }
-            finished.sort(Trail.BY_END_TIME);
-            int kept = 0;
-            for (int i = finished.size() - 1; i >= 0; i--) {
-                Trail t = finished.get(i);
-                if (dramBytes - t.dramAtEnd > dead || kept >= MAX_FINISHED_PER_OBJECT || supersededBy(t, trails, now)) {
-                    finished.remove(i);
-                } else {
-                    kept++;
-                }
-            }
-            trails.reindex();
+            trails.forgetOlderThan(dramBytes, dead);
         }
-    }
-
-    /** True when another trail swept all of {@code f}'s items after {@code f} did. */
-    private static boolean supersededBy(Trail f, Trails trails, double now) {
-        double firstPass = f.passTime(f.start, now);
-        double lastPass = f.passTime(f.end, now);
-        for (Trail g : trails.active) {
-            if (covers(g, f, firstPass, lastPass, now)) {
-                return true;
-            }
-        }
-        for (Trail g : trails.finished()) {
-            if (g != f && covers(g, f, firstPass, lastPass, now)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** {@code firstPass} and {@code lastPass}: when {@code f} passed its first and its end item. */
-    private static boolean covers(Trail g, Trail f, double firstPass, double lastPass, double now) {
-        // A later write hides everything before it; a later read hides only reads (a dirty line stays dirty).
-        return g.start <= f.start && (g.write || !f.write) && g.position(now) >= f.end
-                && g.passTime(f.start, now) > firstPass
-                && g.passTime(f.end, now) > lastPass;
     }
 }

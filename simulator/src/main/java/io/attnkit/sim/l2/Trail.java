@@ -1,19 +1,8 @@
 package io.attnkit.sim.l2;
 
-import java.util.Comparator;
 
 /** A reused access in flight or done: items {@code start .. end - 1} swept by one chunk. */
 final class Trail {
-    // Written out rather than composed: snapshots and pruning sort thousands of trails each.
-    static final Comparator<Trail> BY_END_DESCENDING = (a, b) -> {
-        int c = Double.compare(b.end, a.end);
-        return c != 0 ? c : Long.compare(a.seq, b.seq);
-    };
-    static final Comparator<Trail> BY_END_TIME = (a, b) -> {
-        int c = Double.compare(a.endTime, b.endTime);
-        return c != 0 ? c : Long.compare(a.seq, b.seq);
-    };
-
     final long seq;
     final int object;
     final double start;
@@ -26,7 +15,6 @@ final class Trail {
     double end; // planned while in flight
     double endTime;
     double rate;
-    double dramAtEnd;
     // At its last look-up: the item it was at, when the trail it followed had passed that item, and that trail's rate.
     double followX;
     double followPass = Double.NaN;

@@ -15,6 +15,7 @@ final class TrailSnapshot {
     private int snapObjects;
     private double[] hi = new double[64];
     private double[] lo = new double[64];
+    private double[] anchor = new double[64];
     private double[] rate = new double[64];
     private double[] age = new double[64];
     private double[] bytes = new double[64];
@@ -46,7 +47,7 @@ final class TrailSnapshot {
                 if (window <= 0) {
                     continue;
                 }
-                double low = Math.max(lo[k], hi[k] - rate[k] * window);
+                double low = Math.max(lo[k], anchor[k] - rate[k] * window);
                 double top = Math.min(hi[k], covered);
                 if (top > low) {
                     total += (top - low) * bytes[k];
@@ -70,20 +71,18 @@ final class TrailSnapshot {
                 continue;
             }
             List<Trail> active = trails.active;
-            List<Trail> finished = trails.finished();
             double[] pos = orderByPosition(active, now);
-            finished.sort(Trail.BY_END_DESCENDING);
             int first = snapSize;
             int a = 0;
-            int f = 0;
-            while (a < active.size() || f < finished.size()) {
-                if (f >= finished.size() || a < active.size() && pos[a] >= finished.get(f).end) {
-                    add(active.get(a), pos[a], 0);
-                    a++;
-                } else {
-                    Trail t = finished.get(f++);
-                    add(t, t.end, now - t.endTime);
+            // Both sorted by upper end, highest first: merged.
+            for (PassMap.Ramp r : trails.donePasses()) {
+                for (; a < active.size() && pos[a] >= r.hi(); a++) {
+                    addInFlight(active.get(a), pos[a]);
                 }
+                add(r.lo(), r.hi(), r.end(), r.rate(), now - r.endTime(), r.bytes());
+            }
+            for (; a < active.size(); a++) {
+                addInFlight(active.get(a), pos[a]);
             }
             if (snapObjects == snapObjectEnd.length) {
                 snapObjectEnd = Arrays.copyOf(snapObjectEnd, snapObjects * 2);
@@ -98,9 +97,16 @@ final class TrailSnapshot {
         }
     }
 
-    /** Adds a trail at position {@code pos}, done {@code doneAgo} cycles ago (0 while in flight), unless it has swept nothing. */
-    private void add(Trail t, double pos, double doneAgo) {
-        if (pos <= t.start) {
+    private void addInFlight(Trail t, double pos) {
+        add(t.start, pos, pos, t.itemsPerCycle(), 0, t.bytes);
+    }
+
+    /**
+     * Adds the window of items {@code from .. to} swept at {@code itemsPerCycle} by a trail that
+     * was at {@code at} {@code ago} cycles before the snapshot (0: in flight), unless it is empty.
+     */
+    private void add(double from, double to, double at, double itemsPerCycle, double ago, double itemBytes) {
+        if (to <= from) {
             return;
         }
         if (snapSize == hi.length) {
@@ -108,14 +114,16 @@ final class TrailSnapshot {
             hi = Arrays.copyOf(hi, size);
             lo = Arrays.copyOf(lo, size);
             rate = Arrays.copyOf(rate, size);
+            anchor = Arrays.copyOf(anchor, size);
             age = Arrays.copyOf(age, size);
             bytes = Arrays.copyOf(bytes, size);
         }
-        hi[snapSize] = pos;
-        lo[snapSize] = t.start;
-        rate[snapSize] = t.itemsPerCycle();
-        age[snapSize] = doneAgo;
-        bytes[snapSize] = t.bytes;
+        hi[snapSize] = to;
+        lo[snapSize] = from;
+        anchor[snapSize] = at;
+        rate[snapSize] = itemsPerCycle;
+        age[snapSize] = ago;
+        bytes[snapSize] = itemBytes;
         snapSize++;
     }
 

@@ -1,0 +1,197 @@
+package io.attnkit.sim.l2;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * For one object, when a finished trail last passed each item: disjoint stretches of items,
+ * each passed last by one trail, with that trail's pass times. A trail that finishes takes
+ * over the items it passed later than their present owner; nothing is ever forgotten, and the
+ * map never holds more stretches than the object has been cut into by trails' ends and the
+ * rare points where two trails' pass times cross. A kept list of done trails instead forgot
+ * the short runs of sparse heads beyond its bound: NSA's example read 8.4 GB where the exact
+ * cache reads 3.7.
+ */
+final class PassMap {
+    /**
+     * Items {@code lo .. hi} passed last by a trail over {@code [.., end)} from {@code begin}
+     * to {@code endTime} at {@code rate} items per cycle, {@code bytes} per item, when the L2
+     * had exchanged {@code dramAtEnd} bytes with DRAM.
+     */
+    record Ramp(double lo, double hi, double begin, double endTime, double end, double rate, double bytes, double dramAtEnd) {
+        double at(double x) {
+            double back = rate > 0 ? (end - x) / rate : 0;
+            return Math.max(begin, endTime - back);
+        }
+
+        Ramp cut(double a, double b) {
+            return new Ramp(a, b, begin, endTime, end, rate, bytes, dramAtEnd);
+        }
+
+        boolean sameTrail(Ramp o) {
+            return begin == o.begin && endTime == o.endTime && end == o.end && rate == o.rate && bytes == o.bytes;
+        }
+    }
+
+    /** Bisection steps to find where two trails' pass times cross: 2^-40 of the stretch. */
+    private static final int CROSSING_STEPS = 40;
+
+    private final TreeMap<Double, Ramp> byLo = new TreeMap<>();
+
+    boolean isEmpty() {
+        return byLo.isEmpty();
+    }
+
+    /** Stretches held. */
+    int size() {
+        return byLo.size();
+    }
+
+    /** When a finished trail last passed item {@code x}; negative infinity when none did. */
+    double passAt(double x) {
+        Ramp r = containing(x);
+        return r == null ? Double.NEGATIVE_INFINITY : r.at(x);
+    }
+
+    /** Items per cycle of the trail that last passed {@code x}; 0 when none did. */
+    double rateAt(double x) {
+        Ramp r = containing(x);
+        return r == null ? 0 : r.rate;
+    }
+
+    /**
+     * The lowest item above {@code x} where {@link #passAt} may jump for a CTA at x: the end of
+     * the stretch holding x when {@code owned} (its trail is the one the CTA follows), and the
+     * start of the next stretch when its trail passed it later than the followed trail, which
+     * passed x at {@code passX} (NaN: none) at {@code rate}, passes it.
+     */
+    double edgeAbove(double x, boolean owned, double passX, double rate) {
+        Ramp here = containing(x);
+        if (here != null) {
+            if (owned) {
+                return here.hi;
+            }
+            Map.Entry<Double, Ramp> next = byLo.ceilingEntry(here.hi);
+            return nextIfLater(next, x, passX, rate);
+        }
+        return nextIfLater(byLo.higherEntry(x), x, passX, rate);
+    }
+
+    private static double nextIfLater(Map.Entry<Double, Ramp> next, double x, double passX, double rate) {
+        if (next == null) {
+            return Double.POSITIVE_INFINITY;
+        }
+        Ramp r = next.getValue();
+        return Trail.passesLater(r.at(r.lo), r.lo, x, passX, rate) ? r.lo : Double.POSITIVE_INFINITY;
+    }
+
+    private Ramp containing(double x) {
+        Map.Entry<Double, Ramp> e = byLo.floorEntry(x);
+        return e != null && x < e.getValue().hi ? e.getValue() : null;
+    }
+
+    /** The stretches, highest first. */
+    Iterable<Ramp> descending() {
+        return byLo.descendingMap().values();
+    }
+
+    /**
+     * Forgets the stretches passed before the L2 exchanged {@code dead} more bytes with DRAM
+     * than it has now: nothing they hold can still be in the cache.
+     */
+    void forgetOlderThan(double dramNow, double dead) {
+        byLo.values().removeIf(r -> dramNow - r.dramAtEnd > dead);
+    }
+
+    /** Trail {@code t}, done, passed its items; the L2 has exchanged {@code dram} bytes with DRAM so far. */
+    void add(Trail t, double dram) {
+        if (!(t.end > t.start)) {
+            return;
+        }
+        double start = t.start;
+        double end = t.end;
+        Ramp fresh = new Ramp(start, end, t.beginTime, t.endTime, end, t.rate, t.bytes, dram);
+        List<Ramp> pieces = new ArrayList<>();
+        Map.Entry<Double, Ramp> first = byLo.floorEntry(start);
+        double from = first != null && first.getValue().hi > start ? first.getKey() : start;
+        List<Ramp> overlapped = new ArrayList<>(byLo.subMap(from, true, end, false).values());
+        double cursor = start;
+        for (Ramp old : overlapped) {
+            byLo.remove(old.lo);
+            if (old.lo < start) {
+                pieces.add(old.cut(old.lo, start));
+            }
+            if (old.lo > cursor) {
+                pieces.add(fresh.cut(cursor, old.lo));
+            }
+            double a = Math.max(old.lo, start);
+            double b = Math.min(old.hi, end);
+            later(fresh, old, a, b, pieces);
+            if (old.hi > end) {
+                pieces.add(old.cut(end, old.hi));
+            }
+            cursor = b;
+        }
+        if (cursor < end) {
+            pieces.add(fresh.cut(cursor, end));
+        }
+        put(pieces);
+    }
+
+    /** Adds to {@code pieces} items {@code a .. b}, each with whichever of the two trails passed it later (the fresh one on ties). */
+    private static void later(Ramp fresh, Ramp old, double a, double b, List<Ramp> pieces) {
+        boolean freshFirst = fresh.at(a) >= old.at(a);
+        boolean freshLast = fresh.at(b) >= old.at(b);
+        if (freshFirst == freshLast) {
+            pieces.add((freshFirst ? fresh : old).cut(a, b));
+            return;
+        }
+        // Each trail's pass times are convex in x, so the two cross at most twice; with different
+        // winners at the ends, bisection finds a crossing (a second one, rarer, is let go).
+        double lo = a;
+        double hi = b;
+        for (int i = 0; i < CROSSING_STEPS; i++) {
+            double mid = 0.5 * (lo + hi);
+            if ((fresh.at(mid) >= old.at(mid)) == freshFirst) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        pieces.add((freshFirst ? fresh : old).cut(a, hi));
+        pieces.add((freshFirst ? old : fresh).cut(hi, b));
+    }
+
+    /** Puts consecutive stretches in place, joining neighbours of one trail. */
+    private void put(List<Ramp> pieces) {
+        Ramp run = null;
+        Map.Entry<Double, Ramp> left = pieces.isEmpty() ? null : byLo.lowerEntry(pieces.getFirst().lo);
+        if (left != null && left.getValue().hi == pieces.getFirst().lo && left.getValue().sameTrail(pieces.getFirst())) {
+            run = left.getValue();
+            byLo.remove(run.lo);
+        }
+        for (Ramp p : pieces) {
+            if (p.hi <= p.lo) {
+                continue;
+            }
+            if (run != null && run.hi == p.lo && run.sameTrail(p)) {
+                run = run.cut(run.lo, p.hi);
+            } else {
+                if (run != null) {
+                    byLo.put(run.lo, run);
+                }
+                run = p;
+            }
+        }
+        if (run != null) {
+            Map.Entry<Double, Ramp> right = byLo.ceilingEntry(run.hi);
+            if (right != null && right.getKey() == run.hi && right.getValue().sameTrail(run)) {
+                byLo.remove(right.getKey());
+                run = run.cut(run.lo, right.getValue().hi);
+            }
+            byLo.put(run.lo, run);
+        }
+    }
+}
