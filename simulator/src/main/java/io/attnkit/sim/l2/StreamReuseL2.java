@@ -19,7 +19,7 @@ import java.util.PriorityQueue;
  * set-associative cache turns the distance into a hit probability.
  *
  * <p>Stack distances are computed exactly at lags spaced by a factor 2^(1/8) and interpolated
- * in between. A chunk's hit fractions are computed when it begins, again at every snapshot of all
+ * in between (computed directly where the two neighbours' hit fractions differ by more than 0.01). A chunk's hit fractions are computed when it begins, again at every snapshot of all
  * trails, taken every {@code refreshEvents} events (0: every time about half of the chunks in
  * flight have changed), and in between when it reaches an item where the trail it follows
  * stops or another starts (its wake). The model is exact for a fully associative LRU when
@@ -28,6 +28,8 @@ import java.util.PriorityQueue;
 public final class StreamReuseL2 implements L2Model {
     private static final int MIN_REFRESH = 8;
     private static final double HIT_TOLERANCE = 1e-3;
+    /** The most two neighbouring grid points' hit fractions may differ for a look-up between them to interpolate. */
+    private static final double INTERPOLATION_SLACK = 0.01;
     /** Points per doubling of the lag at which stack distances are computed exactly. */
     private static final int GRID_PER_OCTAVE = 8;
     /** Lags up to 2^48 cycles. */
@@ -267,7 +269,7 @@ public final class StreamReuseL2 implements L2Model {
             if (t != null) {
                 double lag = lastTouch(t, now, false);
                 flow.hit[i] = Double.isNaN(lag) ? 0 : hitAfter(lag);
-                wake(flow, t, edge, now);
+                        wake(flow, t, edge, now);
             }
         }
         copyCompanions(flow);
@@ -370,6 +372,11 @@ public final class StreamReuseL2 implements L2Model {
         }
         double lo = gridDistance(i);
         double hi = gridDistance(i + 1);
+        if (curve.hit(lo) - curve.hit(hi) > INTERPOLATION_SLACK) {
+            // The distance jumps between the two lags (a fast kernel wrote megabytes in a few
+            // microseconds) where the hit curve is steep: interpolating would place the jump wrong.
+            return curve.hit(distance(lag));
+        }
         double f = (lag - gridLag(i)) / (gridLag(i + 1) - gridLag(i));
         return curve.hit(lo + (hi - lo) * f);
     }

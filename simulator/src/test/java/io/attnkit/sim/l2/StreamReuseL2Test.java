@@ -184,4 +184,18 @@ class StreamReuseL2Test {
         assertEquals(exact.dramReadBytes(), model.dramReadBytes(), 0.03 * exact.dramReadBytes(),
                 "DRAM reads: exact " + exact.dramReadBytes() + ", model " + model.dramReadBytes());
     }
+
+    @org.junit.jupiter.api.Test
+    void aLongLaunchAfterABurstOfCopiesSeesTheCopiesInItsStackDistance() {
+        // PyTorch's eager decode: copies of K and V, 30 MB in a few microseconds, then GEMMs of four
+        // CTAs for a millisecond. Interpolating the stack distance between lags a grid step apart
+        // put the copies' jump in the wrong place: the model read 10.1 MB where the exact cache
+        // reads 12.1 MB.
+        SimResult[] r = exactAndModel("kernel k { shape batch 1, heads 4, kv_heads 1, q_len 13, kv_len 14507, head_dim 64; "
+                + "dtype f32; tile q 16, kv 64, stages 2, warps 4; mask causal; }", "h200",
+                SimOptions.defaults().withSchedule(io.attnkit.sim.Schedule.STANDARD));
+        double exact = r[0].dramReadBytes();
+        double model = r[1].dramReadBytes();
+        assertTrue(model > 0.95 * exact && model < 1.2 * exact, "DRAM reads: exact " + exact + ", model " + model);
+    }
 }
