@@ -269,7 +269,7 @@ public final class StreamReuseL2 implements L2Model {
             if (t != null) {
                 double lag = lastTouch(t, now, false);
                 flow.hit[i] = Double.isNaN(lag) ? 0 : hitAfter(lag);
-                        wake(flow, t, edge, now);
+                wake(flow, t, edge, now);
             }
         }
         copyCompanions(flow);
