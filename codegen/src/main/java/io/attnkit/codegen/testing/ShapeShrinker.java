@@ -55,8 +55,11 @@ public final class ShapeShrinker {
         if (decode) {
             add(out, "few_queries", "a handful of queries against the cache (speculative decoding)",
                     kernel, batch, s.heads(), s.kvHeads(), Math.min(5, kvLen), kvLen, tiles);
+            // Shorter than a tile whatever the queries: a decode of 40 queries with 16-key tiles once
+            // got a 40-key "short" cache, two and a half tiles long.
+            int shortCache = Math.max(1, kvTile - 3);
             add(out, "short_cache", "a cache shorter than one K/V tile",
-                    kernel, batch, s.heads(), s.kvHeads(), s.qLen(), Math.max(s.qLen(), kvTile - 3), tiles);
+                    kernel, batch, s.heads(), s.kvHeads(), Math.min(s.qLen(), shortCache), shortCache, tiles);
         } else {
             add(out, "q_shorter", "fewer queries than keys, aligned to the end of the keys (chunked prefill)",
                     kernel, batch, s.heads(), s.kvHeads(), Math.max(1, kvLen / 3 + 1), kvLen, tiles);
