@@ -84,10 +84,10 @@ public final class Flash1BackwardSchedule {
                     boolean last = (p.key() & 2) != 0;
                     List<Access> a = new ArrayList<>();
                     a.add(new Access(x.q()[i], p.from(), rows * d * in, false, true));
-                    a.add(new Access(x.dO()[i], p.from(), rows * dv * out, false, true, true));
-                    a.add(new Access(x.lse()[i], p.from(), rows * 4, false, true, true));
+                    a.add(new Access(x.dO()[i], p.from(), rows * dv * out, false, true));
+                    a.add(new Access(x.lse()[i], p.from(), rows * 4, false, true));
                     if (first) {
-                        a.add(new Access(x.o()[i], p.from(), rows * dv * out, false, false));
+                        a.add(new Access(x.o()[i], p.from(), rows * dv * out, false, true));
                         a.add(new Access(x.dot()[i], p.from(), rows * 4, true, true));
                     } else {
                         a.add(new Access(x.dot()[i], p.from(), rows * 4, false, true));

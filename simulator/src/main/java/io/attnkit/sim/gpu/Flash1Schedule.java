@@ -103,8 +103,8 @@ public final class Flash1Schedule {
             }
             // Rows that see no key still produce their output: zeros, and a log-sum-exp of negative infinity.
             segments.addAll(unseenRows(cols, map.qBlocks(), s, t, store,
-                    (row, rows) -> List.of(new Access(o[i], row, rows * s.vDim() * out, true, false),
-                            new Access(lse[i], row, rows * 4, true, false))));
+                    (row, rows) -> List.of(new Access(o[i], row, rows * s.vDim() * out, true, true),
+                            new Access(lse[i], row, rows * 4, true, true))));
             return new CtaProgram("b" + b + " h" + h, segments, tiles);
         });
     }
@@ -155,7 +155,7 @@ public final class Flash1Schedule {
             a.add(new Access(acc, row, rows * s.vDim() * 4, false, true));
             a.add(new Access(lse, row, rows * 4, false, true));
         }
-        a.add(last ? new Access(o, row, rows * s.vDim() * out, true, false)
+        a.add(last ? new Access(o, row, rows * s.vDim() * out, true, true)
                 : new Access(acc, row, rows * s.vDim() * 4, true, true));
         a.add(new Access(lse, row, rows * 4, true, true));
         return new Segment(piece.full() ? "rows FULL" : "rows PARTIAL", count, cost, a);

@@ -99,8 +99,8 @@ public final class FlashBackwardSchedule {
             int i = c[0] * s.heads() + c[1];
             long rows = Flash1Schedule.rows(s, t, c[2]);
             return new CtaProgram(label(c), List.of(new Segment("dot", 1, dotStep, List.of(
-                    new Access(x.o()[i], c[2], rows * dv * out, false, false),
-                    new Access(x.dO()[i], c[2], rows * dv * out, false, false),
+                    new Access(x.o()[i], c[2], rows * dv * out, false, true),
+                    new Access(x.dO()[i], c[2], rows * dv * out, false, true),
                     new Access(x.dot()[i], c[2], rows * 4, true, true),
                     new Access(x.dqAcc()[i], c[2], rows * d * 4, true, true)))), 0);
         }));
@@ -140,9 +140,9 @@ public final class FlashBackwardSchedule {
                 long rows = p.key();
                 segments.add(new Segment(p.full() ? "FULL" : "PARTIAL", p.count(), p.full() ? full : partial, List.of(
                         new Access(x.q()[i], p.from(), rows * d * in, false, true),
-                        new Access(x.dO()[i], p.from(), rows * dv * out, false, true, true),
-                        new Access(x.lse()[i], p.from(), rows * 4, false, true, true),
-                        new Access(x.dot()[i], p.from(), rows * 4, false, true, true),
+                        new Access(x.dO()[i], p.from(), rows * dv * out, false, true),
+                        new Access(x.lse()[i], p.from(), rows * 4, false, true),
+                        new Access(x.dot()[i], p.from(), rows * 4, false, true),
                         new Access(x.dqAcc()[i], p.from(), rows * d * 4, false, true),
                         new Access(x.dqAcc()[i], p.from(), rows * d * 4, true, true))));
             }

@@ -191,8 +191,8 @@ public final class FlashSchedule {
         }
         if (splits == 1) {
             segments.add(new Segment("epilogue", 1, epilogue, List.of(
-                    new Access(oObject[bh], qb, (long) rows * s.vDim() * out, true, false),
-                    new Access(lseObject[bh], qb, (long) rows * 4, true, false))));
+                    new Access(oObject[bh], qb, (long) rows * s.vDim() * out, true, true),
+                    new Access(lseObject[bh], qb, (long) rows * 4, true, true))));
             return new CtaProgram("b" + b + " h" + h + " q" + qb, segments, tiles);
         }
         long item = (long) qb * splits + split;
@@ -234,8 +234,8 @@ public final class FlashSchedule {
             a.add(new Access(lseAccObject[bh], (long) qb * splits + i, rows * 4, false, true));
             a.add(new Access(oAccObject[bh], (long) qb * splits + i, rows * s.vDim() * 4, false, true));
         }
-        a.add(new Access(oObject[bh], qb, rows * s.vDim() * kernel.dtype().outputType().bytes(), true, false));
-        a.add(new Access(lseObject[bh], qb, rows * 4, true, false));
+        a.add(new Access(oObject[bh], qb, rows * s.vDim() * kernel.dtype().outputType().bytes(), true, true));
+        a.add(new Access(lseObject[bh], qb, rows * 4, true, true));
         StepCost merge = new Work().fma((double) splits * rows * s.vDim() + 2.0 * splits * rows).sfu(2.0 * splits * rows)
                 .alu((double) rows * s.vDim()).shuffleRounds(2).barriers(1).latency(machine.micro().ctaLaunchCycles())
                 .cost(machine, kernel.dtype());
