@@ -127,8 +127,8 @@ public final class StreamReuseL2 implements L2Model {
                 lead.bytes += a.itemBytes();
                 continue;
             }
-            Trail t = new Trail(sequence++, a.object(), a.firstItem() + from, a.itemBytes(), a.write(), now, progress);
-            t.end = t.start + steps;
+            Trail t = new Trail(sequence++, a.object(), a.firstItem() + from, a.firstItem() + from + steps, a.itemBytes(), a.write(),
+                    now, progress);
             t.chunk = flow;
             flow.trails[i] = t;
             List<Trail> list = byObject.get(a.object()).active;
@@ -163,12 +163,10 @@ public final class StreamReuseL2 implements L2Model {
                 }
                 continue;
             }
-            t.end = t.start + flow.steps;
             firstTouches.record(t, t.end, flow.hit[i]);
             t.endTime = now;
             double duration = now - t.beginTime;
             t.rate = duration > 0 ? flow.steps / duration : Double.POSITIVE_INFINITY;
-            t.owner = null;
             Trails trails = byObject.get(t.object);
             Trail last = trails.active.removeLast();
             if (last != t) {

@@ -1,7 +1,9 @@
 package io.attnkit.sim.l2;
 
-
-/** A reused access in flight or done: items {@code start .. end - 1} swept by one chunk. */
+/**
+ * A reused access in flight: items {@code start .. end - 1} swept by one chunk. Once done, what
+ * it passed lives on in its object's {@link PassMap}.
+ */
 final class Trail {
     final long seq;
     final int object;
@@ -9,11 +11,11 @@ final class Trail {
     final boolean write;
     final double beginTime;
     double bytes; // per item, companions' included
-    L2Model.Progress owner; // null once done
+    final L2Model.Progress owner;
     L2Model.Chunk chunk; // the chunk it belongs to
     int slot; // index in its object's active list
-    double end; // planned while in flight
-    double endTime;
+    final double end;
+    double endTime; // once done, with its mean rate
     double rate;
     // At its last look-up: the item it was at, when the trail it followed had passed that item, and that trail's rate.
     double followX;
@@ -21,10 +23,11 @@ final class Trail {
     double followRate;
     double checked; // items up to here are recorded for the object's touched items
 
-    Trail(long seq, int object, double start, double bytes, boolean write, double beginTime, L2Model.Progress owner) {
+    Trail(long seq, int object, double start, double end, double bytes, boolean write, double beginTime, L2Model.Progress owner) {
         this.seq = seq;
         this.object = object;
         this.start = start;
+        this.end = end;
         this.bytes = bytes;
         this.write = write;
         this.beginTime = beginTime;
@@ -33,20 +36,18 @@ final class Trail {
     }
 
     double position(double now) {
-        return owner == null ? end : start + owner.stepsDone(now);
+        return start + owner.stepsDone(now);
     }
 
     double itemsPerCycle() {
-        return owner == null ? rate : owner.stepsPerCycle();
+        return owner.stepsPerCycle();
     }
 
     /** When this trail passed item {@code x}, assuming it did. */
     double passTime(double x, double now) {
         double r = itemsPerCycle();
-        double pos = position(now);
-        double t = owner == null ? endTime : now;
-        double back = r > 0 ? (pos - x) / r : 0;
-        return Math.max(beginTime, t - back);
+        double back = r > 0 ? (position(now) - x) / r : 0;
+        return Math.max(beginTime, now - back);
     }
 
     /**
@@ -56,9 +57,6 @@ final class Trail {
     boolean passed(double x, Trail other, double now) {
         if (start > x) {
             return false;
-        }
-        if (owner == null) {
-            return end > x;
         }
         double pos = position(now);
         return pos > x || pos == x && seq < other.seq;

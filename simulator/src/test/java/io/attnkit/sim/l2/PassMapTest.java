@@ -8,8 +8,7 @@ class PassMapTest {
 
     /** A done trail over items {@code start .. end}, begun at {@code begin}, at {@code rate} items per cycle. */
     static Trail done(double start, double end, double begin, double rate) {
-        Trail t = new Trail(0, 0, start, 16384, false, begin, null);
-        t.end = end;
+        Trail t = new Trail(0, 0, start, end, 16384, false, begin, null);
         t.rate = rate;
         t.endTime = begin + (end - start) / rate;
         return t;
