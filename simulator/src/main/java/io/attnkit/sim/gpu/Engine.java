@@ -108,8 +108,21 @@ public final class Engine {
             }
         }
         updateRates(r);
+        l2.rated(now);
         while (r.heap.size() > 0) {
             ResidentCta cta = r.heap.peek();
+            double wake = l2.nextWake();
+            if (wake < cta.eventTime) {
+                // A CTA reaches an item where the L2's answer changes: only its hit fractions move.
+                now = Math.max(now, wake);
+                r.clock();
+                r.c.events++;
+                l2.awaken(now);
+                rehit(r, l2.reassessed());
+                updateRates(r);
+                l2.rated(now);
+                continue;
+            }
             now = Math.max(now, cta.eventTime);
             r.clock();
             r.heap.remove(cta);
@@ -124,15 +137,11 @@ public final class Engine {
                     r.markDirty(a.sm);
                 }
             } else {
-                for (L2Model.Progress p : l2.reassessed()) {
-                    ResidentCta a = (ResidentCta) p;
-                    sync(a, r.c);
-                    a.readHits(l2, now, machine);
-                    r.markDirty(a.sm);
-                }
+                rehit(r, l2.reassessed());
             }
             r.c.firstTouches(l2.takeFirstTouchReads(), l2.takeFirstTouchWrites());
             updateRates(r);
+            l2.rated(now);
             if (trace.wantsCounters(r.c.events)) {
                 // What the active CTAs have done so far, counted apart: charging them here would move
                 // the L2 model's refresh points, and a traced run must give the same figures as any other.
@@ -147,6 +156,16 @@ public final class Engine {
         l2.checkpoint(now);
         r.c.firstTouches(l2.takeFirstTouchReads(), l2.takeFirstTouchWrites());
         return r.c.stats(launch, occupancy, now - start);
+    }
+
+    /** Charges the CTAs whose hit fractions the L2 changed at their old ones, and reads the new. */
+    private void rehit(Run r, List<L2Model.Progress> changed) {
+        for (L2Model.Progress p : changed) {
+            ResidentCta a = (ResidentCta) p;
+            sync(a, r.c);
+            a.readHits(l2, now, machine);
+            r.markDirty(a.sm);
+        }
     }
 
     /** The chunk of {@code cta} ended: begin its next chunk, or let the next CTA of the grid take its slot. */

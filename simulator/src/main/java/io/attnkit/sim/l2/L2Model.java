@@ -44,11 +44,28 @@ public interface L2Model {
     boolean refresh(double now, double dramBytes);
 
     /**
-     * The CTAs whose hit fractions the last {@link #refresh} changed, when it returned false:
+     * The CTAs whose hit fractions the last {@link #refresh} (when it returned false) or {@link #awaken} changed:
      * a model may reassess a few chunks between its full refreshes. Valid until the next call.
      */
     default List<Progress> reassessed() {
         return List.of();
+    }
+
+    /**
+     * The earliest time at which the hit fractions of a chunk in flight are due to change
+     * between events (a CTA reaching the item where another's sweep began); the engine stops
+     * there and calls {@link #awaken}. Infinity when nothing is due.
+     */
+    default double nextWake() {
+        return Double.POSITIVE_INFINITY;
+    }
+
+    /** Reassesses the chunks due by {@code now}; those whose fractions changed are in {@link #reassessed}. */
+    default void awaken(double now) {
+    }
+
+    /** The engine has set the rates of the CTAs in flight at {@code now}: wakes can be timed. */
+    default void rated(double now) {
     }
 
     /** The launch ended at {@code now}: account what is still pending, before the last take of first touches. */

@@ -22,7 +22,7 @@ import java.util.PriorityQueue;
  * in between (computed directly where the two neighbours' hit fractions differ by more than 0.01). A chunk's hit fractions are computed when it begins, again at every snapshot of all
  * trails, taken every {@code refreshEvents} events (0: every time about half of the chunks in
  * flight have changed), and in between when it reaches an item where the trail it follows
- * stops or another starts (its wake). The model is exact for a fully associative LRU when
+ * stops or another starts (its wake, an event of the engine's own). The model is exact for a fully associative LRU when
  * rates stay constant over a reuse window; the tests hold it to {@link ExactL2} on the same launches.
  */
 public final class StreamReuseL2 implements L2Model {
@@ -34,6 +34,8 @@ public final class StreamReuseL2 implements L2Model {
     private static final int GRID_PER_OCTAVE = 8;
     /** Lags up to 2^48 cycles. */
     private static final int GRID_POINTS = 48 * GRID_PER_OCTAVE + 1;
+    /** The least time, in cycles, between a chunk's reassessment and its next wake. */
+    private static final double MIN_WAKE_GAP = 1;
 
     private final HitCurve curve;
     private final int refreshEvents;
@@ -50,6 +52,8 @@ public final class StreamReuseL2 implements L2Model {
 
     /** Chunks to reassess before the next snapshot, earliest first: see {@link #wake}. */
     private final PriorityQueue<Wake> wakes = new PriorityQueue<>(Wake.ORDER);
+    /** Wakes asked for during this event, timed once the engine has rated the CTAs. */
+    private final List<Untimed> untimed = new ArrayList<>();
     private final List<Progress> reassessed = new ArrayList<>();
     private double edge; // left by lastTouch: the lowest item above its x where its answer may jump
 
@@ -80,6 +84,9 @@ public final class StreamReuseL2 implements L2Model {
             int c = Double.compare(a.time, b.time);
             return c != 0 ? c : Long.compare(a.seq, b.seq);
         };
+    }
+
+    private record Untimed(Flow flow, Trail trail, double item) {
     }
 
     private static final class Flow implements Chunk {
@@ -294,19 +301,52 @@ public final class StreamReuseL2 implements L2Model {
         }
     }
 
-    /** Schedules {@code flow} for when its trail {@code t} reaches {@code item}, if before its present wake. */
+    /**
+     * Asks for {@code flow} to be reassessed when its trail {@code t} reaches {@code item}; the
+     * time is set by {@link #rated}, once the engine has rated the CTAs of this event.
+     */
     private void wake(Flow flow, Trail t, double item, double now) {
         double pos = t.position(now);
         if (item < pos || item >= t.end) {
             return;
         }
-        double rate = t.itemsPerCycle();
-        // Never at now: a CTA not yet rated, or a hair from the item, is seen at the next event.
-        double time = Math.max(Math.nextUp(now), rate > 0 ? now + (item - pos) / rate : 0);
-        if (time < flow.wakeAt) {
-            flow.wakeAt = time;
-            wakes.add(new Wake(time, wakeCount++, flow, flow.version));
+        untimed.add(new Untimed(flow, t, item));
+    }
+
+    @Override
+    public void rated(double now) {
+        for (Untimed u : untimed) {
+            Flow f = u.flow();
+            double rate = u.trail().itemsPerCycle();
+            if (f.done || !(rate > 0)) {
+                continue; // a stalled CTA is looked at again by the next snapshot
+            }
+            // At least a cycle ahead: a CTA a hair from the item is not woken over and over.
+            double time = now + Math.max(MIN_WAKE_GAP, (u.item() - u.trail().position(now)) / rate);
+            if (time < f.wakeAt) {
+                f.wakeAt = time;
+                wakes.add(new Wake(time, wakeCount++, f, f.version));
+            }
         }
+        untimed.clear();
+    }
+
+    @Override
+    public double nextWake() {
+        while (!wakes.isEmpty()) {
+            Wake w = wakes.peek();
+            if (!w.flow().done && w.version() == w.flow().version) {
+                return w.time();
+            }
+            wakes.poll();
+        }
+        return Double.POSITIVE_INFINITY;
+    }
+
+    @Override
+    public void awaken(double now) {
+        reassessed.clear();
+        wakeDue(now);
     }
 
     @Override

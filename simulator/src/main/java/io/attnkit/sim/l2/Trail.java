@@ -35,6 +35,9 @@ final class Trail {
         this.checked = start;
     }
 
+    /** Relative difference of positions below which two trails are level. */
+    private static final double LEVEL = 1e-9;
+
     double position(double now) {
         return start + owner.stepsDone(now);
     }
@@ -55,11 +58,19 @@ final class Trail {
      * about to: it started at or before x and is past it (or level with it and older).
      */
     boolean passed(double x, Trail other, double now) {
-        if (start > x) {
+        if (start > x || x >= end) {
             return false;
         }
-        double pos = position(now);
-        return pos > x || pos == x && seq < other.seq;
+        return ahead(this, position(now), other, x);
+    }
+
+    /**
+     * True when trail {@code a} at {@code posA} is ahead of {@code b} at {@code posB}: further on,
+     * or level with it (CTAs in lockstep sit at the same item up to rounding) and older.
+     */
+    static boolean ahead(Trail a, double posA, Trail b, double posB) {
+        double level = LEVEL * Math.max(1, Math.abs(posB));
+        return posA > posB + level || posA >= posB - level && a.seq < b.seq;
     }
 
     /**

@@ -128,8 +128,8 @@ final class TrailSnapshot {
     }
 
     /**
-     * Insertion sort of active trails by position, highest first, older first on ties (they are
-     * nearly sorted); returns their positions in the new order, valid until the next call.
+     * Insertion sort of active trails by position, highest first, older first among level ones
+     * (they are nearly sorted); returns their positions in the new order, valid until the next call.
      */
     private double[] orderByPosition(List<Trail> list, double now) {
         int n = list.size();
@@ -144,7 +144,7 @@ final class TrailSnapshot {
             Trail t = list.get(i);
             double p = pos[i];
             int j = i - 1;
-            while (j >= 0 && (pos[j] < p || pos[j] == p && list.get(j).seq > t.seq)) {
+            while (j >= 0 && Trail.ahead(t, p, list.get(j), pos[j])) {
                 list.set(j + 1, list.get(j));
                 pos[j + 1] = pos[j];
                 j--;
