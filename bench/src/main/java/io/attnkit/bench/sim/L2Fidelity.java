@@ -30,7 +30,7 @@ import org.apache.commons.math3.stat.descriptive.DescriptiveStatistics;
  */
 public final class L2Fidelity {
     private static final String[] TARGETS = {"a100-40gb", "h100-sxm", "h200"};
-    /** Line look-ups the exact L2 may make per kernel, to keep a sweep within minutes. */
+    /** L2 bytes (reads and writes) past which a kernel is skipped: the exact cache looks up every line, and a sweep should take minutes. */
     private static final double MAX_EXACT_BYTES = 6e9;
 
     private L2Fidelity() {
