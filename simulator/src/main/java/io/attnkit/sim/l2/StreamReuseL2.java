@@ -3,7 +3,6 @@ package io.attnkit.sim.l2;
 import io.attnkit.sim.gpu.Access;
 import io.attnkit.sim.gpu.Segment;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.PriorityQueue;
@@ -18,22 +17,16 @@ import java.util.PriorityQueue;
  * plus the never-reused bytes of the {@link PointLog}; the {@link HitCurve} of the
  * set-associative cache turns the distance into a hit probability.
  *
- * <p>Stack distances are computed exactly at lags spaced by a factor 2^(1/8) and interpolated
- * in between (computed directly where the two neighbours' hit fractions differ by more than 0.01). A chunk's hit fractions are computed when it begins, again at every snapshot of all
- * trails, taken every {@code refreshEvents} events (0: every time about half of the chunks in
- * flight have changed), and in between when it reaches an item where the trail it follows
- * stops or another starts (its wake, an event of the engine's own). The model is exact for a fully associative LRU when
+ * <p>{@link ReuseDistances} does the last step, from a lag to a hit probability. A chunk's hit
+ * fractions are computed when it begins, again at every snapshot of all trails, taken every
+ * {@code refreshEvents} events (0: every time about half of the chunks in flight have changed),
+ * and in between when it reaches an item where the trail it follows stops or another starts
+ * (its wake, an event of the engine's own). The model is exact for a fully associative LRU when
  * rates stay constant over a reuse window; the tests hold it to {@link ExactL2} on the same launches.
  */
 public final class StreamReuseL2 implements L2Model {
     private static final int MIN_REFRESH = 8;
     private static final double HIT_TOLERANCE = 1e-3;
-    /** The most two neighbouring grid points' hit fractions may differ for a look-up between them to interpolate. */
-    private static final double INTERPOLATION_SLACK = 0.01;
-    /** Points per doubling of the lag at which stack distances are computed exactly. */
-    private static final int GRID_PER_OCTAVE = 8;
-    /** Lags up to 2^48 cycles. */
-    private static final int GRID_POINTS = 48 * GRID_PER_OCTAVE + 1;
     /** The least time, in cycles, between a chunk's reassessment and its next wake. */
     private static final double MIN_WAKE_GAP = 1;
 
@@ -57,9 +50,7 @@ public final class StreamReuseL2 implements L2Model {
     private final List<Progress> reassessed = new ArrayList<>();
     private double edge; // left by lastTouch: the lowest item above its x where its answer may jump
 
-    private final TrailSnapshot snapshot = new TrailSnapshot();
-    private boolean snapped;
-    private final double[] grid = new double[GRID_POINTS]; // stack distance at grid lags, NaN until needed
+    private final ReuseDistances distances;
 
     /**
      * @param objects       objects of the address space (ids {@code 0 .. objects - 1})
@@ -76,6 +67,7 @@ public final class StreamReuseL2 implements L2Model {
             byObject.add(new Trails());
         }
         this.firstTouches = new FirstTouches(byObject);
+        this.distances = new ReuseDistances(curve, points);
     }
 
     /** Reassess {@code flow} at {@code time}, unless it was reassessed since ({@code version}). */
@@ -143,8 +135,8 @@ public final class StreamReuseL2 implements L2Model {
             list.add(t);
             lead = t;
         }
-        if (!snapped) {
-            takeSnapshot(now);
+        if (!distances.taken()) {
+            distances.take(byObject, now);
         }
         assessAlone(flow, now);
         for (Trail t : flow.trails) {
@@ -206,7 +198,7 @@ public final class StreamReuseL2 implements L2Model {
             return false;
         }
         sinceRefresh = 0;
-        takeSnapshot(now);
+        distances.take(byObject, now);
         if (++refreshes % 4 == 0) {
             forgetDead();
         }
@@ -273,7 +265,7 @@ public final class StreamReuseL2 implements L2Model {
             Trail t = flow.trails[i];
             if (t != null) {
                 double lag = lastTouch(t, now, false);
-                flow.hit[i] = Double.isNaN(lag) ? 0 : hitAfter(lag);
+                flow.hit[i] = Double.isNaN(lag) ? 0 : distances.hitAfter(lag);
                 wake(flow, t, edge, now);
             }
         }
@@ -377,7 +369,7 @@ public final class StreamReuseL2 implements L2Model {
                 Trail t = f.trails[i];
                 if (t != null) {
                     double lag = lastTouch(t, now, true);
-                    f.hit[i] = Double.isNaN(lag) ? 0 : hitAfter(lag);
+                    f.hit[i] = Double.isNaN(lag) ? 0 : distances.hitAfter(lag);
                 }
             }
             copyCompanions(f);
@@ -392,42 +384,6 @@ public final class StreamReuseL2 implements L2Model {
     @Override
     public double takeFirstTouchWrites() {
         return firstTouches.takeWrites();
-    }
-
-    /**
-     * Hit probability of an item last touched {@code lag} cycles ago. The stack distance is a
-     * nondecreasing, piecewise linear function of the lag; it is computed exactly at lags
-     * {@code 2^(i/8)} cycles when first needed for a snapshot, and interpolated in between.
-     */
-    private double hitAfter(double lag) {
-        if (lag <= 1) {
-            return curve.hit(distance(lag));
-        }
-        double position = Math.log(lag) / Math.log(2) * GRID_PER_OCTAVE;
-        int i = (int) position;
-        if (i + 1 >= grid.length) {
-            return curve.hit(distance(lag));
-        }
-        double lo = gridDistance(i);
-        double hi = gridDistance(i + 1);
-        if (curve.hit(lo) - curve.hit(hi) > INTERPOLATION_SLACK) {
-            // The distance jumps between the two lags (a fast kernel wrote megabytes in a few
-            // microseconds) where the hit curve is steep: interpolating would place the jump wrong.
-            return curve.hit(distance(lag));
-        }
-        double f = (lag - gridLag(i)) / (gridLag(i + 1) - gridLag(i));
-        return curve.hit(lo + (hi - lo) * f);
-    }
-
-    private double gridDistance(int i) {
-        if (Double.isNaN(grid[i])) {
-            grid[i] = distance(gridLag(i));
-        }
-        return grid[i];
-    }
-
-    private static double gridLag(int i) {
-        return Math.pow(2, (double) i / GRID_PER_OCTAVE);
     }
 
     private static void copyCompanions(Flow flow) {
@@ -490,17 +446,6 @@ public final class StreamReuseL2 implements L2Model {
             edge = Math.min(end, trails.nextEdge(self, x, ownedByDone));
         }
         return Double.isNaN(self.followPass) ? Double.NaN : now - best;
-    }
-
-    /** Stack distance, in bytes, of an item last touched {@code lag} cycles before the snapshot. */
-    private double distance(double lag) {
-        return points.since(snapshot.time() - lag) + snapshot.distinctBytes(lag);
-    }
-
-    private void takeSnapshot(double now) {
-        snapped = true;
-        Arrays.fill(grid, Double.NaN);
-        snapshot.take(byObject, now);
     }
 
     /** Forgets what done trails passed longer ago than twice the distance at which nothing survives. */
