@@ -19,6 +19,7 @@ import java.util.List;
  * @param tensorActive   fraction of SM cycles the tensor pipe was busy (mean over SMs)
  * @param occupancy      residency of the main launch (the longest one)
  * @param achievedOccupancy mean resident warps over the SM's maximum, while the SM was busy
+ * @param peaks          the bandwidths {@link #utilization()} measures the memory levels against
  */
 public record SimResult(String kernel, String target, boolean cpu, Schedule schedule, Pass pass, Raster raster, L2Mode l2, int sms,
                         int maxWarpsPerSm,
@@ -27,7 +28,7 @@ public record SimResult(String kernel, String target, boolean cpu, Schedule sche
                         double dramWriteBytes, long l2ReadBytes, long l2WriteBytes, double l2ReadHitBytes,
                         double smemBytes, double tensorActive, double fmaActive, double sfuActive, double waves,
                         Occupancy occupancy, double achievedOccupancy, List<LaunchStats> launches, long events,
-                        long steps) {
+                        long steps, Utilization.Peaks peaks) {
 
     public SimResult {
         launches = List.copyOf(launches);
@@ -77,5 +78,15 @@ public record SimResult(String kernel, String target, boolean cpu, Schedule sche
     /** Fraction of L2 read bytes that hit. */
     public double l2ReadHitRate() {
         return l2ReadBytes > 0 ? l2ReadHitBytes / l2ReadBytes : 0;
+    }
+
+    /** How busy each unit was over all launches, and so what set the time. */
+    public Utilization utilization() {
+        return Utilization.of(launches, sms, clockHz, peaks);
+    }
+
+    /** How busy each unit was during one launch. */
+    public Utilization utilization(LaunchStats launch) {
+        return Utilization.of(List.of(launch), sms, clockHz, peaks);
     }
 }

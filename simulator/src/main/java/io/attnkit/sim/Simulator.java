@@ -212,7 +212,8 @@ public final class Simulator {
                 machine.peakFlops(cpu(target) ? DType.F32 : kernel.dtype()), map.visitedTiles(), map.fullTiles(), map.partialTiles(), dramRead,
                 dramWrite, l2Read, l2Write, l2Hit, smem, tensor / smCycles, fma / smCycles, sfu / smCycles,
                 main.waves(machine.sms()), main.occupancy(),
-                activeCycles > 0 ? warpCycles / activeCycles / maxWarps : 0, stats, events, steps);
+                activeCycles > 0 ? warpCycles / activeCycles / maxWarps : 0, stats, events, steps,
+                Utilization.Peaks.of(machine));
     }
 
     /** The launch that takes longest: the one whose occupancy the summary reports. */

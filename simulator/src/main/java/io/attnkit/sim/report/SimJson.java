@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.attnkit.sim.SimResult;
+import io.attnkit.sim.Utilization;
 import io.attnkit.sim.gpu.LaunchStats;
 import io.attnkit.sim.gpu.Occupancy;
 
@@ -68,6 +69,13 @@ public final class SimJson {
         summary.put("ctas_per_sm", r.occupancy().ctasPerSm());
         summary.put("occupancy_limiter", r.occupancy().limiter().words());
         summary.put("achieved_occupancy_pct", 100 * r.achievedOccupancy());
+        Utilization u = r.utilization();
+        ObjectNode ofPeak = summary.putObject("pct_of_peak_by_unit");
+        for (Utilization.Share share : u.shares(r.cpu())) {
+            ofPeak.put(share.key(), 100 * share.fraction());
+        }
+        summary.put("bound_by", u.boundBy(r.cpu()));
+        summary.put("sm_busy_pct", 100 * u.smBusy());
         summary.put("engine_events", r.events());
         summary.put("engine_steps", r.steps());
         ObjectNode metrics = root.putObject("metrics");
@@ -96,6 +104,16 @@ public final class SimJson {
         m.put("sm__pipe_fma_cycles_active.avg.pct_of_peak_sustained_elapsed", 100 * r.fmaActive());
         m.put("sm__pipe_xu_cycles_active.avg.pct_of_peak_sustained_elapsed", 100 * r.sfuActive());
         m.put("sm__warps_active.avg.pct_of_peak_sustained_active", 100 * r.achievedOccupancy());
+        putThroughputs(m, r.utilization());
+    }
+
+    /** Speed-of-light percentages under Nsight Compute's names; the L2's only when the target gives its bandwidth. */
+    private static void putThroughputs(ObjectNode m, Utilization u) {
+        m.put("dram__throughput.avg.pct_of_peak_sustained_elapsed", 100 * u.dram());
+        if (!Double.isNaN(u.l2())) {
+            m.put("lts__t_bytes.sum.pct_of_peak_sustained_elapsed", 100 * u.l2());
+        }
+        m.put("smsp__sass_data_bytes_mem_shared.sum.pct_of_peak_sustained_elapsed", 100 * u.sharedMemory());
     }
 
     private static void putLaunch(ObjectNode m, LaunchStats l, SimResult r) {
@@ -126,6 +144,7 @@ public final class SimJson {
         m.put("launch__waves_per_multiprocessor", l.waves(r.sms()));
         m.put("sm__warps_active.avg.pct_of_peak_sustained_active",
                 l.smActiveCycles() > 0 ? 100 * l.warpCycles() / l.smActiveCycles() / r.maxWarpsPerSm() : 0);
+        putThroughputs(m, r.utilization(l));
     }
 
     private static long sectors(long bytes) {

@@ -1,6 +1,7 @@
 package io.attnkit.sim.report;
 
 import io.attnkit.sim.SimResult;
+import io.attnkit.sim.Utilization;
 import io.attnkit.sim.gpu.LaunchStats;
 import java.util.Locale;
 
@@ -38,6 +39,20 @@ public final class SimText {
                     100 * r.sfuActive());
             line(b, "  occupancy    %d CTA/SM (limited by %s), achieved %.1f%% of warps, %.2f waves",
                     r.occupancy().ctasPerSm(), r.occupancy().limiter().words(), 100 * r.achievedOccupancy(), r.waves());
+        }
+        Utilization u = r.utilization();
+        StringBuilder shares = new StringBuilder();
+        for (Utilization.Share share : u.shares(cpu)) {
+            shares.append(shares.isEmpty() ? "" : ", ").append(String.format(Locale.ROOT, "%s %.1f%%", share.unit(),
+                    100 * share.fraction()));
+        }
+        line(b, "  of peak      %s", shares);
+        String units = cpu ? "cores" : "SMs";
+        if (u.latencyBound()) {
+            line(b, "  bound by     latency: no unit above %.0f%% of its peak; %s busy %.1f%% of the time",
+                    100 * Utilization.THROUGHPUT_BOUND, units, 100 * u.smBusy());
+        } else {
+            line(b, "  bound by     %s; %s busy %.1f%% of the time", u.busiest(cpu).unit(), units, 100 * u.smBusy());
         }
         if (r.launches().size() > 1) {
             for (LaunchStats l : r.launches()) {
