@@ -158,8 +158,10 @@ final class SimulateCommand implements Callable<Integer> {
                 throw new CliException(ExitCodes.INPUT, e.getMessage());
             }
         }
+        boolean jsonToStdout = json.isPresent() && json.get().toString().equals("-");
+        PrintWriter notes = jsonToStdout ? err : out; // standard output carries the JSON alone
         long start = System.nanoTime();
-        BlockMap map = blockMap(k, json.isPresent() && json.get().toString().equals("-") ? err : out);
+        BlockMap map = blockMap(k, notes);
         Simulator.Run run;
         try {
             run = Simulator.run(k, t, map, options);
@@ -176,7 +178,7 @@ final class SimulateCommand implements Callable<Integer> {
         comparison.ifPresent(c -> putComparison(tree, c));
         String jsonText = mapper.writeValueAsString(tree) + "\n";
         Map<Path, AtomicFiles.Writer> files = new LinkedHashMap<>();
-        if (json.isPresent() && json.get().toString().equals("-")) {
+        if (jsonToStdout) {
             out.print(jsonText);
         } else {
             out.print(SimText.format(r));
@@ -191,10 +193,11 @@ final class SimulateCommand implements Callable<Integer> {
         }
         AtomicFiles.writeAll(files); // the JSON and the trace: both or neither
         if (bench) {
-            out.println(String.format(Locale.ROOT, "  simulation   %.3f s wall-clock (block map included), %d events, %.3g events/s, %d tiles, %.3g tiles/s",
+            notes.println(String.format(Locale.ROOT, "  simulation   %.3f s wall-clock (block map included), %d events, %.3g events/s, %d tiles, %.3g tiles/s",
                     seconds, r.events(), r.events() / seconds, r.visitedTiles(), r.visitedTiles() / seconds));
         }
         out.flush();
+        notes.flush();
         return ExitCodes.OK;
     }
 

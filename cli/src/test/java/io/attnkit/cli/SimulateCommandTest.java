@@ -296,4 +296,14 @@ class SimulateCommandTest {
         assertEquals(1, empty.exitCode());
         assertEquals(1, empty.err().lines().count(), empty.err());
     }
+
+    /** With the JSON on standard output, the bench line goes to standard error: the stream stays one JSON document. */
+    @Test
+    void benchLineKeepsOffAJsonStream() throws IOException {
+        CliRunner r = CliRunner.run("simulate", file(CAUSAL).toString(), "--json", "-", "--bench");
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals("prefill", new ObjectMapper().readTree(r.out()).get("kernel").asText());
+        assertFalse(r.out().contains("simulation"), r.out());
+        assertTrue(r.err().contains("simulation"), r.err());
+    }
 }
