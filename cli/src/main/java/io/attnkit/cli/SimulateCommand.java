@@ -128,6 +128,11 @@ final class SimulateCommand implements Callable<Integer> {
             + "(ncu --csv --metrics ...) beside the simulation, metric by metric; totals over launches for bytes, time and cycles")
     Optional<Path> compare;
 
+    @Option(names = "--max-ctas", paramLabel = "N", defaultValue = "" + SimulationSize.DEFAULT_MAX_CTAS,
+            description = "refuse shapes that would launch more CTAs than N (batch x heads x blocks of queries, forward; "
+                    + "of keys, backward), before simulating; time and memory grow with them (default ${DEFAULT-VALUE})")
+    long maxCtas;
+
     @Option(names = "--bench", description = "also print how long the simulation itself took and its events per second")
     boolean bench;
 
@@ -147,6 +152,7 @@ final class SimulateCommand implements Callable<Integer> {
             throw new CliException(ExitCodes.USAGE, "target '" + t.name() + "' is a CPU: it runs the Java backend's kernel, "
                     + "schedule flash, forward only");
         }
+        SimulationSize.require(k, options, maxCtas);
         if (occupancyFromPtxas) {
             options = options.withResources(PtxasResources.of(k, t, file, registers.isPresent(), err));
         }

@@ -306,4 +306,20 @@ class SimulateCommandTest {
         assertFalse(r.out().contains("simulation"), r.out());
         assertTrue(r.err().contains("simulation"), r.err());
     }
+
+    /** A shape past --max-ctas is refused at once, with the estimate and the way around, not after minutes or an OutOfMemoryError. */
+    @Test
+    void hugeShapesAreRefusedUpFront() throws IOException {
+        Path huge = file(CAUSAL.replace("heads 8, kv_heads 2, q_len 2000", "batch 128K, heads 64, kv_heads 8, q_len 4K"));
+        CliRunner r = CliRunner.run("simulate", huge.toString());
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals("attnkit: error: kernel prefill would launch about 268,435,456 CTAs (batch 131072 x heads 64 x blocks "
+                + "of queries), more than --max-ctas 1048576; simulate a smaller shape, or raise --max-ctas "
+                + "(time and memory grow with it)", r.err().strip());
+        assertEquals("", r.out());
+
+        Path k = file(CAUSAL); // 8 heads x 16 blocks of 128 queries, 32 blocks of 64 keys
+        assertEquals(2, CliRunner.run("simulate", k.toString(), "--pass", "fwd+bwd", "--max-ctas", "383").exitCode());
+        assertEquals(0, CliRunner.run("simulate", k.toString(), "--pass", "fwd+bwd", "--max-ctas", "384").exitCode());
+    }
 }
