@@ -169,6 +169,7 @@ final class SimulateCommand implements Callable<Integer> {
         long start = System.nanoTime();
         BlockMap map = blockMap(k, notes);
         Simulator.Run run;
+        BackwardFit.require(k, t, map, options);
         try {
             run = Simulator.run(k, t, map, options);
         } catch (OptionsException e) {

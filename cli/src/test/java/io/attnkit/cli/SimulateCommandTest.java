@@ -322,4 +322,17 @@ class SimulateCommandTest {
         assertEquals(2, CliRunner.run("simulate", k.toString(), "--pass", "fwd+bwd", "--max-ctas", "383").exitCode());
         assertEquals(0, CliRunner.run("simulate", k.toString(), "--pass", "fwd+bwd", "--max-ctas", "384").exitCode());
     }
+
+    /** A backward whose tiles overflow shared memory is refused before the forward is simulated, with the tile that would fit. */
+    @Test
+    void aBackwardThatDoesNotFitIsRefusedBeforeTheForward() throws IOException {
+        CliRunner r = CliRunner.run("simulate", file(CAUSAL).toString(), "--schedule", "flash1", "--pass", "fwd+bwd");
+        assertEquals(1, r.exitCode(), r.err());
+        assertEquals("attnkit: error: the flash1 backward does not fit h100-sxm: a CTA needs 360448 B of shared memory; "
+                + "h100-sxm allows 232448 B per block; tile q 64 (instead of 128) would fit", r.err().strip());
+        assertEquals("", r.out(), "nothing simulated");
+        CliRunner smaller = CliRunner.run("simulate", file(CAUSAL.replace("tile q 128", "tile q 64")).toString(),
+                "--schedule", "flash1", "--pass", "fwd+bwd");
+        assertEquals(0, smaller.exitCode(), smaller.err());
+    }
 }
