@@ -335,4 +335,15 @@ class SimulateCommandTest {
                 "--schedule", "flash1", "--pass", "fwd+bwd");
         assertEquals(0, smaller.exitCode(), smaller.err());
     }
+
+    /** --target naming a target with errors prints their diagnostics, exit code 1, as check does. */
+    @Test
+    void aBrokenTargetChosenWithTargetShowsItsDiagnostics() throws IOException {
+        Path k = file("target t extends h100-sxm { clock fast; }\n" + CAUSAL);
+        for (String command : new String[] {"simulate", "check"}) {
+            CliRunner r = CliRunner.run(command, k.toString(), "--target", "t");
+            assertEquals(1, r.exitCode(), r.err());
+            assertTrue(r.err().startsWith(k + ":1:35: error[E015]: expected a clock frequency, found 'fast'"), r.err());
+        }
+    }
 }

@@ -251,9 +251,10 @@ public final class Frontend {
                         + " (see 'attnkit targets')");
             }
             override = targetSpecs.get(name);
-            if (override.isEmpty()) {
+            if (override.isEmpty() && diagnostics.errorCount() == 0) {
                 throw new InputException("target '" + name + "' has errors; fix them first");
             }
+            // otherwise its diagnostics say what is wrong, as they do without the override: the result is not ok
         }
 
         RouterResolver routerResolver = new RouterResolver(diagnostics);
