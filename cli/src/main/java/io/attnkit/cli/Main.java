@@ -55,6 +55,8 @@ public final class Main implements Runnable {
         cli.setOut(out);
         cli.setErr(err);
         cli.setCaseInsensitiveEnumValuesAllowed(true);
+        // mixinStandardHelpOptions gives every subcommand -V; without a provider it printed nothing
+        cli.getSubcommands().values().forEach(c -> c.getCommandSpec().versionProvider(new Version()));
         cli.setParameterExceptionHandler((ex, argv) -> {
             CommandLine cmd = ex.getCommandLine();
             String message = ex.getMessage().strip().replaceAll("\\s*\\R\\s*", "; ");

@@ -346,4 +346,13 @@ class SimulateCommandTest {
             assertTrue(r.err().startsWith(k + ":1:35: error[E015]: expected a clock frequency, found 'fast'"), r.err());
         }
     }
+
+    /** -V after a subcommand prints the version, as it does after attnkit. */
+    @Test
+    void subcommandVersionPrintsTheVersion() {
+        CliRunner r = CliRunner.run("simulate", "-V");
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals(CliRunner.run("-V").out(), r.out());
+        assertTrue(r.out().startsWith("attnkit "), r.out());
+    }
 }
