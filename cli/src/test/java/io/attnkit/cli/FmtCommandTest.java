@@ -89,4 +89,16 @@ class FmtCommandTest {
         assertTrue(check.out().startsWith(f + ": ok, 1 kernel"), check.out());
         assertEquals(1, check.err().strip().lines().count(), check.err());
     }
+
+    /** The bundled examples are what users copy: they are in the canonical layout fmt writes. */
+    @Test
+    void everyBundledExampleIsCanonical() throws IOException {
+        try (var files = Files.list(Path.of("..", "examples"))) {
+            String[] args = java.util.stream.Stream.concat(java.util.stream.Stream.of("fmt", "--check"),
+                    files.filter(p -> p.toString().endsWith(".attn")).sorted().map(Path::toString)).toArray(String[]::new);
+            assertTrue(args.length > 10, "examples found");
+            CliRunner r = CliRunner.run(args);
+            assertEquals(0, r.exitCode(), r.out() + r.err());
+        }
+    }
 }
