@@ -119,4 +119,23 @@ class UtilizationTest {
             assertTrue(launch.at("/metrics/lts__t_bytes.sum.pct_of_peak_sustained_elapsed").isNumber(), launch.toString());
         }
     }
+
+    /** With no L2 reads there is no hit rate to print: n/a, not 0.0%. */
+    @Test
+    void hitRatesWithoutLookupsReadNotApplicable() throws ReflectiveOperationException {
+        SimResult r = simulate("kernel k { shape heads 2, q_len 256, head_dim 64; dtype bf16; tile q 64, kv 64, stages 2; }",
+                H100, SimOptions.defaults());
+        var components = SimResult.class.getRecordComponents();
+        Object[] values = new Object[components.length];
+        Class<?>[] types = new Class<?>[components.length];
+        for (int i = 0; i < components.length; i++) {
+            types[i] = components[i].getType();
+            values[i] = components[i].getAccessor().invoke(r);
+            if (components[i].getName().startsWith("l2")) { // no L2 traffic at all
+                values[i] = types[i] == long.class ? (Object) 0L : types[i] == double.class ? (Object) 0.0 : values[i];
+            }
+        }
+        String text = SimText.format(SimResult.class.getDeclaredConstructor(types).newInstance(values));
+        assertTrue(text.contains("hit rate n/a (reads n/a)"), text);
+    }
 }

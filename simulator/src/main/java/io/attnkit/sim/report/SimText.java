@@ -28,8 +28,9 @@ public final class SimText {
                 100 * r.fractionOfPeak(), r.peakFlops() / 1e12);
         line(b, "  tiles        %d visited (%d full, %d partial)", r.visitedTiles(), r.fullTiles(), r.partialTiles());
         line(b, "  %-12s %s read, %s written", dram, bytes(r.dramReadBytes()), bytes(r.dramWriteBytes()));
-        line(b, "  %-12s %s read, %s written, hit rate %.1f%% (reads %.1f%%)", cpu ? "LLC" : "L2", bytes(r.l2ReadBytes()),
-                bytes(r.l2WriteBytes()), 100 * r.l2HitRate(), 100 * r.l2ReadHitRate());
+        line(b, "  %-12s %s read, %s written, hit rate %s (reads %s)", cpu ? "LLC" : "L2", bytes(r.l2ReadBytes()),
+                bytes(r.l2WriteBytes()), rate(r.l2HitRate(), r.l2ReadBytes() + r.l2WriteBytes()),
+                rate(r.l2ReadHitRate(), r.l2ReadBytes()));
         line(b, "  %-12s %s", cpu ? "L1 loads" : "shared mem", bytes(r.smemBytes()));
         if (cpu) {
             line(b, "  pipes        FMA %.1f%% active", 100 * r.fmaActive());
@@ -85,5 +86,10 @@ public final class SimText {
             u++;
         }
         return String.format(Locale.ROOT, u == 0 ? "%.0f %s" : "%.2f %s", bytes, units[u]);
+    }
+
+    /** A hit rate as a percentage, or n/a when nothing was looked up (0% would claim misses). */
+    private static String rate(double rate, long lookedUp) {
+        return lookedUp == 0 ? "n/a" : String.format(Locale.ROOT, "%.1f%%", 100 * rate);
     }
 }
