@@ -59,11 +59,19 @@ public final class Main implements Runnable {
         cli.getSubcommands().values().forEach(c -> c.getCommandSpec().versionProvider(new Version()));
         cli.setParameterExceptionHandler((ex, argv) -> {
             CommandLine cmd = ex.getCommandLine();
-            String message = ex.getMessage().strip().replaceAll("\\s*\\R\\s*", "; ");
+            String message = dashedFile(cmd, argv).map(f -> "'" + f + "' is read as an option; to name the file, write ./"
+                    + f + " or put -- before it").orElse(ex.getMessage().strip().replaceAll("\\s*\\R\\s*", "; "));
             cmd.getErr().println("attnkit: error: " + message + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
             return ExitCodes.USAGE;
         });
         cli.setExecutionExceptionHandler((ex, cmd, parseResult) -> Failures.report(ex, cmd.getErr()));
         return cli.execute(args);
+    }
+
+    /** An argument that looks like an option, is none of the command's, and names an existing file. */
+    private static java.util.Optional<String> dashedFile(CommandLine cmd, String[] argv) {
+        return java.util.Arrays.stream(argv).filter(a -> a.length() > 1 && a.startsWith("-") && !a.startsWith("--"))
+                .filter(a -> cmd.getCommandSpec().findOption(a) == null && java.nio.file.Files.exists(java.nio.file.Path.of(a)))
+                .findFirst();
     }
 }

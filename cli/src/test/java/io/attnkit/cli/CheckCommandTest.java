@@ -107,4 +107,20 @@ class CheckCommandTest {
             assertTrue(h.out().contains("Usage: attnkit " + cmd), h.out());
         }
     }
+
+    /** A file whose name starts with '-' is named in the error, with the two ways to pass it. */
+    @Test
+    void aFileNamedLikeAnOptionGetsAHint() throws java.io.IOException {
+        Path dashed = Path.of("-dashed-check-test.attn"); // relative: the name must start with '-'
+        java.nio.file.Files.writeString(dashed, "kernel k { shape heads 1, q_len 64, head_dim 64; }\n");
+        try {
+            CliRunner r = CliRunner.run("check", dashed.toString());
+            assertEquals(2, r.exitCode());
+            assertEquals("attnkit: error: '-dashed-check-test.attn' is read as an option; to name the file, write "
+                    + "./-dashed-check-test.attn or put -- before it (see 'attnkit check --help')", r.err().strip());
+            assertEquals(0, CliRunner.run("check", "--", dashed.toString()).exitCode());
+        } finally {
+            java.nio.file.Files.deleteIfExists(dashed);
+        }
+    }
 }
