@@ -3,6 +3,7 @@ package io.attnkit.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import picocli.CommandLine;
 
 /** Checks on where a command writes, made before it does any work. */
 final class OutputPaths {
@@ -20,6 +21,22 @@ final class OutputPaths {
             if (input != null && same(output, input)) {
                 throw new CliException(ExitCodes.USAGE, option + " " + output + " would overwrite the input " + input);
             }
+        }
+    }
+
+    /**
+     * The converter of every option that names an output file. A name ending in '/' means a
+     * directory, but {@link Path} drops that slash (and the write would make a file of the
+     * directory's name), so it is refused here, while the user's spelling is still known.
+     */
+    static final class FileName implements CommandLine.ITypeConverter<Path> {
+        @Override
+        public Path convert(String value) {
+            if (value.endsWith("/") || value.endsWith(java.io.File.separator)) {
+                throw new CommandLine.TypeConversionException("'" + value + "' ends in '/', so it names a directory; "
+                        + "give a file name");
+            }
+            return Path.of(value);
         }
     }
 

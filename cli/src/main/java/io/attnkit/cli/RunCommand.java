@@ -72,7 +72,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--v", paramLabel = "V.npy", description = "values [batch, kv_heads, kv_len, v_dim]")
     Path v;
 
-    @Option(names = "--out", paramLabel = "O.npy",
+    @Option(names = "--out", converter = OutputPaths.FileName.class, paramLabel = "O.npy",
             description = "output [batch, heads, q_len, v_dim]: float16 for f16 kernels, float32 otherwise")
     Path out;
 

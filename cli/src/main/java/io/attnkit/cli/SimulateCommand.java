@@ -88,10 +88,10 @@ final class SimulateCommand implements Callable<Integer> {
             description = "model (reuse model over runs of tiles, default) or exact (every line through a set-associative LRU; slow)")
     String l2;
 
-    @Option(names = "--json", paramLabel = "FILE", description = "write the result as JSON, counters named as Nsight Compute names them ('-': standard output)")
+    @Option(names = "--json", converter = OutputPaths.FileName.class, paramLabel = "FILE", description = "write the result as JSON, counters named as Nsight Compute names them ('-': standard output)")
     Optional<Path> json;
 
-    @Option(names = "--trace", paramLabel = "FILE", description = "write a Chrome trace (open it in Perfetto)")
+    @Option(names = "--trace", converter = OutputPaths.FileName.class, paramLabel = "FILE", description = "write a Chrome trace (open it in Perfetto)")
     Optional<Path> trace;
 
     @Option(names = "--trace-ctas", paramLabel = "N", defaultValue = "256", description = "CTAs per launch the trace samples (default 256)")

@@ -42,7 +42,7 @@ final class ValidateCommand implements Callable<Integer> {
     @Option(names = "--overlap-ctas", description = "simulate with co-resident CTAs overlapping their phases (the alternative model)")
     boolean overlapCtas;
 
-    @Option(names = "--out", paramLabel = "FILE", description = "also write the tables to FILE")
+    @Option(names = "--out", converter = OutputPaths.FileName.class, paramLabel = "FILE", description = "also write the tables to FILE")
     Optional<Path> out;
 
     @Option(names = "--measured", paramLabel = "FILE.jsonl", description = "timings of SDPA's FlashAttention-2 and "

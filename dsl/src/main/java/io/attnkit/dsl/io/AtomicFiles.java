@@ -91,6 +91,11 @@ public final class AtomicFiles {
         if (target.toString().isEmpty()) {
             throw new IOException("empty file name");
         }
+        Path name = target.getFileName();
+        if (name != null && (name.toString().equals(".") || name.toString().equals(".."))) {
+            // normalized away, it would write a file named after the directory ('out/.' wrote 'out')
+            throw new IOException("'" + target + "' names a directory");
+        }
         Path absolute = resolved(target);
         if (Files.isDirectory(absolute)) {
             throw new IOException("'" + target + "' is a directory");

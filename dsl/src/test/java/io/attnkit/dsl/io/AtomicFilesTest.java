@@ -113,6 +113,8 @@ class AtomicFilesTest {
         Files.writeString(file, "x");
         assertEquals("cannot write '" + file.resolve("deeper/out.json") + "': " + file + " is not a directory",
                 assertThrows(IOException.class, () -> AtomicFiles.checkWritable(file.resolve("deeper/out.json"))).getMessage());
+        Path dot = dir.resolve("new/.");
+        assertEquals("'" + dot + "' names a directory", assertThrows(IOException.class, () -> AtomicFiles.write(dot, "x")).getMessage());
         AtomicFiles.checkWritable(dir.resolve("new/dirs/out.json")); // parents are created when written
         assertTrue(!Files.exists(dir.resolve("new")), "the check creates nothing");
         IOException outside = assertThrows(IOException.class, () -> AtomicFiles.under(file, "k.cu"));
