@@ -243,6 +243,7 @@ final class SimulateCommand implements Callable<Integer> {
                 o.put("error", row.error());
             }
         }
+        c.unmeasured().forEach(node.putArray("not_measured")::add);
     }
 
     private SimOptions options() {

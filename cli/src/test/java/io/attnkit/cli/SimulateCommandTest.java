@@ -297,6 +297,38 @@ class SimulateCommandTest {
         assertEquals(1, empty.err().lines().count(), empty.err());
     }
 
+    /** ncu's "n/a", "NaN" and empty values are listed as not measured; "1,234,567" is a number. */
+    @Test
+    void metricsTheProfileHasNoNumberForAreNotMeasured() throws IOException {
+        Path k = file(CAUSAL);
+        Path profile = dir.resolve("ncu.csv");
+        StringBuilder csv = new StringBuilder("\"ID\",\"Process ID\",\"Process Name\",\"Host Name\",\"Kernel Name\",\"Context\","
+                + "\"Stream\",\"Block Size\",\"Grid Size\",\"Device\",\"CC\",\"Section Name\",\"Metric Name\",\"Metric Unit\","
+                + "\"Metric Value\"\n");
+        String[][] metrics = {{"dram__bytes_read.sum", "byte", "1,234,567"}, {"dram__bytes_write.sum", "byte", "n/a"},
+                {"lts__t_bytes.sum", "byte", "NaN"}, {"gpu__time_duration.sum", "nsecond", ""}};
+        for (String[] m : metrics) {
+            csv.append("\"0\",\"1\",\"harness\",\"h\",\"prefill\",\"1\",\"7\",\"(128, 1, 1)\",\"(16, 8, 1)\",\"0\",\"9.0\",\"s\",\"")
+                    .append(String.join("\",\"", m)).append("\"\n");
+        }
+        Files.writeString(profile, csv);
+        CliRunner text = CliRunner.run("simulate", k.toString(), "--compare", profile.toString());
+        assertEquals(0, text.exitCode(), text.err());
+        assertTrue(text.out().lines().anyMatch(l -> l.startsWith("  dram__bytes_read.sum") && l.contains(" 1.235e+06 ")), text.out());
+        java.util.Set<String> unmeasured = java.util.Set.of("dram__bytes_write.sum", "lts__t_bytes.sum", "gpu__time_duration.sum");
+        String line = text.out().lines().filter(l -> l.startsWith("  not measured (no number in the profile): ")).findFirst().orElseThrow();
+        assertEquals(unmeasured, java.util.Set.of(line.substring(line.indexOf(": ") + 2).split(", ")), line);
+        assertFalse(text.out().contains("NaN"), text.out());
+
+        JsonNode json = new ObjectMapper().readTree(CliRunner.run("simulate", k.toString(), "--compare", profile.toString(),
+                "--json", "-").out()).get("comparison");
+        assertEquals(1, json.get("metrics").size());
+        assertEquals(1_234_567, json.get("metrics").get(0).get("measured").asDouble());
+        java.util.Set<String> listed = new java.util.HashSet<>();
+        json.get("not_measured").forEach(m -> listed.add(m.asText()));
+        assertEquals(unmeasured, listed);
+    }
+
     /** With the JSON on standard output, the bench line goes to standard error: the stream stays one JSON document. */
     @Test
     void benchLineKeepsOffAJsonStream() throws IOException {

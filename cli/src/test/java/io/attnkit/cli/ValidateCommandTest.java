@@ -51,6 +51,10 @@ class ValidateCommandTest {
         CliRunner bad = CliRunner.run("validate", "--measured", grid.toString());
         assertEquals(1, bad.exitCode());
         assertEquals("attnkit: error: " + grid + ":1: impl 'flex' is neither flash nor standard", bad.err().strip());
+        Files.writeString(grid, "[1,2,3]\n");
+        CliRunner array = CliRunner.run("validate", "--measured", grid.toString());
+        assertEquals(1, array.exitCode());
+        assertEquals("attnkit: error: " + grid + ":1: expected a JSON object, found an array", array.err().strip());
         CliRunner cpu = CliRunner.run("validate", "--measured", grid.toString(), "--target", "host-epyc-2c");
         assertEquals(2, cpu.exitCode());
         assertEquals("attnkit: error: no GPU target 'host-epyc-2c'; see 'attnkit targets'", cpu.err().strip());

@@ -8,9 +8,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The kernel launches of an Nsight Compute CSV export ({@code ncu --csv --metrics ...}), each with
@@ -27,10 +29,18 @@ public record NcuProfile(String source, List<Launch> launches) {
         launches = List.copyOf(launches);
     }
 
-    /** One profiled kernel launch: its ID in the export, the kernel's name, metrics in base units. */
-    public record Launch(String id, String kernel, Map<String, Double> metrics) {
+    /**
+     * One profiled kernel launch: its ID in the export, the kernel's name, metrics in base units,
+     * and the metrics the export names without a number ("n/a", "NaN", empty): not measured.
+     */
+    public record Launch(String id, String kernel, Map<String, Double> metrics, Set<String> unmeasured) {
         public Launch {
             metrics = Collections.unmodifiableMap(new LinkedHashMap<>(metrics));
+            unmeasured = Collections.unmodifiableSet(new LinkedHashSet<>(unmeasured));
+        }
+
+        public Launch(String id, String kernel, Map<String, Double> metrics) {
+            this(id, kernel, metrics, Set.of());
         }
     }
 
@@ -82,6 +92,7 @@ public record NcuProfile(String source, List<Launch> launches) {
         int value = columns.indexOf("Metric Value");
         Map<String, String> kernels = new LinkedHashMap<>();
         Map<String, Map<String, Double>> metrics = new LinkedHashMap<>();
+        Map<String, Set<String>> unmeasured = new LinkedHashMap<>();
         for (int r = 1; r < rows.size(); r++) {
             List<String> row = rows.get(r);
             String where = source + ":" + lines.get(r);
@@ -92,10 +103,13 @@ public record NcuProfile(String source, List<Launch> launches) {
             Double v = value(where, row.get(name), row.get(unit), row.get(value));
             if (v != null) {
                 metrics.computeIfAbsent(row.get(id), k -> new LinkedHashMap<>()).put(row.get(name), v);
+            } else {
+                unmeasured.computeIfAbsent(row.get(id), k -> new LinkedHashSet<>()).add(row.get(name));
             }
         }
         List<Launch> launches = new ArrayList<>();
-        kernels.forEach((launch, k) -> launches.add(new Launch(launch, k, metrics.getOrDefault(launch, Map.of()))));
+        kernels.forEach((launch, k) -> launches.add(new Launch(launch, k, metrics.getOrDefault(launch, Map.of()),
+                unmeasured.getOrDefault(launch, Set.of()))));
         return launches;
     }
 
@@ -116,13 +130,16 @@ public record NcuProfile(String source, List<Launch> launches) {
                 throw new ProfileException(where + ": " + row.size() + " fields, the header has " + columns.size());
             }
             Map<String, Double> metrics = new LinkedHashMap<>();
+            Set<String> unmeasured = new LinkedHashSet<>();
             for (int c = first; c < columns.size(); c++) {
                 Double v = value(where, columns.get(c), units.get(c), row.get(c));
                 if (v != null) {
                     metrics.put(columns.get(c), v);
+                } else {
+                    unmeasured.add(columns.get(c));
                 }
             }
-            launches.add(new Launch(row.get(id), row.get(kernel), metrics));
+            launches.add(new Launch(row.get(id), row.get(kernel), metrics, unmeasured));
         }
         return launches;
     }
@@ -143,7 +160,10 @@ public record NcuProfile(String source, List<Launch> launches) {
         }
     }
 
-    /** The value in base units; null for what is not a number ("n/a", empty), as ncu prints for some metrics. */
+    /**
+     * The value in base units; null for what is not a number ("n/a", "NaN", empty), as ncu prints
+     * for some metrics. The commas of "1,234,567" are ncu's thousands separators.
+     */
     private static Double value(String where, String metric, String unit, String text) throws ProfileException {
         String plain = text.replace(",", "").trim();
         double v;

@@ -13,9 +13,10 @@ import java.util.Set;
  * the standard schedule's launches; rates, percentages and launch figures are compared only when
  * each side has exactly one launch, where they mean the same thing.
  */
-public record ProfileComparison(List<Row> rows, int simulatedLaunches, int measuredLaunches) {
+public record ProfileComparison(List<Row> rows, List<String> unmeasured, int simulatedLaunches, int measuredLaunches) {
     public ProfileComparison {
         rows = List.copyOf(rows);
+        unmeasured = List.copyOf(unmeasured);
     }
 
     /** One metric: simulated and measured, in base units. */
@@ -42,23 +43,28 @@ public record ProfileComparison(List<Row> rows, int simulatedLaunches, int measu
         boolean single = launches.size() == 1 && measured.launches().size() == 1;
         JsonNode sim = single ? launches.get(0).path("metrics") : simulated.path("metrics");
         List<Row> rows = new ArrayList<>();
+        List<String> unmeasured = new ArrayList<>();
         for (var it = sim.fieldNames(); it.hasNext(); ) {
             String metric = it.next();
             if (!single && !additive(metric)) {
                 continue;
             }
             boolean everywhere = true;
+            boolean named = false; // with no number in some launch: said to be not measured, not passed over
             double total = 0;
             for (NcuProfile.Launch l : measured.launches()) {
                 Double v = l.metrics().get(metric);
                 everywhere &= v != null;
+                named |= l.unmeasured().contains(metric);
                 total += v == null ? 0 : v;
             }
-            if (everywhere) {
+            if (everywhere && Double.isFinite(total)) {
                 rows.add(new Row(metric, sim.get(metric).asDouble(), total));
+            } else if (named || everywhere) {
+                unmeasured.add(metric);
             }
         }
-        return new ProfileComparison(rows, launches.size(), measured.launches().size());
+        return new ProfileComparison(rows, unmeasured, launches.size(), measured.launches().size());
     }
 
     /** A text table: metric, simulated, measured, error. */
@@ -66,8 +72,10 @@ public record ProfileComparison(List<Row> rows, int simulatedLaunches, int measu
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "measured     %s: %d kernel launch%s (simulated: %d)%n", source, measuredLaunches,
                 measuredLaunches == 1 ? "" : "es", simulatedLaunches));
+        String notMeasured = unmeasured.isEmpty() ? ""
+                : "  not measured (no number in the profile): " + String.join(", ", unmeasured) + System.lineSeparator();
         if (rows.isEmpty()) {
-            b.append("  no metric in common with the simulation; profile with ncu --metrics ")
+            b.append(notMeasured).append("  no metric in common with the simulation; profile with ncu --metrics ")
                     .append("dram__bytes_read.sum,dram__bytes_write.sum,lts__t_bytes.sum,gpu__time_duration.sum\n");
             return b.toString();
         }
@@ -79,7 +87,7 @@ public record ProfileComparison(List<Row> rows, int simulatedLaunches, int measu
             b.append(String.format(Locale.ROOT, "  %-" + width + "s  %16s  %16s  %8s%n", r.metric(), number(r.simulated()),
                     number(r.measured()), Double.isNaN(e) ? "-" : String.format(Locale.ROOT, "%+.1f%%", 100 * e)));
         }
-        return b.append(foot).toString();
+        return b.append(notMeasured).append(foot).toString();
     }
 
     private static String number(double v) {

@@ -64,8 +64,12 @@ public record MeasuredGrid(String source, Optional<String> device, Optional<Doub
             } catch (JsonProcessingException e) {
                 throw new ProfileException(where + ": not a JSON object: " + e.getOriginalMessage());
             }
-            switch (row.path("kind").asText()) {
-                case "device" -> device = Optional.of(row.path("device").asText());
+            if (!row.isObject()) { // valid JSON all the same: a kind read off it would be ''
+                throw new ProfileException(where + ": expected a JSON object, found " + describe(row));
+            }
+            String kind = text(row, "kind", where);
+            switch (kind) {
+                case "device" -> device = Optional.of(text(row, "device", where));
                 case "copy" -> copy = Optional.of(number(row, "tb_per_s", where));
                 case "matmul_bf16" -> matmul = Optional.of(number(row, "tflop_per_s", where));
                 case "attention" -> {
@@ -73,7 +77,7 @@ public record MeasuredGrid(String source, Optional<String> device, Optional<Doub
                         timings.add(new Timed(config(row, where), number(row, "ms", where)));
                     }
                 }
-                default -> throw new ProfileException(where + ": unknown kind '" + row.path("kind").asText() + "'");
+                default -> throw new ProfileException(where + ": unknown kind '" + kind + "'");
             }
         }
         if (timings.isEmpty()) {
@@ -83,14 +87,14 @@ public record MeasuredGrid(String source, Optional<String> device, Optional<Doub
     }
 
     private static Config config(JsonNode row, String where) throws ProfileException {
-        String impl = row.path("impl").asText();
+        String impl = text(row, "impl", where);
         if (!impl.equals("flash") && !impl.equals("standard")) {
             throw new ProfileException(where + ": impl '" + impl + "' is neither flash nor standard");
         }
-        String passText = row.path("pass").asText();
+        String passText = text(row, "pass", where);
         Pass pass = Pass.parse(passText).filter(p -> p != Pass.FWD_BWD).orElseThrow(() -> new ProfileException(
                 where + ": pass '" + passText + "': compare fwd or bwd (FlashAttention-2 tiles them differently)"));
-        String dtype = row.path("dtype").asText();
+        String dtype = text(row, "dtype", where);
         if (!dtype.equals("f16") && !dtype.equals("bf16")) {
             throw new ProfileException(where + ": dtype '" + dtype + "' is neither f16 nor bf16");
         }
@@ -108,11 +112,41 @@ public record MeasuredGrid(String source, Optional<String> device, Optional<Doub
     }
 
     private static double number(JsonNode row, String field, String where) throws ProfileException {
-        JsonNode v = row.get(field);
-        if (v == null || !v.isNumber() || !(v.asDouble() > 0)) {
-            throw new ProfileException(where + ": field '" + field + "' must be a positive number");
+        JsonNode v = required(row, field, where);
+        if (!v.isNumber() || !(v.asDouble() > 0) || !Double.isFinite(v.asDouble())) { // 1e999 reads as Infinity
+            throw new ProfileException(where + ": field '" + field + "' must be a positive number, found " + describe(v));
         }
         return v.asDouble();
+    }
+
+    private static String text(JsonNode row, String field, String where) throws ProfileException {
+        JsonNode v = required(row, field, where);
+        if (!v.isTextual()) {
+            throw new ProfileException(where + ": field '" + field + "' must be a string, found " + describe(v));
+        }
+        return v.asText();
+    }
+
+    private static JsonNode required(JsonNode row, String field, String where) throws ProfileException {
+        JsonNode v = row.get(field);
+        if (v == null) {
+            throw new ProfileException(where + ": missing field '" + field + "'");
+        }
+        return v;
+    }
+
+    /** What a JSON value is, for a message: "an array", "the number -2", "the string \"x\"". */
+    private static String describe(JsonNode v) {
+        String shown = v.toString().length() > 40 ? v.toString().substring(0, 40) + "..." : v.toString();
+        return switch (v.getNodeType()) {
+            case ARRAY -> "an array";
+            case OBJECT -> "an object";
+            case NUMBER -> Double.isFinite(v.asDouble()) ? "the number " + shown : "a number out of range";
+            case STRING -> "the string " + shown;
+            case BOOLEAN -> shown;
+            case NULL -> "null";
+            default -> shown;
+        };
     }
 
     private static int positive(JsonNode row, String field, String where) throws ProfileException {

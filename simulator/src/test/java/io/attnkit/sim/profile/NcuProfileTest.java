@@ -51,6 +51,22 @@ class NcuProfileTest {
         assertFalse(second.metrics().containsKey("lts__t_sector_hit_rate.pct"), "n/a is no number");
     }
 
+    /** What ncu prints where it has no number is kept as not measured, never as NaN or a crash. */
+    @Test
+    void valuesWithoutANumberAreNotMeasured() throws ProfileException {
+        NcuProfile p = NcuProfile.parse("ncu.csv", String.join("\n", HEADER,
+                row(0, "attn", "dram__bytes_read.sum", "byte", "1,234,567"),
+                row(0, "attn", "dram__bytes_write.sum", "byte", "n/a"),
+                row(0, "attn", "lts__t_bytes.sum", "byte", "NaN"),
+                row(0, "attn", "gpu__time_duration.sum", "nsecond", ""),
+                row(0, "attn", "sm__cycles_elapsed.avg", "cycle", "-nan"),
+                row(0, "attn", "lts__t_sector_hit_rate.pct", "%", "1e999")));
+        NcuProfile.Launch launch = p.launches().getFirst();
+        assertEquals(java.util.Map.of("dram__bytes_read.sum", 1_234_567.0), launch.metrics());
+        assertEquals(java.util.List.of("dram__bytes_write.sum", "lts__t_bytes.sum", "gpu__time_duration.sum",
+                "sm__cycles_elapsed.avg", "lts__t_sector_hit_rate.pct"), java.util.List.copyOf(launch.unmeasured()));
+    }
+
     @Test
     void readsTheRawLayoutWithItsRowOfUnits() throws ProfileException {
         String text = String.join("\n",

@@ -78,7 +78,7 @@ class MeasuredGridTest {
                 attention("flash", "fwd+bwd", 512, 64, false, 1.0))).getMessage().startsWith("t.jsonl:1: pass 'fwd+bwd'"));
         assertTrue(assertThrows(ProfileException.class, () -> MeasuredGrid.parse("t.jsonl",
                 attention("flash", "fwd", 512, 96, false, 1.0))).getMessage().startsWith("t.jsonl:1: head dimension 96"));
-        assertEquals("t.jsonl:1: field 'ms' must be a positive number", assertThrows(ProfileException.class,
+        assertEquals("t.jsonl:1: field 'ms' must be a positive number, found the number -2.0", assertThrows(ProfileException.class,
                 () -> MeasuredGrid.parse("t.jsonl", attention("standard", "bwd", 512, 64, false, -2))).getMessage());
         String huge = good.replaceFirst("\"batch\": \\d+", "\"batch\": 1").replace("\"n\": 512", "\"n\": 100000000");
         assertEquals("t.jsonl:2: shape too large: its FLOP count 4 × batch × heads × q_len × kv_len × head_dim does not fit "
@@ -87,5 +87,27 @@ class MeasuredGridTest {
                 () -> MeasuredGrid.parse("t.jsonl", "{\"kind\": \"device\", \"device\": \"x\"}\n")).getMessage());
         assertEquals("t.jsonl:1: unknown kind 'weather'", assertThrows(ProfileException.class,
                 () -> MeasuredGrid.parse("t.jsonl", "{\"kind\": \"weather\"}")).getMessage());
+    }
+
+    /** A line that is JSON but not an object, or an object short of a field, is named with what was found. */
+    @Test
+    void linesThatAreNotRowsSayWhatTheyAre() {
+        String good = attention("flash", "fwd", 512, 64, false, 1.0);
+        String[][] cases = {
+                {"[1,2,3]", "t.jsonl:2: expected a JSON object, found an array"},
+                {"3", "t.jsonl:2: expected a JSON object, found the number 3"},
+                {"\"x\"", "t.jsonl:2: expected a JSON object, found the string \"x\""},
+                {"null", "t.jsonl:2: expected a JSON object, found null"},
+                {"{\"device\": \"H100\"}", "t.jsonl:2: missing field 'kind'"},
+                {"{\"kind\": 7}", "t.jsonl:2: field 'kind' must be a string, found the number 7"},
+                {good.replace("\"ms\": 1.0, ", ""), "t.jsonl:2: missing field 'ms'"},
+                {good.replace("\"ms\": 1.0", "\"ms\": \"1.0\""), "t.jsonl:2: field 'ms' must be a positive number, found the string \"1.0\""},
+                {good.replace("\"ms\": 1.0", "\"ms\": 1e999"), "t.jsonl:2: field 'ms' must be a positive number, found a number out of range"},
+                {good.replace("\"batch\": 32", "\"batch\": [32]"), "t.jsonl:2: field 'batch' must be a positive number, found an array"},
+                {good.replace("\"impl\": \"flash\", ", ""), "t.jsonl:2: missing field 'impl'"},
+                {"{\"kind\": \"copy\", \"tb_per_s\": null}", "t.jsonl:2: field 'tb_per_s' must be a positive number, found null"}};
+        for (String[] c : cases) {
+            assertEquals(c[1], assertThrows(ProfileException.class, () -> MeasuredGrid.parse("t.jsonl", good + "\n" + c[0])).getMessage(), c[0]);
+        }
     }
 }
