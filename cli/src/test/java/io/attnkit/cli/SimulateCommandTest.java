@@ -297,6 +297,56 @@ class SimulateCommandTest {
         assertEquals(1, empty.err().lines().count(), empty.err());
     }
 
+    private static final String GPU = """
+            target mine {
+              backend cuda sm_90; sms 132; clock 1.83 GHz;
+              tensor bf16 4096 flop/cycle/sm; fma f32 256 flop/cycle/sm; sfu 16 op/cycle/sm;
+              smem 228 KiB/sm, 227 KiB/block; regs 64 Ki/sm; threads 2048/sm; blocks 32/sm;
+              l1 256 KiB/sm, 30.9 TB/s, latency 30 cycles;
+              l2 50 MiB, 12 TB/s, latency 280 cycles;
+              hbm 80 GiB, 3.35 TB/s, latency 690 cycles;
+              launch 3 us;
+            }
+            """;
+
+    /**
+     * A user's target with figures no machine has is refused where they are written (a 1e-12 B/s
+     * L2 or a 1e30 GHz clock made the simulation run forever); figures at the bounds still finish.
+     */
+    @Test
+    void absurdTargetFiguresAreRefusedAndThoseAtTheBoundsSimulate() throws IOException {
+        String kernel = CAUSAL.replace("target h100-sxm;", "target mine;");
+        String[][] absurd = {{"clock 1.83 GHz", "clock 1e30 GHz", "clock must be between 1 MHz and 100 GHz"},
+                {"clock 1.83 GHz", "clock 1 Hz", "clock must be between 1 MHz and 100 GHz"},
+                {"12 TB/s", "1e-12 B/s", "l2 bandwidth must be between 1 MB/s and 1000000 TB/s"},
+                {"3.35 TB/s", "0 B/s", "hbm bandwidth must be positive"},
+                {"latency 690 cycles", "latency 1e30 cycles", "hbm latency must be at most 1 ms"},
+                {"sms 132", "sms 0", "sms must be at least 1"},
+                {"smem 228 KiB/sm, 227 KiB/block", "smem 0 B/sm", "smem must be at least 1"},
+                {"4096 flop/cycle/sm", "1e-30 flop/cycle/sm", "tensor bf16 must be between 1/1024 and 1048576"}};
+        for (String[] a : absurd) {
+            Path k = file(GPU.replace(a[0], a[1]) + kernel);
+            CliRunner r = CliRunner.run("simulate", k.toString());
+            assertEquals(1, r.exitCode(), a[1] + "\n" + r.err());
+            String first = r.err().lines().findFirst().orElseThrow();
+            assertTrue(first.matches(java.util.regex.Pattern.quote(k.toString()) + ":\\d+:\\d+: error\\[E017]: .*")
+                    && first.contains(a[2]), first);
+            assertFalse(r.err().contains("Exception"), r.err());
+        }
+        String bounds = GPU.replace("clock 1.83 GHz", "clock 1 MHz").replace("12 TB/s", "1 MB/s").replace("3.35 TB/s", "1 MB/s")
+                .replace("4096 flop/cycle/sm", "0.0009765625 flop/cycle/sm").replace("latency 690 cycles", "latency 1 ms")
+                .replace("launch 3 us", "launch 1 s");
+        for (String target : new String[] {bounds, GPU.replace("clock 1.83 GHz", "clock 100 GHz").replace("TB/s", "MB/s")}) {
+            CliRunner r = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(60),
+                    () -> CliRunner.run("simulate", file(target + kernel).toString(), "--json", "-"));
+            assertEquals(0, r.exitCode(), r.err());
+            JsonNode json = new ObjectMapper().readTree(r.out());
+            double seconds = json.get("metrics").get("gpu__time_duration.sum").asDouble() / 1e9;
+            assertTrue(seconds > 0 && Double.isFinite(seconds), r.out());
+            assertFalse(r.out().contains("NaN") || r.out().contains("Infinity"), r.out());
+        }
+    }
+
     /** ncu's "n/a", "NaN" and empty values are listed as not measured; "1,234,567" is a number. */
     @Test
     void metricsTheProfileHasNoNumberForAreNotMeasured() throws IOException {

@@ -34,6 +34,20 @@ final class TargetResolver {
     static final List<String> GPU_ONLY = List.of("smem", "regs", "blocks");
     static final List<String> CPU_ONLY = List.of("simd");
 
+    /*
+     * Bounds on figures, far beyond any real machine either way (docs/targets.md, "Bounds"): a
+     * 1e-12 B/s L2 or a 1e30 GHz clock made the simulator loop without end, and latencies of
+     * 1e30 cycles printed times of 1e21 s.
+     */
+    static final double MIN_CLOCK = 1e6;
+    static final double MAX_CLOCK = 100e9;
+    static final double MIN_BANDWIDTH = 1e6;
+    static final double MAX_BANDWIDTH = 1e18;
+    static final double MIN_RATE = 1.0 / 1024;
+    static final double MAX_RATE = 1 << 20;
+    static final double MAX_LATENCY = 1e-3;
+    static final double MAX_LAUNCH = 1;
+
     private static final Set<String> NONE = Set.of("");
     private static final Set<String> UNIT_OR_NONE = Set.of("", "sm", "core", "cu");
 
@@ -112,7 +126,8 @@ final class TargetResolver {
         }
         OptionalDouble clock = props.require("clock", where, at, "clock 1.83 GHz;", diagnostics)
                 .flatMap(this::single).flatMap(i -> values.quantity(i, "a clock frequency"))
-                .map(q -> values.positive(q, Dimension.FREQUENCY, "clock", NONE)).orElse(OptionalDouble.empty());
+                .map(q -> within(values.positive(q, Dimension.FREQUENCY, "clock", NONE), q, "clock", MIN_CLOCK, MAX_CLOCK,
+                        "between 1 MHz and 100 GHz")).orElse(OptionalDouble.empty());
 
         Map<DType, Double> tensor = rates(props.get("tensor"), "tensor", units, clock);
         Map<DType, Double> vector = rates(props.get("fma"), "fma", units, clock);
@@ -187,7 +202,7 @@ final class TargetResolver {
                         diagnostics.error(ErrorCode.E017, q.span(), "launch overhead must not be negative, got " + Values.shown(q));
                         return OptionalDouble.empty();
                     }
-                    return v;
+                    return within(v, q, "launch overhead", 0, MAX_LAUNCH, "at most 1 s");
                 }).orElse(OptionalDouble.empty()).orElse(0);
 
         if (diagnostics.errorCount() != before || backend == null || units.isEmpty() || clock.isEmpty()
@@ -288,15 +303,18 @@ final class TargetResolver {
             diagnostics.error(ErrorCode.E017, q.span(), what + " must be positive and finite, got " + Values.shown(q));
             return OptionalDouble.empty();
         }
+        String range = "between 1/1024 and 1048576 per cycle and unit";
         if ((unit.equals("flop/cycle") || unit.equals("op/cycle")) && !m.get().per().equals(Values.PER_BLOCK)) {
-            return OptionalDouble.of(value);
+            return within(OptionalDouble.of(value), q, what, MIN_RATE, MAX_RATE, range);
         }
         Double total = TOTAL_RATES.get(unit);
         if (total != null && m.get().per().isEmpty()) {
             if (units.isEmpty() || clock.isEmpty()) {
                 return OptionalDouble.empty();
             }
-            return OptionalDouble.of(value * total / units.getAsLong() / clock.getAsDouble());
+            double perCycle = value * total / units.getAsLong() / clock.getAsDouble();
+            return within(OptionalDouble.of(perCycle), q, what, MIN_RATE, MAX_RATE,
+                    range + String.format(java.util.Locale.ROOT, " (here %.3g)", perCycle));
         }
         diagnostics.error(ErrorCode.E016, q.span(), "unknown unit " + DiagnosticRenderer.quote(q.unit()) + " for " + what,
                 "rates are written 4096 flop/cycle/sm, 16 op/cycle/sm, or as chip totals: 989.4 TFLOP/s");
@@ -330,7 +348,7 @@ final class TargetResolver {
                     ok &= v.isPresent();
                     bytes = v.orElse(-1);
                 } else if (plain == 1) {
-                    OptionalDouble v = values.positive(q, Dimension.BANDWIDTH, key + " bandwidth", NONE);
+                    OptionalDouble v = bandwidth(q, key);
                     ok &= v.isPresent();
                     bandwidth = v.orElse(0);
                 } else {
@@ -361,7 +379,7 @@ final class TargetResolver {
                         }
                     }
                     case "bandwidth" -> {
-                        OptionalDouble v = values.positive(q, Dimension.BANDWIDTH, key + " bandwidth", NONE);
+                        OptionalDouble v = bandwidth(q, key);
                         ok &= v.isPresent();
                         bandwidth = v.orElse(0);
                     }
@@ -387,7 +405,13 @@ final class TargetResolver {
         return ok ? Optional.of(new MemoryLevel(bytes, bandwidth, latency, (int) ways, (int) line, perUnit)) : Optional.empty();
     }
 
+    private OptionalDouble bandwidth(Word.Quantity q, String key) {
+        return within(values.positive(q, Dimension.BANDWIDTH, key + " bandwidth", NONE), q, key + " bandwidth",
+                MIN_BANDWIDTH, MAX_BANDWIDTH, "between 1 MB/s and 1000000 TB/s");
+    }
+
     private OptionalDouble latency(Word.Quantity q, String key, OptionalDouble clock) {
+        OptionalDouble seconds;
         if (q.unit().equals("cycles") || q.unit().equals("cycle")) {
             Optional<Values.Measured> m = values.split(q);
             if (m.isEmpty()) {
@@ -398,11 +422,21 @@ final class TargetResolver {
                 diagnostics.error(ErrorCode.E017, q.span(), key + " latency must not be negative");
                 return OptionalDouble.empty();
             }
-            return clock.isPresent() ? OptionalDouble.of(cycles.doubleValue() / clock.getAsDouble()) : OptionalDouble.empty();
+            seconds = clock.isPresent() ? OptionalDouble.of(cycles.doubleValue() / clock.getAsDouble()) : OptionalDouble.empty();
+        } else {
+            seconds = values.measure(q, Dimension.TIME, key + " latency", NONE);
+            if (seconds.isPresent() && seconds.getAsDouble() < 0) {
+                diagnostics.error(ErrorCode.E017, q.span(), key + " latency must not be negative");
+                return OptionalDouble.empty();
+            }
         }
-        OptionalDouble v = values.measure(q, Dimension.TIME, key + " latency", NONE);
-        if (v.isPresent() && v.getAsDouble() < 0) {
-            diagnostics.error(ErrorCode.E017, q.span(), key + " latency must not be negative");
+        return within(seconds, q, key + " latency", 0, MAX_LATENCY, "at most 1 ms");
+    }
+
+    /** {@code v} when it lies in [min, max]; else an error that says {@code what} must be {@code range}. */
+    private OptionalDouble within(OptionalDouble v, Word.Quantity q, String what, double min, double max, String range) {
+        if (v.isPresent() && !(v.getAsDouble() >= min && v.getAsDouble() <= max)) {
+            diagnostics.error(ErrorCode.E017, q.span(), what + " must be " + range + ", got " + Values.shown(q));
             return OptionalDouble.empty();
         }
         return v;
