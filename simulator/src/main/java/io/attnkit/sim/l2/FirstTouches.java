@@ -8,11 +8,13 @@ import java.util.List;
  * The passes of trails over their objects, held until the next check and then set against
  * the items every trail has touched: bytes counted as hits on items no trail had touched
  * before are compulsory misses. A model with piecewise constant hit fractions lets them
- * through when a CTA riding on another's fetches overtakes it.
+ * through when a CTA riding on another's fetches overtakes it. A convoy's hits on fresh items
+ * are its members' merged misses, not compulsory ones: only what its hit owes to a trail
+ * ahead of it counts.
  */
 final class FirstTouches {
-    /** Items {@code from .. to} that {@code trail} passed at hit fraction {@code hit}. */
-    private record Pass(Trail trail, double from, double to, double hit) {
+    /** Items {@code from .. to} that {@code trail}, in a convoy of {@code members}, passed at hit fraction {@code hit}. */
+    private record Pass(Trail trail, double from, double to, double hit, int members) {
         // Sorted stably, so a trail's passes keep their order.
         static final Comparator<Pass> ORDER = (a, b) -> {
             int c = Double.compare(a.hit, b.hit);
@@ -32,7 +34,7 @@ final class FirstTouches {
     /** Notes that {@code t} passed the items up to {@code to} at hit fraction {@code hit}. */
     void record(Trail t, double to, double hit) {
         if (to > t.checked) {
-            pending.add(new Pass(t, t.checked, to, hit));
+            pending.add(new Pass(t, t.checked, to, hit, t.convoy));
             t.checked = to;
         }
     }
@@ -50,11 +52,14 @@ final class FirstTouches {
             if (t.write) {
                 fresh = trails.written.add(p.from, p.to);
             }
-            if (p.hit > 0 && fresh > 0) {
+            // Each member got hit 1 - (1 - h) / members from the hit h the trail ahead left it;
+            // the first to check fresh items owes h for the whole convoy.
+            double owed = p.members * (p.hit - Trail.convoyHit(0, p.members));
+            if (owed > 0 && fresh > 0) {
                 if (t.write) {
-                    writes += fresh * t.bytes * p.hit;
+                    writes += fresh * t.bytes * owed;
                 } else {
-                    reads += fresh * t.bytes * p.hit;
+                    reads += fresh * t.bytes * owed;
                 }
             }
         }

@@ -22,6 +22,7 @@ final class Trail {
     double followPass = Double.NaN;
     double followRate;
     double checked; // items up to here are recorded for the object's touched items
+    int convoy = 1; // trails level with it at its last look-up, itself included
 
     Trail(long seq, int object, double start, double end, double bytes, boolean write, double beginTime, L2Model.Progress owner) {
         this.seq = seq;
@@ -44,6 +45,33 @@ final class Trail {
 
     double itemsPerCycle() {
         return owner.stepsPerCycle();
+    }
+
+    /** Cycles apart within which two trails at the front touch the same lines together. */
+    static final double CONVOY_CYCLES = 2;
+
+    long convoyMark; // equal to the model's stamp while it is in the convoy being gathered
+
+    /**
+     * How far apart, in items, two trails moving at {@code rateA} and {@code rateB} items a
+     * cycle near item {@code x} may be and still sweep it together: less than
+     * {@link #CONVOY_CYCLES} apart. Lockstep CTAs (the query heads of one KV head in
+     * grouped-query decode) share each fetch: whichever asks first misses, the others merge
+     * into that miss and wait for the same fill.
+     */
+    static double levelReach(double x, double rateA, double rateB) {
+        return Math.max(LEVEL * Math.max(1, Math.abs(x)), CONVOY_CYCLES * Math.max(rateA, rateB));
+    }
+
+    /** True when this trail covers item {@code x} and can sweep it with {@code other}, which is there now. */
+    boolean levelWith(Trail other, double x, double now) {
+        return start <= x && x < end
+                && Math.abs(position(now) - x) <= levelReach(x, itemsPerCycle(), other.itemsPerCycle());
+    }
+
+    /** The hit fraction of each member of a convoy of {@code members} trails when the trail ahead of it left {@code hit}. */
+    static double convoyHit(double hit, int members) {
+        return 1 - (1 - hit) / members;
     }
 
     /** When this trail passed item {@code x}, assuming it did. */
