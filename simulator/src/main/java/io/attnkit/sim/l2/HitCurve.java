@@ -19,6 +19,7 @@ public final class HitCurve {
     private final double[] table;
     private final double deadDistance;
     private final double safeDistance;
+    private final double steepestSlope;
 
     /** The curve for a cache of {@code capacity} bytes and {@code ways} ways. */
     public HitCurve(long capacity, int ways) {
@@ -44,6 +45,16 @@ public final class HitCurve {
         }
         this.safeDistance = safe;
         this.deadDistance = dead;
+        double steepest = 0;
+        for (int i = 0; i < POINTS; i++) {
+            steepest = Math.max(steepest, table[i] - table[i + 1]);
+        }
+        this.steepestSlope = capacity == 0 ? 0 : steepest / (RANGE * capacity / POINTS);
+    }
+
+    /** The most the hit probability falls per byte of stack distance, anywhere on the curve. */
+    public double steepestSlope() {
+        return steepestSlope;
     }
 
     /** The hit probability at stack distance {@code bytes}. */
@@ -61,6 +72,28 @@ public final class HitCurve {
         int i = (int) x;
         double f = x - i;
         return table[i] + (table[i + 1] - table[i]) * f;
+    }
+
+    /** The stack distance at which the hit probability has fallen to {@code hit}, in bytes. */
+    public double distanceAt(double hit) {
+        if (capacity == 0 || hit >= 1) {
+            return 0;
+        }
+        int lo = 0;
+        int hi = POINTS;
+        if (table[hi] > hit) {
+            return RANGE * capacity;
+        }
+        while (hi - lo > 1) { // table falls from 1: keep table[lo] > hit >= table[hi]
+            int mid = (lo + hi) >>> 1;
+            if (table[mid] > hit) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        double f = (table[lo] - hit) / (table[lo] - table[hi]);
+        return (lo + f) * RANGE * capacity / POINTS;
     }
 
     /** Below this stack distance a line survives with probability at least {@code 1 - 1e-9}. */

@@ -45,23 +45,28 @@ final class ReuseDistances {
 
     /** Hit probability of an item last touched {@code lag} cycles ago. */
     double hitAfter(double lag) {
+        return curve.hit(distanceAfter(lag));
+    }
+
+    /** Stack distance, in bytes, of an item last touched {@code lag} cycles ago: from the grid where that is safe. */
+    double distanceAfter(double lag) {
         if (lag <= 1) {
-            return curve.hit(distance(lag));
+            return distance(lag);
         }
         double position = Math.log(lag) / Math.log(2) * GRID_PER_OCTAVE;
         int i = (int) position;
         if (i + 1 >= grid.length) {
-            return curve.hit(distance(lag));
+            return distance(lag);
         }
         double lo = gridDistance(i);
         double hi = gridDistance(i + 1);
         if (curve.hit(lo) - curve.hit(hi) > INTERPOLATION_SLACK) {
             // The distance jumps between the two lags (a fast kernel wrote megabytes in a few
             // microseconds) where the hit curve is steep: interpolating would place the jump wrong.
-            return curve.hit(distance(lag));
+            return distance(lag);
         }
         double f = (lag - gridLag(i)) / (gridLag(i + 1) - gridLag(i));
-        return curve.hit(lo + (hi - lo) * f);
+        return lo + (hi - lo) * f;
     }
 
     private double gridDistance(int i) {

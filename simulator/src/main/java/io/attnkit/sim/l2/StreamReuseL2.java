@@ -38,6 +38,23 @@ public final class StreamReuseL2 implements L2Model {
     private long events;
     private long sinceRefresh;
     private long refreshes;
+    /*
+     * Snapshots also come due by time: a run's hit fraction reads the stack distance at its lag,
+     * which moves as new data comes into the L2 (the misses of the chunks in flight) and old data
+     * leaves the window's far end, even when no CTA event comes (a whole launch that starts
+     * together and runs one long chunk per CTA). Each fraction notes how far its distance may move
+     * before it moves by HIT_DRIFT; the smallest margin and its lag decide when the next snapshot
+     * is due. HIT_DRIFT is the tolerance of that trigger, not of the model: at 0.01 the Llama
+     * layer at 128K tokens took 25-100% longer to simulate for no change beyond 1% on the kernels
+     * checked (BENCHMARKS.md, "Snapshots due by time").
+     */
+    private static final double HIT_DRIFT = 0.05;
+    private final double staleBytes; // the least bytes that can move a hit fraction by HIT_DRIFT
+    private double margin = Double.POSITIVE_INFINITY; // drift of distance that may move a present fraction by HIT_DRIFT
+    private double marginLag; // the lag of the fraction that set the margin
+    private final FillLog fills;
+    private double snapshotTime;
+    private double snapshotDue = Double.POSITIVE_INFINITY;
     private long sequence;
     private double dramBytes;
     private final FirstTouches firstTouches;
@@ -72,6 +89,9 @@ public final class StreamReuseL2 implements L2Model {
         }
         this.firstTouches = new FirstTouches(byObject);
         this.distances = new ReuseDistances(curve, points);
+        double slope = curve.steepestSlope();
+        this.staleBytes = slope > 0 ? HIT_DRIFT / slope : Double.POSITIVE_INFINITY;
+        this.fills = new FillLog(staleBytes / 16);
     }
 
     /** Reassess {@code flow} at {@code time}, unless it was reassessed since ({@code version}). */
@@ -95,6 +115,7 @@ public final class StreamReuseL2 implements L2Model {
         final Trail[] trails; // null for accesses never reused and for companions
         final boolean[] companion;
         final double[] hit;
+        double fillPerStep; // bytes a step brings into the L2: its misses, at the present hit fractions
         int index;
 
         Flow(Segment segment, long steps, Progress progress) {
@@ -201,15 +222,23 @@ public final class StreamReuseL2 implements L2Model {
             wakeDue(now);
             return false;
         }
+        snapshot(now);
+        wakeDue(now);
+        return true;
+    }
+
+    /** Takes a snapshot of all trails and reassesses every chunk in flight from it. */
+    private void snapshot(double now) {
         sinceRefresh = 0;
         distances.take(byObject, now);
         if (++refreshes % 4 == 0) {
             forgetDead();
         }
         checkFirstTouches(now);
+        margin = Double.POSITIVE_INFINITY;
         reassess(now);
-        wakeDue(now);
-        return true;
+        snapshotTime = now;
+        snapshotDue = Double.POSITIVE_INFINITY;
     }
 
     @Override
@@ -247,6 +276,7 @@ public final class StreamReuseL2 implements L2Model {
                 reassessed.add(f.progress);
             } else {
                 System.arraycopy(before, 0, f.hit, 0, before.length);
+                refill(f);
             }
         }
     }
@@ -282,6 +312,17 @@ public final class StreamReuseL2 implements L2Model {
             }
         }
         copyCompanions(flow);
+        refill(flow);
+    }
+
+    /** What a step of {@code f} brings into the L2 at its present hit fractions: its misses, reads and writes. */
+    private static void refill(Flow f) {
+        List<Access> accesses = f.segment.accesses();
+        double bytes = 0;
+        for (int i = 0; i < accesses.size(); i++) {
+            bytes += accesses.get(i).itemBytes() * (1 - f.hit[i]);
+        }
+        f.fillPerStep = bytes;
     }
 
     /**
@@ -319,6 +360,12 @@ public final class StreamReuseL2 implements L2Model {
 
     @Override
     public void rated(double now) {
+        double fillRate = 0;
+        for (Flow f : active) {
+            fillRate += f.fillPerStep * f.progress.stepsPerCycle();
+        }
+        fills.rate(now, fillRate);
+        snapshotDue = snapshotDue(now, fillRate);
         for (Untimed u : untimed) {
             Flow f = u.flow();
             double rate = u.trail().itemsPerCycle();
@@ -335,21 +382,49 @@ public final class StreamReuseL2 implements L2Model {
         untimed.clear();
     }
 
+    /**
+     * When the distance at the lag that set the margin will have drifted by the margin, at the
+     * present rates: what came in since the snapshot less what left that window's far end
+     * (steady traffic moves no distance), each extrapolated at its rate now.
+     */
+    private double snapshotDue(double now, double inRate) {
+        if (!(margin < Double.POSITIVE_INFINITY)) {
+            return Double.POSITIVE_INFINITY;
+        }
+        double far = now - marginLag;
+        double drift = fills.total(now) - fills.total(snapshotTime) - (fills.total(far) - fills.total(snapshotTime - marginLag));
+        double rate = inRate - fills.rateAt(far);
+        double left = margin - Math.abs(drift);
+        if (left <= 0) {
+            return now + MIN_WAKE_GAP;
+        }
+        if (rate == 0 || Math.signum(rate) != Math.signum(drift) && drift != 0) {
+            return Double.POSITIVE_INFINITY; // holding, or drifting back: the next rating looks again
+        }
+        return now + Math.max(MIN_WAKE_GAP, left / Math.abs(rate));
+    }
+
     @Override
     public double nextWake() {
         while (!wakes.isEmpty()) {
             Wake w = wakes.peek();
             if (!w.flow().done && w.version() == w.flow().version) {
-                return w.time();
+                return Math.min(w.time(), snapshotDue);
             }
             wakes.poll();
         }
-        return Double.POSITIVE_INFINITY;
+        return snapshotDue;
     }
 
     @Override
     public void awaken(double now) {
         reassessed.clear();
+        if (now >= snapshotDue) {
+            snapshot(now);
+            for (Flow f : active) {
+                reassessed.add(f.progress);
+            }
+        }
         wakeDue(now);
     }
 
@@ -384,6 +459,7 @@ public final class StreamReuseL2 implements L2Model {
                 }
             }
             copyCompanions(f);
+            refill(f);
         }
     }
 
@@ -399,7 +475,19 @@ public final class StreamReuseL2 implements L2Model {
 
     /** The hit fraction of a trail in a convoy of {@code members} whose last touch was {@code lag} cycles ago (NaN: never). */
     private double hitAfter(double lag, int members) {
-        return Trail.convoyHit(Double.isNaN(lag) ? 0 : distances.hitAfter(lag), members);
+        if (Double.isNaN(lag)) {
+            return Trail.convoyHit(0, members);
+        }
+        double d = distances.distanceAfter(lag);
+        double h = curve.hit(d);
+        if (h > HIT_DRIFT) { // how far the distance may grow before this fraction is stale
+            double m = Math.max(staleBytes, curve.distanceAt(h - HIT_DRIFT) - d);
+            if (m < margin) {
+                margin = m;
+                marginLag = lag;
+            }
+        }
+        return Trail.convoyHit(h, members);
     }
 
     private static void copyCompanions(Flow flow) {

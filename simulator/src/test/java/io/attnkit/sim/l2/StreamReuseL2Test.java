@@ -148,6 +148,20 @@ class StreamReuseL2Test {
     }
 
     @org.junit.jupiter.api.Test
+    void runsThatStartTogetherAreReassessedAsNewDataFillsTheL2() {
+        // PyTorch's mask pass re-reads the scores the QK GEMM has just written. All its CTAs start
+        // together and run one chunk each, so no CTA event came to reassess them: they kept the
+        // hit on S of their start (0.71) while their own traffic filled the L2, and the model read
+        // 111.3 MB where the exact cache reads 130.5. Snapshots now also come due as the bytes
+        // brought in move the distance at a run's lag.
+        SimResult[] r = exactAndModel("kernel k { shape batch 3, heads 1, q_len 2689, head_dim 64; dtype bf16; "
+                + "tile q 128, kv 32, stages 2, warps 4; mask causal; }", "h100-sxm",
+                SimOptions.defaults().withSchedule(io.attnkit.sim.Schedule.STANDARD).withRaster(Raster.parse("q-reverse").orElseThrow()));
+        assertEquals(r[0].dramReadBytes(), r[1].dramReadBytes(), 0.03 * r[0].dramReadBytes(),
+                "DRAM reads: exact " + r[0].dramReadBytes() + ", model " + r[1].dramReadBytes());
+    }
+
+    @org.junit.jupiter.api.Test
     void streamingHeadsBesideDenseOnesKeepTheirShortRunsInMind() {
         // DuoAttention's mix at 16K tokens: the 24 streaming heads leave short runs (sink, window)
         // on their K/V, far more than 64 per object; keeping only 64 done runs per object, the
