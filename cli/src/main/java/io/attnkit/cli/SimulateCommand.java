@@ -77,7 +77,8 @@ final class SimulateCommand implements Callable<Integer> {
     String kvSplits;
 
     @Option(names = "--dropout", paramLabel = "P", defaultValue = "0",
-            description = "attention dropout probability of the standard schedule (PyTorch eager writes the dropped P and a keep mask)")
+            description = "attention dropout probability: the fused kernels draw the keep mask on chip (again in the backward), "
+                    + "the standard schedule writes the dropped P and the mask (default 0)")
     double dropout;
 
     @Option(names = "--raster", paramLabel = "ORDER", defaultValue = "q-major",
@@ -148,9 +149,10 @@ final class SimulateCommand implements Callable<Integer> {
                 "kernel '" + k.name() + "' names no target; choose one with --target (see 'attnkit targets')"));
         TargetSpec t = one.loaded().result().program().target(targetName).orElseThrow(() -> new CliException(
                 ExitCodes.USAGE, "no target '" + targetName + "'; see 'attnkit targets'"));
-        if (t.kind() == TargetSpec.Kind.CPU && (options.schedule() != Schedule.FLASH || options.pass() != Pass.FWD)) {
+        if (t.kind() == TargetSpec.Kind.CPU && (options.schedule() != Schedule.FLASH || options.pass() != Pass.FWD
+                || options.dropout() > 0)) {
             throw new CliException(ExitCodes.USAGE, "target '" + t.name() + "' is a CPU: it runs the Java backend's kernel, "
-                    + "schedule flash, forward only");
+                    + "schedule flash, forward only, without dropout");
         }
         SimulationSize.require(k, options, maxCtas);
         if (occupancyFromPtxas) {
@@ -256,9 +258,6 @@ final class SimulateCommand implements Callable<Integer> {
                 .withOverlapCtas(overlapCtas);
         if (!(dropout >= 0 && dropout < 1)) {
             throw new CliException(ExitCodes.USAGE, "--dropout must be in [0, 1)");
-        }
-        if (dropout > 0 && o.schedule() != Schedule.STANDARD) {
-            throw new CliException(ExitCodes.USAGE, "--dropout applies to --schedule standard (the fused kernels keep the mask on chip)");
         }
         o = o.withDropout(dropout).withKvSplits(kvSplits());
         if (o.kvSplits() != 1 && o.schedule() != Schedule.FLASH) {

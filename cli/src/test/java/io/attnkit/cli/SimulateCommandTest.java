@@ -111,8 +111,37 @@ class SimulateCommandTest {
         CliRunner cpu = CliRunner.run("simulate", k.toString(), "--target", "host-epyc-2c", "--pass", "bwd");
         assertEquals(2, cpu.exitCode());
         assertEquals(1, cpu.err().lines().count(), cpu.err());
-        CliRunner dropout = CliRunner.run("simulate", k.toString(), "--dropout", "0.1");
-        assertEquals(2, dropout.exitCode(), "dropout needs the standard schedule");
+        CliRunner cpuDropout = CliRunner.run("simulate", k.toString(), "--target", "host-epyc-2c", "--dropout", "0.1");
+        assertEquals(2, cpuDropout.exitCode(), "the Java backend has no dropout");
+        assertTrue(cpuDropout.err().contains("without dropout"), cpuDropout.err());
+    }
+
+    @Test
+    void fusedKernelsPayForDrawingTheDropoutMaskInBothPasses() throws IOException {
+        for (String schedule : new String[] {"flash", "flash1"}) {
+            // FlashAttention-1's backward keeps a q x kv score tile per warp: its own small q-blocks fit.
+            Path k = schedule.equals("flash") ? file(CAUSAL) : file(CAUSAL.replace("tile q 128, kv 64", "tile q 16, kv 128"));
+            for (String pass : new String[] {"fwd", "bwd"}) {
+                Path plain = dir.resolve(schedule + pass + ".json");
+                Path dropped = dir.resolve(schedule + pass + "-dropout.json");
+                assertEquals(0, CliRunner.run("simulate", k.toString(), "--schedule", schedule, "--pass", pass, "--json",
+                        plain.toString()).exitCode());
+                CliRunner r = CliRunner.run("simulate", k.toString(), "--schedule", schedule, "--pass", pass, "--dropout", "0.1",
+                        "--json", dropped.toString());
+                assertEquals(0, r.exitCode(), r.err());
+                assertTrue(r.out().contains(", dropout 0.1"), r.out());
+                JsonNode a = new ObjectMapper().readTree(plain.toFile());
+                JsonNode b = new ObjectMapper().readTree(dropped.toFile());
+                assertEquals(0.1, b.get("dropout").asDouble());
+                assertTrue(a.get("dropout") == null, "no dropout, no field");
+                String where = schedule + " " + pass;
+                assertTrue(b.at("/summary/time_ms").asDouble() > a.at("/summary/time_ms").asDouble(), where + ": the mask costs time");
+                // The mask never leaves the chip: HBM sees the same tensors (up to the L2's timing-dependent hits).
+                double hbm = a.at("/summary/hbm_read_bytes").asDouble() + a.at("/summary/hbm_write_bytes").asDouble();
+                assertEquals(hbm, b.at("/summary/hbm_read_bytes").asDouble() + b.at("/summary/hbm_write_bytes").asDouble(),
+                        0.02 * hbm, where);
+            }
+        }
     }
 
     @Test

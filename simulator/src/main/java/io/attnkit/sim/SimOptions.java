@@ -17,8 +17,9 @@ import java.util.Optional;
  * @param overlapCtas    whether co-resident CTAs overlap their matrix and vector phases (a kernel
  *                       that schedules its warp groups explicitly); by default an SM runs them in turn
  * @param pass           forward, backward, or both (the backward after the forward)
- * @param dropout        attention dropout probability of the standard (PyTorch eager) schedule: above 0 it
- *                       runs dropout kernels that write the dropped probabilities and the keep mask
+ * @param dropout        attention dropout probability: above 0 the standard (PyTorch eager) schedule runs
+ *                       dropout kernels that write the dropped probabilities and the keep mask; the fused
+ *                       kernels draw the mask on chip, in the backward again ({@link io.attnkit.sim.gpu.Dropout})
  * @param kvSplits       ranges the keys of each row are cut into by the flash forward (split-KV, as
  *                       Flash-Decoding runs decode): 1 for none, {@link #AUTO_KV_SPLITS} to let
  *                       {@link io.attnkit.sim.gpu.KvSplits} choose as FlashAttention-2 does

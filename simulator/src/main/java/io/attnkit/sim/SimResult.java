@@ -21,7 +21,8 @@ import java.util.List;
  * @param achievedOccupancy mean resident warps over the SM's maximum, while the SM was busy
  * @param peaks          the bandwidths {@link #utilization()} measures the memory levels against
  */
-public record SimResult(String kernel, String target, boolean cpu, Schedule schedule, Pass pass, Raster raster, L2Mode l2, int sms,
+public record SimResult(String kernel, String target, boolean cpu, Schedule schedule, Pass pass, Raster raster, L2Mode l2,
+                        double dropout, int sms,
                         int maxWarpsPerSm,
                         double seconds, double cycles, double clockHz, double usefulFlops, double peakFlops,
                         long visitedTiles, long fullTiles, long partialTiles, double dramReadBytes,

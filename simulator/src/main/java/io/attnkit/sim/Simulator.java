@@ -123,24 +123,25 @@ public final class Simulator {
             case FLASH -> {
                 if (pass.forward()) {
                     List<Launch> forward = FlashSchedule.launches(kernel, map, machine, options.raster(), space,
-                            kvSplits(kernel, map, machine, options));
+                            kvSplits(kernel, map, machine, options), options.dropout());
                     Launch l = forward.getFirst();
                     launches.add(options.resources().map(r -> l.withResources(r.sharedMemPerCta(), r.registersPerThread()))
                             .orElse(l));
                     launches.addAll(forward.subList(1, forward.size()));
                 }
                 if (pass.backward()) {
-                    launches.addAll(FlashBackwardSchedule.launches(kernel, map, machine, options.raster(), space));
+                    launches.addAll(FlashBackwardSchedule.launches(kernel, map, machine, options.raster(), space,
+                            options.dropout()));
                 }
             }
             case STANDARD -> launches.addAll(StandardSchedule.launches(kernel, map, machine, options.raster(), space, pass,
                     options.dropout()));
             case FLASH1 -> {
                 if (pass.forward()) {
-                    launches.add(Flash1Schedule.launch(kernel, map, machine, space));
+                    launches.add(Flash1Schedule.launch(kernel, map, machine, space, options.dropout()));
                 }
                 if (pass.backward()) {
-                    launches.add(Flash1BackwardSchedule.launch(kernel, map, machine, space));
+                    launches.add(Flash1BackwardSchedule.launch(kernel, map, machine, space, options.dropout()));
                 }
             }
         }
@@ -208,7 +209,7 @@ public final class Simulator {
                 + (options.pass().backward() ? 2.0 * (3 * s.headDim() + 2 * s.vDim()) : 0);
         double useful = perPair * map.visibleElements();
         return new SimResult(kernel.name(), target.name(), cpu(target), options.schedule(), options.pass(), options.raster(), options.l2(),
-                machine.sms(), maxWarps, machine.seconds(cycles), cycles, machine.clockHz(), useful,
+                options.dropout(), machine.sms(), maxWarps, machine.seconds(cycles), cycles, machine.clockHz(), useful,
                 machine.peakFlops(cpu(target) ? DType.F32 : kernel.dtype()), map.visitedTiles(), map.fullTiles(), map.partialTiles(), dramRead,
                 dramWrite, l2Read, l2Write, l2Hit, smem, tensor / smCycles, fma / smCycles, sfu / smCycles,
                 main.waves(machine.sms()), main.occupancy(),

@@ -29,7 +29,7 @@ public final class Flash1BackwardSchedule {
     private Flash1BackwardSchedule() {
     }
 
-    public static Launch launch(KernelSpec kernel, BlockMap map, Machine machine, AddressSpace space) {
+    public static Launch launch(KernelSpec kernel, BlockMap map, Machine machine, AddressSpace space, double dropout) {
         Shape s = kernel.shape();
         Tiles t = kernel.tiles();
         int in = kernel.dtype().bytes();
@@ -44,8 +44,9 @@ public final class Flash1BackwardSchedule {
         int[] dV = perHead(space, "dV", bh, (long) t.kv() * dv * in, kvBlocks);
         int warps = 2 * t.warps();
         double exchange = 2.0 * warps * t.q() * d * 4;
-        StepCost full = FlashBackwardSchedule.tile(kernel, t.q(), t.kv(), warps, false, exchange).cost(machine, kernel.dtype());
-        StepCost partial = FlashBackwardSchedule.tile(kernel, t.q(), t.kv(), warps, true, exchange)
+        StepCost full = FlashBackwardSchedule.tile(kernel, t.q(), t.kv(), warps, false, exchange, dropout, Dropout.FLASH1_BITS)
+                .cost(machine, kernel.dtype());
+        StepCost partial = FlashBackwardSchedule.tile(kernel, t.q(), t.kv(), warps, true, exchange, dropout, Dropout.FLASH1_BITS)
                 .cost(machine, kernel.dtype());
         double kvBytes = (double) t.kv() * (d + dv) * in;
         StepCost loadKv = new Work().exchange(2 * kvBytes).barriers(2).cost(machine, kernel.dtype());

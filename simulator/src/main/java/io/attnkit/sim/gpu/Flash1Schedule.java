@@ -36,7 +36,7 @@ public final class Flash1Schedule {
     }
 
     /** The launch of {@code kernel} over {@code map}; {@code tiles.q} rows by {@code tiles.kv} keys per step. */
-    public static Launch launch(KernelSpec kernel, BlockMap map, Machine machine, AddressSpace space) {
+    public static Launch launch(KernelSpec kernel, BlockMap map, Machine machine, AddressSpace space, double dropout) {
         Shape s = kernel.shape();
         Tiles t = kernel.tiles();
         int in = kernel.dtype().bytes();
@@ -61,8 +61,8 @@ public final class Flash1Schedule {
             lse[i] = space.allocate("LSE" + i, (long) t.q() * 4, map.qBlocks());
             o[i] = space.allocate("O" + i, (long) t.q() * s.vDim() * out, map.qBlocks());
         }
-        StepCost full = stepCost(kernel, machine, false);
-        StepCost partial = stepCost(kernel, machine, true);
+        StepCost full = stepCost(kernel, machine, false, dropout);
+        StepCost partial = stepCost(kernel, machine, true, dropout);
         double kvBytes = (double) t.kv() * (s.headDim() + s.vDim()) * in;
         // The K/V block goes to shared memory, then to the registers where it stays for the inner loop.
         StepCost loadKv = new Work().exchange(2 * kvBytes).barriers(2).cost(machine, kernel.dtype());
@@ -167,7 +167,7 @@ public final class Flash1Schedule {
      * outputs are reduced across warps through shared memory, and the output is merged with
      * the one stored by the previous K/V block.
      */
-    private static StepCost stepCost(KernelSpec kernel, Machine machine, boolean masked) {
+    private static StepCost stepCost(KernelSpec kernel, Machine machine, boolean masked, double dropout) {
         Shape s = kernel.shape();
         Tiles t = kernel.tiles();
         int in = kernel.dtype().bytes();
@@ -176,7 +176,8 @@ public final class Flash1Schedule {
         return new Work()
                 .mma(2 * elements * (s.headDim() + s.vDim()))
                 .fma(2 * elements + MERGE_OPS_PER_OUTPUT * t.q() * s.vDim())
-                .alu(1.5 * elements + (masked ? FlashSchedule.MASK_OPS_PER_ELEMENT * elements : 0))
+                .alu(1.5 * elements + (masked ? FlashSchedule.MASK_OPS_PER_ELEMENT * elements : 0)
+                        + Dropout.aluOps(dropout, elements, Dropout.FLASH1_BITS))
                 .sfu(elements + 2.0 * t.q())
                 .operands(t.warps() * q + q)
                 .exchange(2.0 * t.warps() * t.q() * s.vDim() * 4 + 4.0 * t.q() * t.warps() * 4)

@@ -48,7 +48,8 @@ public final class FlashBackwardSchedule {
      * the transposed MMAs; per output element of dQ one FP32 reduction. {@code dqExchange}
      * is the bytes of partial dQ the warps exchange when they split the keys (FlashAttention-1).
      */
-    static Work tile(KernelSpec kernel, int rows, int keys, int warps, boolean masked, double dqExchange) {
+    static Work tile(KernelSpec kernel, int rows, int keys, int warps, boolean masked, double dqExchange, double dropout,
+                     int dropoutBits) {
         Shape s = kernel.shape();
         int in = kernel.dtype().bytes();
         double elements = (double) rows * keys;
@@ -58,7 +59,9 @@ public final class FlashBackwardSchedule {
         Work w = new Work()
                 .mma(2 * elements * (3.0 * d + 2.0 * dv))
                 .fma(3 * elements)
-                .alu(elements + (masked ? FlashSchedule.MASK_OPS_PER_ELEMENT * elements : 0) + (double) rows * d)
+                .alu(elements + (masked ? FlashSchedule.MASK_OPS_PER_ELEMENT * elements : 0)
+                        + Dropout.aluOps(dropout, elements, dropoutBits)
+                        + (double) rows * d)
                 .sfu(elements)
                 .operands(warps / 2.0 * bOperands + 2 * elements * in)
                 .barriers(BARRIERS_PER_TILE)
@@ -71,7 +74,8 @@ public final class FlashBackwardSchedule {
     }
 
     /** The launches of the backward of {@code kernel} over {@code map}, tensors allocated in {@code space}. */
-    public static List<Launch> launches(KernelSpec kernel, BlockMap map, Machine machine, Raster raster, AddressSpace space) {
+    public static List<Launch> launches(KernelSpec kernel, BlockMap map, Machine machine, Raster raster, AddressSpace space,
+                                        double dropout) {
         Shape s = kernel.shape();
         Tiles t = kernel.tiles();
         int bh = s.batch() * s.heads();
@@ -106,8 +110,8 @@ public final class FlashBackwardSchedule {
         }));
 
         // 2. The main loop, one CTA per (batch, head, K/V block).
-        StepCost full = tile(kernel, t.q(), t.kv(), warps, false, 0).cost(machine, kernel.dtype());
-        StepCost partial = tile(kernel, t.q(), t.kv(), warps, true, 0).cost(machine, kernel.dtype());
+        StepCost full = tile(kernel, t.q(), t.kv(), warps, false, 0, dropout, Dropout.FLASH2_BITS).cost(machine, kernel.dtype());
+        StepCost partial = tile(kernel, t.q(), t.kv(), warps, true, 0, dropout, Dropout.FLASH2_BITS).cost(machine, kernel.dtype());
         StepCost prologue = new Work().operands((double) t.kv() * (d + dv) * in).barriers(1)
                 .latency(machine.micro().ctaLaunchCycles()).cost(machine, kernel.dtype());
         double dkv = (double) t.kv() * (d + dv) * in;

@@ -50,12 +50,15 @@ public final class FlashSchedule {
     private final StepCost prologue;
     private final StepCost epilogue;
     private final int splits;
+    private final double dropout;
     private final int blocksPerSplit;
     private final int[] oAccObject;
     private final int[] lseAccObject;
 
-    private FlashSchedule(KernelSpec kernel, BlockMap map, Machine machine, Raster raster, AddressSpace space, int splits) {
+    private FlashSchedule(KernelSpec kernel, BlockMap map, Machine machine, Raster raster, AddressSpace space, int splits,
+                          double dropout) {
         this.kernel = kernel;
+        this.dropout = dropout;
         this.map = map;
         this.machine = machine;
         this.raster = raster;
@@ -101,20 +104,21 @@ public final class FlashSchedule {
 
     /** The launch of {@code kernel} over {@code map}, its tensors allocated in {@code space}. */
     public static Launch launch(KernelSpec kernel, BlockMap map, Machine machine, Raster raster, AddressSpace space) {
-        return launches(kernel, map, machine, raster, space, 1).getFirst();
+        return launches(kernel, map, machine, raster, space, 1, 0).getFirst();
     }
 
     /**
      * The launches of {@code kernel} with the keys of every row cut into {@code splits} ranges:
      * the tile program alone for one split; the split tile program and the merge for more.
+     * With {@code dropout} above 0 each tile also draws its keep mask ({@link Dropout}).
      */
     public static List<Launch> launches(KernelSpec kernel, BlockMap map, Machine machine, Raster raster, AddressSpace space,
-                                        int splits) {
+                                        int splits, double dropout) {
         if (splits < 1 || splits > map.kvBlocks()) {
             throw new IllegalArgumentException("kv splits must be in 1.." + map.kvBlocks() + " (the K/V blocks of a row), not "
                     + splits);
         }
-        FlashSchedule f = new FlashSchedule(kernel, map, machine, raster, space, splits);
+        FlashSchedule f = new FlashSchedule(kernel, map, machine, raster, space, splits, dropout);
         Shape s = kernel.shape();
         Tiles t = kernel.tiles();
         long rows = rowCtas(kernel, map);
@@ -271,7 +275,8 @@ public final class FlashSchedule {
         Work w = new Work()
                 .mma(2 * elements * (s.headDim() + s.vDim()))
                 .fma(2 * elements + (double) t.q() * s.vDim())
-                .alu(1.5 * elements + (masked ? MASK_OPS_PER_ELEMENT * elements : 0))
+                .alu(1.5 * elements + (masked ? MASK_OPS_PER_ELEMENT * elements : 0)
+                        + Dropout.aluOps(dropout, elements, Dropout.FLASH2_BITS))
                 .sfu(elements + t.q())
                 .operands(t.warps() * kv + kv + (double) t.q() * s.headDim() * in)
                 .barriers(BARRIERS_PER_TILE)

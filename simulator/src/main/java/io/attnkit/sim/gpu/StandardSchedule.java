@@ -82,9 +82,8 @@ public final class StandardSchedule {
             launches.add(m.rowPass("softmax", List.of(new Operand(maskedScores, sBytes, false), new Operand(p, sBytes, true)),
                     3, 4, 1, 0));
             if (drop) {
-                // Philox draws four numbers per call: a quarter of its ~40 integer instructions per element.
                 launches.add(m.rowPass("dropout", List.of(new Operand(p, sBytes, false), new Operand(dropped, sBytes, true),
-                        new Operand(keep, 1, true)), 1, 12, 0, 0));
+                        new Operand(keep, 1, true)), 1, Dropout.opsPerElement(Dropout.PYTORCH_BITS), 0, 0));
             }
             launches.add(m.rowTimesPanelsReduce("pv_gemm", dropped, sBytes, vc, false, dv, o, out));
         }

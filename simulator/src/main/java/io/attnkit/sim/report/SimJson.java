@@ -47,6 +47,9 @@ public final class SimJson {
         if (r.kvSplits() > 1) {
             root.put("kv_splits", r.kvSplits());
         }
+        if (r.dropout() > 0) {
+            root.put("dropout", r.dropout());
+        }
         ObjectNode summary = root.putObject("summary");
         summary.put("time_ms", r.seconds() * 1e3);
         summary.put("cycles", r.cycles());
