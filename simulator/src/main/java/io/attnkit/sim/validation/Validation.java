@@ -45,10 +45,11 @@ public final class Validation {
 
     /**
      * GPT-2 medium, forward plus backward, on the A100: the standard schedule (PyTorch eager,
-     * with GPT-2's dropout, and without), FlashAttention-1 (the paper's kernels) and
-     * FlashAttention-2, against Figure 2's totals.
+     * with GPT-2's dropout, and without), FlashAttention-1 (the paper's kernels, without dropout
+     * and with) and FlashAttention-2, against Figure 2's totals.
      */
-    public record Traffic(Measured standard, Measured standardNoDropout, Measured flash1, Measured flash) {
+    public record Traffic(Measured standard, Measured standardNoDropout, Measured flash1, Measured flash1Dropout,
+                          Measured flash) {
         /** The paper's comparison: standard over FlashAttention-1. */
         public double ratio() {
             return standard.bytes() / flash1.bytes();
@@ -74,7 +75,7 @@ public final class Validation {
 
     /** Everything the validation measured. */
     public record Report(List<Row> table18, List<Row> table18Fa2, Traffic figure2, List<Slope> theorem2,
-                         DensityFit proposition4, List<Row> heldOut, List<Row> heldOutBackward) {
+                         DensityFit proposition4, List<Row> heldOut, List<Row> heldOutBackward, List<Row> appendixE) {
     }
 
     /**
@@ -88,7 +89,8 @@ public final class Validation {
     /** Every comparison, simulated with {@code base} options (the schedule of each case replaces base's). */
     public static Report run(boolean quick, SimOptions base) {
         return new Report(table18(quick, Schedule.FLASH1, base), table18(quick, Schedule.FLASH, base), figure2(base),
-                theorem2(quick, base), proposition4(quick, base), heldOut(quick, base), heldOutBackward(quick, base));
+                theorem2(quick, base), proposition4(quick, base), heldOut(quick, base), heldOutBackward(quick, base),
+                appendixE(quick, base));
     }
 
     static TargetSpec target(String name) {
@@ -127,14 +129,48 @@ public final class Validation {
             if (quick && n > 8192) {
                 break;
             }
-            String tiles = schedule == Schedule.FLASH1 ? "q 16, kv 256, stages 2, warps 4" : "q 128, kv 128, stages 1, warps 4";
-            String kernel = "kernel t18 { shape batch 16, heads 8, q_len " + n + ", head_dim 64; dtype f16; tile " + tiles + "; }";
+            String kernel = appendixEKernel(n, schedule);
             SimOptions o = base.withSchedule(schedule);
             if (schedule == Schedule.FLASH) {
                 o = o.withResources(fa2Resources(128, 128, 64));
             }
             SimResult r = simulate(kernel, a100, o);
             rows.add(new Row("N = " + n, r.seconds() * 1e3, Published.TABLE18_MS[i]));
+        }
+        return rows;
+    }
+
+    /**
+     * The setting of FlashAttention's Appendix E tables (fp16, batch 16, 8 heads, d 64) with the
+     * tiles of {@code schedule}: FlashAttention-1's own for d 64 on sm_80 (256 keys by 16 rows,
+     * 4 warps, doubled by its backward), FlashAttention-2's otherwise (the standard schedule's
+     * GEMMs take their tiles from {@link io.attnkit.sim.gpu.MatrixKernels}).
+     */
+    static String appendixEKernel(int n, Schedule schedule) {
+        String tiles = schedule == Schedule.FLASH1 ? "q 16, kv 256, stages 2, warps 4" : "q 128, kv 128, stages 1, warps 4";
+        return "kernel t18 { shape batch 16, heads 8, q_len " + n + ", head_dim 64; dtype f16; tile " + tiles + "; }";
+    }
+
+    /**
+     * The tables around Table 18 in FlashAttention's Appendix E ({@link Published#APPENDIX_E}),
+     * held out: FlashAttention as FlashAttention-1's kernels, "PyTorch Attention" as PyTorch's
+     * eager kernels (the paper names no code; {@link Schedule#STANDARD} is the unfused baseline
+     * of its later benchmarks), each pass alone, with the dropout of the table. {@code quick}
+     * stops at 4K.
+     */
+    static List<Row> appendixE(boolean quick, SimOptions base) {
+        TargetSpec a100 = target("a100-40gb");
+        List<Row> rows = new ArrayList<>();
+        for (Published.Runtime p : Published.APPENDIX_E) {
+            if (quick && p.seqLen() > 4096) {
+                continue;
+            }
+            Schedule schedule = p.method().equals("FlashAttention") ? Schedule.FLASH1 : Schedule.STANDARD;
+            SimOptions o = base.withSchedule(schedule).withPass(p.pass()).withDropout(p.dropout());
+            SimResult r = simulate(appendixEKernel(p.seqLen(), schedule), a100, o);
+            String label = String.format(Locale.ROOT, "%s %s%s N=%d (%s)", schedule == Schedule.FLASH1 ? "FA1" : "PyTorch",
+                    p.pass().spelling(), p.dropout() > 0 ? " dropout " + p.dropout() : "", p.seqLen(), p.table());
+            rows.add(new Row(label, r.seconds() * 1e3, p.ms()));
         }
         return rows;
     }
@@ -163,10 +199,12 @@ public final class Validation {
                 .withDropout(Published.GPT2_ATTENTION_DROPOUT));
         SimResult plain = simulate(kernel, a100, both.withSchedule(Schedule.STANDARD));
         SimResult flash = simulate(kernel, a100, both.withResources(fa2Resources(128, 128, 64)));
-        SimResult flash1 = simulate(kernel.replace("tile q 128, kv 128, stages 1", "tile q 16, kv 256, stages 2"), a100,
-                both.withSchedule(Schedule.FLASH1));
+        String fa1Kernel = kernel.replace("tile q 128, kv 128, stages 1", "tile q 16, kv 256, stages 2");
+        SimResult flash1 = simulate(fa1Kernel, a100, both.withSchedule(Schedule.FLASH1));
+        SimResult flash1Dropout = simulate(fa1Kernel, a100, both.withSchedule(Schedule.FLASH1)
+                .withDropout(Published.GPT2_ATTENTION_DROPOUT));
         return new Traffic(measured("standard, dropout 0.1", standard), measured("standard, no dropout", plain),
-                measured("flash1", flash1), measured("flash", flash));
+                measured("flash1", flash1), measured("flash1, dropout 0.1", flash1Dropout), measured("flash", flash));
     }
 
     private static Measured measured(String label, SimResult r) {

@@ -34,7 +34,7 @@ public final class ValidationTables {
         }
         b.append("\nOther variants, predicted, forward + backward (requests: bytes between the SMs and the L2, before the cache):"
                 + "\n\n| variant | HBM (GB) | L2 requests (GB) | runtime (ms) |\n|---|---:|---:|---:|\n");
-        for (Validation.Measured m : List.of(t.standard(), t.standardNoDropout(), t.flash1(), t.flash())) {
+        for (Validation.Measured m : List.of(t.standard(), t.standardNoDropout(), t.flash1(), t.flash1Dropout(), t.flash())) {
             b.append(f("| %s | %.2f | %.2f | %.2f |\n", m.label(), m.bytes() / 1e9, m.requestBytes() / 1e9, m.seconds() * 1e3));
         }
         b.append(f("\nRatio of HBM traffic, standard over FlashAttention-1: %.2f against %.2f published (%+.1f%%).\n\n",
@@ -64,6 +64,21 @@ public final class ValidationTables {
         b.append("\n### Held out: FlashAttention-3 backward figures, backward TFLOP/s on H100 SXM5 (bf16, 16K tokens, "
                 + "hidden 2048, no mask)\n\n");
         heldOutTable(b, r.heldOutBackward());
+
+        b.append("\n### Held out: FlashAttention Appendix E, runtimes on A100 40GB (fp16, batch 16, 8 heads, d 64; "
+                + "Tables 15, 16, 18, 19)\n\n");
+        b.append("| configuration | predicted (ms) | published (ms) | error |\n|---|---:|---:|---:|\n");
+        for (Row row : r.appendixE()) {
+            b.append(f("| %s | %.2f | %.2f | %+.1f%% |\n", row.label(), row.predicted(), row.published(), 100 * row.error()));
+        }
+        b.append("\n");
+        for (String method : List.of("FA1 fwd", "FA1 bwd", "PyTorch fwd", "PyTorch bwd")) {
+            List<Row> rows = r.appendixE().stream().filter(x -> x.label().startsWith(method)).toList();
+            b.append(f("%s: mean absolute error %.1f%%, %d of %d within 15%%. ", method, 100 * meanAbs(rows), within(rows, 0.15),
+                    rows.size()));
+        }
+        b.setLength(b.length() - 1);
+        b.append("\n");
         return b.toString();
     }
 

@@ -81,6 +81,41 @@ class ValidationTest {
         assertTrue(ValidationTables.meanAbs(std) < 0.70, "standard backward mean absolute error " + ValidationTables.meanAbs(std));
     }
 
+    /**
+     * FlashAttention's Appendix E on the A100, held out (docs/validation.md): FlashAttention-1's
+     * forward with dropout lands within 15% from 4K on; its backward is predicted 34-37% slow and
+     * PyTorch's kernels 19-37% fast. Each is held to the bounds met today.
+     */
+    @Test
+    void appendixEStaysWithinTheDocumentedBounds() {
+        long published = Published.APPENDIX_E.stream().filter(p -> p.seqLen() <= 4096).count();
+        assertEquals(published, report.appendixE().size(), "every published row up to 4K");
+        for (Row r : report.appendixE()) {
+            boolean fa1 = r.label().startsWith("FA1");
+            if (r.label().startsWith("FA1 fwd") && r.label().contains("N=4096")) {
+                assertEquals(0, r.error(), 0.15, r.label());
+            }
+            if (fa1 && r.label().startsWith("FA1 bwd N=") && !r.label().contains("N=1024")) {
+                assertTrue(r.error() > 0 && r.error() < 0.40, r.label() + ": " + r.error());
+            }
+            if (!fa1) {
+                assertTrue(r.error() < 0 && r.error() > -0.40, r.label() + " is predicted fast, by less than 40%: " + r.error());
+            }
+        }
+    }
+
+    /** Dropout drawn in the kernel costs FlashAttention-1's forward 23% at 4K in the paper (Table 15 over Table 18). */
+    @Test
+    void fusedDropoutCostsFlashAttention1AboutWhatThePaperMeasured() {
+        Row plain = report.table18().stream().filter(r -> r.label().equals("N = 4096")).findFirst().orElseThrow();
+        Row dropped = report.appendixE().stream().filter(r -> r.label().equals("FA1 fwd dropout 0.1 N=4096 (Table 15)"))
+                .findFirst().orElseThrow();
+        double published = dropped.published() / plain.published();
+        double predicted = dropped.predicted() / plain.predicted();
+        assertEquals(published, predicted, 0.1, "time with dropout over time without");
+        assertTrue(predicted > 1.05, "dropout is not free: " + predicted);
+    }
+
     @Test
     void figure2StandardTrafficAndFlashAttentionRuntimeAreWithin15Percent() {
         Validation.Traffic t = report.figure2();
@@ -118,7 +153,8 @@ class ValidationTest {
     @Test
     void markdownHasEveryTable() {
         String md = ValidationTables.markdown(report);
-        for (String heading : List.of("Table 18", "Figure 2", "Theorem 2", "Proposition 4", "Held out", "backward figures")) {
+        for (String heading : List.of("Table 18", "Figure 2", "Theorem 2", "Proposition 4", "Held out", "backward figures",
+                "Appendix E")) {
             assertTrue(md.contains(heading), heading);
         }
     }
