@@ -22,12 +22,12 @@ final class FirstTouches {
         };
     }
 
-    private final List<Trails> byObject;
+    private final TrailsByObject byObject;
     private final List<Pass> pending = new ArrayList<>();
     private double reads;
     private double writes;
 
-    FirstTouches(List<Trails> byObject) {
+    FirstTouches(TrailsByObject byObject) {
         this.byObject = byObject;
     }
 

@@ -1,7 +1,6 @@
 package io.attnkit.sim.l2;
 
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * Hit probabilities by lag, as of the last snapshot of all trails: the stack distance of an item
@@ -37,7 +36,7 @@ final class ReuseDistances {
     }
 
     /** Snapshots every trail in flight and forgets the distances of the previous snapshot. */
-    void take(List<Trails> byObject, double now) {
+    void take(TrailsByObject byObject, double now) {
         taken = true;
         Arrays.fill(grid, Double.NaN);
         snapshot.take(byObject, now);

@@ -32,7 +32,7 @@ public final class StreamReuseL2 implements L2Model {
 
     private final HitCurve curve;
     private final int refreshEvents;
-    private final List<Trails> byObject;
+    private final TrailsByObject byObject;
     private final List<Flow> active = new ArrayList<>();
     private final PointLog points = new PointLog();
     private long events;
@@ -83,10 +83,7 @@ public final class StreamReuseL2 implements L2Model {
         }
         this.curve = curve;
         this.refreshEvents = refreshEvents;
-        this.byObject = new ArrayList<>(objects);
-        for (int i = 0; i < objects; i++) {
-            byObject.add(new Trails());
-        }
+        this.byObject = new TrailsByObject(objects);
         this.firstTouches = new FirstTouches(byObject);
         this.distances = new ReuseDistances(curve, points);
         double slope = curve.steepestSlope();
@@ -158,6 +155,7 @@ public final class StreamReuseL2 implements L2Model {
             List<Trail> list = byObject.get(a.object()).active;
             t.slot = list.size();
             list.add(t);
+            byObject.markLive(a.object());
             lead = t;
         }
         if (!distances.taken()) {
@@ -661,9 +659,6 @@ public final class StreamReuseL2 implements L2Model {
 
     /** Forgets what done trails passed longer ago than twice the distance at which nothing survives. */
     private void forgetDead() {
-        double dead = 2 * curve.deadDistance();
-        for (Trails trails : byObject) {
-            trails.forgetOlderThan(dramBytes, dead);
-        }
+        byObject.forgetOlderThan(dramBytes, 2 * curve.deadDistance());
     }
 }

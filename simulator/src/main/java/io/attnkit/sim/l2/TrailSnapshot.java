@@ -62,11 +62,11 @@ final class TrailSnapshot {
      * Records every trail's window geometry at {@code now}, and puts each object's active
      * trails in order of position (highest first, older first on ties) for the look-ups.
      */
-    void take(List<Trails> byObject, double now) {
+    void take(TrailsByObject byObject, double now) {
         snapTime = now;
         snapSize = 0;
         snapObjects = 0;
-        for (Trails trails : byObject) {
+        for (Trails trails : byObject.live()) {
             if (trails.isEmpty()) {
                 continue;
             }

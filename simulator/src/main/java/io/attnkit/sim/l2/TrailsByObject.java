@@ -1,0 +1,70 @@
+package io.attnkit.sim.l2;
+
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+
+/**
+ * The {@link Trails} of every object of the address space, and which of them hold anything. A
+ * batch of decode requests has tens of thousands of K/V objects, each swept in one short stretch
+ * of the launch: snapshots and the forgetting of old passes visit the live ones only, in object
+ * order, so their cost follows what is in flight and not the size of the batch.
+ */
+final class TrailsByObject {
+    private final List<Trails> all;
+    private final BitSet live = new BitSet();
+
+    TrailsByObject(int objects) {
+        all = new ArrayList<>(objects);
+        for (int i = 0; i < objects; i++) {
+            all.add(new Trails());
+        }
+    }
+
+    Trails get(int object) {
+        return all.get(object);
+    }
+
+    /** A trail begins on {@code object}. */
+    void markLive(int object) {
+        live.set(object);
+    }
+
+    /** The objects that may hold trails or passes, in object order. */
+    Iterable<Trails> live() {
+        return () -> new Iterator<>() {
+            private int next = live.nextSetBit(0);
+
+            @Override
+            public boolean hasNext() {
+                return next >= 0;
+            }
+
+            @Override
+            public Trails next() {
+                if (next < 0) {
+                    throw new NoSuchElementException();
+                }
+                Trails t = all.get(next);
+                next = live.nextSetBit(next + 1);
+                return t;
+            }
+        };
+    }
+
+    /**
+     * Forgets the passes older than {@code dead} bytes of DRAM traffic before {@code dramNow},
+     * and stops visiting the objects left with nothing.
+     */
+    void forgetOlderThan(double dramNow, double dead) {
+        for (int o = live.nextSetBit(0); o >= 0; o = live.nextSetBit(o + 1)) {
+            Trails trails = all.get(o);
+            trails.forgetOlderThan(dramNow, dead);
+            if (trails.isEmpty()) {
+                live.clear(o);
+            }
+        }
+    }
+}
