@@ -43,11 +43,8 @@ public final class Flash1BackwardSchedule {
         int[] dk = perHead(space, "dK", bh, (long) t.kv() * d * in, kvBlocks);
         int[] dV = perHead(space, "dV", bh, (long) t.kv() * dv * in, kvBlocks);
         int warps = 2 * t.warps();
-        double exchange = 2.0 * warps * t.q() * d * 4;
-        StepCost full = FlashBackwardSchedule.tile(kernel, t.q(), t.kv(), warps, false, exchange, dropout, Dropout.FLASH1_BITS)
-                .cost(machine, kernel.dtype());
-        StepCost partial = FlashBackwardSchedule.tile(kernel, t.q(), t.kv(), warps, true, exchange, dropout, Dropout.FLASH1_BITS)
-                .cost(machine, kernel.dtype());
+        StepCost full = tile(kernel, t.q(), t.kv(), warps, false, dropout).cost(machine, kernel.dtype());
+        StepCost partial = tile(kernel, t.q(), t.kv(), warps, true, dropout).cost(machine, kernel.dtype());
         double kvBytes = (double) t.kv() * (d + dv) * in;
         StepCost loadKv = new Work().exchange(2 * kvBytes).barriers(2).cost(machine, kernel.dtype());
         StepCost storeDkDv = new Work().fma((double) t.kv() * (d + dv)).exchange(2 * kvBytes).barriers(2)
@@ -108,5 +105,31 @@ public final class Flash1BackwardSchedule {
                     (row, rows) -> List.of(new Access(x.dq()[i], row, rows * d * in, true, false))));
             return new CtaProgram("b" + b + " h" + h, segments, tiles);
         });
+    }
+
+    /**
+     * One step: {@code rows} query rows against the block of {@code keys}. The warps split the
+     * keys ({@code WARPS_N}), so per step each reads the Q and dO tiles whole, once as the A
+     * operand of S and dP and once transposed as the B operand of dK and dV, and only its slice
+     * of K (for S), V (for dP: not kept in registers for d 64) and K^T (for dQ); P and dS go
+     * through shared memory (each warp stores its slice and reads it back transposed); the next
+     * Q and dO tiles land there. The partial dQ of each warp, in FP32, is stored to shared memory
+     * and read back summed ({@code smem_dq}), behind two barriers. From
+     * {@code compute_dq_dk_dv_1xN_one_iter} in FlashAttention-1's {@code fmha_dgrad_kernel_1xN_loop.h}.
+     */
+    private static Work tile(KernelSpec kernel, int rows, int keys, int warps, boolean masked, double dropout) {
+        Shape s = kernel.shape();
+        int in = kernel.dtype().bytes();
+        int d = s.headDim();
+        int dv = s.vDim();
+        double elements = (double) rows * keys;
+        double wholeTiles = (double) warps * rows * (2 * d + 2 * dv) * in;
+        double slices = (double) keys * (2 * d + dv) * in;
+        double transposes = 4 * elements * in;
+        double landing = (double) rows * (d + dv) * in;
+        return FlashBackwardSchedule.tileMath(kernel, rows, keys, masked, dropout, Dropout.FLASH1_BITS)
+                .operands(wholeTiles + slices + transposes + landing)
+                .exchange(2.0 * warps * rows * d * 4)
+                .shuffleRounds(2);
     }
 }

@@ -41,36 +41,42 @@ public final class FlashBackwardSchedule {
     }
 
     /**
-     * The work of one (q-block, K/V block) tile of a backward pass, {@code rows x keys}: five
+     * The arithmetic of one (q-block, K/V block) tile of a backward pass, {@code rows x keys},
+     * without its shared-memory traffic (which depends on how the warps split the tile): five
      * MMAs (S = QK^T, dP = dO V^T, dV += P^T dO, dK += dS^T Q, dQ = dS K); per element P =
      * exp2(S scale - LSE) (an FFMA and an exp2), dS = P (dP - D) (a subtract and a multiply),
-     * P and dS converted to the storage type and stored to shared memory as the operands of
-     * the transposed MMAs; per output element of dQ one FP32 reduction. {@code dqExchange}
-     * is the bytes of partial dQ the warps exchange when they split the keys (FlashAttention-1).
+     * P and dS converted to the storage type; per output element of dQ one FP32 reduction.
      */
-    static Work tile(KernelSpec kernel, int rows, int keys, int warps, boolean masked, double dqExchange, double dropout,
-                     int dropoutBits) {
+    static Work tileMath(KernelSpec kernel, int rows, int keys, boolean masked, double dropout, int dropoutBits) {
         Shape s = kernel.shape();
-        int in = kernel.dtype().bytes();
         double elements = (double) rows * keys;
         int d = s.headDim();
         int dv = s.vDim();
-        double bOperands = (double) keys * (2 * d + dv) * in + (double) rows * (d + dv) * in + 2 * elements * in;
-        Work w = new Work()
+        return new Work()
                 .mma(2 * elements * (3.0 * d + 2.0 * dv))
                 .fma(3 * elements)
                 .alu(elements + (masked ? FlashSchedule.MASK_OPS_PER_ELEMENT * elements : 0)
                         + Dropout.aluOps(dropout, elements, dropoutBits)
                         + (double) rows * d)
                 .sfu(elements)
-                .operands(warps / 2.0 * bOperands + 2 * elements * in)
                 .barriers(BARRIERS_PER_TILE)
                 .mmaWaits(MMAS_PER_TILE)
                 .pipelined();
-        if (dqExchange > 0) {
-            w.exchange(dqExchange).shuffleRounds(2);
-        }
-        return w;
+    }
+
+    /**
+     * FlashAttention-2's tile: its 8 warps split the rows and the keys two ways, so each pair
+     * reads all of K, V and K again, the Q and dO tiles and the P and dS tiles that the
+     * transposed MMAs take from shared memory, where P and dS are stored first.
+     */
+    static Work tile(KernelSpec kernel, int rows, int keys, int warps, boolean masked, double dropout) {
+        int in = kernel.dtype().bytes();
+        int d = kernel.shape().headDim();
+        int dv = kernel.shape().vDim();
+        double elements = (double) rows * keys;
+        double bOperands = (double) keys * (2 * d + dv) * in + (double) rows * (d + dv) * in + 2 * elements * in;
+        return tileMath(kernel, rows, keys, masked, dropout, Dropout.FLASH2_BITS)
+                .operands(warps / 2.0 * bOperands + 2 * elements * in);
     }
 
     /** The launches of the backward of {@code kernel} over {@code map}, tensors allocated in {@code space}. */
@@ -110,8 +116,8 @@ public final class FlashBackwardSchedule {
         }));
 
         // 2. The main loop, one CTA per (batch, head, K/V block).
-        StepCost full = tile(kernel, t.q(), t.kv(), warps, false, 0, dropout, Dropout.FLASH2_BITS).cost(machine, kernel.dtype());
-        StepCost partial = tile(kernel, t.q(), t.kv(), warps, true, 0, dropout, Dropout.FLASH2_BITS).cost(machine, kernel.dtype());
+        StepCost full = tile(kernel, t.q(), t.kv(), warps, false, dropout).cost(machine, kernel.dtype());
+        StepCost partial = tile(kernel, t.q(), t.kv(), warps, true, dropout).cost(machine, kernel.dtype());
         StepCost prologue = new Work().operands((double) t.kv() * (d + dv) * in).barriers(1)
                 .latency(machine.micro().ctaLaunchCycles()).cost(machine, kernel.dtype());
         double dkv = (double) t.kv() * (d + dv) * in;
