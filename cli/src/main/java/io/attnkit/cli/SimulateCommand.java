@@ -149,10 +149,13 @@ final class SimulateCommand implements Callable<Integer> {
                 "kernel '" + k.name() + "' names no target; choose one with --target (see 'attnkit targets')"));
         TargetSpec t = one.loaded().result().program().target(targetName).orElseThrow(() -> new CliException(
                 ExitCodes.USAGE, "no target '" + targetName + "'; see 'attnkit targets'"));
-        if (t.kind() == TargetSpec.Kind.CPU && (options.schedule() != Schedule.FLASH || options.pass() != Pass.FWD
-                || options.dropout() > 0)) {
+        if (t.kind() == TargetSpec.Kind.CPU && (options.schedule() != Schedule.FLASH || options.pass() != Pass.FWD)) {
             throw new CliException(ExitCodes.USAGE, "target '" + t.name() + "' is a CPU: it runs the Java backend's kernel, "
-                    + "schedule flash, forward only, without dropout");
+                    + "schedule flash, forward only");
+        }
+        if (t.kind() == TargetSpec.Kind.CPU && options.dropout() > 0) {
+            throw new CliException(ExitCodes.USAGE, "--dropout applies to GPU targets: '" + t.name()
+                    + "' is a CPU, and the Java backend's kernel has no dropout");
         }
         SimulationSize.require(k, options, maxCtas);
         if (occupancyFromPtxas) {

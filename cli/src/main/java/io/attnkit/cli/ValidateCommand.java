@@ -26,8 +26,9 @@ import picocli.CommandLine.Spec;
         description = {"Simulate the configurations of published FlashAttention results and print",
                 "Markdown tables of predicted, published and error: FlashAttention's Table 18",
                 "and Figure 2, Theorem 2 and Proposition 4 as fitted slopes, and",
-                "FlashAttention-3's forward and backward figures (held out). A minute or two;",
-                "--quick, under a minute.",
+                "FlashAttention-3's forward and backward figures and FlashAttention's",
+                "Appendix E runtime tables (held out). About four minutes on two cores;",
+                "--quick, about two.",
                 "With --measured, instead: PyTorch attention timed on a GPU at hand",
                 "(tools/torch_attention_measure.py) against the prediction for --target.",
                 "With --cpu, instead: the Java backend run on this machine against the CPU",
@@ -36,7 +37,8 @@ final class ValidateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--quick", description = "only the short rows (Table 18 and the fits up to 8K; held out: forward up to 4K, backward up to 2K)")
+    @Option(names = "--quick", description = "only the short rows (Table 18 and the fits up to 8K; held out: FlashAttention-3's forward up to 4K "
+            + "and backward up to 2K, Appendix E up to 4K)")
     boolean quick;
 
     @Option(names = "--overlap-ctas", description = "simulate with co-resident CTAs overlapping their phases (the alternative model)")

@@ -13,6 +13,7 @@ import java.util.List;
  * @param seconds        predicted wall-clock time of all launches
  * @param cycles         SM clock cycles elapsed
  * @param pass           the passes simulated (the backward after the forward for {@link Pass#FWD_BWD})
+ * @param dropout        the attention dropout probability simulated (0: none)
  * @param usefulFlops    FLOPs of the visible (query, key) pairs: {@code 2 (d + dv)} per pair forward,
  *                       {@code 2 (3 d + 2 dv)} backward
  * @param peakFlops      the target's peak FLOP/s for the kernel's type

@@ -70,6 +70,9 @@ public final class Simulator {
         if (options.kvSplits() != 1 && (cpu || options.schedule() != Schedule.FLASH || !options.pass().forward())) {
             throw new OptionsException("kv splits apply to the forward of the flash schedule on a GPU target");
         }
+        if (cpu && options.dropout() > 0) {
+            throw new OptionsException("on a CPU target the simulator runs the Java backend's kernel, which has no dropout");
+        }
         if (cpu && options.pass().backward()) {
             throw new OptionsException("on a CPU target the simulator runs the Java backend's kernel, which has no backward pass");
         }

@@ -58,11 +58,11 @@ public final class FlashSchedule {
     private FlashSchedule(KernelSpec kernel, BlockMap map, Machine machine, Raster raster, AddressSpace space, int splits,
                           double dropout) {
         this.kernel = kernel;
-        this.dropout = dropout;
         this.map = map;
         this.machine = machine;
         this.raster = raster;
         this.splits = splits;
+        this.dropout = dropout;
         this.blocksPerSplit = ceilDiv(map.kvBlocks(), splits);
         Shape s = kernel.shape();
         Tiles t = kernel.tiles();

@@ -152,10 +152,7 @@ public final class StreamReuseL2 implements L2Model {
                     now, progress);
             t.chunk = flow;
             flow.trails[i] = t;
-            List<Trail> list = byObject.get(a.object()).active;
-            t.slot = list.size();
-            list.add(t);
-            byObject.markLive(a.object());
+            byObject.begin(t);
             lead = t;
         }
         if (!distances.taken()) {

@@ -19,6 +19,11 @@ final class Trails {
         return active.isEmpty() && passes.isEmpty();
     }
 
+    /** True when nothing at all is left: no trail in flight and no pass, of reads or of writes. */
+    boolean holdsNothing() {
+        return isEmpty() && writes.isEmpty();
+    }
+
     /** The stretches of items done trails passed, highest first. */
     Iterable<PassMap.Ramp> donePasses() {
         return passes.descending();

@@ -27,9 +27,12 @@ final class TrailsByObject {
         return all.get(object);
     }
 
-    /** A trail begins on {@code object}. */
-    void markLive(int object) {
-        live.set(object);
+    /** Trail {@code t} begins: it joins the trails in flight on its object, which is visited from now on. */
+    void begin(Trail t) {
+        List<Trail> active = all.get(t.object).active;
+        t.slot = active.size();
+        active.add(t);
+        live.set(t.object);
     }
 
     /** The objects that may hold trails or passes, in object order. */
@@ -62,7 +65,7 @@ final class TrailsByObject {
         for (int o = live.nextSetBit(0); o >= 0; o = live.nextSetBit(o + 1)) {
             Trails trails = all.get(o);
             trails.forgetOlderThan(dramNow, dead);
-            if (trails.isEmpty()) {
+            if (trails.holdsNothing()) {
                 live.clear(o);
             }
         }

@@ -22,7 +22,7 @@ public final class SimText {
             line(b, "kernel %s on %s: schedule %s, pass %s, raster %s, L2 %s%s%s", r.kernel(), r.target(), r.schedule().spelling(),
                     r.pass().spelling(), r.raster().spelling(), r.l2().spelling(),
                     r.kvSplits() > 1 ? ", kv splits " + r.kvSplits() : "",
-                    r.dropout() > 0 ? String.format(Locale.ROOT, ", dropout %s", r.dropout()) : "");
+                    r.dropout() > 0 ? ", dropout " + java.math.BigDecimal.valueOf(r.dropout()).stripTrailingZeros().toPlainString() : "");
         }
         line(b, "  time         %s (%s cycles)", time(r.seconds()), String.format(Locale.ROOT, "%.4g", r.cycles()));
         line(b, "  throughput   %.1f TFLOP/s, %.1f%% of the %.1f TFLOP/s peak", r.flopsPerSecond() / 1e12,

@@ -2,6 +2,7 @@ package io.attnkit.sim.l2;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -15,33 +16,62 @@ class TrailsByObjectTest {
         return out;
     }
 
+    /** A trail on {@code object} over items 0 .. 10, begun at {@code begin}, one item per cycle. */
+    private static Trail trail(int object, boolean write, double begin) {
+        Trail t = new Trail(0, object, 0, 10, 16384, write, begin, null);
+        t.rate = 1;
+        t.endTime = begin + 10;
+        return t;
+    }
+
     @Test
     void visitsTheObjectsTrailsBeganOnInObjectOrder() {
         TrailsByObject objects = new TrailsByObject(10_000);
-        objects.markLive(7_000);
-        objects.markLive(3);
-        objects.markLive(7_000);
+        objects.begin(trail(7_000, false, 0));
+        objects.begin(trail(3, false, 0));
+        objects.begin(trail(7_000, false, 5));
         List<Trails> live = visited(objects);
         assertEquals(2, live.size());
         assertSame(objects.get(3), live.get(0));
         assertSame(objects.get(7_000), live.get(1));
+        assertEquals(1, objects.get(7_000).active.get(1).slot, "a trail knows its place in its object's list");
     }
 
     @Test
-    void stopsVisitingAnObjectOnceItsPassesAreForgotten() {
+    void stopsVisitingAnObjectOnceEverythingItHeldIsForgotten() {
         TrailsByObject objects = new TrailsByObject(5);
-        objects.markLive(1);
-        objects.markLive(2);
-        objects.markLive(4);
-        objects.get(1).finish(PassMapTest.done(0, 10, 0, 1), 100); // passed when DRAM had moved 100 bytes
-        objects.get(2).finish(PassMapTest.done(0, 10, 0, 1), 900);
-        objects.get(4).active.add(PassMapTest.done(0, 10, 0, 1)); // still in flight
-        objects.forgetOlderThan(1_000, 500); // forgets passes from before 500 bytes
-        List<Trails> live = visited(objects);
-        assertEquals(List.of(objects.get(2), objects.get(4)), live);
+        for (int o : new int[] {1, 2, 4}) {
+            Trail t = trail(o, false, 0);
+            objects.begin(t);
+            if (o != 4) { // 4 stays in flight
+                objects.get(o).active.remove(t);
+                objects.get(o).finish(t, o == 1 ? 100 : 900); // when DRAM had moved 100 or 900 bytes
+            }
+        }
+        objects.forgetOlderThan(1_000, 500); // forgets what was passed before 500 bytes
+        assertEquals(List.of(objects.get(2), objects.get(4)), visited(objects));
         objects.forgetOlderThan(10_000, 500);
         assertEquals(List.of(objects.get(4)), visited(objects), "a trail in flight keeps its object");
-        objects.markLive(1);
+        objects.begin(trail(1, false, 20));
         assertEquals(List.of(objects.get(1), objects.get(4)), visited(objects), "a new trail brings an object back");
+    }
+
+    @Test
+    void aWriteThatOutlivesEveryReadKeepsItsObject() {
+        TrailsByObject objects = new TrailsByObject(1);
+        Trail read = trail(0, false, 100);
+        Trail write = trail(0, true, 0);
+        objects.begin(read);
+        objects.begin(write);
+        objects.get(0).active.clear();
+        // The read passed every item later, so it owns them all, but it was done earlier in DRAM terms.
+        objects.get(0).finish(read, 100);
+        objects.get(0).finish(write, 900);
+        objects.forgetOlderThan(1_000, 500);
+        assertTrue(objects.get(0).isEmpty(), "no read pass left");
+        assertEquals(5, objects.get(0).latestPass(5, true), 1e-9, "the write passed item 5 at cycle 5, and that is still known");
+        assertEquals(List.of(objects.get(0)), visited(objects), "so the object is still visited, and forgets it later");
+        objects.forgetOlderThan(10_000, 500);
+        assertEquals(List.of(), visited(objects));
     }
 }

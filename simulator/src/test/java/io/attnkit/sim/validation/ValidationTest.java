@@ -93,7 +93,7 @@ class ValidationTest {
         for (Row r : report.appendixE()) {
             boolean fa1 = r.label().startsWith("FA1");
             if (r.label().startsWith("FA1 fwd") && r.label().contains("N=4096")) {
-                assertEquals(0, r.error(), 0.15, r.label());
+                assertTrue(r.error() <= 0 && r.error() > -0.08, r.label() + " is within 8%, fast: " + r.error());
             }
             if (r.label().startsWith("FA1 bwd") && !r.label().contains("N=1024")) {
                 assertTrue(r.error() < 0 && r.error() > -0.40, r.label() + " is predicted fast, by less than 40%: " + r.error());
@@ -112,8 +112,7 @@ class ValidationTest {
                 .findFirst().orElseThrow();
         double published = dropped.published() / plain.published();
         double predicted = dropped.predicted() / plain.predicted();
-        assertEquals(published, predicted, 0.1, "time with dropout over time without");
-        assertTrue(predicted > 1.05, "dropout is not free: " + predicted);
+        assertEquals(published, predicted, 0.05, "time with dropout over time without");
     }
 
     /** FlashAttention-1's runtime is 29% fast, its backward's miss (docs/validation.md, "Appendix E"). */
