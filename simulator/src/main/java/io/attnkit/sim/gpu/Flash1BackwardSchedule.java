@@ -111,7 +111,8 @@ public final class Flash1BackwardSchedule {
      * One step: {@code rows} query rows against the block of {@code keys}. The warps split the
      * keys ({@code WARPS_N}), so per step each reads the Q and dO tiles whole, once as the A
      * operand of S and dP and once transposed as the B operand of dK and dV, and only its slice
-     * of K (for S), V (for dP: not kept in registers for d 64) and K^T (for dQ); P and dS go
+     * of K (for S), V (for dP; counted as re-read at every step, which the kernel does unless its
+     * traits keep V in registers, 16% of these bytes at d 64) and K^T (for dQ); P and dS go
      * through shared memory (each warp stores its slice and reads it back transposed); the next
      * Q and dO tiles land there. The partial dQ of each warp, in FP32, is stored to shared memory
      * and read back summed ({@code smem_dq}), behind two barriers. From
