@@ -32,6 +32,9 @@ TORCH_PROFILES = {
                      "warps 4;", "standard", "fwd+bwd"),
     "fa3-flash": ("shape batch 2, heads 32, q_len 8192, head_dim 64; dtype bf16; tile q 128, kv 128, stages 1, "
                   "warps 4;", "flash", "fwd+bwd"),
+    # the same kernels with the simulator's per-unit counters (shared-memory bytes, active cycles)
+    "fa3-flash-bwd-units": ("shape batch 2, heads 32, q_len 8192, head_dim 64; dtype bf16; tile q 128, kv 128, "
+                            "stages 1, warps 4;", "flash", "fwd+bwd"),
 }
 
 
