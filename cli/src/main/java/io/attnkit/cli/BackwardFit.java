@@ -79,8 +79,10 @@ final class BackwardFit {
 
     private static List<Launch> launches(KernelSpec kernel, BlockMap map, Machine machine, SimOptions options) {
         return switch (options.schedule()) {
-            case FLASH -> FlashBackwardSchedule.launches(kernel, map, machine, options.raster(), new AddressSpace(), options.dropout());
-            case FLASH1 -> List.of(Flash1BackwardSchedule.launch(kernel, map, machine, new AddressSpace(), options.dropout()));
+            case FLASH -> FlashBackwardSchedule.launches(kernel, map, machine, options.raster(), new AddressSpace(),
+                    options.dropout());
+            case FLASH1 -> List.of(Flash1BackwardSchedule.launch(kernel, map, machine, new AddressSpace(),
+                    options.dropout()));
             case STANDARD -> List.of(); // cuBLAS-sized GEMM tiles, whatever the kernel's
         };
     }
