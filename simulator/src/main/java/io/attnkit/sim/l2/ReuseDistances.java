@@ -5,7 +5,8 @@ import java.util.Arrays;
 /**
  * Hit probabilities by lag, as of the last snapshot of all trails: the stack distance of an item
  * last touched {@code lag} cycles before the snapshot (the distinct bytes every trail swept since,
- * plus the never-reused bytes of the {@link PointLog}) through the cache's {@link HitCurve}.
+ * plus the never-reused bytes of the {@link PointLog} and of the chunks in flight) through the
+ * cache's {@link HitCurve}.
  *
  * <p>The distance is a nondecreasing, piecewise linear function of the lag. It is computed
  * exactly at lags {@code 2^(i/8)} cycles when first needed after a snapshot and interpolated in
@@ -22,6 +23,7 @@ final class ReuseDistances {
     private final HitCurve curve;
     private final PointLog points;
     private final TrailSnapshot snapshot = new TrailSnapshot();
+    private final InFlightPoints inFlight = new InFlightPoints();
     private final double[] grid = new double[GRID_POINTS]; // stack distance at grid lags, NaN until needed
     private boolean taken;
 
@@ -35,11 +37,20 @@ final class ReuseDistances {
         return taken;
     }
 
-    /** Snapshots every trail in flight and forgets the distances of the previous snapshot. */
+    /**
+     * Snapshots every trail in flight and forgets the distances of the previous snapshot; the
+     * caller then lists the never-reused bytes of the chunks in flight into {@link #inFlight()}.
+     */
     void take(TrailsByObject byObject, double now) {
         taken = true;
         Arrays.fill(grid, Double.NaN);
         snapshot.take(byObject, now);
+        inFlight.clear();
+    }
+
+    /** The never-reused bytes of the chunks in flight at the snapshot, to be filled after {@link #take}. */
+    InFlightPoints inFlight() {
+        return inFlight;
     }
 
     /** Hit probability of an item last touched {@code lag} cycles ago. */
@@ -81,6 +92,6 @@ final class ReuseDistances {
 
     /** Stack distance, in bytes, of an item last touched {@code lag} cycles before the snapshot. */
     private double distance(double lag) {
-        return points.since(snapshot.time() - lag) + snapshot.distinctBytes(lag);
+        return points.since(snapshot.time() - lag) + inFlight.since(lag) + snapshot.distinctBytes(lag);
     }
 }

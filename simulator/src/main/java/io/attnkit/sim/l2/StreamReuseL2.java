@@ -109,11 +109,14 @@ public final class StreamReuseL2 implements L2Model {
         final Trail[] trails; // null for accesses never reused and for companions
         final boolean[] companion;
         final double[] hit;
+        final double beginTime;
+        double pointBytesPerStep; // bytes a step moves through accesses never reused: the PointLog's when it ends
         double fillPerStep; // bytes a step brings into the L2: its misses, at the present hit fractions
         int index;
 
-        Flow(Segment segment, long steps, Progress progress) {
+        Flow(Segment segment, long steps, double beginTime, Progress progress) {
             this.segment = segment;
+            this.beginTime = beginTime;
             this.steps = steps;
             this.progress = progress;
             int n = segment.accesses().size();
@@ -130,12 +133,13 @@ public final class StreamReuseL2 implements L2Model {
 
     @Override
     public Chunk begin(Segment segment, long from, long steps, double now, Progress progress) {
-        Flow flow = new Flow(segment, steps, progress);
+        Flow flow = new Flow(segment, steps, now, progress);
         List<Access> accesses = segment.accesses();
         Trail lead = null;
         for (int i = 0; i < accesses.size(); i++) {
             Access a = accesses.get(i);
             if (!a.reused()) {
+                flow.pointBytesPerStep += a.itemBytes();
                 lead = null;
                 continue;
             }
@@ -153,7 +157,7 @@ public final class StreamReuseL2 implements L2Model {
             lead = t;
         }
         if (!distances.taken()) {
-            distances.take(byObject, now);
+            takeDistances(now);
         }
         assessAlone(flow, now);
         for (Trail t : flow.trails) {
@@ -222,7 +226,7 @@ public final class StreamReuseL2 implements L2Model {
     /** Takes a snapshot of all trails and reassesses every chunk in flight from it. */
     private void snapshot(double now) {
         sinceRefresh = 0;
-        distances.take(byObject, now);
+        takeDistances(now);
         if (++refreshes % 4 == 0) {
             forgetDead();
         }
@@ -231,6 +235,14 @@ public final class StreamReuseL2 implements L2Model {
         reassess(now);
         snapshotTime = now;
         snapshotDue = Double.POSITIVE_INFINITY;
+    }
+
+    private void takeDistances(double now) {
+        distances.take(byObject, now);
+        InFlightPoints inFlight = distances.inFlight();
+        for (Flow f : active) {
+            inFlight.add(now - f.beginTime, f.pointBytesPerStep * f.progress.stepsDone(now));
+        }
     }
 
     @Override
