@@ -78,6 +78,45 @@ class SimulateCommandTest {
     }
 
     @Test
+    void theTraceCountersAddUpToTheReportAndStayWithinThePeaks() throws IOException {
+        // Forward and backward with dropout through PyTorch's kernels: 20 launches, one lumpy
+        // charge after another. The tracks used to restart at every launch and to divide lumps by
+        // gaps of a fraction of a cycle: a tensor pipe "active" -2085% and L2 rates of 1e17 GB/s.
+        Path trace = dir.resolve("t.json");
+        Path json = dir.resolve("r.json");
+        CliRunner r = CliRunner.run("simulate", file(CAUSAL).toString(), "--schedule", "standard", "--pass", "fwd+bwd",
+                "--dropout", "0.1", "--trace", trace.toString(), "--json", json.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        ObjectMapper mapper = new ObjectMapper();
+        JsonNode metrics = mapper.readTree(json.toFile()).get("metrics");
+        java.util.List<JsonNode> bandwidth = new java.util.ArrayList<>();
+        for (JsonNode e : mapper.readTree(trace.toFile()).get("traceEvents")) {
+            if (e.get("ph").asText().equals("C") && e.get("name").asText().equals("bandwidth")) {
+                bandwidth.add(e);
+            } else if (e.get("ph").asText().equals("C")) {
+                double busy = e.get("args").get("%").asDouble();
+                assertTrue(busy >= 0 && busy <= 100, "tensor pipe active " + busy + "% at " + e.get("ts"));
+            }
+        }
+        assertTrue(bandwidth.size() > 100, "counter samples: " + bandwidth.size());
+        // Evenly spaced samples: each rate holds for the same interval.
+        double seconds = (bandwidth.getLast().get("ts").asDouble() - bandwidth.getFirst().get("ts").asDouble())
+                / (bandwidth.size() - 1) * 1e-6;
+        double dram = 0;
+        double l2 = 0;
+        for (JsonNode e : bandwidth) {
+            double dramRate = e.get("args").get("DRAM GB/s").asDouble();
+            assertTrue(dramRate >= 0 && dramRate <= 3350, "DRAM " + dramRate + " GB/s, the H100 SXM moves at most 3350");
+            dram += dramRate * 1e9 * seconds;
+            l2 += e.get("args").get("L2 GB/s").asDouble() * 1e9 * seconds;
+        }
+        double reportedDram = metrics.get("dram__bytes_read.sum").asDouble() + metrics.get("dram__bytes_write.sum").asDouble();
+        assertEquals(reportedDram, dram, 0.01 * reportedDram, "DRAM bytes under the track");
+        assertEquals(metrics.get("lts__t_bytes.sum").asDouble(), l2, 0.01 * metrics.get("lts__t_bytes.sum").asDouble(),
+                "L2 bytes under the track");
+    }
+
+    @Test
     void standardScheduleHasTheGemmsAndTheSoftmax() throws IOException {
         CliRunner r = CliRunner.run("simulate", file(CAUSAL).toString(), "--schedule", "standard");
         assertEquals(0, r.exitCode(), r.err());

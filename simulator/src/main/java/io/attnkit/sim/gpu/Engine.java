@@ -28,6 +28,10 @@ public final class Engine {
     private final TraceSink trace;
     private final boolean overlap;
     private double now;
+    /** DRAM bytes, L2 bytes and tensor-pipe cycles of the launches already run: the trace's counters run on across launches. */
+    private double tracedDram;
+    private double tracedL2;
+    private double tracedTensor;
     private long ctaSequence;
 
     /**
@@ -109,6 +113,7 @@ public final class Engine {
         }
         updateRates(r);
         l2.rated(now);
+        trace.counters(start, tracedDram, tracedL2, tracedTensor);
         while (r.heap.size() > 0) {
             ResidentCta cta = r.heap.peek();
             double wake = l2.nextWake();
@@ -143,19 +148,36 @@ public final class Engine {
             updateRates(r);
             l2.rated(now);
             if (trace.wantsCounters(r.c.events)) {
-                // What the active CTAs have done so far, counted apart: charging them here would move
-                // the L2 model's refresh points, and a traced run must give the same figures as any other.
-                LaunchCounters pending = new LaunchCounters();
-                for (ResidentCta a : r.active) {
-                    pending.charge(a, pendingSteps(a));
-                }
-                trace.counters(now, r.c.dramRead + r.c.dramWrite + pending.dramRead + pending.dramWrite,
-                        r.c.l2Read + r.c.l2Write, r.c.tensor + pending.tensor);
+                sampleCounters(r);
             }
         }
         l2.checkpoint(now);
         r.c.firstTouches(l2.takeFirstTouchReads(), l2.takeFirstTouchWrites());
+        tracedDram += r.c.dramRead + r.c.dramWrite;
+        tracedL2 += r.c.l2Read + r.c.l2Write;
+        tracedTensor += r.c.tensor;
+        trace.counters(now, tracedDram, tracedL2, tracedTensor);
         return r.c.stats(launch, occupancy, now - start);
+    }
+
+    /**
+     * Hands the trace the totals so far, the active CTAs' work since their last charge included.
+     * That work is counted apart: charging it here would move the L2 model's refresh points, and a
+     * traced run must give the same figures as any other.
+     */
+    private void sampleCounters(Run r) {
+        LaunchCounters pending = new LaunchCounters();
+        double pendingL2 = 0; // the L2 counts a chunk's bytes when it ends
+        for (ResidentCta a : r.active) {
+            pending.charge(a, pendingSteps(a));
+            double perStep = 0;
+            for (Access x : a.accesses) {
+                perStep += x.itemBytes();
+            }
+            pendingL2 += perStep * a.stepsDone(now);
+        }
+        trace.counters(now, tracedDram + r.c.dramRead + r.c.dramWrite + pending.dramRead + pending.dramWrite,
+                tracedL2 + r.c.l2Read + r.c.l2Write + pendingL2, tracedTensor + r.c.tensor + pending.tensor);
     }
 
     /** Charges the CTAs whose hit fractions the L2 changed at their old ones, and reads the new. */

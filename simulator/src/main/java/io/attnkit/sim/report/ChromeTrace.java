@@ -11,12 +11,14 @@ import java.util.TreeSet;
 
 /**
  * A Chrome trace (the JSON that Perfetto and {@code chrome://tracing} open) of a simulation:
- * one track per SM slot holding the segments of a sample of CTAs (every k-th CTA launched, so
- * the file stays small whatever the grid), and counter tracks of DRAM and L2 bandwidth and
- * tensor-pipe activity over time.
+ * one track per SM slot holding the segments of a sample of CTAs (about {@code ctas} of each
+ * launch, every k-th of its grid, so the file stays small whatever the grid), and counter tracks
+ * of DRAM and L2 bandwidth and tensor-pipe activity over time, whose areas are the run's totals.
  */
 public final class ChromeTrace implements TraceSink {
     private static final int MAX_COUNTER_SAMPLES = 2048;
+    /** Intervals of the counter tracks: rates are averaged over a thousandth of the run. */
+    private static final int MAX_COUNTER_BINS = 1000;
     private static final int MAX_SEGMENTS_PER_CTA = 64;
 
     private final int ctas;
@@ -74,6 +76,9 @@ public final class ChromeTrace implements TraceSink {
 
     @Override
     public void counters(double time, double dramBytes, double l2Bytes, double tensorCycles) {
+        if (ctas <= 0) {
+            return;
+        }
         samples.add(new double[] {time, dramBytes, l2Bytes, tensorCycles});
         if (samples.size() >= MAX_COUNTER_SAMPLES) {
             List<double[]> kept = new ArrayList<>(samples.size() / 2 + 1);
@@ -110,22 +115,66 @@ public final class ChromeTrace implements TraceSink {
                     .put("pid", s.sm() + 1).put("tid", s.slot());
             e.putObject("args").put("cta", s.label()).put("launch", s.launchName()).put("steps", s.steps());
         }
-        double[] prev = null;
-        for (double[] x : samples) {
-            if (prev != null && x[0] > prev[0]) {
-                double seconds = (x[0] - prev[0]) / clockHz;
-                ObjectNode e = events.addObject();
-                e.put("name", "bandwidth").put("ph", "C").put("ts", micros(prev[0])).put("pid", 0);
-                e.putObject("args").put("DRAM GB/s", (x[1] - prev[1]) / seconds / 1e9)
-                        .put("L2 GB/s", (x[2] - prev[2]) / seconds / 1e9);
-                ObjectNode t = events.addObject();
-                t.put("name", "tensor pipe active %").put("ph", "C").put("ts", micros(prev[0])).put("pid", 0);
-                t.putObject("args").put("%", 100 * (x[3] - prev[3]) / (x[0] - prev[0]) / smCount);
-            }
-            prev = x;
+        double[][] bins = binned(samples, Math.min(MAX_COUNTER_BINS, Math.max(1, samples.size() - 1)));
+        for (int k = 0; k + 1 < bins.length; k++) {
+            double[] from = bins[k];
+            double[] to = bins[k + 1];
+            double cycles = to[0] - from[0];
+            double seconds = cycles / clockHz;
+            ObjectNode e = events.addObject();
+            e.put("name", "bandwidth").put("ph", "C").put("ts", micros(from[0])).put("pid", 0);
+            e.putObject("args").put("DRAM GB/s", (to[1] - from[1]) / seconds / 1e9)
+                    .put("L2 GB/s", (to[2] - from[2]) / seconds / 1e9);
+            ObjectNode t = events.addObject();
+            t.put("name", "tensor pipe active %").put("ph", "C").put("ts", micros(from[0])).put("pid", 0);
+            t.putObject("args").put("%", 100 * (to[3] - from[3]) / cycles / smCount);
         }
         root.put("displayTimeUnit", "ns");
         return root;
+    }
+
+    /**
+     * The running totals at {@code bins + 1} evenly spaced times from the first sample to the last,
+     * interpolated linearly. The engine samples at its events, some a fraction of a cycle apart,
+     * and charges work in lumps (the L2 bytes of a chunk when it ends): rates over such gaps
+     * were meaningless (a tensor pipe "active" -2000% of the time). Totals are made
+     * nondecreasing first, as an estimate of work in flight may run ahead of what is charged.
+     */
+    static double[][] binned(List<double[]> samples, int bins) {
+        if (samples.size() < 2) {
+            return new double[0][];
+        }
+        int columns = samples.getFirst().length;
+        double[][] s = new double[samples.size()][];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = samples.get(i).clone();
+            for (int c = 0; i > 0 && c < columns; c++) {
+                s[i][c] = Math.max(s[i][c], s[i - 1][c]);
+            }
+        }
+        double t0 = s[0][0];
+        double t1 = s[s.length - 1][0];
+        if (!(t1 > t0)) {
+            return new double[0][];
+        }
+        double[][] out = new double[bins + 1][];
+        int j = 0;
+        for (int k = 0; k <= bins; k++) {
+            double t = k == bins ? t1 : t0 + (t1 - t0) * k / bins;
+            while (j + 2 < s.length && s[j + 1][0] <= t) {
+                j++;
+            }
+            double[] a = s[j];
+            double[] b = s[j + 1];
+            double f = b[0] > a[0] ? Math.min(1, Math.max(0, (t - a[0]) / (b[0] - a[0]))) : 1;
+            double[] row = new double[columns];
+            row[0] = t;
+            for (int c = 1; c < columns; c++) {
+                row[c] = a[c] + (b[c] - a[c]) * f;
+            }
+            out[k] = row;
+        }
+        return out;
     }
 
     private double micros(double cycles) {
