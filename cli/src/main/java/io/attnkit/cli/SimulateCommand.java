@@ -131,7 +131,8 @@ final class SimulateCommand implements Callable<Integer> {
 
     @Option(names = "--max-ctas", paramLabel = "N", defaultValue = "" + SimulationSize.DEFAULT_MAX_CTAS,
             description = "refuse shapes that would launch more CTAs than N (batch x heads x blocks of queries, forward; "
-                    + "of keys, backward), before simulating; time and memory grow with them (default ${DEFAULT-VALUE})")
+                    + "of keys, backward; with --schedule standard, 128 x 128 tiles of S per pass), before simulating; "
+                    + "time and memory grow with them (default ${DEFAULT-VALUE})")
     long maxCtas;
 
     @Option(names = "--bench", description = "also print how long the simulation itself took and its events per second")
@@ -268,6 +269,9 @@ final class SimulateCommand implements Callable<Integer> {
         }
         if (traceCtas < 1) {
             throw new CliException(ExitCodes.USAGE, "--trace-ctas must be at least 1");
+        }
+        if (maxCtas < 1) {
+            throw new CliException(ExitCodes.USAGE, "--max-ctas must be at least 1");
         }
         if (registers.isPresent() != smem.isPresent()) {
             throw new CliException(ExitCodes.USAGE, "give --registers and --smem together");

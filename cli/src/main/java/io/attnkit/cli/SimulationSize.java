@@ -3,15 +3,17 @@ package io.attnkit.cli;
 import io.attnkit.dsl.model.KernelSpec;
 import io.attnkit.dsl.model.Shape;
 import io.attnkit.dsl.model.Tiles;
+import io.attnkit.sim.Schedule;
 import io.attnkit.sim.SimOptions;
 import java.util.Locale;
 
 /**
  * The size of a simulation, estimated from the kernel's shape and tiles before anything is built:
  * the CTAs of FlashAttention-2's grids, one per (batch element, head, block of queries) in the
- * forward and per (batch element, head, block of keys) in the backward. The engine's time and
- * memory grow with them; a shape far past the bundled examples would run for minutes or run out
- * of memory, so it is refused at once.
+ * forward and per (batch element, head, block of keys) in the backward; for standard attention,
+ * the grid of its GEMM into S, one CTA per 128 x 128 output tile (the elementwise passes over S
+ * cost the engine as much). The engine's time and memory grow with them; a shape far past the
+ * bundled examples would run for minutes or run out of memory, so it is refused at once.
  */
 final class SimulationSize {
     /**
@@ -19,6 +21,8 @@ final class SimulationSize {
      * MoBA at 1M tokens forward and backward, launches 786,432), below shapes that exhaust the heap.
      */
     static final long DEFAULT_MAX_CTAS = 1L << 20;
+    /** What no --max-ctas lifts: the engine numbers a launch's CTAs with ints, and a billion would run for days. */
+    static final long ENGINE_MAX_CTAS = 1L << 30;
 
     private SimulationSize() {
     }
@@ -28,28 +32,58 @@ final class SimulationSize {
         Shape s = kernel.shape();
         Tiles t = kernel.tiles();
         long heads = (long) s.batch() * s.heads();
-        long forward = options.pass().forward() ? heads * t.qBlocks(s.qLen()) * Math.max(1, options.kvSplits()) : 0;
-        long backward = options.pass().backward() ? heads * t.kvBlocks(s.kvLen()) : 0;
-        return forward + backward;
+        if (options.schedule() == Schedule.STANDARD) {
+            long tilesOfS = times(heads, times(blocksOf128(s.qLen()), blocksOf128(s.kvLen())));
+            long passes = (options.pass().forward() ? 1 : 0) + (options.pass().backward() ? 1 : 0);
+            return times(tilesOfS, passes);
+        }
+        // At most one split per key block: more is refused by the simulator, with its own message.
+        long splits = Math.min(Math.max(1, options.kvSplits()), Math.max(1, t.kvBlocks(s.kvLen())));
+        long forward = options.pass().forward() ? times(times(heads, t.qBlocks(s.qLen())), splits) : 0;
+        long backward = options.pass().backward() ? times(heads, t.kvBlocks(s.kvLen())) : 0;
+        return forward > Long.MAX_VALUE - backward ? Long.MAX_VALUE : forward + backward;
+    }
+
+    private static long blocksOf128(int length) {
+        return (length + 127L) / 128;
+    }
+
+    /** The product, or Long.MAX_VALUE past it: a shape of 2^64 CTAs is refused, not wrapped into a small one. */
+    private static long times(long a, long b) {
+        long high = Math.multiplyHigh(a, b);
+        long low = a * b;
+        return high != 0 || low < 0 ? Long.MAX_VALUE : low;
     }
 
     /** Refuses, in one line with the estimate, a simulation of more than {@code max} CTAs. */
     static void require(KernelSpec kernel, SimOptions options, long max) {
         long ctas = ctas(kernel, options);
+        if (ctas > ENGINE_MAX_CTAS && max >= ENGINE_MAX_CTAS) {
+            throw new CliException(ExitCodes.USAGE, String.format(Locale.ROOT,
+                    "kernel %s would launch %s CTAs; the simulator holds at most %,d in a run, whatever --max-ctas says",
+                    kernel.name(), count(ctas), ENGINE_MAX_CTAS));
+        }
         if (ctas > max) {
             Shape s = kernel.shape();
             throw new CliException(ExitCodes.USAGE, String.format(Locale.ROOT,
-                    "kernel %s would launch about %,d CTAs (batch %d x heads %d x blocks of %s), more than "
+                    "kernel %s would launch %s CTAs (batch %d x heads %d x %s), more than "
                             + "--max-ctas %d; simulate a smaller shape, or raise --max-ctas (time and memory grow with it)",
-                    kernel.name(), ctas, s.batch(), s.heads(), blocks(options), max));
+                    kernel.name(), count(ctas), s.batch(), s.heads(), blocks(options), max));
         }
     }
 
+    private static String count(long ctas) {
+        return ctas == Long.MAX_VALUE ? "more than 2^63" : String.format(Locale.ROOT, "about %,d", ctas);
+    }
+
     private static String blocks(SimOptions options) {
+        if (options.schedule() == Schedule.STANDARD) {
+            return "128 x 128 tiles of S, in each pass";
+        }
         return switch (options.pass()) {
-            case FWD -> "queries";
-            case BWD -> "keys";
-            case FWD_BWD -> "queries, then of keys";
+            case FWD -> "blocks of queries";
+            case BWD -> "blocks of keys";
+            case FWD_BWD -> "blocks of queries, then of keys";
         };
     }
 }

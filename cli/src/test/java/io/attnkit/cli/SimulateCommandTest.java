@@ -474,6 +474,35 @@ class SimulateCommandTest {
         assertEquals(0, CliRunner.run("simulate", k.toString(), "--pass", "fwd+bwd", "--max-ctas", "384").exitCode());
     }
 
+    /**
+     * A split count of 2^31 made the estimate wrap around past 2^63 to a negative number that
+     * passed the check, and grids past 2^31 CTAs crashed the engine with an index out of bounds;
+     * standard attention's cost, its walks over S, was not estimated at all (128K tokens ran for
+     * hours). All are refused in one line.
+     */
+    @Test
+    void gridsPastWhatTheEngineHoldsAndStandardAttentionAtLongContextAreRefused() throws IOException {
+        Path vast = file("""
+                kernel vast { shape batch 1048576, heads 8192, q_len 1, kv_len 1, head_dim 1; dtype bf16;
+                  tile q 1, kv 1, stages 1, warps 1; target h100-sxm; }
+                """);
+        CliRunner split = CliRunner.run("simulate", vast.toString(), "--kv-splits", "2147483647");
+        assertEquals(2, split.exitCode(), split.err());
+        assertTrue(split.err().startsWith("attnkit: error: kernel vast would launch about 8,589,934,592 CTAs"), split.err());
+        CliRunner raised = CliRunner.run("simulate", vast.toString(), "--max-ctas", "99999999999");
+        assertEquals(2, raised.exitCode(), raised.err());
+        assertEquals("attnkit: error: kernel vast would launch about 8,589,934,592 CTAs; the simulator holds at most "
+                + "1,073,741,824 in a run, whatever --max-ctas says", raised.err().strip());
+        assertEquals(2, CliRunner.run("simulate", vast.toString(), "--max-ctas", "-5").exitCode());
+
+        Path longContext = file(CAUSAL.replace("q_len 2000", "q_len 128K"));
+        CliRunner standard = CliRunner.run("simulate", longContext.toString(), "--schedule", "standard");
+        assertEquals(2, standard.exitCode(), standard.err());
+        assertEquals("attnkit: error: kernel prefill would launch about 8,388,608 CTAs (batch 1 x heads 8 x 128 x 128 tiles "
+                + "of S, in each pass), more than --max-ctas 1048576; simulate a smaller shape, or raise --max-ctas "
+                + "(time and memory grow with it)", standard.err().strip());
+    }
+
     /** A backward whose tiles overflow shared memory is refused before the forward is simulated, with the tile that would fit. */
     @Test
     void aBackwardThatDoesNotFitIsRefusedBeforeTheForward() throws IOException {
