@@ -187,6 +187,9 @@ final class SimulateCommand implements Callable<Integer> {
         SimResult r = run.result();
         ObjectMapper mapper = SimJson.mapper();
         ObjectNode tree = SimJson.tree(mapper, r);
+        if (selection != null) {
+            tree.put("selection", selection);
+        }
         Optional<ProfileComparison> comparison = measured.map(m -> ProfileComparison.of(tree, m));
         comparison.ifPresent(c -> putComparison(tree, c));
         String jsonText = mapper.writeValueAsString(tree) + "\n";
@@ -195,6 +198,9 @@ final class SimulateCommand implements Callable<Integer> {
             out.print(jsonText);
         } else {
             out.print(SimText.format(r));
+            if (selection != null) {
+                out.println("  selection    " + selection);
+            }
             comparison.ifPresent(c -> out.print(c.format(compare.get().toString())));
             json.ifPresent(f -> files.put(f, stream -> stream.write(jsonText.getBytes(StandardCharsets.UTF_8))));
         }
@@ -307,6 +313,9 @@ final class SimulateCommand implements Callable<Integer> {
         return new CliException(ExitCodes.USAGE, "unknown " + option + " '" + value + "'; choose " + choices);
     }
 
+    /** How the block map of a data-dependent kernel was decided, for the report; null for static ones. */
+    private String selection;
+
     /** The block map: static kernels directly, data-dependent ones decided on the given or random inputs. */
     private BlockMap blockMap(KernelSpec k, PrintWriter out) throws IOException {
         if (HeadMasks.of(k).isStatic() && q.isEmpty()) {
@@ -324,6 +333,7 @@ final class SimulateCommand implements Callable<Integer> {
             out.println("note: selection drawn synthetically with the selector's structure (seed " + seed + "), not decided on Q and K"
                     + (syntheticSelection ? "" : ": random Q or K of " + elements + " elements would be too large")
                     + "; see docs/simulator.md");
+            selection = "synthetic, seed " + seed;
             try {
                 return BlockMap.of(HeadMasks.of(k), new SyntheticSelection(s, seed, k.tiles().q()), k.tiles().q(), k.tiles().kv());
             } catch (IllegalArgumentException | IllegalStateException e) {
@@ -338,9 +348,11 @@ final class SimulateCommand implements Callable<Integer> {
         if (q.isPresent()) {
             qs = Npy.read(q.get());
             ks = Npy.read(this.k.get());
+            selection = "decided on Q and K from " + q.get() + " and " + this.k.get();
         } else {
             qs = Tensor.random(s.batch(), s.heads(), s.qLen(), s.headDim(), seed);
             ks = Tensor.random(s.batch(), s.kvHeads(), s.kvLen(), s.headDim(), seed + 1);
+            selection = "decided on random Q and K, seed " + seed;
         }
         try {
             return Selector.decide(k, qs, ks).blockMap();

@@ -227,7 +227,10 @@ class SimulateCommandTest {
         assertEquals(0, a.exitCode(), a.err());
         assertEquals(a.out(), b.out());
         assertTrue(a.err().contains("selection drawn synthetically"), a.err());
-        new ObjectMapper().readTree(a.out()); // the note stays out of the JSON
+        // The note stays out of the JSON; how the selection was made is in it.
+        assertEquals("synthetic, seed 4", new ObjectMapper().readTree(a.out()).get("selection").asText());
+        CliRunner decided = CliRunner.run("simulate", k.toString(), "--seed", "7", "--json", "-");
+        assertEquals("decided on random Q and K, seed 7", new ObjectMapper().readTree(decided.out()).get("selection").asText());
     }
 
     @Test
@@ -501,6 +504,33 @@ class SimulateCommandTest {
         assertEquals("attnkit: error: kernel prefill would launch about 8,388,608 CTAs (batch 1 x heads 8 x 128 x 128 tiles "
                 + "of S, in each pass), more than --max-ctas 1048576; simulate a smaller shape, or raise --max-ctas "
                 + "(time and memory grow with it)", standard.err().strip());
+    }
+
+    /** Every option that moves the numbers is in the report's first line and the JSON, so saved runs can be told apart. */
+    @Test
+    void theOptionsThatMoveTheNumbersAreRecorded() throws IOException {
+        Path k = file(CAUSAL);
+        CliRunner r = CliRunner.run("simulate", k.toString(), "--overlap-ctas", "--registers", "128", "--smem", "65536",
+                "--dropout", "1e-320", "--pass", "fwd+bwd");
+        assertEquals(0, r.exitCode(), r.err());
+        String first = r.out().lines().findFirst().orElseThrow();
+        assertEquals("kernel prefill on h100-sxm: schedule flash, pass fwd+bwd, raster q-major, L2 model, dropout 1E-320, "
+                + "CTAs overlapping, 128 registers and 65536 B shared memory per CTA given", first);
+        assertTrue(r.out().contains("visited in each pass ("), r.out());
+        CliRunner json = CliRunner.run("simulate", k.toString(), "--overlap-ctas", "--registers", "128", "--smem", "65536",
+                "--json", "-");
+        JsonNode root = new ObjectMapper().readTree(json.out());
+        assertTrue(root.get("overlap_ctas").asBoolean());
+        assertEquals(128, root.get("resources").get("registers_per_thread").asInt());
+        assertEquals(65536, root.get("resources").get("shared_mem_per_cta").asLong());
+        JsonNode plain = new ObjectMapper().readTree(CliRunner.run("simulate", k.toString(), "--json", "-").out());
+        assertNull(plain.get("overlap_ctas"));
+        assertNull(plain.get("resources"));
+        assertNull(plain.get("selection"), "a static mask decides nothing on data");
+
+        CliRunner standard = CliRunner.run("simulate", k.toString(), "--schedule", "standard");
+        assertTrue(standard.out().contains("of the block map visible (") && standard.out().contains("compute all of S"),
+                standard.out());
     }
 
     /** A backward whose tiles overflow shared memory is refused before the forward is simulated, with the tile that would fit. */

@@ -4,6 +4,7 @@ import io.attnkit.sim.gpu.FlashSchedule;
 import io.attnkit.sim.gpu.LaunchStats;
 import io.attnkit.sim.gpu.Occupancy;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * What the simulator predicts for one kernel on one target. Sums are over every launch of the
@@ -23,7 +24,7 @@ import java.util.List;
  * @param peaks          the bandwidths {@link #utilization()} measures the memory levels against
  */
 public record SimResult(String kernel, String target, boolean cpu, Schedule schedule, Pass pass, Raster raster, L2Mode l2,
-                        double dropout, int sms,
+                        double dropout, boolean overlapCtas, Optional<SimOptions.Resources> resources, int sms,
                         int maxWarpsPerSm,
                         double seconds, double cycles, double clockHz, double usefulFlops, double peakFlops,
                         long visitedTiles, long fullTiles, long partialTiles, double dramReadBytes,

@@ -50,6 +50,11 @@ public final class SimJson {
         if (r.dropout() > 0) {
             root.put("dropout", r.dropout());
         }
+        if (r.overlapCtas()) {
+            root.put("overlap_ctas", true);
+        }
+        r.resources().ifPresent(res -> root.putObject("resources").put("registers_per_thread", res.registersPerThread())
+                .put("shared_mem_per_cta", res.sharedMemPerCta()));
         ObjectNode summary = root.putObject("summary");
         summary.put("time_ms", r.seconds() * 1e3);
         summary.put("cycles", r.cycles());

@@ -1,5 +1,7 @@
 package io.attnkit.sim.report;
 
+import io.attnkit.sim.Pass;
+import io.attnkit.sim.Schedule;
 import io.attnkit.sim.SimResult;
 import io.attnkit.sim.Utilization;
 import io.attnkit.sim.gpu.LaunchStats;
@@ -19,15 +21,25 @@ public final class SimText {
             line(b, "kernel %s on %s: the Java backend's kernel, pass %s, LLC %s", r.kernel(), r.target(),
                     r.pass().spelling(), r.l2().spelling());
         } else {
-            line(b, "kernel %s on %s: schedule %s, pass %s, raster %s, L2 %s%s%s", r.kernel(), r.target(), r.schedule().spelling(),
+            line(b, "kernel %s on %s: schedule %s, pass %s, raster %s, L2 %s%s%s%s%s", r.kernel(), r.target(), r.schedule().spelling(),
                     r.pass().spelling(), r.raster().spelling(), r.l2().spelling(),
                     r.kvSplits() > 1 ? ", kv splits " + r.kvSplits() : "",
-                    r.dropout() > 0 ? ", dropout " + java.math.BigDecimal.valueOf(r.dropout()).stripTrailingZeros().toPlainString() : "");
+                    r.dropout() > 0 ? ", dropout " + java.math.BigDecimal.valueOf(r.dropout()).round(new java.math.MathContext(4))
+                            .stripTrailingZeros() : "",
+                    r.overlapCtas() ? ", CTAs overlapping" : "",
+                    r.resources().map(res -> String.format(Locale.ROOT, ", %d registers and %d B shared memory per CTA given",
+                            res.registersPerThread(), res.sharedMemPerCta())).orElse(""));
         }
         line(b, "  time         %s (%s cycles)", time(r.seconds()), String.format(Locale.ROOT, "%.4g", r.cycles()));
         line(b, "  throughput   %.1f TFLOP/s, %.1f%% of the %.1f TFLOP/s peak", r.flopsPerSecond() / 1e12,
                 100 * r.fractionOfPeak(), r.peakFlops() / 1e12);
-        line(b, "  tiles        %d visited (%d full, %d partial)", r.visitedTiles(), r.fullTiles(), r.partialTiles());
+        if (r.schedule() == Schedule.STANDARD) {
+            line(b, "  tiles        %d of the block map visible (%d full, %d partial); the unfused kernels compute all of S",
+                    r.visitedTiles(), r.fullTiles(), r.partialTiles());
+        } else {
+            line(b, "  tiles        %d visited%s (%d full, %d partial)", r.visitedTiles(),
+                    r.pass() == Pass.FWD_BWD ? " in each pass" : "", r.fullTiles(), r.partialTiles());
+        }
         line(b, "  %-12s %s read, %s written", dram, bytes(r.dramReadBytes()), bytes(r.dramWriteBytes()));
         line(b, "  %-12s %s read, %s written, hit rate %s (reads %s)", cpu ? "LLC" : "L2", bytes(r.l2ReadBytes()),
                 bytes(r.l2WriteBytes()), rate(r.l2HitRate(), r.l2ReadBytes() + r.l2WriteBytes()),
