@@ -24,7 +24,8 @@ import java.util.Optional;
  * @param peaks          the bandwidths {@link #utilization()} measures the memory levels against
  */
 public record SimResult(String kernel, String target, boolean cpu, Schedule schedule, Pass pass, Raster raster, L2Mode l2,
-                        double dropout, boolean overlapCtas, Optional<SimOptions.Resources> resources, int sms,
+                        double dropout, boolean overlapCtas, Optional<SimOptions.Resources> resources,
+                        Optional<String> mmaWidenedTo, int sms,
                         int maxWarpsPerSm,
                         double seconds, double cycles, double clockHz, double usefulFlops, double peakFlops,
                         long visitedTiles, long fullTiles, long partialTiles, double dramReadBytes,

@@ -212,7 +212,9 @@ public final class Simulator {
                 + (options.pass().backward() ? 2.0 * (3 * s.headDim() + 2 * s.vDim()) : 0);
         double useful = perPair * map.visibleElements();
         return new SimResult(kernel.name(), target.name(), cpu(target), options.schedule(), options.pass(), options.raster(), options.l2(),
-                options.dropout(), options.overlapCtas(), options.resources(), machine.sms(), maxWarps, machine.seconds(cycles), cycles, machine.clockHz(), useful,
+                options.dropout(), options.overlapCtas(), options.resources(),
+                cpu(target) || machine.mmaType(kernel.dtype()) == kernel.dtype() ? Optional.empty()
+                        : Optional.of(machine.mmaType(kernel.dtype()).spelling()), machine.sms(), maxWarps, machine.seconds(cycles), cycles, machine.clockHz(), useful,
                 machine.peakFlops(cpu(target) ? DType.F32 : kernel.dtype()), map.visitedTiles(), map.fullTiles(), map.partialTiles(), dramRead,
                 dramWrite, l2Read, l2Write, l2Hit, smem, tensor / smCycles, fma / smCycles, sfu / smCycles,
                 main.waves(machine.sms()), main.occupancy(),

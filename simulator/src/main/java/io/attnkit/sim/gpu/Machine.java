@@ -54,17 +54,30 @@ public record Machine(TargetSpec target, Microarch micro, int sms, double clockH
      * type has no tensor path (the matmuls then run on the FMA pipe).
      */
     public double mmaFlopsPerCycle(DType dtype) {
-        double peak = target.tensorFlops().getOrDefault(dtype, 0.0);
+        double peak = target.tensorFlops().getOrDefault(mmaType(dtype), 0.0);
         return peak * micro.mmaSyncEfficiency();
     }
 
     /**
-     * Peak dense FLOP/s for {@code dtype}, the denominator of "% of peak" (datasheet, not the mma.sync rate).
-     * A type the target has no pipe for (FP8 on an A100) runs its matmuls on the FMA pipe, whose
-     * peak it then is.
+     * The type the MMAs of a kernel storing {@code dtype} run in: its own where the target has a
+     * matrix unit for it; FP8 where only f16 has one is widened to f16 in registers first, as any
+     * kernel storing FP8 must on sm_80, which has no FP8 MMA (an FP8 KV cache on an A100). The
+     * conversion's few ALU instructions per element are not charged.
+     */
+    public DType mmaType(DType dtype) {
+        if (target.tensorFlops().containsKey(dtype) || dtype.bytes() >= 2 || !target.tensorFlops().containsKey(DType.F16)) {
+            return dtype;
+        }
+        return DType.F16;
+    }
+
+    /**
+     * Peak dense FLOP/s for {@code dtype}, the denominator of "% of peak" (datasheet, not the mma.sync rate):
+     * that of its {@link #mmaType}. A type the target has no matrix unit for runs its matmuls on
+     * the FMA pipe, whose peak it then is.
      */
     public double peakFlops(DType dtype) {
-        double peak = target.peakFlops(dtype);
+        double peak = target.peakFlops(mmaType(dtype));
         return peak > 0 ? peak : 2 * fmaLanes * sms * clockHz;
     }
 

@@ -50,6 +50,7 @@ public final class SimJson {
         if (r.dropout() > 0) {
             root.put("dropout", r.dropout());
         }
+        r.mmaWidenedTo().ifPresent(t -> root.put("mma_type", t));
         if (r.overlapCtas()) {
             root.put("overlap_ctas", true);
         }
