@@ -313,6 +313,24 @@ final class SimulateCommand implements Callable<Integer> {
         return new CliException(ExitCodes.USAGE, "unknown " + option + " '" + value + "'; choose " + choices);
     }
 
+    /**
+     * Refuses inputs with NaN or infinite values: scores of NaN sort anywhere, so the selection
+     * decided on them (an all-NaN Q halved the tiles of a top-k kernel) says nothing.
+     */
+    private static Tensor finite(Tensor t, Path file) {
+        long bad = 0;
+        for (float x : t.data()) {
+            if (!Float.isFinite(x)) {
+                bad++;
+            }
+        }
+        if (bad > 0) {
+            throw new CliException(ExitCodes.INPUT, String.format(Locale.ROOT, "%s: %,d of %,d values are NaN or infinite; "
+                    + "a selection decided on them means nothing", file, bad, t.data().length));
+        }
+        return t;
+    }
+
     /** How the block map of a data-dependent kernel was decided, for the report; null for static ones. */
     private String selection;
 
@@ -346,8 +364,8 @@ final class SimulateCommand implements Callable<Integer> {
             throw new CliException(ExitCodes.USAGE, "give --q and --k together");
         }
         if (q.isPresent()) {
-            qs = Npy.read(q.get());
-            ks = Npy.read(this.k.get());
+            qs = finite(Npy.read(q.get()), q.get());
+            ks = finite(Npy.read(this.k.get()), this.k.get());
             selection = "decided on Q and K from " + q.get() + " and " + this.k.get();
         } else {
             qs = Tensor.random(s.batch(), s.heads(), s.qLen(), s.headDim(), seed);

@@ -233,6 +233,38 @@ class SimulateCommandTest {
         assertEquals("decided on random Q and K, seed 7", new ObjectMapper().readTree(decided.out()).get("selection").asText());
     }
 
+    /** NaN scores sort anywhere: an all-NaN Q halved the tiles a top-k kernel selected, and reported 2.4x the speed. */
+    @Test
+    void inputsThatAreNotFiniteAreRefusedForSelections() throws IOException {
+        Path k = file("""
+                kernel moba {
+                  shape heads 4, kv_heads 2, q_len 1000, head_dim 64;
+                  dtype bf16;
+                  tile q 128, kv 64, stages 2;
+                  mask causal & topk_blocks(block 256, k 2);
+                  target h100-sxm;
+                }
+                """);
+        io.attnkit.dsl.reference.Tensor q = io.attnkit.dsl.reference.Tensor.random(1, 4, 1000, 64, 3);
+        q.data()[4321] = Float.NaN;
+        q.data()[17] = Float.NEGATIVE_INFINITY;
+        io.attnkit.dsl.reference.Npy.write(dir.resolve("q.npy"), q, io.attnkit.dsl.model.DType.F32);
+        io.attnkit.dsl.reference.Npy.write(dir.resolve("k.npy"), io.attnkit.dsl.reference.Tensor.random(1, 2, 1000, 64, 4),
+                io.attnkit.dsl.model.DType.F32);
+        CliRunner r = CliRunner.run("simulate", k.toString(), "--q", dir.resolve("q.npy").toString(), "--k",
+                dir.resolve("k.npy").toString());
+        assertEquals(1, r.exitCode(), r.err());
+        assertEquals("attnkit: error: " + dir.resolve("q.npy") + ": 2 of 256,000 values are NaN or infinite; a selection "
+                + "decided on them means nothing", r.err().strip());
+        q.data()[4321] = 0.5f;
+        q.data()[17] = -0.5f;
+        io.attnkit.dsl.reference.Npy.write(dir.resolve("q.npy"), q, io.attnkit.dsl.model.DType.F32);
+        CliRunner fine = CliRunner.run("simulate", k.toString(), "--q", dir.resolve("q.npy").toString(), "--k",
+                dir.resolve("k.npy").toString(), "--json", "-");
+        assertEquals(0, fine.exitCode(), fine.err());
+        assertTrue(new ObjectMapper().readTree(fine.out()).get("selection").asText().startsWith("decided on Q and K from "));
+    }
+
     @Test
     void badOptionsAreOneLineUsageErrors() throws IOException {
         Path k = file(CAUSAL);
