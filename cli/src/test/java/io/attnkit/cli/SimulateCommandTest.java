@@ -211,17 +211,20 @@ class SimulateCommandTest {
         }
     }
 
+    /** A data-dependent kernel: MoBA-style top-k blocks, decided on Q and K. */
+    private static final String TOP_K = """
+            kernel moba {
+              shape heads 4, kv_heads 2, q_len 4000, head_dim 64;
+              dtype bf16;
+              tile q 128, kv 64, stages 2;
+              mask causal & topk_blocks(block 512, k 3);
+              target h100-sxm;
+            }
+            """;
+
     @Test
     void syntheticSelectionIsSeededAndSaysSo() throws IOException {
-        Path k = file("""
-                kernel moba {
-                  shape heads 4, kv_heads 2, q_len 4000, head_dim 64;
-                  dtype bf16;
-                  tile q 128, kv 64, stages 2;
-                  mask causal & topk_blocks(block 512, k 3);
-                  target h100-sxm;
-                }
-                """);
+        Path k = file(TOP_K);
         CliRunner a = CliRunner.run("simulate", k.toString(), "--synthetic-selection", "--seed", "4", "--json", "-");
         CliRunner b = CliRunner.run("simulate", k.toString(), "--synthetic-selection", "--seed", "4", "--json", "-");
         assertEquals(0, a.exitCode(), a.err());
@@ -236,25 +239,17 @@ class SimulateCommandTest {
     /** NaN scores sort anywhere: an all-NaN Q halved the tiles a top-k kernel selected, and reported 2.4x the speed. */
     @Test
     void inputsThatAreNotFiniteAreRefusedForSelections() throws IOException {
-        Path k = file("""
-                kernel moba {
-                  shape heads 4, kv_heads 2, q_len 1000, head_dim 64;
-                  dtype bf16;
-                  tile q 128, kv 64, stages 2;
-                  mask causal & topk_blocks(block 256, k 2);
-                  target h100-sxm;
-                }
-                """);
-        io.attnkit.dsl.reference.Tensor q = io.attnkit.dsl.reference.Tensor.random(1, 4, 1000, 64, 3);
+        Path k = file(TOP_K);
+        io.attnkit.dsl.reference.Tensor q = io.attnkit.dsl.reference.Tensor.random(1, 4, 4000, 64, 3);
         q.data()[4321] = Float.NaN;
         q.data()[17] = Float.NEGATIVE_INFINITY;
         io.attnkit.dsl.reference.Npy.write(dir.resolve("q.npy"), q, io.attnkit.dsl.model.DType.F32);
-        io.attnkit.dsl.reference.Npy.write(dir.resolve("k.npy"), io.attnkit.dsl.reference.Tensor.random(1, 2, 1000, 64, 4),
+        io.attnkit.dsl.reference.Npy.write(dir.resolve("k.npy"), io.attnkit.dsl.reference.Tensor.random(1, 2, 4000, 64, 4),
                 io.attnkit.dsl.model.DType.F32);
         CliRunner r = CliRunner.run("simulate", k.toString(), "--q", dir.resolve("q.npy").toString(), "--k",
                 dir.resolve("k.npy").toString());
         assertEquals(1, r.exitCode(), r.err());
-        assertEquals("attnkit: error: " + dir.resolve("q.npy") + ": 2 of 256,000 values are NaN or infinite; a selection "
+        assertEquals("attnkit: error: " + dir.resolve("q.npy") + ": 2 of 1,024,000 values are NaN or infinite; a selection "
                 + "decided on them means nothing", r.err().strip());
         q.data()[4321] = 0.5f;
         q.data()[17] = -0.5f;
