@@ -560,6 +560,33 @@ class SimulateCommandTest {
                 standard.out());
     }
 
+    /**
+     * A decode of 137 GB of K and V on an 80 GiB H100 used to report its time like any other run.
+     * The tensors' footprint (the largest pass: each FlashAttention pass allocates its own) is in
+     * the JSON, and the report warns when it passes the device's memory.
+     */
+    @Test
+    void tensorsThatDoNotFitTheDeviceAreFlagged() throws IOException {
+        Path k = file("""
+                target tiny extends h100-sxm { hbm 48 MiB, 3350 GB/s; }
+                kernel k { shape heads 8, q_len 8K, head_dim 128; dtype bf16; tile q 128, kv 64, stages 2; mask causal;
+                  target tiny; }
+                """);
+        CliRunner r = CliRunner.run("simulate", k.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("warning      the tensors take 67.53 MB, more than the 50.33 MB of tiny: "
+                + "the run would not fit the device"), r.out());
+        double forward = new ObjectMapper().readTree(CliRunner.run("simulate", k.toString(), "--json", "-").out())
+                .get("summary").get("tensor_bytes").asDouble();
+        assertTrue(forward >= 4.0 * 8 * 8192 * 128 * 2, "Q, K, V and O at least: " + forward);
+        double both = new ObjectMapper().readTree(CliRunner.run("simulate", k.toString(), "--pass", "fwd+bwd", "--json", "-")
+                .out()).get("summary").get("tensor_bytes").asDouble();
+        double backward = new ObjectMapper().readTree(CliRunner.run("simulate", k.toString(), "--pass", "bwd", "--json", "-")
+                .out()).get("summary").get("tensor_bytes").asDouble();
+        assertEquals(backward, both, "the backward's tensors include the forward's");
+        assertFalse(CliRunner.run("simulate", file(CAUSAL).toString()).out().contains("warning"));
+    }
+
     /** A backward whose tiles overflow shared memory is refused before the forward is simulated, with the tile that would fit. */
     @Test
     void aBackwardThatDoesNotFitIsRefusedBeforeTheForward() throws IOException {

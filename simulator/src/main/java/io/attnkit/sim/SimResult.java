@@ -17,6 +17,9 @@ import java.util.Optional;
  * @param dropout        the attention dropout probability simulated (0: none)
  * @param usefulFlops    FLOPs of the visible (query, key) pairs: {@code 2 (d + dv)} per pair forward,
  *                       {@code 2 (3 d + 2 dv)} backward
+ * @param mmaWidenedTo   the type the MMAs run in, when the target has no matrix unit for the kernel's own
+ * @param tensorBytes    device memory the tensors of the largest pass take (each FlashAttention pass allocates its own)
+ * @param deviceMemoryBytes the target's DRAM capacity (0: not given)
  * @param peakFlops      the target's peak FLOP/s for the kernel's type
  * @param tensorActive   fraction of SM cycles the tensor pipe was busy (mean over SMs)
  * @param occupancy      residency of the main launch (the longest one)
@@ -25,7 +28,7 @@ import java.util.Optional;
  */
 public record SimResult(String kernel, String target, boolean cpu, Schedule schedule, Pass pass, Raster raster, L2Mode l2,
                         double dropout, boolean overlapCtas, Optional<SimOptions.Resources> resources,
-                        Optional<String> mmaWidenedTo, int sms,
+                        Optional<String> mmaWidenedTo, long tensorBytes, long deviceMemoryBytes, int sms,
                         int maxWarpsPerSm,
                         double seconds, double cycles, double clockHz, double usefulFlops, double peakFlops,
                         long visitedTiles, long fullTiles, long partialTiles, double dramReadBytes,

@@ -103,7 +103,7 @@ public final class Simulator {
             Occupancy occupancy = cpu ? Occupancy.cpu(target.maxThreadsPerUnit()) : occupancy(machine, launch, options);
             stats.add(engine.run(launch, occupancy));
         }
-        return new Run(summarize(kernel, target, map, options, machine, stats), Optional.ofNullable(trace));
+        return new Run(summarize(kernel, target, map, options, machine, stats, space.footprint()), Optional.ofNullable(trace));
     }
 
     /** Residency of {@code launch}; when it does not fit with resources the options gave, the options are at fault. */
@@ -133,6 +133,7 @@ public final class Simulator {
                     launches.addAll(forward.subList(1, forward.size()));
                 }
                 if (pass.backward()) {
+                    space.newPass();
                     launches.addAll(FlashBackwardSchedule.launches(kernel, map, machine, options.raster(), space,
                             options.dropout()));
                 }
@@ -144,6 +145,7 @@ public final class Simulator {
                     launches.add(Flash1Schedule.launch(kernel, map, machine, space, options.dropout()));
                 }
                 if (pass.backward()) {
+                    space.newPass();
                     launches.add(Flash1BackwardSchedule.launch(kernel, map, machine, space, options.dropout()));
                 }
             }
@@ -171,7 +173,7 @@ public final class Simulator {
     }
 
     private static SimResult summarize(KernelSpec kernel, TargetSpec target, BlockMap map, SimOptions options,
-                                       Machine machine, List<LaunchStats> stats) {
+                                       Machine machine, List<LaunchStats> stats, long tensorBytes) {
         Shape s = kernel.shape();
         double cycles = 0;
         double dramRead = 0;
@@ -214,7 +216,8 @@ public final class Simulator {
         return new SimResult(kernel.name(), target.name(), cpu(target), options.schedule(), options.pass(), options.raster(), options.l2(),
                 options.dropout(), options.overlapCtas(), options.resources(),
                 cpu(target) || machine.mmaType(kernel.dtype()) == kernel.dtype() ? Optional.empty()
-                        : Optional.of(machine.mmaType(kernel.dtype()).spelling()), machine.sms(), maxWarps, machine.seconds(cycles), cycles, machine.clockHz(), useful,
+                        : Optional.of(machine.mmaType(kernel.dtype()).spelling()), tensorBytes, target.dram().bytes(),
+                machine.sms(), maxWarps, machine.seconds(cycles), cycles, machine.clockHz(), useful,
                 machine.peakFlops(cpu(target) ? DType.F32 : kernel.dtype()), map.visitedTiles(), map.fullTiles(), map.partialTiles(), dramRead,
                 dramWrite, l2Read, l2Write, l2Hit, smem, tensor / smCycles, fma / smCycles, sfu / smCycles,
                 main.waves(machine.sms()), main.occupancy(),

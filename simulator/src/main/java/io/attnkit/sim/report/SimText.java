@@ -42,6 +42,10 @@ public final class SimText {
                     r.pass() == Pass.FWD_BWD ? " in each pass" : "", r.fullTiles(), r.partialTiles());
         }
         line(b, "  %-12s %s read, %s written", dram, bytes(r.dramReadBytes()), bytes(r.dramWriteBytes()));
+        if (r.deviceMemoryBytes() > 0 && r.tensorBytes() > r.deviceMemoryBytes()) {
+            line(b, "  warning      the tensors take %s, more than the %s of %s: the run would not fit the device",
+                    bytes(r.tensorBytes()), bytes(r.deviceMemoryBytes()), r.target());
+        }
         line(b, "  %-12s %s read, %s written, hit rate %s (reads %s)", cpu ? "LLC" : "L2", bytes(r.l2ReadBytes()),
                 bytes(r.l2WriteBytes()), rate(r.l2HitRate(), r.l2ReadBytes() + r.l2WriteBytes()),
                 rate(r.l2ReadHitRate(), r.l2ReadBytes()));
