@@ -270,8 +270,9 @@ public final class BlockMap {
             }
             IntervalSet out = IntervalSet.EMPTY;
             for (int k = 0; k < keys.intervals(); k++) {
-                int s = (keys.start(k) + kvTile - 1) / kvTile;
-                int e = keys.end(k) >= kvLen ? (kvLen + kvTile - 1) / kvTile : keys.end(k) / kvTile;
+                // In long: a key within a tile of 2^31 - 1 would wrap the sum negative.
+                int s = (int) ((keys.start(k) + (long) kvTile - 1) / kvTile);
+                int e = keys.end(k) >= kvLen ? (int) ((kvLen + (long) kvTile - 1) / kvTile) : keys.end(k) / kvTile;
                 out = out.union(IntervalSet.of(s, e));
             }
             return out;

@@ -130,6 +130,27 @@ class BlockMapTest {
         assertEquals(visited, pattern.visitedTiles());
     }
 
+    /**
+     * Near 2^31 keys the block arithmetic wrapped: a causal decode row over 2^31 - 1 keys, every
+     * key visible, came out as 33,554,432 partial tiles and no full one.
+     */
+    @Test
+    void keysAtTheTopOfTheIntRangeAreClassifiedLikeAnyOthers() {
+        int kvLen = Integer.MAX_VALUE;
+        Shape shape = new Shape(1, 1, 1, 1, kvLen, 8, 8, S);
+        BlockMap causal = BlockMap.of(kernel(shape, new Tiles(1, 64, 1, 1, S), new Mask.Causal(S)));
+        long blocks = (kvLen + 63L) / 64;
+        assertEquals(blocks, causal.visitedTiles());
+        assertEquals(blocks, causal.fullTiles(), "every key is visible: the ragged last block too");
+        BlockMap window = BlockMap.of(kernel(shape, new Tiles(1, 64, 1, 1, S),
+                new Mask.Or(List.of(new Mask.Window(100, S), new Mask.Sink(4, S)), S)));
+        // The sink's block (4 of 64 keys), and the window's 100 keys: the last, ragged block of
+        // 63 keys whole, and 37 keys of the block before.
+        assertEquals(3, window.visitedTiles());
+        assertEquals(1, window.fullTiles());
+        assertEquals(4 + 100, window.visibleElements());
+    }
+
     @Test
     void causalPrefillVisitsTheLowerTriangleOfTiles() {
         Shape shape = new Shape(2, 4, 2, 1000, 1000, 64, 64, S);
