@@ -131,7 +131,7 @@ final class SimulateCommand implements Callable<Integer> {
 
     @Option(names = "--max-ctas", paramLabel = "N", defaultValue = "" + SimulationSize.DEFAULT_MAX_CTAS,
             description = "refuse shapes that would launch more CTAs than N (batch x heads x blocks of queries, forward; "
-                    + "of keys, backward; with --schedule standard, 128 x 128 tiles of S per pass), before simulating; "
+                    + "of keys, backward; with --schedule standard, 128 x 128 tiles of S, once per pass), before simulating; "
                     + "time and memory grow with them (default ${DEFAULT-VALUE})")
     long maxCtas;
 
@@ -196,6 +196,7 @@ final class SimulateCommand implements Callable<Integer> {
         Map<Path, AtomicFiles.Writer> files = new LinkedHashMap<>();
         if (jsonToStdout) {
             out.print(jsonText);
+            SimText.memoryWarning(r).ifPresent(w -> err.println("warning: " + w));
         } else {
             out.print(SimText.format(r));
             if (selection != null) {
@@ -336,8 +337,11 @@ final class SimulateCommand implements Callable<Integer> {
 
     /** The block map: static kernels directly, data-dependent ones decided on the given or random inputs. */
     private BlockMap blockMap(KernelSpec k, PrintWriter out) throws IOException {
-        if (HeadMasks.of(k).isStatic() && q.isEmpty()) {
+        if (HeadMasks.of(k).isStatic()) {
             // Static masks, and routers with a fixed sparse ratio: nothing to decide on data.
+            if (q.isPresent()) {
+                out.println("note: kernel " + k.name() + " decides nothing on data (its masks are static): --q and --k are not read");
+            }
             return BlockMap.of(k);
         }
         Shape s = k.shape();

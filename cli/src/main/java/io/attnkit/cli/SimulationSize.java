@@ -11,8 +11,8 @@ import java.util.Locale;
  * The size of a simulation, estimated from the kernel's shape and tiles before anything is built:
  * the CTAs of FlashAttention-2's grids, one per (batch element, head, block of queries) in the
  * forward and per (batch element, head, block of keys) in the backward; for standard attention,
- * the grid of its GEMM into S, one CTA per 128 x 128 output tile (the elementwise passes over S
- * cost the engine as much). The engine's time and memory grow with them; a shape far past the
+ * whose launches have far fewer CTAs each walking a row of S, the 128 x 128 tiles of S, once per
+ * pass (a lower bound of the work: each pass walks S three to six times). The engine's time and memory grow with them; a shape far past the
  * bundled examples would run for minutes or run out of memory, so it is refused at once.
  */
 final class SimulationSize {
@@ -58,17 +58,19 @@ final class SimulationSize {
     /** Refuses, in one line with the estimate, a simulation of more than {@code max} CTAs. */
     static void require(KernelSpec kernel, SimOptions options, long max) {
         long ctas = ctas(kernel, options);
+        boolean standard = options.schedule() == Schedule.STANDARD;
+        String units = standard ? "tiles of S" : "CTAs";
         if (ctas > ENGINE_MAX_CTAS && max >= ENGINE_MAX_CTAS) {
             throw new CliException(ExitCodes.USAGE, String.format(Locale.ROOT,
-                    "kernel %s would launch %s CTAs; the simulator holds at most %,d in a run, whatever --max-ctas says",
-                    kernel.name(), count(ctas), ENGINE_MAX_CTAS));
+                    "kernel %s would %s %s %s; the simulator takes at most %,d in a run, whatever --max-ctas says",
+                    kernel.name(), standard ? "walk" : "launch", count(ctas), units, ENGINE_MAX_CTAS));
         }
         if (ctas > max) {
             Shape s = kernel.shape();
             throw new CliException(ExitCodes.USAGE, String.format(Locale.ROOT,
-                    "kernel %s would launch %s CTAs (batch %d x heads %d x %s), more than "
+                    "kernel %s would %s %s %s (batch %d x heads %d x %s), more than "
                             + "--max-ctas %d; simulate a smaller shape, or raise --max-ctas (time and memory grow with it)",
-                    kernel.name(), count(ctas), s.batch(), s.heads(), blocks(options), max));
+                    kernel.name(), standard ? "walk" : "launch", count(ctas), units, s.batch(), s.heads(), blocks(options), max));
         }
     }
 
@@ -78,7 +80,7 @@ final class SimulationSize {
 
     private static String blocks(SimOptions options) {
         if (options.schedule() == Schedule.STANDARD) {
-            return "128 x 128 tiles of S, in each pass";
+            return "128 x 128 blocks of S, once per pass";
         }
         return switch (options.pass()) {
             case FWD -> "blocks of queries";

@@ -258,6 +258,14 @@ class SimulateCommandTest {
                 dir.resolve("k.npy").toString(), "--json", "-");
         assertEquals(0, fine.exitCode(), fine.err());
         assertTrue(new ObjectMapper().readTree(fine.out()).get("selection").asText().startsWith("decided on Q and K from "));
+        // A static mask decides nothing on data: the inputs are not read, and it says so.
+        q.data()[4321] = Float.NaN;
+        io.attnkit.dsl.reference.Npy.write(dir.resolve("q.npy"), q, io.attnkit.dsl.model.DType.F32);
+        CliRunner causal = CliRunner.run("simulate", file(CAUSAL).toString(), "--q", dir.resolve("q.npy").toString(), "--k",
+                dir.resolve("k.npy").toString(), "--json", "-");
+        assertEquals(0, causal.exitCode(), causal.err());
+        assertTrue(causal.err().contains("--q and --k are not read"), causal.err());
+        assertNull(new ObjectMapper().readTree(causal.out()).get("selection"));
     }
 
     @Test
@@ -521,15 +529,15 @@ class SimulateCommandTest {
         assertTrue(split.err().startsWith("attnkit: error: kernel vast would launch about 8,589,934,592 CTAs"), split.err());
         CliRunner raised = CliRunner.run("simulate", vast.toString(), "--max-ctas", "99999999999");
         assertEquals(2, raised.exitCode(), raised.err());
-        assertEquals("attnkit: error: kernel vast would launch about 8,589,934,592 CTAs; the simulator holds at most "
+        assertEquals("attnkit: error: kernel vast would launch about 8,589,934,592 CTAs; the simulator takes at most "
                 + "1,073,741,824 in a run, whatever --max-ctas says", raised.err().strip());
         assertEquals(2, CliRunner.run("simulate", vast.toString(), "--max-ctas", "-5").exitCode());
 
         Path longContext = file(CAUSAL.replace("q_len 2000", "q_len 128K"));
         CliRunner standard = CliRunner.run("simulate", longContext.toString(), "--schedule", "standard");
         assertEquals(2, standard.exitCode(), standard.err());
-        assertEquals("attnkit: error: kernel prefill would launch about 8,388,608 CTAs (batch 1 x heads 8 x 128 x 128 tiles "
-                + "of S, in each pass), more than --max-ctas 1048576; simulate a smaller shape, or raise --max-ctas "
+        assertEquals("attnkit: error: kernel prefill would walk about 8,388,608 tiles of S (batch 1 x heads 8 x 128 x 128 "
+                + "blocks of S, once per pass), more than --max-ctas 1048576; simulate a smaller shape, or raise --max-ctas "
                 + "(time and memory grow with it)", standard.err().strip());
     }
 
@@ -562,8 +570,8 @@ class SimulateCommandTest {
 
     /**
      * A decode of 137 GB of K and V on an 80 GiB H100 used to report its time like any other run.
-     * The tensors' footprint (the largest pass: each FlashAttention pass allocates its own) is in
-     * the JSON, and the report warns when it passes the device's memory.
+     * The bytes of Q, K, V and O (a lower bound of the footprint) and the device's memory are in
+     * the JSON, and the report warns when they do not fit, on standard error in JSON mode.
      */
     @Test
     void tensorsThatDoNotFitTheDeviceAreFlagged() throws IOException {
@@ -574,16 +582,13 @@ class SimulateCommandTest {
                 """);
         CliRunner r = CliRunner.run("simulate", k.toString());
         assertEquals(0, r.exitCode(), r.err());
-        assertTrue(r.out().contains("warning      the tensors take 67.53 MB, more than the 50.33 MB of tiny: "
+        assertTrue(r.out().contains("warning      Q, K, V and O take 67.11 MB, more than the 50.33 MB of tiny: "
                 + "the run would not fit the device"), r.out());
-        double forward = new ObjectMapper().readTree(CliRunner.run("simulate", k.toString(), "--json", "-").out())
-                .get("summary").get("tensor_bytes").asDouble();
-        assertTrue(forward >= 4.0 * 8 * 8192 * 128 * 2, "Q, K, V and O at least: " + forward);
-        double both = new ObjectMapper().readTree(CliRunner.run("simulate", k.toString(), "--pass", "fwd+bwd", "--json", "-")
-                .out()).get("summary").get("tensor_bytes").asDouble();
-        double backward = new ObjectMapper().readTree(CliRunner.run("simulate", k.toString(), "--pass", "bwd", "--json", "-")
-                .out()).get("summary").get("tensor_bytes").asDouble();
-        assertEquals(backward, both, "the backward's tensors include the forward's");
+        CliRunner json = CliRunner.run("simulate", k.toString(), "--json", "-");
+        JsonNode summary = new ObjectMapper().readTree(json.out()).get("summary");
+        assertEquals(4.0 * 8 * 8192 * 128 * 2, summary.get("tensor_bytes").asDouble(), "Q, K, V and O in bf16");
+        assertEquals(48L << 20, summary.get("device_memory_bytes").asLong());
+        assertTrue(json.err().contains("warning: Q, K, V and O take 67.11 MB"), json.err());
         assertFalse(CliRunner.run("simulate", file(CAUSAL).toString()).out().contains("warning"));
     }
 

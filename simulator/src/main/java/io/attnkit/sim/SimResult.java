@@ -18,7 +18,7 @@ import java.util.Optional;
  * @param usefulFlops    FLOPs of the visible (query, key) pairs: {@code 2 (d + dv)} per pair forward,
  *                       {@code 2 (3 d + 2 dv)} backward
  * @param mmaWidenedTo   the type the MMAs run in, when the target has no matrix unit for the kernel's own
- * @param tensorBytes    device memory the tensors of the largest pass take (each FlashAttention pass allocates its own)
+ * @param tensorBytes    device memory Q, K, V and O take at their exact shapes: a lower bound of the run's footprint
  * @param deviceMemoryBytes the target's DRAM capacity (0: not given)
  * @param peakFlops      the target's peak FLOP/s for the kernel's type
  * @param tensorActive   fraction of SM cycles the tensor pipe was busy (mean over SMs)
@@ -28,7 +28,7 @@ import java.util.Optional;
  */
 public record SimResult(String kernel, String target, boolean cpu, Schedule schedule, Pass pass, Raster raster, L2Mode l2,
                         double dropout, boolean overlapCtas, Optional<SimOptions.Resources> resources,
-                        Optional<String> mmaWidenedTo, long tensorBytes, long deviceMemoryBytes, int sms,
+                        Optional<String> mmaWidenedTo, double tensorBytes, long deviceMemoryBytes, int sms,
                         int maxWarpsPerSm,
                         double seconds, double cycles, double clockHz, double usefulFlops, double peakFlops,
                         long visitedTiles, long fullTiles, long partialTiles, double dramReadBytes,
@@ -39,6 +39,11 @@ public record SimResult(String kernel, String target, boolean cpu, Schedule sche
 
     public SimResult {
         launches = List.copyOf(launches);
+    }
+
+    /** True when Q, K, V and O alone pass the target's memory (given). */
+    public boolean exceedsDeviceMemory() {
+        return deviceMemoryBytes > 0 && tensorBytes > deviceMemoryBytes;
     }
 
     /** Ranges the flash forward cut the keys of each row into (1: no split-KV launch). */

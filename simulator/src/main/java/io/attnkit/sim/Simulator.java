@@ -103,7 +103,7 @@ public final class Simulator {
             Occupancy occupancy = cpu ? Occupancy.cpu(target.maxThreadsPerUnit()) : occupancy(machine, launch, options);
             stats.add(engine.run(launch, occupancy));
         }
-        return new Run(summarize(kernel, target, map, options, machine, stats, space.footprint()), Optional.ofNullable(trace));
+        return new Run(summarize(kernel, target, map, options, machine, stats), Optional.ofNullable(trace));
     }
 
     /** Residency of {@code launch}; when it does not fit with resources the options gave, the options are at fault. */
@@ -133,7 +133,6 @@ public final class Simulator {
                     launches.addAll(forward.subList(1, forward.size()));
                 }
                 if (pass.backward()) {
-                    space.newPass();
                     launches.addAll(FlashBackwardSchedule.launches(kernel, map, machine, options.raster(), space,
                             options.dropout()));
                 }
@@ -145,7 +144,6 @@ public final class Simulator {
                     launches.add(Flash1Schedule.launch(kernel, map, machine, space, options.dropout()));
                 }
                 if (pass.backward()) {
-                    space.newPass();
                     launches.add(Flash1BackwardSchedule.launch(kernel, map, machine, space, options.dropout()));
                 }
             }
@@ -173,7 +171,7 @@ public final class Simulator {
     }
 
     private static SimResult summarize(KernelSpec kernel, TargetSpec target, BlockMap map, SimOptions options,
-                                       Machine machine, List<LaunchStats> stats, long tensorBytes) {
+                                       Machine machine, List<LaunchStats> stats) {
         Shape s = kernel.shape();
         double cycles = 0;
         double dramRead = 0;
@@ -216,13 +214,27 @@ public final class Simulator {
         return new SimResult(kernel.name(), target.name(), cpu(target), options.schedule(), options.pass(), options.raster(), options.l2(),
                 options.dropout(), options.overlapCtas(), options.resources(),
                 cpu(target) || machine.mmaType(kernel.dtype()) == kernel.dtype() ? Optional.empty()
-                        : Optional.of(machine.mmaType(kernel.dtype()).spelling()), tensorBytes, target.dram().bytes(),
+                        : Optional.of(machine.mmaType(kernel.dtype()).spelling()), ioBytes(kernel), target.dram().bytes(),
                 machine.sms(), maxWarps, machine.seconds(cycles), cycles, machine.clockHz(), useful,
                 machine.peakFlops(cpu(target) ? DType.F32 : kernel.dtype()), map.visitedTiles(), map.fullTiles(), map.partialTiles(), dramRead,
                 dramWrite, l2Read, l2Write, l2Hit, smem, tensor / smCycles, fma / smCycles, sfu / smCycles,
                 main.waves(machine.sms()), main.occupancy(),
                 activeCycles > 0 ? warpCycles / activeCycles / maxWarps : 0, stats, events, steps,
                 Utilization.Peaks.of(machine));
+    }
+
+    /**
+     * Bytes of Q, K, V and O at their exact shapes: what any attention of this shape holds in
+     * device memory at the least (the schedules' scratch, S and P of the standard one, the
+     * backward's gradients come on top).
+     */
+    static double ioBytes(KernelSpec kernel) {
+        Shape s = kernel.shape();
+        double in = kernel.dtype().bytes();
+        double q = (double) s.batch() * s.heads() * s.qLen() * s.headDim() * in;
+        double kv = (double) s.batch() * s.kvHeads() * s.kvLen() * (s.headDim() + s.vDim()) * in;
+        double o = (double) s.batch() * s.heads() * s.qLen() * s.vDim() * kernel.dtype().outputType().bytes();
+        return q + kv + o;
     }
 
     /** The launch that takes longest: the one whose occupancy the summary reports. */

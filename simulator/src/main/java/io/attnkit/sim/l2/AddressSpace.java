@@ -14,8 +14,6 @@ public final class AddressSpace {
     private final List<String> names = new ArrayList<>();
     private final List<long[]> layout = new ArrayList<>(); // {base, pitch, items}
     private long next = ALIGN;
-    private long passStart = ALIGN;
-    private long largestPass;
 
     /** Allocates an object of {@code items} items of {@code pitch} bytes and returns its id. */
     public int allocate(String name, long pitch, long items) {
@@ -28,20 +26,6 @@ public final class AddressSpace {
         long size = Math.multiplyExact(pitch, items);
         next = Math.addExact(next, (size + ALIGN - 1) / ALIGN * ALIGN + ALIGN);
         return id;
-    }
-
-    /**
-     * The objects allocated from here on belong to a pass of their own (a FlashAttention backward
-     * allocates again what its forward did): the footprint is the largest pass, not their sum.
-     */
-    public void newPass() {
-        largestPass = Math.max(largestPass, next - passStart);
-        passStart = next;
-    }
-
-    /** Bytes the largest pass holds in device memory at once, alignment included. */
-    public long footprint() {
-        return Math.max(largestPass, next - passStart);
     }
 
     public int objects() {

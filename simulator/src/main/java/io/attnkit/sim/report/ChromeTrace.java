@@ -81,9 +81,13 @@ public final class ChromeTrace implements TraceSink {
         }
         samples.add(new double[] {time, dramBytes, l2Bytes, tensorCycles});
         if (samples.size() >= MAX_COUNTER_SAMPLES) {
-            List<double[]> kept = new ArrayList<>(samples.size() / 2 + 1);
+            // Every other sample, the first and the newest always: the tracks' areas run from one to the other.
+            List<double[]> kept = new ArrayList<>(samples.size() / 2 + 2);
             for (int i = 0; i < samples.size(); i += 2) {
                 kept.add(samples.get(i));
+            }
+            if (samples.size() % 2 == 0) {
+                kept.add(samples.getLast());
             }
             samples.clear();
             samples.addAll(kept);

@@ -65,6 +65,7 @@ public final class SimJson {
         summary.put("peak_tflops", r.peakFlops() / 1e12);
         summary.put("visited_tiles", r.visitedTiles());
         summary.put("tensor_bytes", r.tensorBytes());
+        summary.put("device_memory_bytes", r.deviceMemoryBytes());
         summary.put("full_tiles", r.fullTiles());
         summary.put("partial_tiles", r.partialTiles());
         summary.put("hbm_read_bytes", Math.round(r.dramReadBytes()));

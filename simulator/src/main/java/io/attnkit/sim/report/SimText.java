@@ -25,7 +25,7 @@ public final class SimText {
                     r.pass().spelling(), r.raster().spelling(), r.l2().spelling(),
                     r.mmaWidenedTo().map(t -> ", MMAs in " + t + " (no matrix unit for the storage type)").orElse(""),
                     r.kvSplits() > 1 ? ", kv splits " + r.kvSplits() : "",
-                    r.dropout() > 0 ? ", dropout " + java.math.BigDecimal.valueOf(r.dropout()).round(new java.math.MathContext(4))
+                    r.dropout() > 0 ? ", dropout " + java.math.BigDecimal.valueOf(r.dropout()).round(new java.math.MathContext(6))
                             .stripTrailingZeros() : "",
                     r.overlapCtas() ? ", CTAs overlapping" : "",
                     r.resources().map(res -> String.format(Locale.ROOT, ", %d registers and %d B shared memory per CTA given",
@@ -42,10 +42,7 @@ public final class SimText {
                     r.pass() == Pass.FWD_BWD ? " in each pass" : "", r.fullTiles(), r.partialTiles());
         }
         line(b, "  %-12s %s read, %s written", dram, bytes(r.dramReadBytes()), bytes(r.dramWriteBytes()));
-        if (r.deviceMemoryBytes() > 0 && r.tensorBytes() > r.deviceMemoryBytes()) {
-            line(b, "  warning      the tensors take %s, more than the %s of %s: the run would not fit the device",
-                    bytes(r.tensorBytes()), bytes(r.deviceMemoryBytes()), r.target());
-        }
+        memoryWarning(r).ifPresent(w -> line(b, "  warning      %s", w));
         line(b, "  %-12s %s read, %s written, hit rate %s (reads %s)", cpu ? "LLC" : "L2", bytes(r.l2ReadBytes()),
                 bytes(r.l2WriteBytes()), rate(r.l2HitRate(), r.l2ReadBytes() + r.l2WriteBytes()),
                 rate(r.l2ReadHitRate(), r.l2ReadBytes()));
@@ -94,6 +91,15 @@ public final class SimText {
             return String.format(Locale.ROOT, "%.3f ms", seconds * 1e3);
         }
         return String.format(Locale.ROOT, "%.2f us", seconds * 1e6);
+    }
+
+    /** That Q, K, V and O alone do not fit the device, when so. */
+    public static java.util.Optional<String> memoryWarning(SimResult r) {
+        if (!r.exceedsDeviceMemory()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(String.format(Locale.ROOT, "Q, K, V and O take %s, more than the %s of %s: "
+                + "the run would not fit the device", bytes(r.tensorBytes()), bytes(r.deviceMemoryBytes()), r.target()));
     }
 
     static String bytes(double bytes) {
