@@ -12,8 +12,9 @@ import java.util.Locale;
  * the CTAs of FlashAttention-2's grids, one per (batch element, head, block of queries) in the
  * forward and per (batch element, head, block of keys) in the backward; for standard attention,
  * whose launches have far fewer CTAs each walking a row of S, the 128 x 128 tiles of S, once per
- * pass (a lower bound of the work: each pass walks S three to six times). The engine's time and memory grow with them; a shape far past the
- * bundled examples would run for minutes or run out of memory, so it is refused at once.
+ * pass (a lower bound of the work: each pass walks S three to six times). The engine's time and
+ * memory grow with them; a shape far past the bundled examples would run for minutes or run out
+ * of memory, so it is refused at once.
  */
 final class SimulationSize {
     /**

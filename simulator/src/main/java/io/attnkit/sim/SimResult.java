@@ -28,7 +28,7 @@ import java.util.Optional;
  */
 public record SimResult(String kernel, String target, boolean cpu, Schedule schedule, Pass pass, Raster raster, L2Mode l2,
                         double dropout, boolean overlapCtas, Optional<SimOptions.Resources> resources,
-                        Optional<String> mmaWidenedTo, double tensorBytes, long deviceMemoryBytes, int sms,
+                        Optional<String> mmaWidenedTo, long tensorBytes, long deviceMemoryBytes, int sms,
                         int maxWarpsPerSm,
                         double seconds, double cycles, double clockHz, double usefulFlops, double peakFlops,
                         long visitedTiles, long fullTiles, long partialTiles, double dramReadBytes,

@@ -228,13 +228,13 @@ public final class Simulator {
      * device memory at the least (the schedules' scratch, S and P of the standard one, the
      * backward's gradients come on top).
      */
-    static double ioBytes(KernelSpec kernel) {
+    static long ioBytes(KernelSpec kernel) {
         Shape s = kernel.shape();
         double in = kernel.dtype().bytes();
         double q = (double) s.batch() * s.heads() * s.qLen() * s.headDim() * in;
         double kv = (double) s.batch() * s.kvHeads() * s.kvLen() * (s.headDim() + s.vDim()) * in;
         double o = (double) s.batch() * s.heads() * s.qLen() * s.vDim() * kernel.dtype().outputType().bytes();
-        return q + kv + o;
+        return (long) Math.min(Long.MAX_VALUE, q + kv + o);
     }
 
     /** The launch that takes longest: the one whose occupancy the summary reports. */
