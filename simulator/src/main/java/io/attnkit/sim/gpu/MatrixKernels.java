@@ -123,19 +123,17 @@ final class MatrixKernels {
 
     /**
      * {@code out_j = sum_i X[i, j]^T B_i}: a CTA per key panel j walks column j of {@code x}
-     * (a tile every {@code nk} items, so one segment per tile) and the B panels along the
-     * queries, and writes {@code out_j}.
+     * (a tile every {@code nk} items: a strided access) and the B panels along the queries, and
+     * writes {@code out_j}.
      */
     Launch columnTimesPanelsReduce(String name, int[] x, int xBytes, int[] b, int width, int[] out, int outBytes) {
         StepCost step = gemmStep(2.0 * TILE * TILE * width, 3.0 * TILE * TILE * xBytes + 5.0 * TILE * width * in(), 0, 0);
         return gemm(name, nk, (i, g, kb) -> {
             List<Segment> segs = new ArrayList<>();
             segs.add(new Segment("prologue", 1, start, List.of()));
-            for (int qb = 0; qb < nq; qb++) {
-                segs.add(new Segment("tiles", 1, step, List.of(
-                        new Access(x[i], (long) qb * nk + kb, rows(qb) * keys(kb) * xBytes, false, true),
-                        new Access(b[i], qb, rows(qb) * width * in(), false, true))));
-            }
+            sweep(segs, "tiles", step, nq, lastRows < TILE, qb -> List.of(
+                    new Access(x[i], (long) qb * nk + kb, rows(qb) * keys(kb) * xBytes, false, true, false, nk),
+                    new Access(b[i], qb, rows(qb) * width * in(), false, true)));
             segs.add(new Segment("epilogue", 1, store(width, outBytes),
                     List.of(new Access(out[i], kb, keys(kb) * width * outBytes, true, true))));
             return segs;
@@ -197,14 +195,20 @@ final class MatrixKernels {
         });
     }
 
-    /**
-     * Appends the segments of a sweep over the {@code nk} column tiles: the full ones, then the
-     * ragged last one as a segment of its own so that its bytes are exact. The accesses are
-     * built for the first item of each segment.
-     */
+    /** {@link #sweep(List, String, StepCost, int, boolean, java.util.function.IntFunction)} along a row of tiles. */
     private void sweep(List<Segment> out, String label, StepCost cost, int count,
                        java.util.function.IntFunction<List<Access>> accessesFor) {
-        int regular = lastKeys < TILE ? count - 1 : count;
+        sweep(out, label, cost, count, lastKeys < TILE, accessesFor);
+    }
+
+    /**
+     * Appends the segments of a sweep over {@code count} tiles: the full ones, then the ragged
+     * last one ({@code raggedLast}) as a segment of its own so that its bytes are exact. The
+     * accesses are built for the first tile of each segment.
+     */
+    private void sweep(List<Segment> out, String label, StepCost cost, int count, boolean raggedLast,
+                       java.util.function.IntFunction<List<Access>> accessesFor) {
+        int regular = raggedLast ? count - 1 : count;
         if (regular > 0) {
             out.add(new Segment(label, regular, cost, accessesFor.apply(0)));
         }

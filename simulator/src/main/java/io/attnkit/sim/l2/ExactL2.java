@@ -39,7 +39,7 @@ public final class ExactL2 implements L2Model {
                 hit[i] = 1;
                 continue;
             }
-            long address = space.address(a.object(), a.firstItem() + from);
+            long address = space.address(a.object(), a.item(from));
             long absorbed = a.write() ? cache.write(address, a.itemBytes()) : cache.read(address, a.itemBytes());
             hit[i] = (double) absorbed / a.itemBytes();
         }

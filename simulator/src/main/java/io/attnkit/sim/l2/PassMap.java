@@ -107,12 +107,18 @@ final class PassMap {
 
     /** Trail {@code t}, done, passed its items; the L2 has exchanged {@code dram} bytes with DRAM so far. */
     void add(Trail t, double dram) {
-        if (!(t.end > t.start)) {
+        add(t.start, t.end, t.beginTime, t.endTime, t.rate, t.bytes, dram);
+    }
+
+    /**
+     * Items {@code start .. end} were passed from {@code begin} to {@code endTime} at {@code rate}
+     * items per cycle, {@code bytes} per item; the L2 has exchanged {@code dram} bytes with DRAM so far.
+     */
+    void add(double start, double end, double begin, double endTime, double rate, double bytes, double dram) {
+        if (!(end > start)) {
             return;
         }
-        double start = t.start;
-        double end = t.end;
-        Ramp fresh = new Ramp(start, end, t.beginTime, t.endTime, end, t.rate, t.bytes, dram);
+        Ramp fresh = new Ramp(start, end, begin, endTime, end, rate, bytes, dram);
         List<Ramp> pieces = new ArrayList<>();
         Map.Entry<Double, Ramp> first = byLo.floorEntry(start);
         double from = first != null && first.getValue().hi > start ? first.getKey() : start;

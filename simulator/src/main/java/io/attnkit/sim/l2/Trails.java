@@ -37,6 +37,20 @@ final class Trails {
         }
     }
 
+    /**
+     * One item passed from {@code begin} to {@code end} by a strided access (no trail), when the L2
+     * had exchanged {@code dram} bytes with DRAM: a pass and a touch like a done trail's.
+     */
+    void finishItem(long item, double begin, double end, double bytes, boolean write, double dram) {
+        double rate = end > begin ? 1 / (end - begin) : Double.POSITIVE_INFINITY;
+        passes.add(item, item + 1, begin, end, rate, bytes, dram);
+        touched.add(item, item + 1);
+        if (write) {
+            writes.add(item, item + 1, begin, end, rate, bytes, dram);
+            written.add(item, item + 1);
+        }
+    }
+
     /** Forgets what done trails passed before the L2 exchanged {@code dead} more bytes with DRAM than {@code dramNow}. */
     void forgetOlderThan(double dramNow, double dead) {
         passes.forgetOlderThan(dramNow, dead);

@@ -35,6 +35,12 @@ final class TrailsByObject {
         live.set(t.object);
     }
 
+    /** The trails of {@code object}, about to hold passes of a strided access: the object is visited from now on. */
+    Trails markLive(int object) {
+        live.set(object);
+        return all.get(object);
+    }
+
     /** The objects that may hold trails or passes, in object order. */
     Iterable<Trails> live() {
         return () -> new Iterator<>() {

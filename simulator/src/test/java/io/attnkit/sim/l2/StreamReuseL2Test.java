@@ -233,6 +233,49 @@ class StreamReuseL2Test {
         return new Engine(m, l2, Long.MAX_VALUE, false, TraceSink.NONE).run(launch, Occupancy.of(m, 1024, 128, 64));
     }
 
+    /**
+     * A matrix of {@code rows} x {@code cols} tiles of 16 KiB written by rows (a CTA per row),
+     * read by columns (a CTA per column, one strided access), then read by rows again: DRAM
+     * reads of the last two launches.
+     */
+    static double[] columnsAfterRows(TargetSpec target, boolean exact, int rows, int cols) {
+        Machine m = Machine.of(target);
+        AddressSpace space = new AddressSpace();
+        int object = space.allocate("S", 16384, (long) rows * cols);
+        StepCost step = new StepCost(1000, 0, 0, 0, 0, true, 0, 0, 0, 0);
+        Launch write = new Launch("rows", rows, 128, 1024, 64, 1, 2, n -> new CtaProgram("r" + n, List.of(
+                new Segment("row", cols, step, List.of(new Access(object, (long) n * cols, 16384, true, true)))), 0));
+        Launch columns = new Launch("columns", cols, 128, 1024, 64, 1, 2, n -> new CtaProgram("c" + n, List.of(
+                new Segment("column", rows, step, List.of(new Access(object, n, 16384, false, true, false, cols)))), 0));
+        Launch reread = new Launch("reread", rows, 128, 1024, 64, 1, 2, n -> new CtaProgram("r" + n, List.of(
+                new Segment("row", cols, step, List.of(new Access(object, (long) n * cols, 16384, false, true)))), 0));
+        L2Model l2 = exact ? new ExactL2(new SetAssociativeLru(m.l2Bytes(), m.l2Ways(), m.l2LineBytes()), space)
+                : new StreamReuseL2(new HitCurve(m.l2Bytes(), m.l2Ways()), space.objects(), 0);
+        Engine engine = new Engine(m, l2, Long.MAX_VALUE, false, TraceSink.NONE);
+        Occupancy occupancy = Occupancy.of(m, 1024, 128, 64);
+        engine.run(write, occupancy);
+        return new double[] {engine.run(columns, occupancy).dramReadBytes(), engine.run(reread, occupancy).dramReadBytes()};
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "50MiB, 37, 23",   // 13.3 MiB: fits, every column read and the re-read hit
+        "16MiB, 41, 29",   // 18.6 MiB: a little more than the L2
+        "4MiB, 53, 31",    // 25.7 MiB: far more, nothing survives
+        "50MiB, 1, 200",   // a single row: each column is one tile
+        "50MiB, 300, 2"})  // two columns of 300 tiles
+    void aMatrixWrittenByRowsAndReadByColumnsAsTheExactCacheReadsIt(String l2, int rows, int cols) {
+        // The GEMMs of standard attention's backward read P and dS by columns. Each column read
+        // was a run of one-step chunks: 155 s to simulate a causal 8K backward. As one strided
+        // access it is priced from the last passes of its items, and its passes are remembered.
+        TargetSpec t = withL2(l2);
+        double[] exact = columnsAfterRows(t, true, rows, cols);
+        double[] model = columnsAfterRows(t, false, rows, cols);
+        double matrix = 16384.0 * rows * cols;
+        assertClose(exact[0], model[0], matrix, "column reads");
+        assertClose(exact[1], model[1], matrix, "row re-reads");
+    }
+
     @org.junit.jupiter.api.Test
     void scatteredRunsAreRememberedHoweverMany() {
         // Sparse selections (NSA, XAttention) read scattered K/V blocks: one short run per block.
