@@ -125,6 +125,11 @@ final class SimulateCommand implements Callable<Integer> {
             + "(kernels that schedule warp groups explicitly); by default an SM runs them in turn")
     boolean overlapCtas;
 
+    @Option(names = "--pack-gqa", description = "pack the query heads of each KV head into one CTA's rows, so that one CTA "
+            + "reads each K/V tile for the group (FlashAttention-2's decode path, FlashAttention-3's PackGQA); forward of "
+            + "--schedule flash, grouped heads only")
+    boolean packGqa;
+
     @Option(names = "--compare", paramLabel = "PROFILE.csv", description = "set a measured Nsight Compute profile "
             + "(ncu --csv --metrics ...) beside the simulation, metric by metric; totals over launches for bytes, time and cycles")
     Optional<Path> compare;
@@ -266,7 +271,8 @@ final class SimulateCommand implements Callable<Integer> {
                 .withRaster(Raster.parse(raster).orElseThrow(() -> usage("--raster", raster, "q-major, head-major, q-reverse")))
                 .withL2(L2Mode.parse(l2).orElseThrow(() -> usage("--l2", l2, "model, exact")))
                 .withTrace(trace.isPresent() ? Math.max(1, traceCtas) : 0)
-                .withOverlapCtas(overlapCtas);
+                .withOverlapCtas(overlapCtas)
+                .withPackGqa(packGqa);
         if (!(dropout >= 0 && dropout < 1)) {
             throw new CliException(ExitCodes.USAGE, "--dropout must be in [0, 1)");
         }

@@ -568,6 +568,28 @@ class SimulateCommandTest {
                 standard.out());
     }
 
+    /** Packed grouped heads are named in the first line and the JSON, and refused where they mean nothing. */
+    @Test
+    void packingGroupedHeadsIsRecordedAndRefusedOutsideTheFlashForward() throws IOException {
+        Path k = file(CAUSAL);
+        CliRunner r = CliRunner.run("simulate", k.toString(), "--pack-gqa");
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals("kernel prefill on h100-sxm: schedule flash, pass fwd, raster q-major, L2 model, query heads packed per KV head",
+                r.out().lines().findFirst().orElseThrow());
+        assertTrue(new ObjectMapper().readTree(CliRunner.run("simulate", k.toString(), "--pack-gqa", "--json", "-").out())
+                .get("pack_gqa").asBoolean());
+        for (String[] option : new String[][] {{"--pass", "bwd"}, {"--schedule", "standard"}}) {
+            CliRunner bad = CliRunner.run("simulate", k.toString(), "--pack-gqa", option[0], option[1]);
+            assertEquals(2, bad.exitCode(), bad.err());
+            assertEquals("attnkit: error: packing grouped heads applies to the forward of the flash schedule on a GPU target",
+                    bad.err().strip());
+        }
+        CliRunner ungrouped = CliRunner.run("simulate", file(CAUSAL.replace("kv_heads 2, ", "")).toString(), "--pack-gqa");
+        assertEquals(2, ungrouped.exitCode(), ungrouped.err());
+        assertEquals("attnkit: error: packing grouped heads needs more query heads than KV heads (heads 8, kv_heads 8)",
+                ungrouped.err().strip());
+    }
+
     /**
      * A decode of 137 GB of K and V on an 80 GiB H100 used to report its time like any other run.
      * The bytes of Q, K, V and O (a lower bound of the footprint) and the device's memory are in

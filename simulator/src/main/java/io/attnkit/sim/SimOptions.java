@@ -23,10 +23,13 @@ import java.util.Optional;
  * @param kvSplits       ranges the keys of each row are cut into by the flash forward (split-KV, as
  *                       Flash-Decoding runs decode): 1 for none, {@link #AUTO_KV_SPLITS} to let
  *                       {@link io.attnkit.sim.gpu.KvSplits} choose as FlashAttention-2 does
+ * @param packGqa        whether the flash forward packs the query heads of each KV head into one
+ *                       CTA's rows ({@link io.attnkit.dsl.blocks.BlockMap#packGroups}), as FlashAttention-2's
+ *                       decode path and FlashAttention-3's PackGQA do
  */
 public record SimOptions(Schedule schedule, Raster raster, L2Mode l2, Optional<Resources> resources, int traceCtas,
                          int refreshEvents, long maxChunkSteps, boolean overlapCtas, Pass pass, double dropout,
-                         int kvSplits) {
+                         int kvSplits, boolean packGqa) {
 
     /** {@link #kvSplits} value asking for the split count FlashAttention-2's heuristic picks. */
     public static final int AUTO_KV_SPLITS = 0;
@@ -47,51 +50,56 @@ public record SimOptions(Schedule schedule, Raster raster, L2Mode l2, Optional<R
     }
 
     public static SimOptions defaults() {
-        return new SimOptions(Schedule.FLASH, Raster.Q_MAJOR, L2Mode.MODEL, Optional.empty(), 0, 0, Long.MAX_VALUE, false, Pass.FWD, 0, 1);
+        return new SimOptions(Schedule.FLASH, Raster.Q_MAJOR, L2Mode.MODEL, Optional.empty(), 0, 0, Long.MAX_VALUE, false, Pass.FWD, 0, 1, false);
     }
 
     public SimOptions withSchedule(Schedule s) {
-        return new SimOptions(s, raster, l2, resources, traceCtas, refreshEvents, maxChunkSteps, overlapCtas, pass, dropout, kvSplits);
+        return new SimOptions(s, raster, l2, resources, traceCtas, refreshEvents, maxChunkSteps, overlapCtas, pass, dropout, kvSplits, packGqa);
     }
 
     public SimOptions withRaster(Raster r) {
-        return new SimOptions(schedule, r, l2, resources, traceCtas, refreshEvents, maxChunkSteps, overlapCtas, pass, dropout, kvSplits);
+        return new SimOptions(schedule, r, l2, resources, traceCtas, refreshEvents, maxChunkSteps, overlapCtas, pass, dropout, kvSplits, packGqa);
     }
 
     public SimOptions withL2(L2Mode m) {
-        return new SimOptions(schedule, raster, m, resources, traceCtas, refreshEvents, maxChunkSteps, overlapCtas, pass, dropout, kvSplits);
+        return new SimOptions(schedule, raster, m, resources, traceCtas, refreshEvents, maxChunkSteps, overlapCtas, pass, dropout, kvSplits, packGqa);
     }
 
     public SimOptions withResources(Resources r) {
-        return new SimOptions(schedule, raster, l2, Optional.of(r), traceCtas, refreshEvents, maxChunkSteps, overlapCtas, pass, dropout, kvSplits);
+        return new SimOptions(schedule, raster, l2, Optional.of(r), traceCtas, refreshEvents, maxChunkSteps, overlapCtas, pass, dropout, kvSplits, packGqa);
     }
 
     public SimOptions withTrace(int ctas) {
-        return new SimOptions(schedule, raster, l2, resources, ctas, refreshEvents, maxChunkSteps, overlapCtas, pass, dropout, kvSplits);
+        return new SimOptions(schedule, raster, l2, resources, ctas, refreshEvents, maxChunkSteps, overlapCtas, pass, dropout, kvSplits, packGqa);
     }
 
     public SimOptions withRefreshEvents(int events) {
-        return new SimOptions(schedule, raster, l2, resources, traceCtas, events, maxChunkSteps, overlapCtas, pass, dropout, kvSplits);
+        return new SimOptions(schedule, raster, l2, resources, traceCtas, events, maxChunkSteps, overlapCtas, pass, dropout, kvSplits, packGqa);
     }
 
     public SimOptions withOverlapCtas(boolean overlap) {
-        return new SimOptions(schedule, raster, l2, resources, traceCtas, refreshEvents, maxChunkSteps, overlap, pass, dropout, kvSplits);
+        return new SimOptions(schedule, raster, l2, resources, traceCtas, refreshEvents, maxChunkSteps, overlap, pass, dropout, kvSplits, packGqa);
     }
 
     public SimOptions withMaxChunkSteps(long steps) {
-        return new SimOptions(schedule, raster, l2, resources, traceCtas, refreshEvents, steps, overlapCtas, pass, dropout, kvSplits);
+        return new SimOptions(schedule, raster, l2, resources, traceCtas, refreshEvents, steps, overlapCtas, pass, dropout, kvSplits, packGqa);
     }
 
     public SimOptions withPass(Pass p) {
-        return new SimOptions(schedule, raster, l2, resources, traceCtas, refreshEvents, maxChunkSteps, overlapCtas, p, dropout, kvSplits);
+        return new SimOptions(schedule, raster, l2, resources, traceCtas, refreshEvents, maxChunkSteps, overlapCtas, p, dropout, kvSplits, packGqa);
     }
 
     public SimOptions withDropout(double p) {
-        return new SimOptions(schedule, raster, l2, resources, traceCtas, refreshEvents, maxChunkSteps, overlapCtas, pass, p, kvSplits);
+        return new SimOptions(schedule, raster, l2, resources, traceCtas, refreshEvents, maxChunkSteps, overlapCtas, pass, p, kvSplits, packGqa);
     }
 
     public SimOptions withKvSplits(int splits) {
         return new SimOptions(schedule, raster, l2, resources, traceCtas, refreshEvents, maxChunkSteps, overlapCtas, pass, dropout,
-                splits);
+                splits, packGqa);
+    }
+
+    public SimOptions withPackGqa(boolean pack) {
+        return new SimOptions(schedule, raster, l2, resources, traceCtas, refreshEvents, maxChunkSteps, overlapCtas, pass, dropout,
+                kvSplits, pack);
     }
 }

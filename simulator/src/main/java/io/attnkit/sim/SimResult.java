@@ -15,6 +15,7 @@ import java.util.Optional;
  * @param cycles         SM clock cycles elapsed
  * @param pass           the passes simulated (the backward after the forward for {@link Pass#FWD_BWD})
  * @param dropout        the attention dropout probability simulated (0: none)
+ * @param packGqa        whether the flash forward packed the query heads of each KV head into one CTA's rows
  * @param usefulFlops    FLOPs of the visible (query, key) pairs: {@code 2 (d + dv)} per pair forward,
  *                       {@code 2 (3 d + 2 dv)} backward
  * @param mmaWidenedTo   the type the MMAs run in, when the target has no matrix unit for the kernel's own
@@ -27,7 +28,7 @@ import java.util.Optional;
  * @param peaks          the bandwidths {@link #utilization()} measures the memory levels against
  */
 public record SimResult(String kernel, String target, boolean cpu, Schedule schedule, Pass pass, Raster raster, L2Mode l2,
-                        double dropout, boolean overlapCtas, Optional<SimOptions.Resources> resources,
+                        double dropout, boolean packGqa, boolean overlapCtas, Optional<SimOptions.Resources> resources,
                         Optional<String> mmaWidenedTo, long tensorBytes, long deviceMemoryBytes, int sms,
                         int maxWarpsPerSm,
                         double seconds, double cycles, double clockHz, double usefulFlops, double peakFlops,

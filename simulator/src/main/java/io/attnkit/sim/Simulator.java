@@ -2,6 +2,7 @@ package io.attnkit.sim;
 
 import io.attnkit.dsl.blocks.BlockMap;
 import io.attnkit.dsl.model.DType;
+import io.attnkit.dsl.model.HeadGroup;
 import io.attnkit.dsl.model.KernelSpec;
 import io.attnkit.dsl.model.Shape;
 import io.attnkit.dsl.model.TargetSpec;
@@ -89,6 +90,17 @@ public final class Simulator {
             throw new OptionsException("kv splits must be in 1.." + map.kvBlocks() + " (the K/V blocks of a row), not "
                     + options.kvSplits());
         }
+        if (options.packGqa()) {
+            if (cpu || options.schedule() != Schedule.FLASH || options.pass() != Pass.FWD) {
+                throw new OptionsException("packing grouped heads applies to the forward of the flash schedule on a GPU target");
+            }
+            try {
+                map = map.packGroups();
+            } catch (IllegalArgumentException e) {
+                throw new OptionsException(e.getMessage());
+            }
+            kernel = packed(kernel, map.shape());
+        }
         List<Launch> launches = cpu ? JavaKernelSchedule.launches(kernel, map, machine, space) : gpuLaunches(kernel, map, machine,
                 options, space);
         L2Model l2 = switch (options.l2()) {
@@ -104,6 +116,17 @@ public final class Simulator {
             stats.add(engine.run(launch, occupancy));
         }
         return new Run(summarize(kernel, target, map, options, machine, stats), Optional.ofNullable(trace));
+    }
+
+    /**
+     * The kernel whose heads are {@code shape}'s packed heads: what the flash schedule needs of it
+     * (shape, types, tiles); the block map carries the masks.
+     */
+    private static KernelSpec packed(KernelSpec kernel, Shape shape) {
+        List<Integer> heads = java.util.stream.IntStream.range(0, shape.heads()).boxed().toList();
+        return new KernelSpec(kernel.name(), shape, kernel.dtype(), kernel.accumulate(), kernel.scale(), kernel.tiles(),
+                kernel.target(), kernel.mask(), List.of(new HeadGroup(heads, new HeadGroup.HeadMode.Fixed(kernel.mask()),
+                kernel.span())), kernel.span());
     }
 
     /** Residency of {@code launch}; when it does not fit with resources the options gave, the options are at fault. */
@@ -212,7 +235,7 @@ public final class Simulator {
                 + (options.pass().backward() ? 2.0 * (3 * s.headDim() + 2 * s.vDim()) : 0);
         double useful = perPair * map.visibleElements();
         return new SimResult(kernel.name(), target.name(), cpu(target), options.schedule(), options.pass(), options.raster(), options.l2(),
-                options.dropout(), options.overlapCtas(), options.resources(),
+                options.dropout(), options.packGqa(), options.overlapCtas(), options.resources(),
                 cpu(target) || machine.mmaType(kernel.dtype()) == kernel.dtype() ? Optional.empty()
                         : Optional.of(machine.mmaType(kernel.dtype()).spelling()), ioBytes(kernel), target.dram().bytes(),
                 machine.sms(), maxWarps, machine.seconds(cycles), cycles, machine.clockHz(), useful,

@@ -23,7 +23,8 @@ import org.apache.commons.math3.stat.descriptive.DescriptiveStatistics;
  * The L2 reuse model against the line-by-line LRU ({@code --l2 exact}) on random kernels:
  * shapes from decode to prefill, grouped heads, masks (causal, windows, sinks, documents,
  * per-head mixes), the three schedules, both passes, every raster, on the built-in GPU
- * targets. For each kernel it prints the DRAM bytes and time of both and the model's error,
+ * targets; decode kernels with grouped heads once more with the heads packed ({@code --pack-gqa}),
+ * in a row of their own. For each kernel it prints the DRAM bytes and time of both and the model's error,
  * then the distribution of the errors and the worst kernels, whose text can be pasted into a
  * file and simulated. Run: {@code java -Xmx1g --add-modules jdk.incubator.vector -cp
  * bench/target/benchmarks.jar io.attnkit.bench.sim.L2Fidelity [kernels] [seed]}.
@@ -32,14 +33,21 @@ public final class L2Fidelity {
     private static final String[] TARGETS = {"a100-40gb", "h100-sxm", "h200"};
     /** L2 bytes (reads and writes) past which a kernel is skipped: the exact cache looks up every line, and a sweep should take minutes. */
     private static final double MAX_EXACT_BYTES = 6e9;
+    /** The most query rows of a decode kernel (see randomCase): those are also run with their grouped heads packed. */
+    private static final int DECODE_ROWS = 16;
 
     private L2Fidelity() {
     }
 
-    record Case(String text, Schedule schedule, Pass pass, Raster raster) {
+    record Case(String text, Schedule schedule, Pass pass, Raster raster, boolean packGqa) {
         String describe() {
             return text + "  [--schedule " + schedule.spelling() + " --pass " + pass.spelling() + " --raster "
-                    + raster.spelling() + "]";
+                    + raster.spelling() + (packGqa ? " --pack-gqa" : "") + "]";
+        }
+
+        /** The same kernel with its grouped heads packed into one CTA per KV head. */
+        Case packed() {
+            return new Case(text, schedule, pass, raster, true);
         }
     }
 
@@ -61,7 +69,8 @@ public final class L2Fidelity {
         System.out.println("| # | schedule | pass | DRAM exact (MB) | DRAM model (MB) | error | time error |");
         System.out.println("|---:|---|---|---:|---:|---:|---:|");
         int tried = 0;
-        while (outcomes.size() < kernels && tried < 50 * kernels) {
+        int drawn = 0; // kernels as drawn; a decode with grouped heads is also run packed, in a row of its own
+        while (drawn < kernels && tried < 50 * kernels) {
             tried++;
             Case c = randomCase(random);
             Program program = program(c.text());
@@ -72,18 +81,32 @@ public final class L2Fidelity {
             TargetSpec target = program.target(kernel.target().orElseThrow()).orElseThrow();
             BlockMap map = BlockMap.of(kernel);
             SimOptions options = SimOptions.defaults().withSchedule(c.schedule()).withPass(c.pass()).withRaster(c.raster());
-            SimResult model = Simulator.simulate(kernel, target, map, options);
-            if (model.l2ReadBytes() + model.l2WriteBytes() > MAX_EXACT_BYTES) {
+            if (!compare(c, kernel, target, map, options, outcomes)) {
                 continue;
             }
-            SimResult exact = Simulator.simulate(kernel, target, map, options.withL2(L2Mode.EXACT));
-            Outcome o = new Outcome(c, exact.dramBytes(), model.dramBytes(), exact.seconds(), model.seconds());
-            outcomes.add(o);
-            System.out.printf(Locale.ROOT, "| %d | %s | %s | %.2f | %.2f | %+.1f%% | %+.1f%% |%n", outcomes.size(),
-                    c.schedule().spelling(), c.pass().spelling(), o.exactDram() / 1e6, o.modelDram() / 1e6,
-                    100 * o.dramError(), 100 * o.timeError());
+            drawn++;
+            if (c.schedule() == Schedule.FLASH && c.pass() == Pass.FWD && kernel.shape().groupSize() > 1
+                    && kernel.shape().qLen() <= DECODE_ROWS) {
+                compare(c.packed(), kernel, target, map, options.withPackGqa(true), outcomes);
+            }
         }
         summarize(outcomes);
+    }
+
+    /** Simulates {@code c} with the model and the exact cache and prints its row; false when it is too large for the exact cache. */
+    private static boolean compare(Case c, KernelSpec kernel, TargetSpec target, BlockMap map, SimOptions options,
+                                   List<Outcome> outcomes) {
+        SimResult model = Simulator.simulate(kernel, target, map, options);
+        if (model.l2ReadBytes() + model.l2WriteBytes() > MAX_EXACT_BYTES) {
+            return false;
+        }
+        SimResult exact = Simulator.simulate(kernel, target, map, options.withL2(L2Mode.EXACT));
+        Outcome o = new Outcome(c, exact.dramBytes(), model.dramBytes(), exact.seconds(), model.seconds());
+        outcomes.add(o);
+        System.out.printf(Locale.ROOT, "| %d | %s | %s | %.2f | %.2f | %+.1f%% | %+.1f%% |%n", outcomes.size(),
+                c.schedule().spelling() + (c.packGqa() ? ", packed" : ""), c.pass().spelling(), o.exactDram() / 1e6,
+                o.modelDram() / 1e6, 100 * o.dramError(), 100 * o.timeError());
+        return true;
     }
 
     private static void summarize(List<Outcome> outcomes) {
@@ -111,7 +134,7 @@ public final class L2Fidelity {
         int heads = kvHeads * pickInt(r, 1, 1, 2, 4);
         boolean decode = r.nextInt(4) == 0;
         int kvLen = 256 + r.nextInt(decode ? 32768 : 6144);
-        int qLen = decode ? 1 + r.nextInt(16) : r.nextInt(3) == 0 ? kvLen : Math.max(1, kvLen - r.nextInt(kvLen));
+        int qLen = decode ? 1 + r.nextInt(DECODE_ROWS) : r.nextInt(3) == 0 ? kvLen : Math.max(1, kvLen - r.nextInt(kvLen));
         int batch = 1 + r.nextInt(decode ? 8 : 3);
         Schedule schedule = decode ? Schedule.FLASH : pick(r, Schedule.FLASH, Schedule.FLASH, Schedule.STANDARD, Schedule.FLASH1);
         Pass pass = decode ? Pass.FWD : pick(r, Pass.FWD, Pass.FWD, Pass.BWD);
@@ -133,7 +156,7 @@ public final class L2Fidelity {
         String text = String.format(Locale.ROOT, "kernel k { shape batch %d, heads %d, kv_heads %d, q_len %d, kv_len %d, "
                         + "head_dim %d; dtype %s; %s; mask %s;%s target %s; }", batch, heads, kvHeads, qLen, kvLen, d,
                 pick(r, "bf16", "f16"), tile, mask, heads2, pick(r, TARGETS));
-        return new Case(text, schedule, pass, pick(r, Raster.values()));
+        return new Case(text, schedule, pass, pick(r, Raster.values()), false);
     }
 
     @SafeVarargs

@@ -80,6 +80,22 @@ public final class BlockMap {
         return new BlockMap(shape, qTile, kvTile, patternOf, patterns, independent);
     }
 
+    /** A map put together from its parts (see {@link GroupPacking}). */
+    static BlockMap assemble(Shape shape, int qTile, int kvTile, int[] patternOf, List<Pattern> patterns, boolean batchIndependent) {
+        return new BlockMap(shape, qTile, kvTile, patternOf, patterns, batchIndependent);
+    }
+
+    /**
+     * The same attention with the query heads of every KV head packed into the rows of one head,
+     * as FlashAttention-2's decode path and FlashAttention-3's PackGQA run grouped heads: one CTA
+     * reads each K/V tile for the whole group. See {@link GroupPacking}.
+     *
+     * @throws IllegalArgumentException when the heads are not grouped or the packed rows exceed 2^31 - 1
+     */
+    public BlockMap packGroups() {
+        return GroupPacking.pack(this);
+    }
+
     public Shape shape() {
         return shape;
     }
@@ -184,8 +200,8 @@ public final class BlockMap {
         private final long full;
         private final long visibleElements;
 
-        private Pattern(Mask mask, int qBlocks, int kvBlocks, int[] rowStart, int[] runFrom, int[] runTo,
-                        boolean[] runFull, long visibleElements) {
+        Pattern(Mask mask, int qBlocks, int kvBlocks, int[] rowStart, int[] runFrom, int[] runTo,
+                boolean[] runFull, long visibleElements) {
             this.mask = mask;
             this.qBlocks = qBlocks;
             this.kvBlocks = kvBlocks;
@@ -367,7 +383,7 @@ public final class BlockMap {
     }
 
     /** A growable list of runs, merging a run into the previous one when they join with the same kind. */
-    private static final class RunBuffer {
+    static final class RunBuffer {
         int[] from = new int[64];
         int[] to = new int[64];
         boolean[] full = new boolean[64];

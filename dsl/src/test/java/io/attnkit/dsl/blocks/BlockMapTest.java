@@ -131,6 +131,73 @@ class BlockMapTest {
     }
 
     /**
+     * Grouped heads packed into one head's rows, each query head with a mask of its own: a tile
+     * some packed row sees is visited, FULL only when every packed row sees all of it, and when
+     * the packed rows fit one q-block (decode) the classification is the brute force's exactly.
+     */
+    @RepeatedTest(200)
+    void packedGroupsVisitEveryTileTheirRowsSee(RepetitionInfo info) {
+        SplittableRandom r = new SplittableRandom(5000 + info.getCurrentRepetition());
+        int group = 2 + r.nextInt(4);
+        int kvHeads = 1 + r.nextInt(3);
+        int qLen = 1 + r.nextInt(info.getCurrentRepetition() % 2 == 0 ? 4 : 40);
+        int kvLen = 1 + r.nextInt(70);
+        Shape shape = new Shape(1 + r.nextInt(2), kvHeads * group, kvHeads, qLen, kvLen, 8, 8, S);
+        Tiles tiles = new Tiles(1 + r.nextInt(17), 1 + r.nextInt(17), 1, 1, S);
+        List<HeadGroup> groups = new ArrayList<>();
+        Mask[] masks = new Mask[shape.heads()];
+        for (int h = 0; h < shape.heads(); h++) {
+            // Repeats, so that heads share patterns as they do in real kernels.
+            masks[h] = h > 0 && r.nextBoolean() ? masks[r.nextInt(h)] : randomMask(r, kvLen, 0);
+            groups.add(new HeadGroup(List.of(h), new HeadGroup.HeadMode.Fixed(masks[h]), S));
+        }
+        BlockMap map = BlockMap.of(new KernelSpec("k", shape, DType.F32, DType.F32, 0.125, tiles, Optional.empty(),
+                new Mask.Dense(S), groups, S));
+        BlockMap packed = map.packGroups();
+        assertEquals(new Shape(shape.batch(), kvHeads, kvHeads, qLen * group, kvLen, 8, 8, S), packed.shape());
+        assertEquals(map.visibleElements(), packed.visibleElements());
+        boolean exact = (long) qLen * group <= tiles.q();
+        for (int b = 0; b < shape.batch(); b++) {
+            for (int g = 0; g < kvHeads; g++) {
+                BlockMap.Pattern p = packed.pattern(b, g);
+                for (int pb = 0; pb < packed.qBlocks(); pb++) {
+                    for (int kb = 0; kb < packed.kvBlocks(); kb++) {
+                        int seen = 0;
+                        int total = 0;
+                        for (int row = pb * tiles.q(); row < Math.min(qLen * group, (pb + 1) * tiles.q()); row++) {
+                            Mask m = masks[g * group + row % group];
+                            for (int j = kb * tiles.kv(); j < Math.min(kvLen, (kb + 1) * tiles.kv()); j++) {
+                                total++;
+                                seen += visible(m, shape.positionOfRow(row / group), j, kvLen) ? 1 : 0;
+                            }
+                        }
+                        BlockMap.Kind kind = p.kindOf(pb, kb);
+                        String where = "packed tile (" + pb + ", " + kb + ") of group " + g + ", q_len " + qLen + ", group "
+                                + group + ", tiles " + tiles;
+                        if (seen > 0) {
+                            org.junit.jupiter.api.Assertions.assertNotNull(kind, where + " is seen but skipped");
+                        }
+                        if (kind == BlockMap.Kind.FULL) {
+                            assertEquals(total, seen, where + " is FULL but not all of it is seen");
+                        }
+                        if (exact) {
+                            assertEquals(seen == 0 ? null : seen == total ? BlockMap.Kind.FULL : BlockMap.Kind.PARTIAL, kind, where);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void packingNeedsGroupedHeads() {
+        BlockMap map = BlockMap.of(kernel(new Shape(1, 4, 4, 1, 100, 8, 8, S), new Tiles(16, 16, 1, 1, S), new Mask.Causal(S)));
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                map::packGroups);
+        assertEquals("packing grouped heads needs more query heads than KV heads (heads 4, kv_heads 4)", e.getMessage());
+    }
+
+    /**
      * Near 2^31 keys the block arithmetic wrapped: a causal decode row over 2^31 - 1 keys, every
      * key visible, came out as 33,554,432 partial tiles and no full one.
      */

@@ -44,6 +44,9 @@ public final class SimJson {
         root.put("pass", r.pass().spelling());
         root.put("raster", r.raster().spelling());
         root.put("l2_model", r.l2().spelling());
+        if (r.packGqa()) {
+            root.put("pack_gqa", true);
+        }
         if (r.kvSplits() > 1) {
             root.put("kv_splits", r.kvSplits());
         }

@@ -21,8 +21,9 @@ public final class SimText {
             line(b, "kernel %s on %s: the Java backend's kernel, pass %s, LLC %s", r.kernel(), r.target(),
                     r.pass().spelling(), r.l2().spelling());
         } else {
-            line(b, "kernel %s on %s: schedule %s, pass %s, raster %s, L2 %s%s%s%s%s%s", r.kernel(), r.target(), r.schedule().spelling(),
-                    r.pass().spelling(), r.raster().spelling(), r.l2().spelling(),
+            line(b, "kernel %s on %s: schedule %s, pass %s, raster %s, L2 %s%s%s%s%s%s%s", r.kernel(), r.target(),
+                    r.schedule().spelling(), r.pass().spelling(), r.raster().spelling(), r.l2().spelling(),
+                    r.packGqa() ? ", query heads packed per KV head" : "",
                     r.mmaWidenedTo().map(t -> ", MMAs in " + t + " (no matrix unit for the storage type)").orElse(""),
                     r.kvSplits() > 1 ? ", kv splits " + r.kvSplits() : "",
                     r.dropout() > 0 ? ", dropout " + java.math.BigDecimal.valueOf(r.dropout()).round(new java.math.MathContext(6))
