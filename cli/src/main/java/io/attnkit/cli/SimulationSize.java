@@ -40,9 +40,16 @@ final class SimulationSize {
         }
         // At most one split per key block: more is refused by the simulator, with its own message.
         long splits = Math.min(Math.max(1, options.kvSplits()), Math.max(1, t.kvBlocks(s.kvLen())));
-        long forward = options.pass().forward() ? times(times(heads, t.qBlocks(s.qLen())), splits) : 0;
+        // Packed grouped heads: a CTA per KV head and block of group x q_len packed rows.
+        long qBlocks = packed(options) ? ((long) s.qLen() * s.groupSize() + t.q() - 1) / t.q() : t.qBlocks(s.qLen());
+        long rowHeads = packed(options) ? (long) s.batch() * s.kvHeads() : heads;
+        long forward = options.pass().forward() ? times(times(rowHeads, qBlocks), splits) : 0;
         long backward = options.pass().backward() ? times(heads, t.kvBlocks(s.kvLen())) : 0;
         return forward > Long.MAX_VALUE - backward ? Long.MAX_VALUE : forward + backward;
+    }
+
+    private static boolean packed(SimOptions options) {
+        return options.packGqa() && options.schedule() == Schedule.FLASH;
     }
 
     private static long blocksOf128(int length) {
@@ -69,9 +76,10 @@ final class SimulationSize {
         if (ctas > max) {
             Shape s = kernel.shape();
             throw new CliException(ExitCodes.USAGE, String.format(Locale.ROOT,
-                    "kernel %s would %s %s %s (batch %d x heads %d x %s), more than "
+                    "kernel %s would %s %s %s (batch %d x %s %d x %s), more than "
                             + "--max-ctas %d; simulate a smaller shape, or raise --max-ctas (time and memory grow with it)",
-                    kernel.name(), standard ? "walk" : "launch", count(ctas), units, s.batch(), s.heads(), blocks(options), max));
+                    kernel.name(), standard ? "walk" : "launch", count(ctas), units, s.batch(), packed(options) ? "KV heads" : "heads",
+                    packed(options) ? s.kvHeads() : s.heads(), blocks(options), max));
         }
     }
 
@@ -84,7 +92,7 @@ final class SimulationSize {
             return "128 x 128 blocks of S, once per pass";
         }
         return switch (options.pass()) {
-            case FWD -> "blocks of queries";
+            case FWD -> packed(options) ? "blocks of packed query rows" : "blocks of queries";
             case BWD -> "blocks of keys";
             case FWD_BWD -> "blocks of queries, then of keys";
         };

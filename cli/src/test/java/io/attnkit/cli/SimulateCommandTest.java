@@ -510,6 +510,12 @@ class SimulateCommandTest {
         Path k = file(CAUSAL); // 8 heads x 16 blocks of 128 queries, 32 blocks of 64 keys
         assertEquals(2, CliRunner.run("simulate", k.toString(), "--pass", "fwd+bwd", "--max-ctas", "383").exitCode());
         assertEquals(0, CliRunner.run("simulate", k.toString(), "--pass", "fwd+bwd", "--max-ctas", "384").exitCode());
+        // Packed: 2 KV heads x 63 blocks of 128 of the 4 x 2000 packed rows.
+        CliRunner packed = CliRunner.run("simulate", k.toString(), "--pack-gqa", "--max-ctas", "125");
+        assertEquals("attnkit: error: kernel prefill would launch about 126 CTAs (batch 1 x KV heads 2 x blocks of packed "
+                + "query rows), more than --max-ctas 125; simulate a smaller shape, or raise --max-ctas "
+                + "(time and memory grow with it)", packed.err().strip());
+        assertEquals(0, CliRunner.run("simulate", k.toString(), "--pack-gqa", "--max-ctas", "126").exitCode());
     }
 
     /**
