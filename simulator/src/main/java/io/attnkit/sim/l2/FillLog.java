@@ -3,9 +3,9 @@ package io.attnkit.sim.l2;
 import java.util.Arrays;
 
 /**
- * The bytes brought into the L2 over time (the misses of the chunks in flight), as a piecewise
- * linear cumulative curve: what a window of the past took in, to set against what the present
- * takes in. Small changes of rate are logged only every {@code resolution} bytes, so the log
+ * The bytes brought into the L2 over time (the misses of the chunks in flight, and what strided
+ * accesses re-touch), as a piecewise linear cumulative curve: what a window of the past took in,
+ * to set against what the present takes in. Small changes of rate are logged only every {@code resolution} bytes, so the log
  * grows with the traffic and with real changes of rate, not with every event.
  */
 final class FillLog {

@@ -26,15 +26,15 @@ import java.util.PriorityQueue;
  *
  * <p>A strided access (a GEMM walking a column of a matrix written row by row) follows no
  * trail: each of its items was last passed at its own time. It is priced from the last passes of
- * a sample of the items it has left ({@link #stridedHit}), and its passes are added to its
- * object's {@link PassMap}, item by item, when its chunk ends.
+ * a sample of the items it has left ({@link #stridedHit}), and the items it passed join its
+ * object's {@link PassMap}, one by one, at every snapshot and when its chunk ends ({@link #recordStrided}).
  */
 public final class StreamReuseL2 implements L2Model {
     private static final int MIN_REFRESH = 8;
     private static final double HIT_TOLERANCE = 1e-3;
     /** The least time, in cycles, between a chunk's reassessment and its next wake. */
     private static final double MIN_WAKE_GAP = 1;
-    /** The most items of a strided access whose last passes price its remaining steps. */
+    /** The most items of a strided access whose last passes price its next steps. */
     private static final int STRIDED_SAMPLES = 16;
 
     private final HitCurve curve;
@@ -117,10 +117,13 @@ public final class StreamReuseL2 implements L2Model {
         final Trail[] trails; // null for accesses never reused and for companions
         final boolean[] companion;
         final boolean[] strided; // reused accesses that walk items apart: no trail, see stridedHit
+        boolean anyStrided;
+        long stridedRecorded; // steps whose strided items are in their objects' passes
+        double recordedAt; // when the last of them was passed
         final double[] hit;
         final double beginTime;
         double pointBytesPerStep; // bytes a step moves through accesses never reused: the PointLog's when it ends
-        double fillPerStep; // bytes a step brings into the L2: its misses, at the present hit fractions
+        double fillPerStep; // bytes a step adds to older items' stack distances, see refill
         int index;
 
         Flow(Segment segment, long from, long steps, double beginTime, Progress progress) {
@@ -156,6 +159,8 @@ public final class StreamReuseL2 implements L2Model {
             }
             if (!a.consecutive()) {
                 flow.strided[i] = true;
+                flow.anyStrided = true;
+                flow.recordedAt = now;
                 lead = null;
                 continue;
             }
@@ -190,12 +195,12 @@ public final class StreamReuseL2 implements L2Model {
     public void end(Chunk chunk, double now) {
         Flow flow = (Flow) chunk;
         flow.done = true;
+        recordStrided(flow, flow.steps, now);
         List<Access> accesses = flow.segment.accesses();
         for (int i = 0; i < accesses.size(); i++) {
             Trail t = flow.trails[i];
             if (flow.strided[i]) {
-                finishStrided(flow, accesses.get(i), now);
-                continue;
+                continue; // recorded below
             }
             if (t == null) {
                 if (!flow.companion[i]) {
@@ -258,10 +263,13 @@ public final class StreamReuseL2 implements L2Model {
     }
 
     private void takeDistances(double now) {
+        for (Flow f : active) {
+            recordStrided(f, (long) Math.min(f.steps, f.progress.stepsDone(now)), now);
+        }
         distances.take(byObject, now);
         InFlightPoints inFlight = distances.inFlight();
         for (Flow f : active) {
-            inFlight.add(now - f.beginTime, (f.pointBytesPerStep + stridedMissBytesPerStep(f)) * f.progress.stepsDone(now));
+            inFlight.add(now - f.beginTime, f.pointBytesPerStep * f.progress.stepsDone(now));
         }
     }
 
@@ -342,12 +350,18 @@ public final class StreamReuseL2 implements L2Model {
         refill(flow);
     }
 
-    /** What a step of {@code f} brings into the L2 at its present hit fractions: its misses, reads and writes. */
+    /**
+     * What a step of {@code f} adds to the stack distances of older items, at its present hit
+     * fractions: its misses, reads and writes, and all of a strided access's bytes. A column walk's
+     * hits are items an earlier launch passed long before, and touching them moves the distances
+     * as new data does; counted as misses only, the snapshots due by time came late and a dK GEMM
+     * reading dS by columns read 38.6 MB where the exact cache reads 50.0 (now 47.8).
+     */
     private static void refill(Flow f) {
         List<Access> accesses = f.segment.accesses();
         double bytes = 0;
         for (int i = 0; i < accesses.size(); i++) {
-            bytes += accesses.get(i).itemBytes() * (1 - f.hit[i]);
+            bytes += accesses.get(i).itemBytes() * (f.strided[i] ? 1 : 1 - f.hit[i]);
         }
         f.fillPerStep = bytes;
     }
@@ -520,10 +534,12 @@ public final class StreamReuseL2 implements L2Model {
     }
 
     /**
-     * The hit fraction of strided access {@code i} of {@code f} over the steps it has left: the
-     * mean, over up to {@value #STRIDED_SAMPLES} items spread evenly among them, of the hit after
-     * each item's last pass by a done trail. Trails in flight on the object are not looked at: a
-     * launch that walks a matrix's columns reads what an earlier launch wrote along its rows.
+     * The hit fraction of strided access {@code i} of {@code f} from here to its next assessment:
+     * the mean, over the next {@value #STRIDED_SAMPLES} items (fewer when fewer are left), of the
+     * hit after each item's last pass by a done trail. Trails in flight on the object are not
+     * looked at: a launch that walks a matrix's columns reads what an earlier launch wrote along
+     * its rows. (Samples spread over all the items left gave the same bytes on the kernels of
+     * BENCHMARKS.md; the next ones are those the fraction is charged to.)
      */
     private double stridedHit(Flow f, int i, double now) {
         Access a = f.segment.accesses().get(i);
@@ -533,7 +549,7 @@ public final class StreamReuseL2 implements L2Model {
         int samples = (int) Math.min(left, STRIDED_SAMPLES);
         double sum = 0;
         for (int k = 0; k < samples; k++) {
-            long step = f.from + done + (long) ((k + 0.5) * left / samples);
+            long step = f.from + done + k;
             double pass = trails.latestPass(a.item(step) + 0.5, a.write());
             sum += hitAfter(pass == Double.NEGATIVE_INFINITY ? Double.NaN : now - pass, 1);
         }
@@ -541,30 +557,34 @@ public final class StreamReuseL2 implements L2Model {
     }
 
     /**
-     * Bytes a step of {@code f}'s strided accesses brings into the stack distance while in flight:
-     * their misses only, since what hits was touched within the cache's reach and is no new item
-     * (counting it too double-counted a matrix read back by columns: 6.3 MB read where the exact
-     * cache reads 3.7). When the chunk ends its passes join the object's, which count each item once.
+     * Adds the items the strided accesses of {@code f} passed up to step {@code upTo} to their
+     * objects' passes, each step at an even share of the time since the last of them. Every
+     * snapshot does so before it reads the passes, so that the stack distance holds the items
+     * a column walk has touched so far, each once: counted as new bytes while in flight, the
+     * items it had just read from the L2 were counted twice (a GEMM reading back P by columns
+     * read 6.3 MB where the exact cache reads 3.7); its misses alone, the items it re-touched
+     * that other reads' distances had to count were not counted at all (dK = dS^T Q read 36.2
+     * MB where the exact cache reads 50.0).
      */
-    private static double stridedMissBytesPerStep(Flow f) {
-        double bytes = 0;
+    private void recordStrided(Flow f, long upTo, double now) {
+        if (!f.anyStrided || upTo <= f.stridedRecorded) {
+            return;
+        }
+        double step = (now - f.recordedAt) / (upTo - f.stridedRecorded);
         List<Access> accesses = f.segment.accesses();
-        for (int i = 0; i < f.strided.length; i++) {
-            if (f.strided[i]) {
-                bytes += accesses.get(i).itemBytes() * (1 - f.hit[i]);
+        for (int i = 0; i < accesses.size(); i++) {
+            if (!f.strided[i]) {
+                continue;
+            }
+            Access a = accesses.get(i);
+            Trails trails = byObject.markLive(a.object());
+            for (long s = f.stridedRecorded; s < upTo; s++) {
+                double begin = f.recordedAt + (s - f.stridedRecorded) * step;
+                trails.finishItem(a.item(f.from + s), begin, begin + step, a.itemBytes(), a.write(), dramBytes);
             }
         }
-        return bytes;
-    }
-
-    /** The chunk with strided access {@code a} ended at {@code now}: its items, each passed in turn at the chunk's mean rate. */
-    private void finishStrided(Flow f, Access a, double now) {
-        Trails trails = byObject.markLive(a.object());
-        double step = (now - f.beginTime) / f.steps;
-        for (long s = 0; s < f.steps; s++) {
-            double begin = f.beginTime + s * step;
-            trails.finishItem(a.item(f.from + s), begin, begin + step, a.itemBytes(), a.write(), dramBytes);
-        }
+        f.stridedRecorded = upTo;
+        f.recordedAt = now;
     }
 
     private static void copyCompanions(Flow flow) {
