@@ -200,7 +200,7 @@ public final class StreamReuseL2 implements L2Model {
         for (int i = 0; i < accesses.size(); i++) {
             Trail t = flow.trails[i];
             if (flow.strided[i]) {
-                continue; // recorded below
+                continue; // recorded above
             }
             if (t == null) {
                 if (!flow.companion[i]) {
