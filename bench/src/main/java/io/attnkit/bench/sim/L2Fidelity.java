@@ -24,7 +24,8 @@ import org.apache.commons.math3.stat.descriptive.DescriptiveStatistics;
  * shapes from decode to prefill, grouped heads, masks (causal, windows, sinks, documents,
  * per-head mixes), the three schedules, both passes, every raster, on the built-in GPU
  * targets; decode kernels with grouped heads once more with the heads packed ({@code --pack-gqa}),
- * in a row of their own. For each kernel it prints the DRAM bytes and time of both and the model's error,
+ * and decode kernels whose keys FlashAttention-2's rule would split once more split
+ * ({@code --kv-splits auto}), each in a row of its own. For each kernel it prints the DRAM bytes and time of both and the model's error,
  * then the distribution of the errors and the worst kernels, whose text can be pasted into a
  * file and simulated. Run: {@code java -Xmx1g --add-modules jdk.incubator.vector -cp
  * bench/target/benchmarks.jar io.attnkit.bench.sim.L2Fidelity [kernels] [seed]}.
@@ -39,15 +40,20 @@ public final class L2Fidelity {
     private L2Fidelity() {
     }
 
-    record Case(String text, Schedule schedule, Pass pass, Raster raster, boolean packGqa) {
+    record Case(String text, Schedule schedule, Pass pass, Raster raster, boolean packGqa, boolean autoSplits) {
         String describe() {
             return text + "  [--schedule " + schedule.spelling() + " --pass " + pass.spelling() + " --raster "
-                    + raster.spelling() + (packGqa ? " --pack-gqa" : "") + "]";
+                    + raster.spelling() + (packGqa ? " --pack-gqa" : "") + (autoSplits ? " --kv-splits auto" : "") + "]";
         }
 
         /** The same kernel with its grouped heads packed into one CTA per KV head. */
         Case packed() {
-            return new Case(text, schedule, pass, raster, true);
+            return new Case(text, schedule, pass, raster, true, false);
+        }
+
+        /** The same kernel with its keys split as FlashAttention-2 chooses (split-KV decode). */
+        Case split() {
+            return new Case(text, schedule, pass, raster, false, true);
         }
     }
 
@@ -69,7 +75,7 @@ public final class L2Fidelity {
         System.out.println("| # | schedule | pass | DRAM exact (MB) | DRAM model (MB) | error | time error |");
         System.out.println("|---:|---|---|---:|---:|---:|---:|");
         int tried = 0;
-        int drawn = 0; // kernels as drawn; a decode with grouped heads is also run packed, in a row of its own
+        int drawn = 0; // kernels as drawn; a decode is also run packed and split, in rows of their own
         while (drawn < kernels && tried < 50 * kernels) {
             tried++;
             Case c = randomCase(random);
@@ -85,9 +91,13 @@ public final class L2Fidelity {
                 continue;
             }
             drawn++;
-            if (c.schedule() == Schedule.FLASH && c.pass() == Pass.FWD && kernel.shape().groupSize() > 1
-                    && kernel.shape().qLen() <= DECODE_ROWS) {
+            boolean decode = c.schedule() == Schedule.FLASH && c.pass() == Pass.FWD && kernel.shape().qLen() <= DECODE_ROWS;
+            if (decode && kernel.shape().groupSize() > 1) {
                 compare(c.packed(), kernel, target, map, options.withPackGqa(true), outcomes);
+            }
+            SimOptions split = options.withKvSplits(SimOptions.AUTO_KV_SPLITS);
+            if (decode && Simulator.simulate(kernel, target, map, split).kvSplits() > 1) {
+                compare(c.split(), kernel, target, map, split, outcomes);
             }
         }
         summarize(outcomes);
@@ -104,7 +114,8 @@ public final class L2Fidelity {
         Outcome o = new Outcome(c, exact.dramBytes(), model.dramBytes(), exact.seconds(), model.seconds());
         outcomes.add(o);
         System.out.printf(Locale.ROOT, "| %d | %s | %s | %.2f | %.2f | %+.1f%% | %+.1f%% |%n", outcomes.size(),
-                c.schedule().spelling() + (c.packGqa() ? ", packed" : ""), c.pass().spelling(), o.exactDram() / 1e6,
+                c.schedule().spelling() + (c.packGqa() ? ", packed" : "") + (c.autoSplits() ? ", split" : ""),
+                c.pass().spelling(), o.exactDram() / 1e6,
                 o.modelDram() / 1e6, 100 * o.dramError(), 100 * o.timeError());
         return true;
     }
@@ -156,7 +167,7 @@ public final class L2Fidelity {
         String text = String.format(Locale.ROOT, "kernel k { shape batch %d, heads %d, kv_heads %d, q_len %d, kv_len %d, "
                         + "head_dim %d; dtype %s; %s; mask %s;%s target %s; }", batch, heads, kvHeads, qLen, kvLen, d,
                 pick(r, "bf16", "f16"), tile, mask, heads2, pick(r, TARGETS));
-        return new Case(text, schedule, pass, pick(r, Raster.values()), false);
+        return new Case(text, schedule, pass, pick(r, Raster.values()), false, false);
     }
 
     @SafeVarargs
