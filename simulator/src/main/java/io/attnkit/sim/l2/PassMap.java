@@ -38,7 +38,14 @@ final class PassMap {
     /** Bisection steps to find where two trails' pass times cross: 2^-40 of the stretch. */
     private static final int CROSSING_STEPS = 40;
 
+    /** Doubles per stretch in {@link #geometry}: lo, hi, end, rate, endTime, bytes. */
+    static final int GEOMETRY_STRIDE = 6;
+
     private final TreeMap<Double, Ramp> byLo = new TreeMap<>();
+    /** At most the least {@code dramAtEnd} of the stretches: forgetting looks at none while it is recent. */
+    private double oldestDram = Double.POSITIVE_INFINITY;
+    /** The stretches' geometry, highest first, as of {@link #geometryOf}; null once they change. */
+    private double[] geometry;
 
     boolean isEmpty() {
         return byLo.isEmpty();
@@ -98,11 +105,47 @@ final class PassMap {
     }
 
     /**
+     * The stretches, highest first, {@link #GEOMETRY_STRIDE} doubles each (lo, hi, end, rate,
+     * endTime, bytes): kept until the map changes, since every snapshot of the trails reads the
+     * passes of every live object and most of them have not changed since the last one.
+     */
+    double[] geometry() {
+        if (geometry == null) {
+            double[] g = new double[byLo.size() * GEOMETRY_STRIDE];
+            int i = 0;
+            for (Ramp r : descending()) {
+                g[i] = r.lo;
+                g[i + 1] = r.hi;
+                g[i + 2] = r.end;
+                g[i + 3] = r.rate;
+                g[i + 4] = r.endTime;
+                g[i + 5] = r.bytes;
+                i += GEOMETRY_STRIDE;
+            }
+            geometry = g;
+        }
+        return geometry;
+    }
+
+    /**
      * Forgets the stretches passed before the L2 exchanged {@code dead} more bytes with DRAM
      * than it has now: nothing they hold can still be in the cache.
      */
     void forgetOlderThan(double dramNow, double dead) {
-        byLo.values().removeIf(r -> dramNow - r.dramAtEnd > dead);
+        if (!(dramNow - oldestDram > dead)) {
+            return; // none is that old
+        }
+        double oldest = Double.POSITIVE_INFINITY;
+        for (var it = byLo.values().iterator(); it.hasNext(); ) {
+            Ramp r = it.next();
+            if (dramNow - r.dramAtEnd > dead) {
+                it.remove();
+                geometry = null;
+            } else {
+                oldest = Math.min(oldest, r.dramAtEnd);
+            }
+        }
+        oldestDram = oldest;
     }
 
     /** Trail {@code t}, done, passed its items; the L2 has exchanged {@code dram} bytes with DRAM so far. */
@@ -119,6 +162,8 @@ final class PassMap {
             return;
         }
         Ramp fresh = new Ramp(start, end, begin, endTime, end, rate, bytes, dram);
+        geometry = null;
+        oldestDram = Math.min(oldestDram, dram);
         List<Ramp> pieces = new ArrayList<>();
         Map.Entry<Double, Ramp> first = byLo.floorEntry(start);
         double from = first != null && first.getValue().hi > start ? first.getKey() : start;

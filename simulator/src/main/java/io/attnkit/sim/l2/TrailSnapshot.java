@@ -75,11 +75,13 @@ final class TrailSnapshot {
             int first = snapSize;
             int a = 0;
             // Both sorted by upper end, highest first: merged.
-            for (PassMap.Ramp r : trails.donePasses()) {
-                for (; a < active.size() && pos[a] >= r.hi(); a++) {
+            double[] done = trails.donePasses();
+            for (int i = 0; i < done.length; i += PassMap.GEOMETRY_STRIDE) {
+                double hiEnd = done[i + 1];
+                for (; a < active.size() && pos[a] >= hiEnd; a++) {
                     addInFlight(active.get(a), pos[a]);
                 }
-                add(r.lo(), r.hi(), r.end(), r.rate(), now - r.endTime(), r.bytes());
+                add(done[i], hiEnd, done[i + 2], done[i + 3], now - done[i + 4], done[i + 5]);
             }
             for (; a < active.size(); a++) {
                 addInFlight(active.get(a), pos[a]);

@@ -24,9 +24,9 @@ final class Trails {
         return isEmpty() && writes.isEmpty();
     }
 
-    /** The stretches of items done trails passed, highest first. */
-    Iterable<PassMap.Ramp> donePasses() {
-        return passes.descending();
+    /** The stretches of items done trails passed, highest first, as {@link PassMap#geometry}. */
+    double[] donePasses() {
+        return passes.geometry();
     }
 
     /** {@code t} is done, when the L2 has exchanged {@code dram} bytes with DRAM. */

@@ -1,6 +1,8 @@
 package io.attnkit.sim.l2;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -58,5 +60,53 @@ class PassMapTest {
         assertEquals(22.5, map.passAt(10), 1e-9); // C's, at 100 bytes, stays
         assertEquals(Double.NEGATIVE_INFINITY, map.passAt(30)); // A's, at 0, is gone
         assertEquals(1, map.size());
+    }
+
+    @Test
+    void forgettingLooksAgainOnceTheOldestStretchIsOldEnough() {
+        PassMap map = threeTrails(100);
+        map.forgetOlderThan(90, 100); // nothing is 100 bytes old yet
+        assertEquals(4, map.size());
+        map.forgetOlderThan(150, 100); // A and B's (at 0) are
+        assertEquals(1, map.size());
+        map.forgetOlderThan(200, 100); // C's (at 100) is not
+        assertEquals(1, map.size());
+        map.forgetOlderThan(201, 100);
+        assertEquals(0, map.size());
+        map.add(done(0, 10, 500, 1), 300); // the bound follows what is added after all were forgotten
+        map.forgetOlderThan(399, 100);
+        assertEquals(1, map.size());
+        map.forgetOlderThan(401, 100);
+        assertEquals(0, map.size());
+    }
+
+    @Test
+    void theGeometryListsTheStretchesHighestFirstAndFollowsEveryChange() {
+        PassMap map = threeTrails(100);
+        assertGeometryMatches(map);
+        double[] before = map.geometry();
+        assertSame(before, map.geometry(), "unchanged: the same array");
+        map.add(done(90, 120, 2000, 1), 100);
+        assertGeometryMatches(map);
+        map.forgetOlderThan(150, 100);
+        assertGeometryMatches(map);
+        map.forgetOlderThan(10_000, 100);
+        assertEquals(0, map.geometry().length);
+    }
+
+    private static void assertGeometryMatches(PassMap map) {
+        double[] g = map.geometry();
+        assertEquals(map.size() * PassMap.GEOMETRY_STRIDE, g.length);
+        int i = 0;
+        for (PassMap.Ramp r : map.descending()) {
+            double[] expected = {r.lo(), r.hi(), r.end(), r.rate(), r.endTime(), r.bytes()};
+            for (int k = 0; k < expected.length; k++) {
+                assertEquals(expected[k], g[i + k], "stretch from " + r.lo() + ", field " + k);
+            }
+            i += PassMap.GEOMETRY_STRIDE;
+        }
+        for (int k = PassMap.GEOMETRY_STRIDE; k < g.length; k += PassMap.GEOMETRY_STRIDE) {
+            assertTrue(g[k + 1] <= g[k - PassMap.GEOMETRY_STRIDE], "highest first");
+        }
     }
 }
