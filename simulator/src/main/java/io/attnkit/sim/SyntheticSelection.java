@@ -153,11 +153,7 @@ public final class SyntheticSelection implements Selection {
     }
 
     private static IntervalSet blocksOf(List<Integer> blocks, int size, int kvLen) {
-        IntervalSet out = IntervalSet.EMPTY;
-        for (int j : blocks) {
-            out = out.union(IntervalSet.of((long) j * size, Math.min((long) (j + 1) * size, kvLen)));
-        }
-        return out;
+        return IntervalSet.ofBlocks(blocks.stream().mapToInt(Integer::intValue).toArray(), size, kvLen);
     }
 
     /** A 64-bit hash of the coordinates (SplitMix64's finaliser over each). */

@@ -25,6 +25,22 @@ public final class IntervalSet {
         return new IntervalSet(new int[] {(int) start, (int) end});
     }
 
+    /**
+     * The keys of blocks {@code j} of {@code size} keys, {@code [j * size, (j + 1) * size)} cut at
+     * {@code universe}, for every j of {@code blocks} (any order, repeats allowed): one sort
+     * rather than a union per block.
+     */
+    public static IntervalSet ofBlocks(int[] blocks, int size, int universe) {
+        int[] sorted = blocks.clone();
+        Arrays.sort(sorted);
+        int[] bounds = new int[2 * sorted.length];
+        for (int i = 0; i < sorted.length; i++) {
+            bounds[2 * i] = (int) Math.min((long) sorted[i] * size, universe);
+            bounds[2 * i + 1] = (int) Math.min((long) (sorted[i] + 1) * size, universe);
+        }
+        return ofSorted(bounds, bounds.length);
+    }
+
     /** Builds a set from a sorted list of possibly touching intervals. */
     static IntervalSet ofSorted(int[] bounds, int length) {
         int[] out = new int[length];
