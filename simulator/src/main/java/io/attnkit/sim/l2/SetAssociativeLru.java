@@ -6,10 +6,14 @@ import java.util.Arrays;
  * A write-back, write-allocate, set-associative LRU cache of lines, byte-exact: every access
  * names an address range, each line of it hits or misses, and the bytes of the range that fall
  * in each line are counted. Lines are spread over the sets by a hash of the line address, as
- * NVIDIA's L2 spreads them over its slices, so that tensor strides do not alias.
+ * NVIDIA's L2 spreads them over its slices, so that tensor strides do not alias. A line holds
+ * only the 32-byte sectors that were accessed, as NVIDIA's sectored L2 fills them: a tile that
+ * ends inside a line does not make the rest of the line a hit for the next tile.
  */
 public final class SetAssociativeLru {
     private static final long EMPTY = -1;
+    /** The unit a miss fills: a sector of NVIDIA's L2 (CUDA C++ Best Practices Guide, "Coalesced Access"). */
+    static final int SECTOR_BYTES = 32;
 
     private final int ways;
     private final int lineBytes;
@@ -18,6 +22,8 @@ public final class SetAssociativeLru {
     private final long[] tags;
     private final long[] stamps;
     private final boolean[] dirty;
+    private final long[] sectorsHeld; // per slot, a bit per sector present
+    private final int sectorBytes;
     private long clock;
 
     private long readBytes;
@@ -45,6 +51,8 @@ public final class SetAssociativeLru {
         this.tags = new long[(int) slots];
         this.stamps = new long[(int) slots];
         this.dirty = new boolean[(int) slots];
+        this.sectorsHeld = new long[(int) slots];
+        this.sectorBytes = Math.max(Math.min(SECTOR_BYTES, lineBytes), lineBytes / Long.SIZE);
         Arrays.fill(tags, EMPTY);
     }
 
@@ -57,12 +65,14 @@ public final class SetAssociativeLru {
         long hit = 0;
         for (long line = address >>> lineShift, last = (address + bytes - 1) >>> lineShift; bytes > 0 && line <= last; line++) {
             long part = overlap(line, address, bytes);
+            long touched = sectors(line, address, bytes);
             int slot = lookup(line);
             if (slot >= 0) {
-                hit += part;
+                hit += part - missingBytes(line, address, bytes, touched & ~sectorsHeld[slot]);
+                sectorsHeld[slot] |= touched;
                 stamps[slot] = ++clock;
             } else {
-                install(line, false);
+                install(line, false, touched);
             }
         }
         readBytes += bytes;
@@ -79,8 +89,10 @@ public final class SetAssociativeLru {
         long absorbed = 0;
         for (long line = address >>> lineShift, last = (address + bytes - 1) >>> lineShift; bytes > 0 && line <= last; line++) {
             long part = overlap(line, address, bytes);
+            long touched = sectors(line, address, bytes);
             int slot = lookup(line);
             if (slot >= 0) {
+                sectorsHeld[slot] |= touched;
                 stamps[slot] = ++clock;
                 if (dirty[slot]) {
                     absorbed += part;
@@ -89,7 +101,7 @@ public final class SetAssociativeLru {
                     newlyDirtyBytes += part;
                 }
             } else {
-                install(line, true);
+                install(line, true, touched);
                 newlyDirtyBytes += part;
             }
         }
@@ -101,6 +113,25 @@ public final class SetAssociativeLru {
         long lo = Math.max(line << lineShift, address);
         long hi = Math.min((line + 1) << lineShift, address + bytes);
         return hi - lo;
+    }
+
+    /** The sectors of {@code line} that {@code [address, address + bytes)} touches, a bit each. */
+    private long sectors(long line, long address, long bytes) {
+        long base = line << lineShift;
+        int first = (int) ((Math.max(base, address) - base) / sectorBytes);
+        int last = (int) ((Math.min(base + lineBytes, address + bytes) - 1 - base) / sectorBytes);
+        return (last == Long.SIZE - 1 ? -1L : (1L << (last + 1)) - 1) & -(1L << first);
+    }
+
+    /** Bytes of {@code [address, address + bytes)} that fall in the sectors {@code missing} of {@code line}. */
+    private long missingBytes(long line, long address, long bytes, long missing) {
+        long base = line << lineShift;
+        long total = 0;
+        for (long m = missing; m != 0; m &= m - 1) {
+            long lo = base + (long) Long.numberOfTrailingZeros(m) * sectorBytes;
+            total += Math.max(0, Math.min(lo + sectorBytes, address + bytes) - Math.max(lo, address));
+        }
+        return total;
     }
 
     private int setOf(long line) {
@@ -119,7 +150,7 @@ public final class SetAssociativeLru {
         return -1;
     }
 
-    private void install(long line, boolean isDirty) {
+    private void install(long line, boolean isDirty, long sectors) {
         int base = setOf(line) * ways;
         int victim = base;
         for (int w = 0; w < ways; w++) {
@@ -138,6 +169,7 @@ public final class SetAssociativeLru {
         tags[victim] = line;
         stamps[victim] = ++clock;
         dirty[victim] = isDirty;
+        sectorsHeld[victim] = sectors;
     }
 
     public long readBytes() {

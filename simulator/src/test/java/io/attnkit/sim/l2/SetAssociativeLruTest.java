@@ -11,10 +11,28 @@ class SetAssociativeLruTest {
         SetAssociativeLru c = new SetAssociativeLru(64 * 1024, 16, 128);
         assertEquals(0, c.read(1000, 300));
         assertEquals(300, c.read(1000, 300));
-        // Bytes 900..1299 touch the lines of 1000..1299 (hit) and 896..1023 (line 7: hit, it was fetched whole).
-        assertEquals(400, c.read(900, 400));
+        // Bytes 900..1299: 1000..1299 hit; of line 7 (896..1023) only the sector 992..1023 was
+        // filled, so 992..999 hit and 900..991 miss.
+        assertEquals(308, c.read(900, 400));
         assertEquals(1000, c.readBytes());
-        assertEquals(700, c.readHitBytes());
+        assertEquals(608, c.readHitBytes());
+    }
+
+    @Test
+    void tilesThatEndInsideALineDoNotMakeTheRestOfItAHit() {
+        for (int pitch : new int[] {160, 96, 34, 170, 4000}) {
+            SetAssociativeLru c = new SetAssociativeLru(16 << 20, 16, 128);
+            long hits = 0;
+            for (int i = 0; i < 500; i++) {
+                hits += c.read(4096 + (long) i * pitch, pitch);
+            }
+            // A tile shares at most the one sector where the previous one ended.
+            long boundaryShares = pitch % SetAssociativeLru.SECTOR_BYTES == 0 ? 0 : 499L * SetAssociativeLru.SECTOR_BYTES;
+            assertTrue(hits <= boundaryShares, pitch + "-byte tiles read cold hit " + hits + " bytes");
+            for (int i = 0; i < 500; i++) { // all of it is in the cache now
+                assertEquals(pitch, c.read(4096 + (long) i * pitch, pitch));
+            }
+        }
     }
 
     @Test
