@@ -126,10 +126,26 @@ public final class AtomicFiles {
         }
     }
 
-    /** The absolute path a write lands on: through a symbolic link to the file it names, so the link stays a link. */
+    /** Links followed at most to a file that does not exist yet, as the kernel's own limit on a path's links. */
+    private static final int MAX_LINK_HOPS = 40;
+
+    /**
+     * The absolute path a write lands on: through a symbolic link to the file it names, so the
+     * link stays a link, even when that file does not exist yet (a dangling link).
+     */
     private static Path resolved(Path target) throws IOException {
         Path absolute = target.toAbsolutePath().normalize();
-        return Files.exists(absolute) ? absolute.toRealPath() : absolute;
+        if (Files.exists(absolute)) {
+            return absolute.toRealPath();
+        }
+        Path p = absolute;
+        for (int hops = 0; Files.isSymbolicLink(p); hops++) {
+            if (hops == MAX_LINK_HOPS) {
+                throw new IOException("too many levels of symbolic links: " + target);
+            }
+            p = p.resolveSibling(Files.readSymbolicLink(p)).toAbsolutePath();
+        }
+        return p;
     }
 
     private static String reason(IOException e) {

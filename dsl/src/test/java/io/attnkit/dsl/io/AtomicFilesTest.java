@@ -46,6 +46,16 @@ class AtomicFilesTest {
     }
 
     @Test
+    void aDanglingLinkStaysALinkAndTheFileItNamesIsCreated() throws IOException {
+        Files.createDirectories(dir.resolve("results"));
+        Path link = dir.resolve("latest.json");
+        Files.createSymbolicLink(link, java.nio.file.Paths.get("results/run1.json"));
+        AtomicFiles.write(link, "{}\n".getBytes());
+        assertTrue(Files.isSymbolicLink(link), "the link was replaced by a file");
+        assertEquals("{}\n", Files.readString(dir.resolve("results/run1.json")));
+    }
+
+    @Test
     void aFailedWriteLeavesTheOldFileAndNoTemporaryFile() throws IOException {
         Path out = dir.resolve("model.attn");
         Files.writeString(out, "kept\n");
