@@ -299,7 +299,7 @@ final class SimulateCommand implements Callable<Integer> {
     }
 
     private int kvSplits() {
-        if (kvSplits.equals("auto")) {
+        if (kvSplits.equalsIgnoreCase("auto")) { // as the other options' names are
             return SimOptions.AUTO_KV_SPLITS;
         }
         try {

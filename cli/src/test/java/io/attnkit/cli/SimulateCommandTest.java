@@ -199,6 +199,8 @@ class SimulateCommandTest {
         assertEquals(0, auto.exitCode(), auto.err());
         int splits = new ObjectMapper().readTree(auto.out()).get("kv_splits").asInt();
         assertTrue(splits > 1, auto.out());
+        CliRunner upper = CliRunner.run("simulate", k.toString(), "--kv-splits", "AUTO", "--json", "-");
+        assertEquals(auto.out(), upper.out(), "any case, as --schedule and --pass take it");
         CliRunner text = CliRunner.run("simulate", k.toString(), "--kv-splits", Integer.toString(splits));
         assertTrue(text.out().contains("kv splits " + splits) && text.out().contains("launch flash_fwd_combine"), text.out());
         for (String[] bad : new String[][] {{"--kv-splits", "0"}, {"--kv-splits", "many"}, {"--kv-splits", "4", "--schedule", "flash1"},
