@@ -44,7 +44,7 @@ final class PassMap {
     private final TreeMap<Double, Ramp> byLo = new TreeMap<>();
     /** At most the least {@code dramAtEnd} of the stretches: forgetting looks at none while it is recent. */
     private double oldestDram = Double.POSITIVE_INFINITY;
-    /** The stretches' geometry, highest first, as of {@link #geometryOf}; null once they change. */
+    /** The stretches' geometry, highest first, as {@link #geometry()} returns it; null once they change. */
     private double[] geometry;
 
     boolean isEmpty() {

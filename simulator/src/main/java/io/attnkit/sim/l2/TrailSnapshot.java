@@ -11,8 +11,9 @@ import java.util.List;
 final class TrailSnapshot {
     /**
      * Windows per block of {@link #blockYoungest}: a look-up at a short lag skips the blocks whose
-     * windows all open earlier than it reaches. Three in four of the windows examples/xattention.attn's
-     * look-ups visited were such, most of them old stretches of a K or V tensor.
+     * windows all lie further back than the lag reaches (every age at least the lag). Three in four
+     * of the windows examples/xattention.attn's look-ups visited were such, most of them old
+     * stretches of a K or V tensor.
      */
     private static final int BLOCK_BITS = 3;
     private static final int BLOCK = 1 << BLOCK_BITS;
