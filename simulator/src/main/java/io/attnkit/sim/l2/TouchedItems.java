@@ -34,4 +34,26 @@ final class TouchedItems {
         intervals.put(lo, hi);
         return fresh;
     }
+
+    /** True when every item of {@code [from, to)} has been touched. */
+    boolean covers(double from, double to) {
+        Map.Entry<Double, Double> e = intervals.floorEntry(from);
+        return e != null && e.getValue() >= to;
+    }
+
+    /** How much of {@code [from, to)} has not been touched. */
+    double untouched(double from, double to) {
+        if (!(to > from)) {
+            return 0;
+        }
+        double fresh = to - from;
+        Map.Entry<Double, Double> e = intervals.floorEntry(from);
+        if (e == null || e.getValue() <= from) {
+            e = intervals.higherEntry(from);
+        }
+        for (; e != null && e.getKey() < to; e = intervals.higherEntry(e.getKey())) {
+            fresh -= Math.max(0, Math.min(e.getValue(), to) - Math.max(e.getKey(), from));
+        }
+        return fresh;
+    }
 }
