@@ -2,11 +2,10 @@ package io.attnkit.sim.l2;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
+import java.util.BitSet;
+import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.PriorityQueue;
-import java.util.TreeMap;
 
 /**
  * The passes of trails over their objects, held until the next check and then set against the
@@ -26,8 +25,26 @@ final class FirstTouches {
     /** Cycles after an item's first touch within which every pass over it shares its fetch: wider than a convoy's reach. */
     static final double FETCH_WINDOW = 8 * Trail.CONVOY_CYCLES;
 
-    /** Items {@code from .. to} passed by {@code time} with a miss fraction {@code miss}, of {@code bytes} each. */
-    private record Pass(double from, double to, double time, double miss, double bytes) {
+    /**
+     * Items {@code from .. to} passed by {@code time} with a miss fraction {@code miss}, of
+     * {@code bytes} each. A trail's next record at the same hit fraction before the next check
+     * extends its last pass instead of adding one.
+     */
+    static final class Pass {
+        final double from;
+        double to;
+        double time;
+        final double miss;
+        final double bytes;
+
+        Pass(double from, double to, double time, double miss, double bytes) {
+            this.from = from;
+            this.to = to;
+            this.time = time;
+            this.miss = miss;
+            this.bytes = bytes;
+        }
+
         Pass clip(double lo, double hi) {
             return new Pass(Math.max(from, lo), Math.min(to, hi), time, miss, bytes);
         }
@@ -35,21 +52,44 @@ final class FirstTouches {
 
     private final TrailsByObject byObject;
     /** Passes not yet checked, by object and kind: {@code 2 * object} for reads, {@code + 1} for writes. */
-    private final Map<Integer, List<Pass>> pending = new HashMap<>();
+    private final List<List<Pass>> pending;
+    private final BitSet pendingKeys = new BitSet();
     private double reads;
     private double writes;
+    private long checks; // passes recorded since the last check may be extended
+    // Scratch of settle, kept between calls: a decode batch checks thousands of small groups.
+    private final List<Pass> fresh = new ArrayList<>();
+    private final PriorityQueue<Pass> covering = new PriorityQueue<>((x, y) -> Double.compare(x.to, y.to));
+    private final List<double[]> unsettled = new ArrayList<>();
+    private double[] ends = new double[64];
 
-    FirstTouches(TrailsByObject byObject) {
+    FirstTouches(TrailsByObject byObject, int objects) {
         this.byObject = byObject;
+        this.pending = new ArrayList<>(Collections.nCopies(2 * objects, (List<Pass>) null));
     }
 
     /** Notes that {@code t} passed the items up to {@code to} by {@code now} at hit fraction {@code hit}. */
     void record(Trail t, double to, double hit, double now) {
-        if (to > t.checked) {
-            pending.computeIfAbsent(2 * t.object + (t.write ? 1 : 0), k -> new ArrayList<>())
-                    .add(new Pass(t.checked, to, now, 1 - hit, t.bytes));
-            t.checked = to;
+        if (!(to > t.checked)) {
+            return;
         }
+        Pass last = t.lastPass;
+        if (last != null && t.lastPassChecks == checks && last.to == t.checked && last.miss == 1 - hit) {
+            last.to = to;
+            last.time = now;
+        } else {
+            int key = 2 * t.object + (t.write ? 1 : 0);
+            List<Pass> passes = pending.get(key);
+            if (passes == null) {
+                passes = new ArrayList<>();
+                pending.set(key, passes);
+            }
+            t.lastPass = new Pass(t.checked, to, now, 1 - hit, t.bytes);
+            t.lastPassChecks = checks;
+            passes.add(t.lastPass);
+            pendingKeys.set(key);
+        }
+        t.checked = to;
     }
 
     /**
@@ -58,56 +98,59 @@ final class FirstTouches {
      * finds its items fresh.
      */
     void check(double now) {
-        if (pending.isEmpty()) {
-            return;
-        }
-        Integer[] keys = pending.keySet().toArray(new Integer[0]);
-        Arrays.sort(keys);
-        for (int key : keys) {
+        checks++;
+        for (int key = pendingKeys.nextSetBit(0); key >= 0; key = pendingKeys.nextSetBit(key + 1)) {
             Trails trails = byObject.get(key / 2);
             boolean write = key % 2 == 1;
-            List<Pass> left = settle(pending.get(key), write ? trails.written : trails.touched, write ? trails.touched : null,
-                    now, write);
-            if (left.isEmpty()) {
-                pending.remove(key);
-            } else {
-                pending.put(key, left);
+            List<Pass> passes = pending.get(key);
+            settle(passes, write ? trails.written : trails.touched, write ? trails.touched : null, now, write);
+            if (passes.isEmpty()) {
+                pendingKeys.clear(key);
+                pending.set(key, null); // most objects of a decode batch are swept once
             }
         }
     }
 
     /**
-     * Charges the shortfall of the passes over each fresh item of {@code seen}, marks the settled
-     * ones in {@code seen} (and {@code alsoSeen}), and returns the passes over the items not yet
-     * settled, clipped to them.
+     * Charges the shortfall of {@code passes} over each fresh item of {@code seen}, marks the
+     * settled ones in {@code seen} (and {@code alsoSeen}), and leaves in {@code passes} those over
+     * the items not yet settled, clipped to them.
      */
-    private List<Pass> settle(List<Pass> passes, TouchedItems seen, TouchedItems alsoSeen, double now, boolean write) {
-        List<Pass> fresh = new ArrayList<>(passes.size());
+    private void settle(List<Pass> passes, TouchedItems seen, TouchedItems alsoSeen, double now, boolean write) {
+        fresh.clear();
+        double fetch = 0; // bytes per item of the widest pass: one fetch
         for (Pass p : passes) {
             if (!seen.covers(p.from, p.to)) {
                 fresh.add(p);
+                fetch = Math.max(fetch, p.bytes);
             }
         }
+        passes.clear();
         if (fresh.isEmpty()) {
-            return List.of();
+            return;
         }
         // A sweep over the ends of the passes: between two ends the same passes cover every item.
-        // Their times are when they were recorded, the latest they can have passed it.
-        double[] ends = new double[2 * fresh.size()];
+        // Their times are when they were recorded, the latest they can have passed it; an item is
+        // settled once one of them is older than the window.
+        int n = 2 * fresh.size();
+        if (ends.length < n) {
+            ends = new double[Math.max(n, 2 * ends.length)];
+        }
         for (int i = 0; i < fresh.size(); i++) {
             ends[2 * i] = fresh.get(i).from;
             ends[2 * i + 1] = fresh.get(i).to;
         }
-        Arrays.sort(ends);
+        Arrays.sort(ends, 0, n);
         fresh.sort((a, b) -> Double.compare(a.from, b.from));
-        PriorityQueue<Pass> covering = new PriorityQueue<>((x, y) -> Double.compare(x.to, y.to));
-        TreeMap<Double, Integer> times = new TreeMap<>(); // the covering passes' times, with multiplicity
-        TreeMap<Double, Integer> sizes = new TreeMap<>(); // and their bytes per item
+        covering.clear();
+        unsettled.clear();
+        double old = now - FETCH_WINDOW;
+        int settledBy = 0; // covering passes older than the window
+        int widest = 0; // covering passes of the widest's bytes
         double paid = 0; // their misses, in bytes per item
-        List<double[]> unsettled = new ArrayList<>(); // merged [lo, hi) of fresh items not yet settled
         int next = 0;
         double shortfall = 0;
-        for (int e = 0; e + 1 < ends.length; e++) {
+        for (int e = 0; e + 1 < n; e++) {
             double a = ends[e];
             double b = ends[e + 1];
             if (!(b > a)) {
@@ -115,16 +158,16 @@ final class FirstTouches {
             }
             while (!covering.isEmpty() && covering.peek().to <= a) {
                 Pass p = covering.poll();
-                remove(times, p.time);
-                remove(sizes, p.bytes);
+                settledBy -= p.time <= old ? 1 : 0;
+                widest -= p.bytes == fetch ? 1 : 0;
                 paid -= p.miss * p.bytes;
             }
             while (next < fresh.size() && fresh.get(next).from <= a) {
                 Pass p = fresh.get(next++);
                 if (p.to > a) {
                     covering.add(p);
-                    times.merge(p.time, 1, Integer::sum);
-                    sizes.merge(p.bytes, 1, Integer::sum);
+                    settledBy += p.time <= old ? 1 : 0;
+                    widest += p.bytes == fetch ? 1 : 0;
                     paid += p.miss * p.bytes;
                 }
             }
@@ -135,8 +178,7 @@ final class FirstTouches {
             if (untouched <= 0) {
                 continue;
             }
-            // The first pass over these items ended by the least of the covering passes' times.
-            if (times.firstKey() + FETCH_WINDOW > now) {
+            if (settledBy == 0) {
                 if (!unsettled.isEmpty() && unsettled.getLast()[1] == a) {
                     unsettled.getLast()[1] = b;
                 } else {
@@ -144,7 +186,7 @@ final class FirstTouches {
                 }
                 continue;
             }
-            shortfall += Math.max(0, sizes.lastKey() - paid) * untouched;
+            shortfall += Math.max(0, (widest > 0 ? fetch : widestCovering()) - paid) * untouched;
             seen.add(a, b);
             if (alsoSeen != null) {
                 alsoSeen.add(a, b);
@@ -155,10 +197,6 @@ final class FirstTouches {
         } else {
             reads += shortfall;
         }
-        if (unsettled.isEmpty()) {
-            return List.of();
-        }
-        List<Pass> left = new ArrayList<>();
         for (Pass p : fresh) { // the regions are sorted and disjoint: start at the first that ends above p's start
             int lo = 0;
             int hi = unsettled.size();
@@ -171,14 +209,18 @@ final class FirstTouches {
                 }
             }
             for (int u = lo; u < unsettled.size() && unsettled.get(u)[0] < p.to; u++) {
-                left.add(p.clip(unsettled.get(u)[0], unsettled.get(u)[1]));
+                passes.add(p.clip(unsettled.get(u)[0], unsettled.get(u)[1]));
             }
         }
-        return left;
     }
 
-    private static void remove(TreeMap<Double, Integer> multiset, double key) {
-        multiset.merge(key, -1, (x, y) -> x + y == 0 ? null : x + y);
+    /** The bytes per item of the widest pass covering the present items. */
+    private double widestCovering() {
+        double bytes = 0;
+        for (Pass p : covering) {
+            bytes = Math.max(bytes, p.bytes);
+        }
+        return bytes;
     }
 
     /** Compulsory read bytes found since the last call. */

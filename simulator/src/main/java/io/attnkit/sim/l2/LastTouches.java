@@ -15,9 +15,6 @@ final class LastTouches {
     private long convoyStamp; // marks the members of the convoy being gathered
     private double convoyLo; // left by gatherConvoy: the span of the convoy's positions
     private double convoyHi;
-    private final List<Trail> departed = new ArrayList<>(); // left by lag: former mates no longer level with it
-    private Trail sharer; // left by lag, see sharer()
-    private double sharedHit;
 
     LastTouches(TrailsByObject byObject) {
         this.byObject = byObject;
@@ -31,36 +28,6 @@ final class LastTouches {
     /** The trails level with the last look-up's trail, itself excluded; valid until the next look-up. */
     List<Trail> convoy() {
         return convoy;
-    }
-
-    /**
-     * The trail the last look-up's trail follows when that trail still counts it in its convoy
-     * (their views of each other differ for a moment); null otherwise.
-     */
-    Trail sharer() {
-        return sharer;
-    }
-
-    /** The hit fraction the last look-up's trail pays behind its {@link #sharer}: NaN for the sharer's present one. */
-    double sharedHit() {
-        return sharedHit;
-    }
-
-    private static boolean counts(Trail t, Trail mate) {
-        for (Trail m : t.mates) {
-            if (m == mate) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /**
-     * The trails level with the last look-up's trail at its look-up before, and not now; valid
-     * until the next look-up. They may still count it in their convoys and pay too small a share.
-     */
-    List<Trail> departed() {
-        return departed;
     }
 
     /**
@@ -104,13 +71,6 @@ final class LastTouches {
             }
         }
         self.convoy = 1 + convoy.size();
-        departed.clear();
-        for (Trail m : self.mates) {
-            if (m.convoyMark != convoyStamp) {
-                departed.add(m);
-            }
-        }
-        self.mates = convoy.isEmpty() ? Trail.NO_MATES : convoy.toArray(Trail.NO_MATES);
         // A write finds only writes: a line stays dirty whoever reads it since.
         double done = trails.latestPass(x, self.write);
         boolean ownedByDone = done > best;
@@ -122,22 +82,6 @@ final class LastTouches {
         } else if (followed != null) {
             end = followed.end;
             rate = followed.itemsPerCycle();
-        }
-        self.followed = ownedByDone ? null : followed;
-        // A trail that counted self in its convoy paid only its share of each fetch: behind it,
-        // self pays the rest, as the member it was a moment ago. Until the departure wakes it,
-        // it still counts self; after, up to the item it had reached then.
-        sharer = null;
-        Trail ahead = self.followed;
-        if (ahead != null && ahead.convoy > 1 && counts(ahead, self)) {
-            sharer = ahead;
-            sharedHit = Double.NaN;
-            self.convoy = ahead.convoy;
-        } else if (ahead != null && ahead == self.shareWith && x < self.shareEnd) {
-            sharer = ahead;
-            sharedHit = self.shareHit;
-            self.convoy = self.shareConvoy;
-            end = Math.min(end, self.shareEnd);
         }
         self.followX = x;
         self.followPass = best == Double.NEGATIVE_INFINITY ? Double.NaN : best;

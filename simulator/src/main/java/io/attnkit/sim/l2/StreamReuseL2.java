@@ -36,6 +36,8 @@ public final class StreamReuseL2 implements L2Model {
     private static final double MIN_WAKE_GAP = 1;
     /** The most items of a strided access whose last passes price its next steps. */
     private static final int STRIDED_SAMPLES = 16;
+    /** Snapshots between checks of first touches (they cost the bytes only, not the time). */
+    private static final int CHECK_SNAPSHOTS = 4;
 
     private final HitCurve curve;
     private final int refreshEvents;
@@ -88,7 +90,7 @@ public final class StreamReuseL2 implements L2Model {
         this.refreshEvents = refreshEvents;
         this.byObject = new TrailsByObject(objects);
         this.lastTouches = new LastTouches(byObject);
-        this.firstTouches = new FirstTouches(byObject);
+        this.firstTouches = new FirstTouches(byObject, objects);
         this.distances = new ReuseDistances(curve, points);
         double slope = curve.steepestSlope();
         this.staleBytes = slope > 0 ? HIT_DRIFT / slope : Double.POSITIVE_INFINITY;
@@ -173,7 +175,6 @@ public final class StreamReuseL2 implements L2Model {
             Trail t = new Trail(sequence++, a.object(), a.firstItem() + from, a.firstItem() + from + steps, a.itemBytes(), a.write(),
                     now, progress);
             t.chunk = flow;
-            t.access = i;
             flow.trails[i] = t;
             byObject.begin(t);
             lead = t;
@@ -220,7 +221,6 @@ public final class StreamReuseL2 implements L2Model {
                 last.slot = t.slot;
             }
             trails.finish(t, dramBytes);
-            t.forgetOthers();
         }
         Flow last = active.removeLast();
         if (last != flow) {
@@ -335,48 +335,21 @@ public final class StreamReuseL2 implements L2Model {
                 flow.hit[i] = stridedHit(flow, i, now);
             }
             if (t != null) {
-                double paid = flow.hit[i];
-                int counted = t.convoy;
-                flow.hit[i] = hitOf(t, lastTouches.lag(t, now, false));
+                double lag = lastTouches.lag(t, now, false);
+                flow.hit[i] = hitAfter(lag, t.convoy);
                 wake(flow, t, lastTouches.edge(), now);
                 for (Trail m : lastTouches.convoy()) {
                     // A member that counts fewer has not seen t join. Only those: members whose
                     // views differ (a trail just starting or ending) would otherwise wake each
-                    // other every cycle.
+                    // other every cycle. One that leaves is met by each member's own edge.
                     if (m.convoy < t.convoy) {
                         wake((Flow) m.chunk, m, m.position(now), now);
                     }
                 }
-                departed(t, paid, counted, now);
             }
         }
         copyCompanions(flow);
         refill(flow);
-    }
-
-    /**
-     * Wakes the trails that {@code t}, which paid {@code paid} of each fetch in a convoy of
-     * {@code counted}, has just found no longer level with it. Their drift edges were timed at
-     * rates that have since changed, and they may count t still. Those behind it pay the rest of
-     * the fetches it shared with them, up to where it is now. Without this a causal row's CTA,
-     * a few cycles behind its convoy after its slower masked tile, took the others' fetches as
-     * hits while they paid only their shares: 6% of K and V read no DRAM bandwidth.
-     */
-    private void departed(Trail t, double paid, int counted, double now) {
-        double at = t.position(now);
-        for (Trail m : lastTouches.departed()) {
-            Flow mf = (Flow) m.chunk;
-            if (mf.done) {
-                continue;
-            }
-            if (counted > 1 && m.position(now) < at) {
-                m.shareWith = t;
-                m.shareEnd = at;
-                m.shareHit = paid;
-                m.shareConvoy = counted;
-            }
-            wake(mf, m, m.position(now), now);
-        }
     }
 
     /**
@@ -504,9 +477,10 @@ public final class StreamReuseL2 implements L2Model {
     }
 
     /**
-     * Notes what every trail in flight passed since its last check, and checks all passes
-     * noted since the last time against the touched items: all of them at the launch's end
-     * ({@code last}), else those whose fetch window has closed.
+     * Notes what every trail in flight passed since its last check, at the hit fraction it had,
+     * and every {@value #CHECK_SNAPSHOTS} snapshots checks the passes noted since the last time
+     * against the touched items: all of them at the launch's end ({@code last}), else those whose
+     * fetch window has closed. A decode batch spent a fifth of its time checking at every snapshot.
      */
     private void checkFirstTouches(double now, boolean last) {
         for (Flow f : active) {
@@ -517,7 +491,11 @@ public final class StreamReuseL2 implements L2Model {
                 }
             }
         }
-        firstTouches.check(last ? Double.POSITIVE_INFINITY : now);
+        if (last) {
+            firstTouches.check(Double.POSITIVE_INFINITY);
+        } else if (refreshes % CHECK_SNAPSHOTS == 0) {
+            firstTouches.check(now);
+        }
     }
 
     /** New hit fractions for every chunk in flight, from the snapshot just taken. */
@@ -526,7 +504,7 @@ public final class StreamReuseL2 implements L2Model {
             for (int i = 0; i < f.trails.length; i++) {
                 Trail t = f.trails[i];
                 if (t != null) {
-                    f.hit[i] = hitOf(t, lastTouches.lag(t, now, true));
+                    f.hit[i] = hitAfter(lastTouches.lag(t, now, true), t.convoy);
                 } else if (f.strided[i]) {
                     f.hit[i] = stridedHit(f, i, now);
                 }
@@ -544,16 +522,6 @@ public final class StreamReuseL2 implements L2Model {
     @Override
     public double takeFirstTouchWrites() {
         return firstTouches.takeWrites();
-    }
-
-    /** The hit fraction of trail {@code t} from the look-up just made, which found {@code lag}. */
-    private double hitOf(Trail t, double lag) {
-        Trail sharer = lastTouches.sharer();
-        if (sharer == null) {
-            return hitAfter(lag, t.convoy);
-        }
-        double h = lastTouches.sharedHit();
-        return Double.isNaN(h) ? ((Flow) sharer.chunk).hit[sharer.access] : h;
     }
 
     /** The hit fraction of a trail in a convoy of {@code members} whose last touch was {@code lag} cycles ago (NaN: never). */

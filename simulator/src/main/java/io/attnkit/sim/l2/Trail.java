@@ -13,33 +13,18 @@ final class Trail {
     double bytes; // per item, companions' included
     final L2Model.Progress owner;
     L2Model.Chunk chunk; // the chunk it belongs to
-    int access; // the index of its access in the chunk's segment
     int slot; // index in its object's active list
     final double end;
     double endTime; // once done, with its mean rate
     double rate;
     // At its last look-up: the item it was at, when the trail it followed had passed that item, and that trail's rate.
-    Trail followed; // the trail in flight it followed then, if any
     double followX;
     double followPass = Double.NaN;
     double followRate;
     double checked; // items up to here are recorded for the object's touched items
+    FirstTouches.Pass lastPass; // the last of those records, and how many checks there had been then
+    long lastPassChecks;
     int convoy = 1; // trails level with it at its last look-up, itself included
-    static final Trail[] NO_MATES = new Trail[0];
-    Trail[] mates = NO_MATES; // those trails, itself excluded
-    // The trail ahead that last found it had left its convoy: up to item shareEnd it paid only
-    // its share shareHit of each fetch, counting shareConvoy members.
-    Trail shareWith;
-    double shareEnd;
-    double shareHit;
-    int shareConvoy;
-
-    /** Done: lets go of the trails it knew, so that a long launch does not keep a chain of them alive. */
-    void forgetOthers() {
-        mates = NO_MATES;
-        followed = null;
-        shareWith = null;
-    }
 
     Trail(long seq, int object, double start, double end, double bytes, boolean write, double beginTime, L2Model.Progress owner) {
         this.seq = seq;
