@@ -96,6 +96,24 @@ class UtilizationTest {
         }
     }
 
+    @Test
+    void aLaunchOnASlowHbmMovesNoMoreThanItsBusCarries() {
+        // Every CTA waits on DRAM, so those that ride on another's fetches overtake it and find
+        // fresh items "in" the L2: charged to the bytes only, they made the HBM 137% busy.
+        TargetSpec slow = Fixtures.program("target slow extends h100-sxm { hbm 80 GiB, 1 MB/s; }").target("slow").orElseThrow();
+        Random random = new Random(11);
+        for (int i = 0; i < 12; i++) {
+            int kvHeads = 1 + random.nextInt(4);
+            int q = 1 + random.nextInt(i % 3 == 0 ? 16 : 400);
+            String kernel = "kernel k { shape batch " + (1 + random.nextInt(4)) + ", heads " + kvHeads * (1 + random.nextInt(3))
+                    + ", kv_heads " + kvHeads + ", q_len " + q + ", kv_len " + (q + random.nextInt(500)) + ", head_dim 64; "
+                    + "dtype bf16; tile q 64, kv 64, stages 2, warps 4; " + (random.nextBoolean() ? "mask causal; " : "") + "}";
+            for (Utilization u : allOf(simulate(kernel, slow, SimOptions.defaults()))) {
+                assertTrue(u.dram() <= 0.9 + 1e-9, kernel + ": DRAM above the sustained bandwidth: " + u);
+            }
+        }
+    }
+
     private static List<Utilization> allOf(SimResult r) {
         List<Utilization> all = new java.util.ArrayList<>();
         all.add(r.utilization());

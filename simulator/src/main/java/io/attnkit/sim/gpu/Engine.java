@@ -153,6 +153,10 @@ public final class Engine {
         }
         l2.checkpoint(now);
         r.c.firstTouches(l2.takeFirstTouchReads(), l2.takeFirstTouchWrites());
+        // First touches are charged to the bytes only. Where they are many (CTAs bound by a slow
+        // HBM overtake the one fetching, each "hitting" on its misses) the launch would move more
+        // bytes than the bus carries: it ends no sooner than they could have crossed it.
+        now = Math.max(now, start + machine.launchCycles() + (r.c.dramRead + r.c.dramWrite) / machine.dramBytesPerCycle());
         tracedDram += r.c.dramRead + r.c.dramWrite;
         tracedL2 += r.c.l2Read + r.c.l2Write;
         tracedTensor += r.c.tensor;
