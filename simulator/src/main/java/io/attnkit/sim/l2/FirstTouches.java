@@ -94,20 +94,32 @@ final class FirstTouches {
 
     /**
      * Settles the fresh items whose first pass is older than the fetch window at {@code now}
-     * (infinity: all of them), reads before writes on each object: a read-modify-write's read
-     * finds its items fresh.
+     * (infinity: all of them), writes before reads on each object: an accumulator that a CTA
+     * writes and reads back within the window (FlashAttention-1's O) was written into the L2
+     * first. Settled the other way round, those reads were charged fetches the exact cache never
+     * makes, up to 41% more bytes.
      */
     void check(double now) {
         checks++;
         for (int key = pendingKeys.nextSetBit(0); key >= 0; key = pendingKeys.nextSetBit(key + 1)) {
-            Trails trails = byObject.get(key / 2);
-            boolean write = key % 2 == 1;
-            List<Pass> passes = pending.get(key);
-            settle(passes, write ? trails.written : trails.touched, write ? trails.touched : null, now, write);
-            if (passes.isEmpty()) {
-                pendingKeys.clear(key);
-                pending.set(key, null); // most objects of a decode batch are swept once
-            }
+            int readKey = key & ~1;
+            settle(readKey + 1, now);
+            settle(readKey, now);
+            key = readKey + 1;
+        }
+    }
+
+    private void settle(int key, double now) {
+        List<Pass> passes = pending.get(key);
+        if (passes == null) {
+            return;
+        }
+        Trails trails = byObject.get(key / 2);
+        boolean write = key % 2 == 1;
+        settle(passes, write ? trails.written : trails.touched, write ? trails.touched : null, now, write);
+        if (passes.isEmpty()) {
+            pendingKeys.clear(key);
+            pending.set(key, null); // most objects of a decode batch are swept once
         }
     }
 
