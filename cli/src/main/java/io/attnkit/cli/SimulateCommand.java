@@ -126,8 +126,8 @@ final class SimulateCommand implements Callable<Integer> {
     boolean overlapCtas;
 
     @Option(names = "--pack-gqa", description = "pack the query heads of each KV head into one CTA's rows, so that one CTA "
-            + "reads each K/V tile for the group (FlashAttention-2's decode path, FlashAttention-3's PackGQA); forward of "
-            + "--schedule flash, grouped heads only")
+            + "reads each K/V tile for the group (FlashAttention-2's decode path, FlashAttention-3's PackGQA); the forward of "
+            + "--schedule flash (with --pass fwd+bwd the backward stays per head), grouped heads only")
     boolean packGqa;
 
     @Option(names = "--compare", paramLabel = "PROFILE.csv", description = "set a measured Nsight Compute profile "

@@ -79,7 +79,7 @@ final class SimulationSize {
                     "kernel %s would %s %s %s (batch %d x %s %d x %s), more than "
                             + "--max-ctas %d; simulate a smaller shape, or raise --max-ctas (time and memory grow with it)",
                     kernel.name(), standard ? "walk" : "launch", count(ctas), units, s.batch(), packed(options) ? "KV heads" : "heads",
-                    packed(options) ? s.kvHeads() : s.heads(), blocks(options), max));
+                    packed(options) ? s.kvHeads() : s.heads(), blocks(options, s), max));
         }
     }
 
@@ -87,14 +87,16 @@ final class SimulationSize {
         return ctas == Long.MAX_VALUE ? "more than 2^63" : String.format(Locale.ROOT, "about %,d", ctas);
     }
 
-    private static String blocks(SimOptions options) {
+    private static String blocks(SimOptions options, Shape s) {
         if (options.schedule() == Schedule.STANDARD) {
             return "128 x 128 blocks of S, once per pass";
         }
         return switch (options.pass()) {
             case FWD -> packed(options) ? "blocks of packed query rows" : "blocks of queries";
             case BWD -> "blocks of keys";
-            case FWD_BWD -> "blocks of queries, then of keys";
+            // the backward is not packed: its grid is per query head
+            case FWD_BWD -> packed(options) ? "blocks of packed query rows, then heads " + s.heads() + " x blocks of keys"
+                    : "blocks of queries, then of keys";
         };
     }
 }

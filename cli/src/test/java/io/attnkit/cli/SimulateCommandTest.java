@@ -518,6 +518,12 @@ class SimulateCommandTest {
                 + "query rows), more than --max-ctas 125; simulate a smaller shape, or raise --max-ctas "
                 + "(time and memory grow with it)", packed.err().strip());
         assertEquals(0, CliRunner.run("simulate", k.toString(), "--pack-gqa", "--max-ctas", "126").exitCode());
+        // A packed forward, then the backward per query head: 126 + 8 x 32.
+        CliRunner step = CliRunner.run("simulate", k.toString(), "--pack-gqa", "--pass", "fwd+bwd", "--max-ctas", "381");
+        assertEquals("attnkit: error: kernel prefill would launch about 382 CTAs (batch 1 x KV heads 2 x blocks of packed "
+                + "query rows, then heads 8 x blocks of keys), more than --max-ctas 381; simulate a smaller shape, or raise "
+                + "--max-ctas (time and memory grow with it)", step.err().strip());
+        assertEquals(0, CliRunner.run("simulate", k.toString(), "--pack-gqa", "--pass", "fwd+bwd", "--max-ctas", "382").exitCode());
     }
 
     /**

@@ -90,19 +90,22 @@ public final class Simulator {
             throw new OptionsException("kv splits must be in 1.." + map.kvBlocks() + " (the K/V blocks of a row), not "
                     + options.kvSplits());
         }
+        // The forward's grid: packed, it walks the packed map; the backward keeps one CTA per head and key block.
+        KernelSpec forwardKernel = kernel;
+        BlockMap forwardMap = map;
         if (options.packGqa()) {
-            if (cpu || options.schedule() != Schedule.FLASH || options.pass() != Pass.FWD) {
+            if (cpu || options.schedule() != Schedule.FLASH || !options.pass().forward()) {
                 throw new OptionsException("packing grouped heads applies to the forward of the flash schedule on a GPU target");
             }
             try {
-                map = map.packGroups();
+                forwardMap = map.packGroups();
             } catch (IllegalArgumentException e) {
                 throw new OptionsException(e.getMessage());
             }
-            kernel = packed(kernel, map.shape());
+            forwardKernel = packed(kernel, forwardMap.shape());
         }
-        List<Launch> launches = cpu ? JavaKernelSchedule.launches(kernel, map, machine, space) : gpuLaunches(kernel, map, machine,
-                options, space);
+        List<Launch> launches = cpu ? JavaKernelSchedule.launches(kernel, map, machine, space)
+                : gpuLaunches(kernel, map, forwardKernel, forwardMap, machine, options, space);
         L2Model l2 = switch (options.l2()) {
             case EXACT -> new ExactL2(new SetAssociativeLru(machine.l2Bytes(), machine.l2Ways(), machine.l2LineBytes()), space);
             case MODEL -> new StreamReuseL2(new HitCurve(machine.l2Bytes(), machine.l2Ways()), space.objects(),
@@ -115,7 +118,7 @@ public final class Simulator {
             Occupancy occupancy = cpu ? Occupancy.cpu(target.maxThreadsPerUnit()) : occupancy(machine, launch, options);
             stats.add(engine.run(launch, occupancy));
         }
-        return new Run(summarize(kernel, target, map, options, machine, stats), Optional.ofNullable(trace));
+        return new Run(summarize(forwardKernel, target, forwardMap, options, machine, stats), Optional.ofNullable(trace));
     }
 
     /**
@@ -140,16 +143,19 @@ public final class Simulator {
         }
     }
 
-    /** The forward launches, then the backward's, as {@code options.pass()} asks. */
-    private static List<Launch> gpuLaunches(KernelSpec kernel, BlockMap map, Machine machine, SimOptions options,
-                                            AddressSpace space) {
+    /**
+     * The forward launches, then the backward's, as {@code options.pass()} asks; the flash forward
+     * runs {@code forwardKernel} over {@code forwardMap} (the packed ones under --pack-gqa).
+     */
+    private static List<Launch> gpuLaunches(KernelSpec kernel, BlockMap map, KernelSpec forwardKernel, BlockMap forwardMap,
+                                            Machine machine, SimOptions options, AddressSpace space) {
         List<Launch> launches = new ArrayList<>();
         Pass pass = options.pass();
         switch (options.schedule()) {
             case FLASH -> {
                 if (pass.forward()) {
-                    List<Launch> forward = FlashSchedule.launches(kernel, map, machine, options.raster(), space,
-                            kvSplits(kernel, map, machine, options), options.dropout());
+                    List<Launch> forward = FlashSchedule.launches(forwardKernel, forwardMap, machine, options.raster(), space,
+                            kvSplits(forwardKernel, forwardMap, machine, options), options.dropout());
                     Launch l = forward.getFirst();
                     launches.add(options.resources().map(r -> l.withResources(r.sharedMemPerCta(), r.registersPerThread()))
                             .orElse(l));

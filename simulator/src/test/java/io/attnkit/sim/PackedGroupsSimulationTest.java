@@ -8,6 +8,7 @@ import io.attnkit.dsl.blocks.BlockMap;
 import io.attnkit.dsl.model.KernelSpec;
 import io.attnkit.dsl.model.Shape;
 import io.attnkit.dsl.model.TargetSpec;
+import io.attnkit.sim.gpu.LaunchStats;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -89,6 +90,42 @@ class PackedGroupsSimulationTest {
     }
 
     @Test
+    void aPackedTrainingStepPacksItsForwardAndKeepsTheBackwardPerHead() {
+        // As FlashAttention-3 does: PackGQA is a forward option; the backward's CTAs are per query
+        // head and block of keys whatever the forward did.
+        KernelSpec k = FlashSimulationTest.kernel("batch 3, heads 12, kv_heads 3, q_len 333, head_dim 64",
+                "q 64, kv 64, stages 2", "mask causal;");
+        BlockMap map = BlockMap.of(k);
+        SimOptions pack = SimOptions.defaults().withPackGqa(true);
+        SimResult step = Simulator.simulate(k, H100, map, pack.withPass(Pass.FWD_BWD));
+        SimResult forward = Simulator.simulate(k, H100, map, pack);
+        SimResult plainStep = Simulator.simulate(k, H100, map, SimOptions.defaults().withPass(Pass.FWD_BWD));
+        SimResult backward = Simulator.simulate(k, H100, map, SimOptions.defaults().withPass(Pass.BWD));
+        int forwardLaunches = forward.launches().size();
+        assertEquals(forwardLaunches + backward.launches().size(), step.launches().size());
+        // The forward runs first, on a cold L2: the packed forward to the cycle.
+        for (int i = 0; i < forwardLaunches; i++) {
+            assertEquals(forward.launches().get(i), step.launches().get(i));
+        }
+        // 3 x 3 KV heads x 21 blocks of 4 x 333 packed rows, where the unpacked grid has 3 x 12 x 6.
+        assertEquals(3 * 3 * 21, step.launches().getFirst().grid());
+        assertEquals(3 * 12 * 6, plainStep.launches().getFirst().grid());
+        for (int i = 0; i < backward.launches().size(); i++) {
+            LaunchStats b = backward.launches().get(i);
+            LaunchStats s = step.launches().get(forwardLaunches + i);
+            assertEquals(b.name(), s.name());
+            assertEquals(b.grid(), s.grid());
+            assertEquals(b.tiles(), s.tiles());
+            assertEquals(b.cycles(), s.cycles(), 0.05 * b.cycles(), b.name() + " after the packed forward");
+        }
+        assertEquals(plainStep.usefulFlops(), step.usefulFlops(), 1e-9 * step.usefulFlops());
+        // Everything fits the L2, so DRAM reads are the same; the packed forward asks the L2 for each
+        // K/V tile once per KV head instead of once per query head.
+        assertTrue(step.l2ReadBytes() < plainStep.l2ReadBytes(),
+                "packed " + step.l2ReadBytes() + " B, unpacked " + plainStep.l2ReadBytes() + " B from the L2");
+    }
+
+    @Test
     void packingIsRefusedWhereItMeansNothing() {
         KernelSpec grouped = FlashSimulationTest.kernel("batch 1, heads 8, kv_heads 2, q_len 1, kv_len 300, head_dim 64",
                 "q 16, kv 64, stages 2", "mask causal;");
@@ -98,7 +135,7 @@ class PackedGroupsSimulationTest {
         OptionsException e = assertThrows(OptionsException.class,
                 () -> Simulator.simulate(ungrouped, H100, BlockMap.of(ungrouped), pack));
         assertEquals("packing grouped heads needs more query heads than KV heads (heads 8, kv_heads 8)", e.getMessage());
-        for (SimOptions o : new SimOptions[] {pack.withPass(Pass.BWD), pack.withPass(Pass.FWD_BWD), pack.withSchedule(Schedule.STANDARD),
+        for (SimOptions o : new SimOptions[] {pack.withPass(Pass.BWD), pack.withSchedule(Schedule.STANDARD),
                 pack.withSchedule(Schedule.FLASH1)}) {
             e = assertThrows(OptionsException.class, () -> Simulator.simulate(grouped, H100, BlockMap.of(grouped), o));
             assertEquals("packing grouped heads applies to the forward of the flash schedule on a GPU target", e.getMessage());
