@@ -3,9 +3,7 @@ package io.attnkit.sim.l2;
 import io.attnkit.sim.gpu.Access;
 import io.attnkit.sim.gpu.Segment;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.PriorityQueue;
 
 /**
  * The L2 as a reuse model over sweeps, so that a run of thousands of tiles costs one look-up
@@ -21,7 +19,8 @@ import java.util.PriorityQueue;
  * fractions are computed when it begins, again at every snapshot of all trails, taken every
  * {@code refreshEvents} events (0: every time about half of the chunks in flight have changed),
  * and in between when it reaches an item where the trail it follows stops or another starts
- * (its wake, an event of the engine's own). The model is exact for a fully associative LRU when
+ * (its wake, an event of the engine's own, timed by the {@link WakeQueue}); snapshots also come
+ * due by time, when the stack distances may have drifted ({@link SnapshotClock}). The model is exact for a fully associative LRU when
  * rates stay constant over a reuse window; the tests hold it to {@link ExactL2} on the same launches.
  *
  * <p>A strided access (a GEMM walking a column of a matrix written row by row) follows no
@@ -32,8 +31,6 @@ import java.util.PriorityQueue;
 public final class StreamReuseL2 implements L2Model {
     private static final int MIN_REFRESH = 8;
     private static final double HIT_TOLERANCE = 1e-3;
-    /** The least time, in cycles, between a chunk's reassessment and its next wake. */
-    private static final double MIN_WAKE_GAP = 1;
     /** The most items of a strided access whose last passes price its next steps. */
     private static final int STRIDED_SAMPLES = 16;
     /** Snapshots between checks of first touches (they cost the bytes only, not the time). */
@@ -48,32 +45,11 @@ public final class StreamReuseL2 implements L2Model {
     private long events;
     private long sinceRefresh;
     private long refreshes;
-    /*
-     * Snapshots also come due by time: a run's hit fraction reads the stack distance at its lag,
-     * which moves as new data comes into the L2 (the misses of the chunks in flight) and old data
-     * leaves the window's far end, even when no CTA event comes (a whole launch that starts
-     * together and runs one long chunk per CTA). Each fraction notes how far its distance may move
-     * before it moves by HIT_DRIFT; the smallest margin and its lag decide when the next snapshot
-     * is due. HIT_DRIFT is the tolerance of that trigger, not of the model: at 0.01 the Llama
-     * layer at 128K tokens took 25-100% longer to simulate for no change beyond 1% on the kernels
-     * checked (BENCHMARKS.md, "Snapshots due by time").
-     */
-    private static final double HIT_DRIFT = 0.05;
-    private final double staleBytes; // the least bytes that can move a hit fraction by HIT_DRIFT
-    private double margin = Double.POSITIVE_INFINITY; // drift of distance that may move a present fraction by HIT_DRIFT
-    private double marginLag; // the lag of the fraction that set the margin
-    private final FillLog fills;
-    private double snapshotTime;
-    private double snapshotDue = Double.POSITIVE_INFINITY;
+    private final SnapshotClock clock;
     private long sequence;
     private double dramBytes;
     private final FirstTouches firstTouches;
-    private long wakeCount;
-
-    /** Chunks to reassess before the next snapshot, earliest first: see {@link #wake}. */
-    private final PriorityQueue<Wake> wakes = new PriorityQueue<>(Wake.ORDER);
-    /** Wakes asked for during this event, timed once the engine has rated the CTAs. */
-    private final List<Untimed> untimed = new ArrayList<>();
+    private final WakeQueue wakes = new WakeQueue();
     private final List<Progress> reassessed = new ArrayList<>();
 
     private final ReuseDistances distances;
@@ -92,54 +68,7 @@ public final class StreamReuseL2 implements L2Model {
         this.lastTouches = new LastTouches(byObject);
         this.firstTouches = new FirstTouches(byObject, objects);
         this.distances = new ReuseDistances(curve, points);
-        double slope = curve.steepestSlope();
-        this.staleBytes = slope > 0 ? HIT_DRIFT / slope : Double.POSITIVE_INFINITY;
-        this.fills = new FillLog(staleBytes / 16);
-    }
-
-    /** Reassess {@code flow} at {@code time}, unless it was reassessed since ({@code version}). */
-    private record Wake(double time, long seq, Flow flow, int version) {
-        static final Comparator<Wake> ORDER = (a, b) -> {
-            int c = Double.compare(a.time, b.time);
-            return c != 0 ? c : Long.compare(a.seq, b.seq);
-        };
-    }
-
-    private record Untimed(Flow flow, Trail trail, double item) {
-    }
-
-    private static final class Flow implements Chunk {
-        final Segment segment;
-        final long from; // the chunk's first step within its segment
-        int version;
-        double wakeAt = Double.POSITIVE_INFINITY;
-        boolean done;
-        final long steps;
-        final Progress progress;
-        final Trail[] trails; // null for accesses never reused and for companions
-        final boolean[] companion;
-        final boolean[] strided; // reused accesses that walk items apart: no trail, see stridedHit
-        boolean anyStrided;
-        long stridedRecorded; // steps whose strided items are in their objects' passes
-        double recordedAt; // when the last of them was passed
-        final double[] hit;
-        final double beginTime;
-        double pointBytesPerStep; // bytes a step moves through accesses never reused: the PointLog's when it ends
-        double fillPerStep; // bytes a step adds to older items' stack distances, see refill
-        int index;
-
-        Flow(Segment segment, long from, long steps, double beginTime, Progress progress) {
-            this.segment = segment;
-            this.from = from;
-            this.beginTime = beginTime;
-            this.steps = steps;
-            this.progress = progress;
-            int n = segment.accesses().size();
-            this.trails = new Trail[n];
-            this.companion = new boolean[n];
-            this.strided = new boolean[n];
-            this.hit = new double[n];
-        }
+        this.clock = new SnapshotClock(curve);
     }
 
     @Override
@@ -258,10 +187,9 @@ public final class StreamReuseL2 implements L2Model {
             forgetDead();
         }
         checkFirstTouches(now, false);
-        margin = Double.POSITIVE_INFINITY;
+        clock.snapshotBegins();
         reassess(now);
-        snapshotTime = now;
-        snapshotDue = Double.POSITIVE_INFINITY;
+        clock.snapshotTaken(now);
     }
 
     private void takeDistances(double now) {
@@ -287,12 +215,8 @@ public final class StreamReuseL2 implements L2Model {
      * such item and schedules the chunk for when it gets there, at its present rate.
      */
     private void wakeDue(double now) {
-        while (!wakes.isEmpty() && wakes.peek().time() <= now) {
-            Wake w = wakes.poll();
-            Flow f = w.flow();
-            if (f.done || w.version() != f.version) {
-                continue;
-            }
+        Flow f;
+        while ((f = wakes.pollDue(now)) != null) {
             for (int i = 0; i < f.trails.length; i++) {
                 Trail t = f.trails[i];
                 if (t != null) { // what it passed so far, at the hit fraction it had
@@ -337,13 +261,13 @@ public final class StreamReuseL2 implements L2Model {
             if (t != null) {
                 double lag = lastTouches.lag(t, now, false);
                 flow.hit[i] = hitAfter(lag, t.convoy);
-                wake(flow, t, lastTouches.edge(), now);
+                wakes.ask(flow, t, lastTouches.edge(), now);
                 for (Trail m : lastTouches.convoy()) {
                     // A member that counts fewer has not seen t join. Only those: members whose
                     // views differ (a trail just starting or ending) would otherwise wake each
                     // other every cycle. One that leaves is met by each member's own edge.
                     if (m.convoy < t.convoy) {
-                        wake((Flow) m.chunk, m, m.position(now), now);
+                        wakes.ask((Flow) m.chunk, m, m.position(now), now);
                     }
                 }
             }
@@ -384,21 +308,9 @@ public final class StreamReuseL2 implements L2Model {
             }
             double item = Math.max(at, t.start);
             if (Trail.passesLater(t.passTime(item, now), item, u.followX, u.followPass, u.followRate)) {
-                wake((Flow) u.chunk, u, item, now);
+                wakes.ask((Flow) u.chunk, u, item, now);
             }
         }
-    }
-
-    /**
-     * Asks for {@code flow} to be reassessed when its trail {@code t} reaches {@code item}; the
-     * time is set by {@link #rated}, once the engine has rated the CTAs of this event.
-     */
-    private void wake(Flow flow, Trail t, double item, double now) {
-        double pos = t.position(now);
-        if (item < pos || item >= t.end) {
-            return;
-        }
-        untimed.add(new Untimed(flow, t, item));
     }
 
     @Override
@@ -407,62 +319,19 @@ public final class StreamReuseL2 implements L2Model {
         for (Flow f : active) {
             fillRate += f.fillPerStep * f.progress.stepsPerCycle();
         }
-        fills.rate(now, fillRate);
-        snapshotDue = snapshotDue(now, fillRate);
-        for (Untimed u : untimed) {
-            Flow f = u.flow();
-            double rate = u.trail().itemsPerCycle();
-            if (f.done || !(rate > 0)) {
-                continue; // a stalled CTA is looked at again by the next snapshot
-            }
-            // At least a cycle ahead: a CTA a hair from the item is not woken over and over.
-            double time = now + Math.max(MIN_WAKE_GAP, (u.item() - u.trail().position(now)) / rate);
-            if (time < f.wakeAt) {
-                f.wakeAt = time;
-                wakes.add(new Wake(time, wakeCount++, f, f.version));
-            }
-        }
-        untimed.clear();
-    }
-
-    /**
-     * When the distance at the lag that set the margin will have drifted by the margin, at the
-     * present rates: what came in since the snapshot less what left that window's far end
-     * (steady traffic moves no distance), each extrapolated at its rate now.
-     */
-    private double snapshotDue(double now, double inRate) {
-        if (!(margin < Double.POSITIVE_INFINITY)) {
-            return Double.POSITIVE_INFINITY;
-        }
-        double far = now - marginLag;
-        double drift = fills.total(now) - fills.total(snapshotTime) - (fills.total(far) - fills.total(snapshotTime - marginLag));
-        double rate = inRate - fills.rateAt(far);
-        double left = margin - Math.abs(drift);
-        if (left <= 0) {
-            return now + MIN_WAKE_GAP;
-        }
-        if (rate == 0 || Math.signum(rate) != Math.signum(drift) && drift != 0) {
-            return Double.POSITIVE_INFINITY; // holding, or drifting back: the next rating looks again
-        }
-        return now + Math.max(MIN_WAKE_GAP, left / Math.abs(rate));
+        clock.rated(now, fillRate);
+        wakes.time(now);
     }
 
     @Override
     public double nextWake() {
-        while (!wakes.isEmpty()) {
-            Wake w = wakes.peek();
-            if (!w.flow().done && w.version() == w.flow().version) {
-                return Math.min(w.time(), snapshotDue);
-            }
-            wakes.poll();
-        }
-        return snapshotDue;
+        return Math.min(wakes.next(), clock.due());
     }
 
     @Override
     public void awaken(double now) {
         reassessed.clear();
-        if (now >= snapshotDue) {
+        if (now >= clock.due()) {
             snapshot(now);
             for (Flow f : active) {
                 reassessed.add(f.progress);
@@ -531,13 +400,7 @@ public final class StreamReuseL2 implements L2Model {
         }
         double d = distances.distanceAfter(lag);
         double h = curve.hit(d);
-        if (h > HIT_DRIFT) { // how far the distance may grow before this fraction is stale
-            double m = Math.max(staleBytes, curve.distanceAt(h - HIT_DRIFT) - d);
-            if (m < margin) {
-                margin = m;
-                marginLag = lag;
-            }
-        }
+        clock.note(lag, d, h);
         return Trail.convoyHit(h, members);
     }
 
