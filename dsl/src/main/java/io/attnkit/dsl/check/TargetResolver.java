@@ -16,6 +16,7 @@ import io.attnkit.dsl.syntax.Property.Word;
 import java.math.BigDecimal;
 import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
@@ -331,6 +332,7 @@ final class TargetResolver {
         double latency = 0;
         long ways = 0;
         long line = 64;
+        boolean shaped = false; // ways or line given
         boolean perUnit = perUnitDefault;
         boolean ok = true;
         int plain = 0;
@@ -368,11 +370,13 @@ final class TargetResolver {
                         OptionalLong v = values.count(q, key + " ways", 1, 1024, NONE);
                         ok &= v.isPresent();
                         ways = v.orElse(0);
+                        shaped = true;
                     }
                     case "line" -> {
                         OptionalLong v = values.bytes(q, key + " line", 1, 1 << 16, NONE);
                         ok &= v.isPresent();
                         line = v.orElse(64);
+                        shaped = true;
                         if (v.isPresent() && Long.bitCount(line) != 1) {
                             diagnostics.error(ErrorCode.E017, q.span(), key + " line must be a power of two, got " + line);
                             ok = false;
@@ -401,6 +405,15 @@ final class TargetResolver {
                 diagnostics.error(ErrorCode.E014, p.span(), "'" + key + "' needs a size first, such as '" + key + " 50 MiB'");
             }
             return Optional.empty();
+        }
+        // A cache whose ways or line are given holds at least one set: a smaller one was simulated
+        // as that one set, silently larger.
+        boolean cache = !key.equals("hbm") && !key.equals("dram");
+        long set = Math.max(1, ways) * line;
+        if (ok && cache && shaped && bytes < set) {
+            diagnostics.error(ErrorCode.E017, p.span(), String.format(Locale.ROOT, "%s of %d B cannot hold %s of %d B lines "
+                    + "(%d B)", key, bytes, ways > 0 ? "one set of " + ways + " ways" : "one", line, set));
+            ok = false;
         }
         return ok ? Optional.of(new MemoryLevel(bytes, bandwidth, latency, (int) ways, (int) line, perUnit)) : Optional.empty();
     }
