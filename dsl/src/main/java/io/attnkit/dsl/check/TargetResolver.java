@@ -49,6 +49,12 @@ final class TargetResolver {
     static final double MAX_LATENCY = 1e-3;
     static final double MAX_LAUNCH = 1;
 
+    /**
+     * The longest cache line: 64 sectors of 32 bytes, the granularity at which the exact L2 keeps
+     * what a line holds and what in it is dirty (a longest line of 64 KiB had 1 KiB sectors,
+     * which took one tile's log-sum-exp for another's).
+     */
+    private static final long MAX_LINE_BYTES = 2048;
     private static final Set<String> NONE = Set.of("");
     private static final Set<String> UNIT_OR_NONE = Set.of("", "sm", "core", "cu");
 
@@ -373,7 +379,7 @@ final class TargetResolver {
                         shaped = true;
                     }
                     case "line" -> {
-                        OptionalLong v = values.bytes(q, key + " line", 1, 1 << 16, NONE);
+                        OptionalLong v = values.bytes(q, key + " line", 1, MAX_LINE_BYTES, NONE);
                         ok &= v.isPresent();
                         line = v.orElse(64);
                         shaped = true;

@@ -21,7 +21,7 @@ public final class SetAssociativeLru {
     private final long sets;
     private final long[] tags;
     private final long[] stamps;
-    private final boolean[] dirty;
+    private final long[] dirtySectors; // per slot, a bit per sector written since the line was filled
     private final long[] sectorsHeld; // per slot, a bit per sector present
     private final int sectorBytes;
     private long clock;
@@ -50,7 +50,7 @@ public final class SetAssociativeLru {
         }
         this.tags = new long[(int) slots];
         this.stamps = new long[(int) slots];
-        this.dirty = new boolean[(int) slots];
+        this.dirtySectors = new long[(int) slots];
         this.sectorsHeld = new long[(int) slots];
         this.sectorBytes = Math.max(Math.min(SECTOR_BYTES, lineBytes), lineBytes / Long.SIZE);
         Arrays.fill(tags, EMPTY);
@@ -81,9 +81,11 @@ public final class SetAssociativeLru {
     }
 
     /**
-     * Writes {@code [address, address + bytes)}; returns the bytes that landed in lines already
+     * Writes {@code [address, address + bytes)}; returns the bytes that landed in sectors already
      * dirty (they cost no further DRAM write). Every other written byte will reach DRAM once,
-     * when its line is evicted or flushed.
+     * when its line is evicted or flushed. Dirty is kept per sector, as NVIDIA's L2 writes back
+     * sectors: kept per line, the log-sum-exp of the next q-block landing in a 1 KiB line the
+     * last one had dirtied never reached DRAM.
      */
     public long write(long address, long bytes) {
         long absorbed = 0;
@@ -94,12 +96,10 @@ public final class SetAssociativeLru {
             if (slot >= 0) {
                 sectorsHeld[slot] |= touched;
                 stamps[slot] = ++clock;
-                if (dirty[slot]) {
-                    absorbed += part;
-                } else {
-                    dirty[slot] = true;
-                    newlyDirtyBytes += part;
-                }
+                long fresh = missingBytes(line, address, bytes, touched & ~dirtySectors[slot]);
+                dirtySectors[slot] |= touched;
+                absorbed += part - fresh;
+                newlyDirtyBytes += fresh;
             } else {
                 install(line, true, touched);
                 newlyDirtyBytes += part;
@@ -163,12 +163,12 @@ public final class SetAssociativeLru {
                 victim = s;
             }
         }
-        if (tags[victim] != EMPTY && dirty[victim]) {
-            writebackBytes += lineBytes;
+        if (tags[victim] != EMPTY) {
+            writebackBytes += (long) Long.bitCount(dirtySectors[victim]) * sectorBytes;
         }
         tags[victim] = line;
         stamps[victim] = ++clock;
-        dirty[victim] = isDirty;
+        dirtySectors[victim] = isDirty ? sectors : 0;
         sectorsHeld[victim] = sectors;
     }
 
@@ -189,7 +189,7 @@ public final class SetAssociativeLru {
         return newlyDirtyBytes;
     }
 
-    /** Dirty lines written back on eviction so far, in bytes. */
+    /** Dirty sectors written back on eviction so far, in bytes. */
     public long writebackBytes() {
         return writebackBytes;
     }

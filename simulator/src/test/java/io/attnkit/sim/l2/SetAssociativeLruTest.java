@@ -64,6 +64,24 @@ class SetAssociativeLruTest {
     }
 
     @Test
+    void bytesWrittenBesideOthersInALineStillReachDram() {
+        // 1 KiB lines of 32 B sectors: two 512 B log-sum-exp tiles in one line, then 96 B pieces,
+        // each landing next to what an earlier write dirtied.
+        SetAssociativeLru c = new SetAssociativeLru(16 * 1024, 4, 1024);
+        assertEquals(0, c.write(0, 512));
+        assertEquals(0, c.write(512, 512), "the other half of a dirty line is new dirt");
+        assertEquals(1024, c.dramWriteBytes());
+        assertEquals(0, c.write(4096 + 96, 96));
+        assertEquals(0, c.write(4096 + 192, 96), "sectors 6 to 8: none dirty yet");
+        assertEquals(96, c.write(4096 + 96, 96), "a sector rewritten is absorbed");
+        assertEquals(1216, c.dramWriteBytes());
+        for (long line = 8; line < 8 + 64; line++) {
+            c.read(line * 1024, 1024); // evicts both written lines
+        }
+        assertEquals(1024 + 6 * 32, c.writebackBytes(), "dirty sectors are written back, not whole lines");
+    }
+
+    @Test
     void capacityIsHeldAcrossManySets() {
         SetAssociativeLru c = new SetAssociativeLru(1 << 20, 16, 128);
         c.read(0, 256 * 1024); // a quarter of the capacity: 4 lines per set on average, never 17
