@@ -307,6 +307,16 @@ class SimulateCommandTest {
         CliRunner registers = CliRunner.run("simulate", file(CAUSAL).toString(), "--registers", "256", "--smem", "0");
         assertEquals(2, registers.exitCode(), registers.err());
         assertEquals("attnkit: error: at most 255 registers per thread on h100-sxm, not 256", registers.err().strip());
+        // They size the flash forward; a run without one used to accept and ignore them.
+        for (String[] option : new String[][] {{"--pass", "bwd"}, {"--schedule", "flash1"}, {"--schedule", "standard"}}) {
+            CliRunner ignored = CliRunner.run("simulate", file(CAUSAL).toString(), "--registers", "128", "--smem", "65536",
+                    option[0], option[1]);
+            assertEquals(2, ignored.exitCode(), ignored.err());
+            assertEquals("attnkit: error: registers and shared memory per CTA size the forward of the flash schedule, which "
+                    + "this run does not launch", ignored.err().strip());
+        }
+        assertEquals(0, CliRunner.run("simulate", file(CAUSAL).toString(), "--registers", "128", "--smem", "65536",
+                "--pass", "fwd+bwd").exitCode());
     }
 
     /** A kernel whose CTA does not fit its own target, with no option involved, is an error in the input (1). */

@@ -81,6 +81,11 @@ public final class Simulator {
             throw new OptionsException("raster order, overlapping CTAs, registers and shared memory describe GPU launches; "
                     + target.name() + " is a CPU");
         }
+        if (!cpu && options.resources().isPresent() && (options.schedule() != Schedule.FLASH || !options.pass().forward())) {
+            // They size the one kernel AttnKit generates; the other launches keep their own figures.
+            throw new OptionsException("registers and shared memory per CTA size the forward of the flash schedule, "
+                    + "which this run does not launch");
+        }
         int maxRegisters = machine.micro().maxRegistersPerThread();
         if (!cpu && options.resources().isPresent() && options.resources().get().registersPerThread() > maxRegisters) {
             throw new OptionsException("at most " + maxRegisters + " registers per thread on " + target.name() + ", not "
