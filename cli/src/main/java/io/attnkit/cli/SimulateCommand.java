@@ -136,7 +136,8 @@ final class SimulateCommand implements Callable<Integer> {
 
     @Option(names = "--max-ctas", paramLabel = "N", defaultValue = "" + SimulationSize.DEFAULT_MAX_CTAS,
             description = "refuse shapes that would launch more CTAs than N (batch x heads x blocks of queries, forward; "
-                    + "of keys, backward; with --schedule standard, 128 x 128 tiles of S, once per pass), before simulating; "
+                    + "of keys, backward; with --schedule standard, 128 x 128 tiles of S, with flash1 blocks of keys, once per pass), "
+                    + "before simulating; "
                     + "time and memory grow with them (default ${DEFAULT-VALUE})")
     long maxCtas;
 

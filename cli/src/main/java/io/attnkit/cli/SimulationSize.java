@@ -12,7 +12,8 @@ import java.util.Locale;
  * the CTAs of FlashAttention-2's grids, one per (batch element, head, block of queries) in the
  * forward and per (batch element, head, block of keys) in the backward; for standard attention,
  * whose launches have far fewer CTAs each walking a row of S, the 128 x 128 tiles of S, once per
- * pass (a lower bound of the work: each pass walks S three to six times). The engine's time and
+ * pass (a lower bound of the work: each pass walks S three to six times); for FlashAttention-1,
+ * whose CTA per head walks every K/V block as segments of its own, those blocks, once per pass. The engine's time and
  * memory grow with them; a shape far past the bundled examples would run for minutes or run out
  * of memory, so it is refused at once.
  */
@@ -33,10 +34,13 @@ final class SimulationSize {
         Shape s = kernel.shape();
         Tiles t = kernel.tiles();
         long heads = (long) s.batch() * s.heads();
+        long passes = (options.pass().forward() ? 1 : 0) + (options.pass().backward() ? 1 : 0);
         if (options.schedule() == Schedule.STANDARD) {
             long tilesOfS = times(heads, times(blocksOf128(s.qLen()), blocksOf128(s.kvLen())));
-            long passes = (options.pass().forward() ? 1 : 0) + (options.pass().backward() ? 1 : 0);
             return times(tilesOfS, passes);
+        }
+        if (options.schedule() == Schedule.FLASH1) {
+            return times(times(heads, Math.max(1, t.kvBlocks(s.kvLen()))), passes);
         }
         // At most one split per key block: more is refused by the simulator, with its own message.
         long splits = Math.min(Math.max(1, options.kvSplits()), Math.max(1, t.kvBlocks(s.kvLen())));
@@ -67,18 +71,19 @@ final class SimulationSize {
     static void require(KernelSpec kernel, SimOptions options, long max) {
         long ctas = ctas(kernel, options);
         boolean standard = options.schedule() == Schedule.STANDARD;
-        String units = standard ? "tiles of S" : "CTAs";
+        boolean walked = standard || options.schedule() == Schedule.FLASH1;
+        String units = standard ? "tiles of S" : walked ? "K/V blocks" : "CTAs";
         if (ctas > ENGINE_MAX_CTAS && max >= ENGINE_MAX_CTAS) {
             throw new CliException(ExitCodes.USAGE, String.format(Locale.ROOT,
                     "kernel %s would %s %s %s; the simulator takes at most %,d in a run, whatever --max-ctas says",
-                    kernel.name(), standard ? "walk" : "launch", count(ctas), units, ENGINE_MAX_CTAS));
+                    kernel.name(), walked ? "walk" : "launch", count(ctas), units, ENGINE_MAX_CTAS));
         }
         if (ctas > max) {
             Shape s = kernel.shape();
             throw new CliException(ExitCodes.USAGE, String.format(Locale.ROOT,
                     "kernel %s would %s %s %s (batch %d x %s %d x %s), more than "
                             + "--max-ctas %d; simulate a smaller shape, or raise --max-ctas (time and memory grow with it)",
-                    kernel.name(), standard ? "walk" : "launch", count(ctas), units, s.batch(), packed(options) ? "KV heads" : "heads",
+                    kernel.name(), walked ? "walk" : "launch", count(ctas), units, s.batch(), packed(options) ? "KV heads" : "heads",
                     packed(options) ? s.kvHeads() : s.heads(), blocks(options, s), max));
         }
     }
@@ -90,6 +95,9 @@ final class SimulationSize {
     private static String blocks(SimOptions options, Shape s) {
         if (options.schedule() == Schedule.STANDARD) {
             return "128 x 128 blocks of S, once per pass";
+        }
+        if (options.schedule() == Schedule.FLASH1) {
+            return "K/V blocks, once per pass";
         }
         return switch (options.pass()) {
             case FWD -> packed(options) ? "blocks of packed query rows" : "blocks of queries";

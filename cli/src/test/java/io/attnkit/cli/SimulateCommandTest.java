@@ -534,6 +534,15 @@ class SimulateCommandTest {
                 + "query rows, then heads 8 x blocks of keys), more than --max-ctas 381; simulate a smaller shape, or raise "
                 + "--max-ctas (time and memory grow with it)", step.err().strip());
         assertEquals(0, CliRunner.run("simulate", k.toString(), "--pack-gqa", "--pass", "fwd+bwd", "--max-ctas", "382").exitCode());
+        // FlashAttention-1: a CTA per head whose program has a segment per K/V block. 2^31 keys ran
+        // out of memory after a minute; here 8 heads x 32 blocks of 64 keys, twice.
+        Path fa1 = file(CAUSAL.replace("tile q 128, kv 64", "tile q 16, kv 64"));
+        CliRunner flash1 = CliRunner.run("simulate", fa1.toString(), "--schedule", "flash1", "--pass", "fwd+bwd", "--max-ctas", "511");
+        assertEquals("attnkit: error: kernel prefill would walk about 512 K/V blocks (batch 1 x heads 8 x K/V blocks, once per "
+                + "pass), more than --max-ctas 511; simulate a smaller shape, or raise --max-ctas (time and memory grow with it)",
+                flash1.err().strip());
+        CliRunner fits = CliRunner.run("simulate", fa1.toString(), "--schedule", "flash1", "--pass", "fwd+bwd", "--max-ctas", "512");
+        assertEquals(0, fits.exitCode(), fits.err());
     }
 
     /**
