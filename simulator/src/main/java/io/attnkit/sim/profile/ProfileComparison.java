@@ -46,7 +46,7 @@ public record ProfileComparison(List<Row> rows, List<String> unmeasured, int sim
         List<String> unmeasured = new ArrayList<>();
         for (var it = sim.fieldNames(); it.hasNext(); ) {
             String metric = it.next();
-            if (!single && !additive(metric)) {
+            if (!single && !additive(metric) || !sim.get(metric).isNumber()) { // null: a rate of nothing looked up
                 continue;
             }
             boolean everywhere = true;

@@ -75,8 +75,8 @@ public final class SimJson {
         summary.put("hbm_write_bytes", Math.round(r.dramWriteBytes()));
         summary.put("l2_read_bytes", r.l2ReadBytes());
         summary.put("l2_write_bytes", r.l2WriteBytes());
-        summary.put("l2_hit_rate_pct", 100 * r.l2HitRate());
-        summary.put("l2_read_hit_rate_pct", 100 * r.l2ReadHitRate());
+        putRate(summary, "l2_hit_rate_pct", r.l2HitRate(), r.l2Bytes());
+        putRate(summary, "l2_read_hit_rate_pct", r.l2ReadHitRate(), r.l2ReadBytes());
         summary.put("smem_bytes", Math.round(r.smemBytes()));
         summary.put("tensor_active_pct", 100 * r.tensorActive());
         summary.put("waves", r.waves());
@@ -103,6 +103,15 @@ public final class SimJson {
         return root;
     }
 
+    /** A hit rate in percent, or null when nothing was looked up: 0% would claim misses (the text says n/a). */
+    private static void putRate(ObjectNode node, String key, double rate, long lookedUp) {
+        if (lookedUp > 0) {
+            node.put(key, 100 * rate);
+        } else {
+            node.putNull(key);
+        }
+    }
+
     private static void putTotals(ObjectNode m, SimResult r) {
         m.put("gpu__time_duration.sum", r.seconds() * 1e9);
         m.put("sm__cycles_elapsed.avg", r.cycles());
@@ -112,7 +121,7 @@ public final class SimJson {
         m.put("lts__t_bytes.sum", r.l2Bytes());
         m.put("lts__t_sectors_op_read.sum", sectors(r.l2ReadBytes()));
         m.put("lts__t_sectors_op_write.sum", sectors(r.l2WriteBytes()));
-        m.put("lts__t_sector_hit_rate.pct", 100 * r.l2HitRate());
+        putRate(m, "lts__t_sector_hit_rate.pct", r.l2HitRate(), r.l2Bytes());
         m.put("smsp__sass_data_bytes_mem_shared.sum", Math.round(r.smemBytes()));
         m.put("sm__pipe_tensor_op_hmma_cycles_active.avg.pct_of_peak_sustained_elapsed", 100 * r.tensorActive());
         m.put("sm__pipe_fma_cycles_active.avg.pct_of_peak_sustained_elapsed", 100 * r.fmaActive());
@@ -142,7 +151,7 @@ public final class SimJson {
         m.put("lts__t_sectors_op_read.sum", sectors(l.l2ReadBytes()));
         m.put("lts__t_sectors_op_write.sum", sectors(l.l2WriteBytes()));
         long all = l.l2ReadBytes() + l.l2WriteBytes();
-        m.put("lts__t_sector_hit_rate.pct", all > 0 ? 100 * (l.l2ReadHitBytes() + l.l2WriteBytes()) / all : 0);
+        putRate(m, "lts__t_sector_hit_rate.pct", all > 0 ? (double) (l.l2ReadHitBytes() + l.l2WriteBytes()) / all : 0, all);
         m.put("smsp__sass_data_bytes_mem_shared.sum", Math.round(l.smemBytes()));
         m.put("sm__pipe_tensor_op_hmma_cycles_active.avg.pct_of_peak_sustained_elapsed", 100 * l.tensorCycles() / smCycles);
         m.put("sm__pipe_fma_cycles_active.avg.pct_of_peak_sustained_elapsed", 100 * l.fmaCycles() / smCycles);

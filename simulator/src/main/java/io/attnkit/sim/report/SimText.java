@@ -26,8 +26,7 @@ public final class SimText {
                     r.packGqa() ? ", query heads packed per KV head" : "",
                     r.mmaWidenedTo().map(t -> ", MMAs in " + t + " (no matrix unit for the storage type)").orElse(""),
                     r.kvSplits() > 1 ? ", kv splits " + r.kvSplits() : "",
-                    r.dropout() > 0 ? ", dropout " + java.math.BigDecimal.valueOf(r.dropout()).round(new java.math.MathContext(6))
-                            .stripTrailingZeros() : "",
+                    r.dropout() > 0 ? ", dropout " + probability(r.dropout()) : "",
                     r.overlapCtas() ? ", CTAs overlapping" : "",
                     r.resources().map(res -> String.format(Locale.ROOT, ", %d registers and %d B shared memory per CTA given",
                             res.registersPerThread(), res.sharedMemPerCta())).orElse(""));
@@ -111,6 +110,14 @@ public final class SimText {
             u++;
         }
         return String.format(Locale.ROOT, u == 0 ? "%.0f %s" : "%.2f %s", bytes, units[u]);
+    }
+
+    /**
+     * A probability as given, digit for digit: rounding showed 0.99999999 as "dropout 1", a kernel
+     * that drops everything, which --dropout refuses.
+     */
+    static String probability(double p) {
+        return java.math.BigDecimal.valueOf(p).stripTrailingZeros().toString();
     }
 
     /** A hit rate as a percentage, or n/a when nothing was looked up (0% would claim misses). */

@@ -52,6 +52,17 @@ class ProfileComparisonTest {
     }
 
     @Test
+    void aSimulatedRateOfNothingIsNotComparedAsZero() {
+        JsonNode sim = simulate("kernel k { shape batch 1, heads 2, q_len 333, head_dim 64; dtype f16; "
+                + "tile q 64, kv 64, stages 2, warps 4; }", SimOptions.defaults());
+        var launch = (com.fasterxml.jackson.databind.node.ObjectNode) sim.path("launches").get(0).path("metrics");
+        launch.putNull("lts__t_sector_hit_rate.pct"); // as SimJson writes a rate where nothing was looked up
+        Map<String, Double> metrics = Map.of("lts__t_sector_hit_rate.pct", 97.5, "dram__bytes_write.sum", 1e5);
+        ProfileComparison c = ProfileComparison.of(sim, new NcuProfile("p", List.of(new NcuProfile.Launch("0", "attn", metrics))));
+        assertEquals(List.of("dram__bytes_write.sum"), c.rows().stream().map(ProfileComparison.Row::metric).toList());
+    }
+
+    @Test
     void severalLaunchesAreComparedAsTotalsOfWhatAddsUp() {
         // the standard schedule: several launches; the measurement: PyTorch's kernels, split differently
         JsonNode sim = simulate("kernel k { shape batch 1, heads 8, q_len 777, head_dim 64; dtype bf16; "
