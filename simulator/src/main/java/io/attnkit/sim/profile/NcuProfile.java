@@ -172,13 +172,18 @@ public record NcuProfile(String source, List<Launch> launches) {
         } catch (NumberFormatException e) {
             return null;
         }
-        if (!Double.isFinite(v)) {
+        boolean numeral = plain.matches("[-+]?[0-9.]+([eE][-+]?[0-9]+)?"); // not "inf" or "NaN", which ncu may print
+        if (!Double.isFinite(v) && !numeral) {
             return null;
         }
         if (v < 0) { // the counters compared (bytes, cycles, time, hit rates) cannot be negative
             throw new ProfileException(where + ": metric " + metric + " is negative (" + text.trim() + ")");
         }
-        return v * scale(where, metric, unit.trim());
+        double scaled = v * scale(where, metric, unit.trim());
+        if (Double.isInfinite(scaled)) { // passed over as not measured, it would hide a broken export
+            throw new ProfileException(where + ": metric " + metric + " is out of range (" + text.trim() + " " + unit.trim() + ")");
+        }
+        return scaled;
     }
 
     /** Denominators ncu writes in base units: {@code register/thread}, {@code byte/block}, {@code Gbyte/second}. */

@@ -60,7 +60,7 @@ class NcuProfileTest {
                 row(0, "attn", "lts__t_bytes.sum", "byte", "NaN"),
                 row(0, "attn", "gpu__time_duration.sum", "nsecond", ""),
                 row(0, "attn", "sm__cycles_elapsed.avg", "cycle", "-nan"),
-                row(0, "attn", "lts__t_sector_hit_rate.pct", "%", "1e999")));
+                row(0, "attn", "lts__t_sector_hit_rate.pct", "%", "inf")));
         NcuProfile.Launch launch = p.launches().getFirst();
         assertEquals(java.util.Map.of("dram__bytes_read.sum", 1_234_567.0), launch.metrics());
         assertEquals(java.util.List.of("dram__bytes_write.sum", "lts__t_bytes.sum", "gpu__time_duration.sum",
@@ -117,6 +117,15 @@ class NcuProfileTest {
         ProfileException negative = assertThrows(ProfileException.class,
                 () -> NcuProfile.parse("p.csv", HEADER + "\n" + row(0, "k", "dram__bytes_read.sum", "byte", "-3")));
         assertEquals("p.csv:2: metric dram__bytes_read.sum is negative (-3)", negative.getMessage());
+
+        for (String[] huge : new String[][] {{"byte", "1e400"}, {"Tbyte", "1e300"}}) {
+            ProfileException range = assertThrows(ProfileException.class,
+                    () -> NcuProfile.parse("p.csv", HEADER + "\n" + row(0, "k", "dram__bytes_read.sum", huge[0], huge[1])));
+            assertEquals("p.csv:2: metric dram__bytes_read.sum is out of range (" + huge[1] + " " + huge[0] + ")",
+                    range.getMessage());
+        }
+        NcuProfile inf = NcuProfile.parse("p.csv", HEADER + "\n" + row(0, "k", "dram__bytes_read.sum", "byte", "inf"));
+        assertTrue(inf.launches().getFirst().unmeasured().contains("dram__bytes_read.sum"), "ncu's own 'inf': no number");
 
         ProfileException empty = assertThrows(ProfileException.class, () -> NcuProfile.parse("p.csv", HEADER + "\n"));
         assertEquals("p.csv: the export holds no kernel launch", empty.getMessage());
