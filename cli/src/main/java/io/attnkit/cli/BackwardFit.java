@@ -36,29 +36,39 @@ final class BackwardFit {
             return;
         }
         Machine machine = Machine.of(target);
-        Optional<String> problem = problem(kernel, kernel.tiles().q(), kernel.tiles().kv(), map, machine, options);
+        Tiles tiles = kernel.tiles();
+        Optional<String> problem = problem(kernel, tiles.q(), tiles.kv(), tiles.warps(), map, machine, options);
         if (problem.isEmpty()) {
             return;
         }
         Tiles t = kernel.tiles();
-        String hint = halvings(t.q()).filter(q -> problem(kernel, q, t.kv(), map, machine, options).isEmpty()).findFirst()
-                .map(q -> "tile q " + q + " (instead of " + t.q() + ") would fit")
-                .or(() -> halvings(t.kv()).filter(kv -> problem(kernel, t.q(), kv, map, machine, options).isEmpty())
+        // One change at a time, the first that fits: a smaller tile q, tile kv, or fewer warps (the
+        // backward runs twice the forward's, so warps 32 are 2048 threads).
+        String hint = halvings(t.q(), MIN_TILE).filter(q -> fits(kernel, q, t.kv(), t.warps(), map, machine, options))
+                .findFirst().map(q -> "tile q " + q + " (instead of " + t.q() + ") would fit")
+                .or(() -> halvings(t.kv(), MIN_TILE).filter(kv -> fits(kernel, t.q(), kv, t.warps(), map, machine, options))
                         .findFirst().map(kv -> "tile kv " + kv + " (instead of " + t.kv() + ") would fit"))
-                .orElse("shrink tile q and tile kv");
+                .or(() -> halvings(t.warps(), 1).filter(w -> fits(kernel, t.q(), t.kv(), w, map, machine, options))
+                        .findFirst().map(w -> "warps " + w + " (instead of " + t.warps() + ") would fit"))
+                .orElse(t.q() > MIN_TILE || t.kv() > MIN_TILE ? "shrink tile q, tile kv and warps"
+                        : "no smaller tile or warp count fits on its own; shrink warps with the tiles at " + MIN_TILE);
         throw new CliException(ExitCodes.INPUT, "the " + options.schedule().spelling() + " backward does not fit "
                 + target.name() + ": " + problem.get() + "; " + hint);
     }
 
-    /** Half of {@code tile}, a quarter, ... down to {@link #MIN_TILE}. */
-    private static Stream<Integer> halvings(int tile) {
-        return IntStream.iterate(tile / 2, n -> n >= MIN_TILE, n -> n / 2).boxed();
+    /** Half of {@code n}, a quarter, ... down to {@code min}. */
+    private static Stream<Integer> halvings(int n, int min) {
+        return IntStream.iterate(n / 2, h -> h >= min, h -> h / 2).boxed();
     }
 
-    /** Why a backward at tiles {@code q} x {@code kv} does not fit, if it does not. */
-    private static Optional<String> problem(KernelSpec kernel, int q, int kv, BlockMap map, Machine machine,
+    private static boolean fits(KernelSpec kernel, int q, int kv, int warps, BlockMap map, Machine machine, SimOptions options) {
+        return problem(kernel, q, kv, warps, map, machine, options).isEmpty();
+    }
+
+    /** Why a backward at tiles {@code q} x {@code kv} and {@code warps} does not fit, if it does not. */
+    private static Optional<String> problem(KernelSpec kernel, int q, int kv, int warps, BlockMap map, Machine machine,
                                             SimOptions options) {
-        for (Launch l : launches(resized(kernel, q, kv), map, machine, options)) {
+        for (Launch l : launches(resized(kernel, q, kv, warps), map, machine, options)) {
             try {
                 Occupancy.of(machine, l.smemPerCta(), l.threadsPerCta(), l.registersPerThread());
             } catch (IllegalArgumentException e) {
@@ -68,12 +78,12 @@ final class BackwardFit {
         return Optional.empty();
     }
 
-    /** The kernel at other tiles, for one batch element: what a CTA holds does not depend on the batch. */
-    private static KernelSpec resized(KernelSpec k, int q, int kv) {
+    /** The kernel at other tiles and warps, for one batch element: what a CTA holds does not depend on the batch. */
+    private static KernelSpec resized(KernelSpec k, int q, int kv, int warps) {
         Shape s = k.shape();
         Tiles t = k.tiles();
         return new KernelSpec(k.name(), new Shape(1, s.heads(), s.kvHeads(), s.qLen(), s.kvLen(), s.headDim(), s.vDim(),
-                s.span()), k.dtype(), k.accumulate(), k.scale(), new Tiles(q, kv, t.stages(), t.warps(), t.span()),
+                s.span()), k.dtype(), k.accumulate(), k.scale(), new Tiles(q, kv, t.stages(), warps, t.span()),
                 k.target(), k.mask(), k.groups(), k.span());
     }
 

@@ -32,6 +32,9 @@ public record Occupancy(int ctasPerSm, Limiter limiter, int bySharedMemory, int 
     /** Shared memory the runtime reserves per CTA on compute capability 8.0 and later (CUDA Programming Guide). */
     public static final long RESERVED_SMEM_PER_CTA = 1024;
 
+    /** CUDA's threads per block on every architecture since Fermi (OpenCL devices report the same or less). */
+    static final int MAX_THREADS_PER_CTA = 1024;
+
     /**
      * Residency of a CTA with {@code smemBytes} of shared memory, {@code threads} threads and
      * {@code registersPerThread} registers per thread.
@@ -41,6 +44,10 @@ public record Occupancy(int ctasPerSm, Limiter limiter, int bySharedMemory, int 
     public static Occupancy of(Machine m, long smemBytes, int threads, int registersPerThread) {
         var t = m.target();
         int warps = (threads + 31) / 32;
+        if (threads > MAX_THREADS_PER_CTA) {
+            throw new IllegalArgumentException("a CTA of " + threads + " threads; a GPU launches at most "
+                    + MAX_THREADS_PER_CTA + " per block");
+        }
         long smemPerBlockLimit = t.sharedMemPerBlock() > 0 ? t.sharedMemPerBlock() : t.sharedMemPerUnit();
         if (smemBytes > smemPerBlockLimit) {
             throw new IllegalArgumentException("a CTA needs " + smemBytes + " B of shared memory; " + t.name()
