@@ -218,6 +218,10 @@ final class SimulateCommand implements Callable<Integer> {
             files.put(trace.get(), stream -> stream.write(bytes));
         }
         AtomicFiles.writeAll(files); // the JSON and the trace: both or neither
+        // The engine fills every SM's first slot before any second one: no grid beyond the SMs ever pairs CTAs.
+        if (overlapCtas && r.launches().stream().allMatch(l -> l.occupancy().ctasPerSm() == 1 || l.grid() <= r.sms())) {
+            notes.println("note: --overlap-ctas changed nothing: no SM ever held two CTAs at once");
+        }
         if (bench) {
             notes.println(String.format(Locale.ROOT, "  simulation   %.3f s wall-clock (block map included), %d events, %.3g events/s, %d tiles, %.3g tiles/s",
                     seconds, r.events(), r.events() / seconds, r.visitedTiles(), r.visitedTiles() / seconds));
@@ -309,7 +313,9 @@ final class SimulateCommand implements Callable<Integer> {
                 return n;
             }
         } catch (NumberFormatException e) {
-            // reported below
+            if (kvSplits.matches("\\+?0*[1-9][0-9]*")) { // positive, past an int: no row has that many K/V blocks
+                throw new CliException(ExitCodes.USAGE, "--kv-splits " + kvSplits + " is more than the K/V blocks of any row");
+            }
         }
         throw new CliException(ExitCodes.USAGE, "--kv-splits must be a positive number or 'auto', not '" + kvSplits + "'");
     }

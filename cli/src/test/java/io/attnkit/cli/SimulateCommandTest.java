@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -211,6 +212,9 @@ class SimulateCommandTest {
             assertEquals(2, r.exitCode(), String.join(" ", bad) + ": " + r.err());
             assertEquals(1, r.err().lines().count(), r.err());
         }
+        CliRunner huge = CliRunner.run("simulate", k.toString(), "--kv-splits", "99999999999");
+        assertEquals(2, huge.exitCode(), huge.err());
+        assertTrue(huge.err().contains("--kv-splits 99999999999 is more than the K/V blocks of any row"), huge.err());
     }
 
     /** A data-dependent kernel: MoBA-style top-k blocks, decided on Q and K. */
@@ -585,6 +589,9 @@ class SimulateCommandTest {
         assertEquals("kernel prefill on h100-sxm: schedule flash, pass fwd+bwd, raster q-major, L2 model, dropout 1E-320, "
                 + "CTAs overlapping, 128 registers and 65536 B shared memory per CTA given", first);
         assertTrue(r.out().contains("visited in each pass ("), r.out());
+        CliRunner nearlyAll = CliRunner.run("simulate", k.toString(), "--dropout", "0.99999999");
+        assertTrue(nearlyAll.out().lines().findFirst().orElseThrow().endsWith(", dropout 0.99999999"),
+                "as given, not rounded to a dropout of 1: " + nearlyAll.out());
         CliRunner json = CliRunner.run("simulate", k.toString(), "--overlap-ctas", "--registers", "128", "--smem", "65536",
                 "--json", "-");
         JsonNode root = new ObjectMapper().readTree(json.out());
@@ -599,6 +606,38 @@ class SimulateCommandTest {
         CliRunner standard = CliRunner.run("simulate", k.toString(), "--schedule", "standard");
         assertTrue(standard.out().contains("of the block map visible (") && standard.out().contains("compute all of S"),
                 standard.out());
+    }
+
+    /** Options that could change nothing are refused where that is known up front, and noted where it is found out. */
+    @Test
+    void optionsThatChangeNothingAreRefusedOrNoted() throws IOException {
+        Path k = file(CAUSAL.replace("tile q 128", "tile q 64"));
+        CliRunner raster = CliRunner.run("simulate", k.toString(), "--schedule", "flash1", "--raster", "head-major");
+        assertEquals(2, raster.exitCode(), raster.err());
+        assertEquals("attnkit: error: the flash1 schedule launches one CTA per head, which walks all of its rows: there is no "
+                + "raster order to choose", raster.err().strip());
+        // FlashAttention-1 on 8 heads: 8 CTAs for 132 SMs, each alone on its SM although two would fit.
+        CliRunner alone = CliRunner.run("simulate", k.toString(), "--schedule", "flash1", "--overlap-ctas");
+        assertEquals(0, alone.exitCode(), alone.err());
+        assertTrue(alone.out().contains("note: --overlap-ctas changed nothing: no SM ever held two CTAs at once"), alone.out());
+        CliRunner shared = CliRunner.run("simulate", k.toString(), "--overlap-ctas");
+        assertFalse(shared.out().contains("changed nothing"), shared.out());
+        CliRunner plain = CliRunner.run("simulate", k.toString());
+        assertFalse(plain.out().lines().skip(1).toList().equals(shared.out().lines().skip(1).toList()),
+                "without the note, overlapping moved the numbers");
+    }
+
+    /** A hit rate of nothing looked up is n/a in the text and null in the JSON, not 0% (all misses) or 100%. */
+    @Test
+    void aRateOfNothingLookedUpIsNotANumber() throws IOException {
+        Random random = new Random(11);
+        Path k = file("kernel nothing { shape batch 1, heads 2, q_len " + (100 + random.nextInt(900)) + ", head_dim 64; "
+                + "dtype f16; tile q 64, kv 64, stages 2, warps 4; mask !dense; target h100-sxm; }");
+        CliRunner text = CliRunner.run("simulate", k.toString());
+        assertTrue(text.out().contains("0 visited") && text.out().contains("(reads n/a)"), text.out());
+        JsonNode root = new ObjectMapper().readTree(CliRunner.run("simulate", k.toString(), "--json", "-").out());
+        assertTrue(root.get("summary").get("l2_read_hit_rate_pct").isNull(), root.toString());
+        assertEquals(100.0, root.get("summary").get("l2_hit_rate_pct").asDouble(), "O and the log-sum-exp are written");
     }
 
     /** Packed grouped heads are named in the first line and the JSON, and refused where they mean nothing. */
@@ -658,6 +697,15 @@ class SimulateCommandTest {
         CliRunner smaller = CliRunner.run("simulate", file(CAUSAL.replace("tile q 128", "tile q 64")).toString(),
                 "--schedule", "flash1", "--pass", "fwd+bwd");
         assertEquals(0, smaller.exitCode(), smaller.err());
+        // Warps 32 run forward (1024 threads), but the backward runs twice the warps: 2048 threads, at any tile.
+        Path wide = file(CAUSAL.replace("stages 2;", "stages 2, warps 32;"));
+        assertEquals(0, CliRunner.run("simulate", wide.toString()).exitCode());
+        CliRunner warps = CliRunner.run("simulate", wide.toString(), "--pass", "bwd");
+        assertEquals(1, warps.exitCode(), warps.err());
+        assertTrue(warps.err().strip().endsWith("; warps 16 (instead of 32) would fit"), warps.err());
+        CliRunner fewer = CliRunner.run("simulate", file(CAUSAL.replace("stages 2;", "stages 2, warps 16;")).toString(),
+                "--pass", "bwd");
+        assertEquals(0, fewer.exitCode(), fewer.err());
     }
 
     /** --target naming a target with errors prints their diagnostics, exit code 1, as check does. */

@@ -81,6 +81,11 @@ public final class Simulator {
             throw new OptionsException("raster order, overlapping CTAs, registers and shared memory describe GPU launches; "
                     + target.name() + " is a CPU");
         }
+        if (options.schedule() == Schedule.FLASH1 && options.raster() != Raster.Q_MAJOR) {
+            // Refused rather than ignored: a saved run naming head-major would claim an order it did not have.
+            throw new OptionsException("the flash1 schedule launches one CTA per head, which walks all of its rows: "
+                    + "there is no raster order to choose");
+        }
         if (!cpu && options.resources().isPresent() && (options.schedule() != Schedule.FLASH || !options.pass().forward())) {
             // They size the one kernel AttnKit generates; the other launches keep their own figures.
             throw new OptionsException("registers and shared memory per CTA size the forward of the flash schedule, "
