@@ -16,7 +16,19 @@ record Loaded(Path file, Frontend.Result result) {
 
     /** Checks {@code file} against the built-in targets, printing every diagnostic to {@code err}. */
     static Loaded check(Path file, Optional<String> target, PrintWriter err) throws InputException {
-        Frontend.Result result = Frontend.check(file, BuiltinTargets.library(), target);
+        return printed(file, Frontend.check(file, BuiltinTargets.library(), target), err);
+    }
+
+    /**
+     * Checks {@code text} as the file at {@code file} (a variant of it, such as a sweep's), printing
+     * the diagnostics only when there are errors: the file's own warnings were printed once already.
+     */
+    static Loaded checkVariant(Path file, byte[] text, Optional<String> target, PrintWriter err) throws InputException {
+        Frontend.Result result = Frontend.check(file, text, BuiltinTargets.library(), target);
+        return result.ok() ? new Loaded(file, result) : printed(file, result, err);
+    }
+
+    private static Loaded printed(Path file, Frontend.Result result, PrintWriter err) {
         for (Diagnostic d : result.diagnostics().sorted()) {
             err.print(DiagnosticRenderer.render(d));
         }

@@ -144,29 +144,26 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--bench", description = "also print how long the simulation itself took and its events per second")
     boolean bench;
 
+    @Option(names = "--sweep", paramLabel = "KEY=V1,V2,...", description = "simulate the kernel once per value of one "
+            + "shape setting (batch, heads, kv_heads, q_len, kv_len, head_dim, v_dim), written into its source and checked "
+            + "again, and print a row each; with --json, one result per value")
+    Optional<String> sweep;
+
     @Override
     public Integer call() throws InputException, IOException, BackendException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         SimOptions options = options();
+        Optional<Sweep> sweeping = sweep.map(Sweep::parse);
+        if (sweeping.isPresent() && (trace.isPresent() || compare.isPresent() || q.isPresent() || occupancyFromPtxas)) {
+            throw new CliException(ExitCodes.USAGE, "--sweep runs one shape per value: --trace, --compare, --q/--k and "
+                    + "--occupancy-from-ptxas describe a single run");
+        }
         Loaded.One one = Loaded.kernel(file, kernel, target, err);
         checkOutputs(one.loaded().inputs());
         KernelSpec k = one.kernel();
-        String targetName = target.or(k::target).orElseThrow(() -> new CliException(ExitCodes.USAGE,
-                "kernel '" + k.name() + "' names no target; choose one with --target (see 'attnkit targets')"));
-        TargetSpec t = one.loaded().result().program().target(targetName).orElseThrow(() -> new CliException(
-                ExitCodes.USAGE, "no target '" + targetName + "'; see 'attnkit targets'"));
-        if (t.kind() == TargetSpec.Kind.CPU && (options.schedule() != Schedule.FLASH || options.pass() != Pass.FWD)) {
-            throw new CliException(ExitCodes.USAGE, "target '" + t.name() + "' is a CPU: it runs the Java backend's kernel, "
-                    + "schedule flash, forward only");
-        }
-        if (t.kind() == TargetSpec.Kind.CPU && options.dropout() > 0) {
-            throw new CliException(ExitCodes.USAGE, "--dropout applies to GPU targets: '" + t.name()
-                    + "' is a CPU, and the Java backend's kernel has no dropout");
-        }
-        SimulationSize.require(k, options, maxCtas);
         if (occupancyFromPtxas) {
-            options = options.withResources(PtxasResources.of(k, t, file, registers.isPresent(), err));
+            options = options.withResources(PtxasResources.of(k, targetOf(one.loaded(), k), file, registers.isPresent(), err));
         }
         Optional<NcuProfile> measured = Optional.empty();
         if (compare.isPresent()) {
@@ -178,17 +175,11 @@ final class SimulateCommand implements Callable<Integer> {
         }
         boolean jsonToStdout = json.isPresent() && json.get().toString().equals("-");
         PrintWriter notes = jsonToStdout ? err : out; // standard output carries the JSON alone
-        long start = System.nanoTime();
-        BlockMap map = blockMap(k, notes);
-        Simulator.Run run;
-        BackwardFit.require(k, t, map, options);
-        try {
-            run = Simulator.run(k, t, map, options);
-        } catch (OptionsException e) {
-            throw new CliException(ExitCodes.USAGE, e.getMessage());
-        } catch (IllegalArgumentException e) { // the kernel does not fit its target
-            throw new CliException(ExitCodes.INPUT, e.getMessage());
+        if (sweeping.isPresent()) {
+            return sweep(one, sweeping.get(), options, out, err, notes, jsonToStdout);
         }
+        long start = System.nanoTime();
+        Simulator.Run run = simulate(k, targetOf(one.loaded(), k), options, notes);
         double seconds = (System.nanoTime() - start) / 1e9;
         SimResult r = run.result();
         ObjectMapper mapper = SimJson.mapper();
@@ -225,6 +216,86 @@ final class SimulateCommand implements Callable<Integer> {
         if (bench) {
             notes.println(String.format(Locale.ROOT, "  simulation   %.3f s wall-clock (block map included), %d events, %.3g events/s, %d tiles, %.3g tiles/s",
                     seconds, r.events(), r.events() / seconds, r.visitedTiles(), r.visitedTiles() / seconds));
+        }
+        out.flush();
+        notes.flush();
+        return ExitCodes.OK;
+    }
+
+    /** The target {@code k} runs on: --target's, or the kernel's own. */
+    private TargetSpec targetOf(Loaded loaded, KernelSpec k) {
+        String targetName = target.or(k::target).orElseThrow(() -> new CliException(ExitCodes.USAGE,
+                "kernel '" + k.name() + "' names no target; choose one with --target (see 'attnkit targets')"));
+        return loaded.result().program().target(targetName).orElseThrow(() -> new CliException(
+                ExitCodes.USAGE, "no target '" + targetName + "'; see 'attnkit targets'"));
+    }
+
+    /** Refuses what {@code t} cannot run, sizes the run against --max-ctas, and simulates it. */
+    private Simulator.Run simulate(KernelSpec k, TargetSpec t, SimOptions options, PrintWriter notes) throws IOException {
+        if (t.kind() == TargetSpec.Kind.CPU && (options.schedule() != Schedule.FLASH || options.pass() != Pass.FWD)) {
+            throw new CliException(ExitCodes.USAGE, "target '" + t.name() + "' is a CPU: it runs the Java backend's kernel, "
+                    + "schedule flash, forward only");
+        }
+        if (t.kind() == TargetSpec.Kind.CPU && options.dropout() > 0) {
+            throw new CliException(ExitCodes.USAGE, "--dropout applies to GPU targets: '" + t.name()
+                    + "' is a CPU, and the Java backend's kernel has no dropout");
+        }
+        SimulationSize.require(k, options, maxCtas);
+        BlockMap map = blockMap(k, notes);
+        BackwardFit.require(k, t, map, options);
+        try {
+            return Simulator.run(k, t, map, options);
+        } catch (OptionsException e) {
+            throw new CliException(ExitCodes.USAGE, e.getMessage());
+        } catch (IllegalArgumentException e) { // the kernel does not fit its target
+            throw new CliException(ExitCodes.INPUT, e.getMessage());
+        }
+    }
+
+    /**
+     * One simulation per value of {@code sweep}: the file checked again with the value written in,
+     * a table row each; the JSON holds every result, with the value that made it.
+     */
+    private int sweep(Loaded.One one, Sweep sweep, SimOptions options, PrintWriter out, PrintWriter err, PrintWriter notes,
+                      boolean jsonToStdout) throws InputException, IOException {
+        List<SimResult> results = new ArrayList<>();
+        ObjectMapper mapper = SimJson.mapper();
+        ObjectNode root = mapper.createObjectNode();
+        root.put("sweep", sweep.key());
+        var points = root.putArray("points");
+        // Every value checked and sized first: a bad one is reported before minutes of simulation.
+        List<Loaded> checked = new ArrayList<>();
+        for (String value : sweep.values()) {
+            String text = sweep.rewrite(one.loaded().result().files().getFirst(), one.kernel().name(), value);
+            Loaded point = Loaded.checkVariant(file, text.getBytes(StandardCharsets.UTF_8), target, err);
+            if (!point.result().ok()) {
+                throw new CliException(ExitCodes.INPUT, "--sweep " + sweep.key() + " " + value + ": '" + file
+                        + "' has errors with that value");
+            }
+            SimulationSize.require(point.result().program().kernel(one.kernel().name()).orElseThrow(), options, maxCtas);
+            checked.add(point);
+        }
+        for (int i = 0; i < checked.size(); i++) {
+            String value = sweep.values().get(i);
+            KernelSpec k = checked.get(i).result().program().kernel(one.kernel().name()).orElseThrow();
+            selection = null;
+            SimResult r = simulate(k, targetOf(checked.get(i), k), options, notes).result();
+            results.add(r);
+            ObjectNode tree = SimJson.tree(mapper, r);
+            tree.put("sweep_value", value);
+            if (selection != null) {
+                tree.put("selection", selection);
+            }
+            points.add(tree);
+        }
+        String jsonText = mapper.writeValueAsString(root) + "\n";
+        if (jsonToStdout) {
+            out.print(jsonText);
+        } else {
+            out.print(io.attnkit.sim.report.SweepText.format(sweep.key(), sweep.values(), results));
+            if (json.isPresent()) {
+                AtomicFiles.write(json.get(), jsonText);
+            }
         }
         out.flush();
         notes.flush();

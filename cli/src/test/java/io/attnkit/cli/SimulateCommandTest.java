@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -606,6 +607,48 @@ class SimulateCommandTest {
         CliRunner standard = CliRunner.run("simulate", k.toString(), "--schedule", "standard");
         assertTrue(standard.out().contains("of the block map visible (") && standard.out().contains("compute all of S"),
                 standard.out());
+    }
+
+    /** A sweep is the file simulated once per value: each point equals the run of the file with that value written in. */
+    @Test
+    void aSweepEqualsTheRunsOfTheFileWithEachValueWrittenIn() throws IOException {
+        Random random = new Random(5);
+        int odd = 1001 + 2 * random.nextInt(500);
+        Path k = file(CAUSAL);
+        CliRunner sweep = CliRunner.run("simulate", k.toString(), "--sweep", "q_len=" + odd + ", 2000", "--json", "-");
+        assertEquals(0, sweep.exitCode(), sweep.err());
+        JsonNode root = new ObjectMapper().readTree(sweep.out());
+        assertEquals("q_len", root.get("sweep").asText());
+        assertEquals(2, root.get("points").size());
+        for (int i = 0; i < 2; i++) {
+            var point = (com.fasterxml.jackson.databind.node.ObjectNode) root.get("points").get(i);
+            String value = point.remove("sweep_value").asText();
+            // kv_len is not written in the file: it follows q_len, as in a file that says q_len VALUE
+            Path alone = dir.resolve("alone" + i + ".attn");
+            Files.writeString(alone, CAUSAL.replace("q_len 2000", "q_len " + value));
+            JsonNode single = new ObjectMapper().readTree(CliRunner.run("simulate", alone.toString(), "--json", "-").out());
+            assertEquals(single, point, "point " + value);
+        }
+        CliRunner text = CliRunner.run("simulate", k.toString(), "--sweep", "v_dim=32,64,128");
+        assertEquals(0, text.exitCode(), text.err());
+        List<String> lines = text.out().lines().toList();
+        assertTrue(lines.getFirst().endsWith(", swept over v_dim") && lines.get(1).trim().startsWith("v_dim"), text.out());
+        assertEquals(3, lines.stream().filter(l -> l.matches("  (32|64|128) .*")).count(), text.out());
+
+        // A value the language refuses is reported where it lands in the file, before anything is simulated.
+        CliRunner bad = CliRunner.run("simulate", k.toString(), "--sweep", "kv_heads=2,3");
+        assertEquals(1, bad.exitCode(), bad.err());
+        assertEquals("", bad.out());
+        assertTrue(bad.err().startsWith(k + ":2:") && bad.err().contains("error[E023]")
+                && bad.err().strip().endsWith("attnkit: error: --sweep kv_heads 3: '" + k + "' has errors with that value"),
+                bad.err());
+        for (String[] usage : new String[][] {{"--sweep", "tile=64"}, {"--sweep", "q_len=1K;mask dense"}, {"--sweep", "q_len="},
+                {"--sweep", "q_len=1K", "--trace", dir.resolve("t.json").toString()}}) {
+            CliRunner r = CliRunner.run(java.util.stream.Stream.concat(java.util.stream.Stream.of("simulate", k.toString()),
+                    java.util.Arrays.stream(usage)).toArray(String[]::new));
+            assertEquals(2, r.exitCode(), String.join(" ", usage) + ": " + r.err());
+            assertEquals(1, r.err().lines().count(), r.err());
+        }
     }
 
     /** Options that could change nothing are refused where that is known up front, and noted where it is found out. */

@@ -86,8 +86,16 @@ public final class Frontend {
 
     /** Checks the file at {@code root}; {@code targetOverride} replaces every kernel's own target. */
     public static Result check(Path root, Library library, Optional<String> targetOverride) throws InputException {
+        return check(root, read(root), library, targetOverride);
+    }
+
+    /**
+     * Checks {@code bytes} as if they were the file at {@code root} (its imports resolve beside it):
+     * a variant of the file, such as a sweep's, reported under the file's name.
+     */
+    public static Result check(Path root, byte[] bytes, Library library, Optional<String> targetOverride)
+            throws InputException {
         Frontend f = new Frontend(library);
-        byte[] bytes = read(root);
         Path dir = parentOf(root);
         f.load(root.toString(), bytes, dir, new ArrayList<>(List.of(realPath(root))), new LinkedHashSet<>());
         return f.resolve(targetOverride);

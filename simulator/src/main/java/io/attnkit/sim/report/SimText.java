@@ -121,7 +121,7 @@ public final class SimText {
     }
 
     /** A hit rate as a percentage, or n/a when nothing was looked up (0% would claim misses). */
-    private static String rate(double rate, long lookedUp) {
+    static String rate(double rate, long lookedUp) {
         return lookedUp == 0 ? "n/a" : String.format(Locale.ROOT, "%.1f%%", 100 * rate);
     }
 }
