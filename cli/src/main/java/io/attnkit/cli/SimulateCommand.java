@@ -4,16 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.attnkit.codegen.BackendException;
 import io.attnkit.dsl.blocks.BlockMap;
-import io.attnkit.dsl.blocks.HeadMasks;
 import io.attnkit.dsl.check.InputException;
 import io.attnkit.dsl.io.AtomicFiles;
 import io.attnkit.dsl.model.KernelSpec;
-import io.attnkit.dsl.model.Shape;
 import io.attnkit.dsl.model.TargetSpec;
-import io.attnkit.dsl.reference.Npy;
-import io.attnkit.dsl.reference.Tensor;
-import io.attnkit.dsl.select.Selector;
-import io.attnkit.dsl.select.WeightsException;
 import io.attnkit.sim.L2Mode;
 import io.attnkit.sim.OptionsException;
 import io.attnkit.sim.Pass;
@@ -21,13 +15,13 @@ import io.attnkit.sim.Raster;
 import io.attnkit.sim.Schedule;
 import io.attnkit.sim.SimOptions;
 import io.attnkit.sim.SimResult;
-import io.attnkit.sim.SyntheticSelection;
 import io.attnkit.sim.profile.NcuProfile;
 import io.attnkit.sim.profile.ProfileComparison;
 import io.attnkit.sim.profile.ProfileException;
 import io.attnkit.sim.Simulator;
 import io.attnkit.sim.report.SimJson;
 import io.attnkit.sim.report.SimText;
+import io.attnkit.sim.report.SweepText;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -179,14 +173,13 @@ final class SimulateCommand implements Callable<Integer> {
             return sweep(one, sweeping.get(), options, out, err, notes, jsonToStdout);
         }
         long start = System.nanoTime();
-        Simulator.Run run = simulate(k, targetOf(one.loaded(), k), options, notes);
+        Simulated simulated = simulate(k, targetOf(one.loaded(), k), options, notes);
         double seconds = (System.nanoTime() - start) / 1e9;
+        Simulator.Run run = simulated.run();
         SimResult r = run.result();
         ObjectMapper mapper = SimJson.mapper();
         ObjectNode tree = SimJson.tree(mapper, r);
-        if (selection != null) {
-            tree.put("selection", selection);
-        }
+        simulated.selection().ifPresent(how -> tree.put("selection", how));
         Optional<ProfileComparison> comparison = measured.map(m -> ProfileComparison.of(tree, m));
         comparison.ifPresent(c -> putComparison(tree, c));
         String jsonText = mapper.writeValueAsString(tree) + "\n";
@@ -196,9 +189,7 @@ final class SimulateCommand implements Callable<Integer> {
             SimText.memoryWarning(r).ifPresent(w -> err.println("warning: " + w));
         } else {
             out.print(SimText.format(r));
-            if (selection != null) {
-                out.println("  selection    " + selection);
-            }
+            simulated.selection().ifPresent(how -> out.println("  selection    " + how));
             comparison.ifPresent(c -> out.print(c.format(compare.get().toString())));
             json.ifPresent(f -> files.put(f, stream -> stream.write(jsonText.getBytes(StandardCharsets.UTF_8))));
         }
@@ -230,8 +221,12 @@ final class SimulateCommand implements Callable<Integer> {
                 ExitCodes.USAGE, "no target '" + targetName + "'; see 'attnkit targets'"));
     }
 
+    /** A simulation, and how its block map was decided (empty for static kernels). */
+    private record Simulated(Simulator.Run run, Optional<String> selection) {
+    }
+
     /** Refuses what {@code t} cannot run, sizes the run against --max-ctas, and simulates it. */
-    private Simulator.Run simulate(KernelSpec k, TargetSpec t, SimOptions options, PrintWriter notes) throws IOException {
+    private Simulated simulate(KernelSpec k, TargetSpec t, SimOptions options, PrintWriter notes) throws IOException {
         if (t.kind() == TargetSpec.Kind.CPU && (options.schedule() != Schedule.FLASH || options.pass() != Pass.FWD)) {
             throw new CliException(ExitCodes.USAGE, "target '" + t.name() + "' is a CPU: it runs the Java backend's kernel, "
                     + "schedule flash, forward only");
@@ -241,10 +236,11 @@ final class SimulateCommand implements Callable<Integer> {
                     + "' is a CPU, and the Java backend's kernel has no dropout");
         }
         SimulationSize.require(k, options, maxCtas);
-        BlockMap map = blockMap(k, notes);
+        DecidedMap decided = DecidedMap.of(k, new DecidedMap.Inputs(q, this.k, seed, syntheticSelection), notes);
+        BlockMap map = decided.map();
         BackwardFit.require(k, t, map, options);
         try {
-            return Simulator.run(k, t, map, options);
+            return new Simulated(Simulator.run(k, t, map, options), decided.selection());
         } catch (OptionsException e) {
             throw new CliException(ExitCodes.USAGE, e.getMessage());
         } catch (IllegalArgumentException e) { // the kernel does not fit its target
@@ -278,21 +274,19 @@ final class SimulateCommand implements Callable<Integer> {
         for (int i = 0; i < checked.size(); i++) {
             String value = sweep.values().get(i);
             KernelSpec k = checked.get(i).result().program().kernel(one.kernel().name()).orElseThrow();
-            selection = null;
-            SimResult r = simulate(k, targetOf(checked.get(i), k), options, notes).result();
+            Simulated simulated = simulate(k, targetOf(checked.get(i), k), options, notes);
+            SimResult r = simulated.run().result();
             results.add(r);
             ObjectNode tree = SimJson.tree(mapper, r);
             tree.put("sweep_value", value);
-            if (selection != null) {
-                tree.put("selection", selection);
-            }
+            simulated.selection().ifPresent(how -> tree.put("selection", how));
             points.add(tree);
         }
         String jsonText = mapper.writeValueAsString(root) + "\n";
         if (jsonToStdout) {
             out.print(jsonText);
         } else {
-            out.print(io.attnkit.sim.report.SweepText.format(sweep.key(), sweep.values(), results));
+            out.print(SweepText.format(sweep.key(), sweep.values(), results));
             if (json.isPresent()) {
                 AtomicFiles.write(json.get(), jsonText);
             }
@@ -391,81 +385,7 @@ final class SimulateCommand implements Callable<Integer> {
         throw new CliException(ExitCodes.USAGE, "--kv-splits must be a positive number or 'auto', not '" + kvSplits + "'");
     }
 
-    /** The most elements of a random Q or K this command draws (one float array each, 1 GiB of heap). */
-    static final long MAX_RANDOM_ELEMENTS = 1L << 28;
-
     private static CliException usage(String option, String value, String choices) {
         return new CliException(ExitCodes.USAGE, "unknown " + option + " '" + value + "'; choose " + choices);
-    }
-
-    /**
-     * Refuses inputs with NaN or infinite values: scores of NaN sort anywhere, so the selection
-     * decided on them (an all-NaN Q halved the tiles of a top-k kernel) says nothing.
-     */
-    private static Tensor finite(Tensor t, Path file) {
-        long bad = 0;
-        for (float x : t.data()) {
-            if (!Float.isFinite(x)) {
-                bad++;
-            }
-        }
-        if (bad > 0) {
-            throw new CliException(ExitCodes.INPUT, String.format(Locale.ROOT, "%s: %,d of %,d values are NaN or infinite; "
-                    + "a selection decided on them means nothing", file, bad, t.data().length));
-        }
-        return t;
-    }
-
-    /** How the block map of a data-dependent kernel was decided, for the report; null for static ones. */
-    private String selection;
-
-    /** The block map: static kernels directly, data-dependent ones decided on the given or random inputs. */
-    private BlockMap blockMap(KernelSpec k, PrintWriter out) throws IOException {
-        if (HeadMasks.of(k).isStatic()) {
-            // Static masks, and routers with a fixed sparse ratio: nothing to decide on data.
-            if (q.isPresent()) {
-                out.println("note: kernel " + k.name() + " decides nothing on data (its masks are static): --q and --k are not read");
-            }
-            return BlockMap.of(k);
-        }
-        Shape s = k.shape();
-        long elements = Math.max((long) s.batch() * s.heads() * s.qLen(), (long) s.batch() * s.kvHeads() * s.kvLen())
-                * s.headDim();
-        boolean tooLarge = q.isEmpty() && elements > MAX_RANDOM_ELEMENTS;
-        if (syntheticSelection || tooLarge) {
-            if (q.isPresent()) {
-                throw new CliException(ExitCodes.USAGE, "--synthetic-selection draws the selection without inputs; drop --q/--k");
-            }
-            out.println("note: selection drawn synthetically with the selector's structure (seed " + seed + "), not decided on Q and K"
-                    + (syntheticSelection ? "" : ": random Q or K of " + elements + " elements would be too large")
-                    + "; see docs/simulator.md");
-            selection = "synthetic, seed " + seed;
-            try {
-                return BlockMap.of(HeadMasks.of(k), new SyntheticSelection(s, seed, k.tiles().q()), k.tiles().q(), k.tiles().kv());
-            } catch (IllegalArgumentException | IllegalStateException e) {
-                throw new CliException(ExitCodes.USAGE, "kernel '" + k.name() + "': " + e.getMessage());
-            }
-        }
-        Tensor qs;
-        Tensor ks;
-        if (q.isPresent() != this.k.isPresent()) {
-            throw new CliException(ExitCodes.USAGE, "give --q and --k together");
-        }
-        if (q.isPresent()) {
-            qs = finite(Npy.read(q.get()), q.get());
-            ks = finite(Npy.read(this.k.get()), this.k.get());
-            selection = "decided on Q and K from " + q.get() + " and " + this.k.get();
-        } else {
-            qs = Tensor.random(s.batch(), s.heads(), s.qLen(), s.headDim(), seed);
-            ks = Tensor.random(s.batch(), s.kvHeads(), s.kvLen(), s.headDim(), seed + 1);
-            selection = "decided on random Q and K, seed " + seed;
-        }
-        try {
-            return Selector.decide(k, qs, ks).blockMap();
-        } catch (WeightsException e) {
-            throw new CliException(ExitCodes.INPUT, e.getMessage());
-        } catch (IllegalArgumentException e) {
-            throw new CliException(ExitCodes.USAGE, e.getMessage());
-        }
     }
 }
