@@ -138,18 +138,20 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--bench", description = "also print how long the simulation itself took and its events per second")
     boolean bench;
 
-    @Option(names = "--sweep", paramLabel = "KEY=V1,V2,...", description = "simulate the kernel once per value of one "
-            + "shape setting (batch, heads, kv_heads, q_len, kv_len, head_dim, v_dim), written into its source and checked "
-            + "again, and print a row each; with --json, one result per value")
-    Optional<String> sweep;
+    @Option(names = "--sweep", paramLabel = "KEY=V1,V2,...", description = "simulate the kernel once per value of a "
+            + "shape setting (batch, heads, kv_heads, q_len, kv_len, head_dim, v_dim) or tile setting (tile.q, tile.kv, "
+            + "tile.stages, tile.warps), written into its source and checked again, and print a row each; repeated, every "
+            + "combination (at most 64); with --json, one result per point")
+    List<String> sweep = new ArrayList<>();
 
     @Override
     public Integer call() throws InputException, IOException, BackendException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         SimOptions options = options();
-        Optional<Sweep> sweeping = sweep.map(Sweep::parse);
-        if (sweeping.isPresent() && (trace.isPresent() || compare.isPresent() || q.isPresent() || occupancyFromPtxas)) {
+        List<Sweep> sweeps = sweep.stream().map(Sweep::parse).toList();
+        List<List<String>> points = Sweep.grid(sweeps);
+        if (!sweeps.isEmpty() && (trace.isPresent() || compare.isPresent() || q.isPresent() || occupancyFromPtxas)) {
             throw new CliException(ExitCodes.USAGE, "--sweep runs one shape per value: --trace, --compare, --q/--k and "
                     + "--occupancy-from-ptxas describe a single run");
         }
@@ -169,8 +171,8 @@ final class SimulateCommand implements Callable<Integer> {
         }
         boolean jsonToStdout = json.isPresent() && json.get().toString().equals("-");
         PrintWriter notes = jsonToStdout ? err : out; // standard output carries the JSON alone
-        if (sweeping.isPresent()) {
-            return sweep(one, sweeping.get(), options, out, err, notes, jsonToStdout);
+        if (!sweeps.isEmpty()) {
+            return sweep(one, sweeps, points, options, out, err, notes, jsonToStdout);
         }
         long start = System.nanoTime();
         Simulated simulated = simulate(k, targetOf(one.loaded(), k), options, notes);
@@ -249,44 +251,58 @@ final class SimulateCommand implements Callable<Integer> {
     }
 
     /**
-     * One simulation per value of {@code sweep}: the file checked again with the value written in,
-     * a table row each; the JSON holds every result, with the value that made it.
+     * One simulation per point of the sweeps: the file checked again with the values written in,
+     * a table row each; the JSON holds every result, with the values that made it.
      */
-    private int sweep(Loaded.One one, Sweep sweep, SimOptions options, PrintWriter out, PrintWriter err, PrintWriter notes,
-                      boolean jsonToStdout) throws InputException, IOException {
+    private int sweep(Loaded.One one, List<Sweep> sweeps, List<List<String>> points, SimOptions options, PrintWriter out,
+                      PrintWriter err, PrintWriter notes, boolean jsonToStdout) throws InputException, IOException {
+        String name = one.kernel().name();
+        List<String> keys = sweeps.stream().map(Sweep::key).toList();
+        // Every point checked and sized first: a bad one is reported before minutes of simulation.
+        List<Loaded> checked = new ArrayList<>();
+        var root = one.loaded().result().files().getFirst().source();
+        for (List<String> point : points) {
+            String text = Sweep.rewrite(root.name(), root.text(), name, sweeps, point);
+            Loaded variant = Loaded.checkVariant(file, text.getBytes(StandardCharsets.UTF_8), target, err);
+            if (!variant.result().ok()) {
+                throw new CliException(ExitCodes.INPUT, where(keys, point) + "'" + file + "' has errors with "
+                        + (keys.size() == 1 ? "that value" : "those values"));
+            }
+            try {
+                SimulationSize.require(variant.result().program().kernel(name).orElseThrow(), options, maxCtas);
+            } catch (CliException e) {
+                throw new CliException(e.exitCode(), where(keys, point) + e.getMessage());
+            }
+            checked.add(variant);
+        }
         List<SimResult> results = new ArrayList<>();
         ObjectMapper mapper = SimJson.mapper();
-        ObjectNode root = mapper.createObjectNode();
-        root.put("sweep", sweep.key());
-        var points = root.putArray("points");
-        // Every value checked and sized first: a bad one is reported before minutes of simulation.
-        List<Loaded> checked = new ArrayList<>();
-        for (String value : sweep.values()) {
-            String text = sweep.rewrite(one.loaded().result().files().getFirst(), one.kernel().name(), value);
-            Loaded point = Loaded.checkVariant(file, text.getBytes(StandardCharsets.UTF_8), target, err);
-            if (!point.result().ok()) {
-                throw new CliException(ExitCodes.INPUT, "--sweep " + sweep.key() + " " + value + ": '" + file
-                        + "' has errors with that value");
-            }
-            SimulationSize.require(point.result().program().kernel(one.kernel().name()).orElseThrow(), options, maxCtas);
-            checked.add(point);
-        }
+        ObjectNode tree = mapper.createObjectNode();
+        keys.forEach(tree.putArray("sweep")::add);
+        var array = tree.putArray("points");
         for (int i = 0; i < checked.size(); i++) {
-            String value = sweep.values().get(i);
-            KernelSpec k = checked.get(i).result().program().kernel(one.kernel().name()).orElseThrow();
-            Simulated simulated = simulate(k, targetOf(checked.get(i), k), options, notes);
+            KernelSpec k = checked.get(i).result().program().kernel(name).orElseThrow();
+            Simulated simulated;
+            try {
+                simulated = simulate(k, targetOf(checked.get(i), k), options, notes);
+            } catch (CliException e) { // a backward that does not fit, a kernel too large for its target
+                throw new CliException(e.exitCode(), where(keys, points.get(i)) + e.getMessage());
+            }
             SimResult r = simulated.run().result();
             results.add(r);
-            ObjectNode tree = SimJson.tree(mapper, r);
-            tree.put("sweep_value", value);
-            simulated.selection().ifPresent(how -> tree.put("selection", how));
-            points.add(tree);
+            ObjectNode point = SimJson.tree(mapper, r);
+            ObjectNode values = point.putObject("sweep_values");
+            for (int j = 0; j < keys.size(); j++) {
+                values.put(keys.get(j), points.get(i).get(j));
+            }
+            simulated.selection().ifPresent(how -> point.put("selection", how));
+            array.add(point);
         }
-        String jsonText = mapper.writeValueAsString(root) + "\n";
+        String jsonText = mapper.writeValueAsString(tree) + "\n";
         if (jsonToStdout) {
             out.print(jsonText);
         } else {
-            out.print(SweepText.format(sweep.key(), sweep.values(), results));
+            out.print(SweepText.format(keys, points, results));
             if (json.isPresent()) {
                 AtomicFiles.write(json.get(), jsonText);
             }
@@ -383,6 +399,15 @@ final class SimulateCommand implements Callable<Integer> {
             }
         }
         throw new CliException(ExitCodes.USAGE, "--kv-splits must be a positive number or 'auto', not '" + kvSplits + "'");
+    }
+
+    /** "--sweep q_len 4K, tile.q 64: ", the point a message is about. */
+    private static String where(List<String> keys, List<String> point) {
+        StringBuilder b = new StringBuilder("--sweep ");
+        for (int i = 0; i < keys.size(); i++) {
+            b.append(i > 0 ? ", " : "").append(keys.get(i)).append(' ').append(point.get(i));
+        }
+        return b.append(": ").toString();
     }
 
     private static CliException usage(String option, String value, String choices) {

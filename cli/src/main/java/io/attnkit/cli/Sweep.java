@@ -1,23 +1,33 @@
 package io.attnkit.cli;
 
+import io.attnkit.dsl.source.Diagnostics;
 import io.attnkit.dsl.syntax.AttnFile;
 import io.attnkit.dsl.syntax.Decl;
 import io.attnkit.dsl.syntax.Property;
 import io.attnkit.dsl.syntax.SourceParser;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * {@code --sweep KEY=V1,V2,...}: one shape setting of the kernel, set to each value in turn. The
- * value is written into the kernel's source and the file checked again, so every point passes
- * the language's own checks (ranges, E023, documents that must sum to {@code kv_len}, selectors
- * that must fit) and a bad one is reported at its line and column.
+ * {@code --sweep KEY=V1,V2,...}: one setting of the kernel, a shape size ({@code q_len}) or a
+ * tile setting ({@code tile.q}), set to each value in turn. The value is written into the
+ * kernel's source and the file checked again, so every point passes the language's own checks
+ * (ranges, E023, documents that must sum to {@code kv_len}, tiles that must fit shared memory) and
+ * a bad one is reported at its line and column.
+ *
+ * @param property the statement that holds the setting: {@code shape} or {@code tile}
+ * @param name     the setting within it: {@code q_len}, {@code q}, ...
  */
-record Sweep(String key, List<String> values) {
-    static final List<String> KEYS = List.of("batch", "heads", "kv_heads", "q_len", "kv_len", "head_dim", "v_dim");
+record Sweep(String key, String property, String name, List<String> values) {
+    static final List<String> SHAPE_KEYS = List.of("batch", "heads", "kv_heads", "q_len", "kv_len", "head_dim", "v_dim");
+    static final List<String> TILE_KEYS = List.of("q", "kv", "stages", "warps");
     /** Counts as the language writes them ({@code 4096}, {@code 128K}); nothing else can reach the source. */
     private static final Pattern VALUE = Pattern.compile("[0-9]{1,10}[KM]?");
+    /** Simulations one command may ask for, all sweeps multiplied. */
     static final int MAX_POINTS = 64;
 
     Sweep {
@@ -27,9 +37,10 @@ record Sweep(String key, List<String> values) {
     static Sweep parse(String option) {
         int eq = option.indexOf('=');
         String key = eq < 0 ? option : option.substring(0, eq);
-        if (!KEYS.contains(key)) {
-            throw new CliException(ExitCodes.USAGE, "--sweep takes a shape setting, one of " + String.join(", ", KEYS)
-                    + ", as KEY=V1,V2,...; not '" + option + "'");
+        String tile = key.startsWith("tile.") ? key.substring(5) : null;
+        if (!(SHAPE_KEYS.contains(key) || tile != null && TILE_KEYS.contains(tile))) {
+            throw new CliException(ExitCodes.USAGE, "--sweep takes KEY=V1,V2,... with KEY a shape setting ("
+                    + String.join(", ", SHAPE_KEYS) + ") or tile." + String.join(", tile.", TILE_KEYS) + "; not '" + option + "'");
         }
         List<String> values = eq < 0 ? List.of() : Arrays.stream(option.substring(eq + 1).split(",", -1)).map(String::strip)
                 .toList();
@@ -37,32 +48,72 @@ record Sweep(String key, List<String> values) {
             throw new CliException(ExitCodes.USAGE, "--sweep " + key + " takes counts such as 1024 or 128K, comma-separated; "
                     + "not '" + option.substring(Math.min(option.length(), eq + 1)) + "'");
         }
-        if (values.size() > MAX_POINTS) {
-            throw new CliException(ExitCodes.USAGE, "--sweep takes at most " + MAX_POINTS + " values, not " + values.size());
+        return tile == null ? new Sweep(key, "shape", key, values) : new Sweep(key, "tile", tile, values);
+    }
+
+    /** Every combination of the sweeps' values, the first sweep's slowest; refused past {@link #MAX_POINTS}. */
+    static List<List<String>> grid(List<Sweep> sweeps) {
+        long count = sweeps.stream().mapToLong(s -> s.values().size()).reduce(1, Math::multiplyExact);
+        if (count > MAX_POINTS) {
+            throw new CliException(ExitCodes.USAGE, "--sweep asks for " + count + " simulations; at most " + MAX_POINTS);
         }
-        return new Sweep(key, values);
+        if (sweeps.stream().map(Sweep::key).distinct().count() < sweeps.size()) {
+            throw new CliException(ExitCodes.USAGE, "--sweep names a setting twice");
+        }
+        List<List<String>> points = List.of(List.of());
+        for (Sweep s : sweeps) {
+            List<List<String>> next = new ArrayList<>();
+            for (List<String> point : points) {
+                for (String v : s.values()) {
+                    List<String> longer = new ArrayList<>(point);
+                    longer.add(v);
+                    next.add(List.copyOf(longer));
+                }
+            }
+            points = next;
+        }
+        return points;
+    }
+
+    /** {@code text} (a file named {@code name}) with each sweep's setting of {@code kernel} set to its value in {@code point}. */
+    static String rewrite(String name, String text, String kernel, List<Sweep> sweeps, List<String> point) {
+        for (int i = 0; i < sweeps.size(); i++) {
+            // parsed again after each edit, so that the next one's positions are those of the edited text
+            SourceParser.Result parsed = SourceParser.parse(name, text.getBytes(StandardCharsets.UTF_8), new Diagnostics());
+            text = sweeps.get(i).rewrite(parsed, kernel, point.get(i));
+        }
+        return text;
     }
 
     /**
-     * The text of {@code root} with kernel {@code kernel}'s {@code shape} setting {@link #key} set to
-     * {@code value}: the number replaced where it is written, appended to the {@code shape} line
-     * where it is not (so a swept {@code q_len} still drags an unwritten {@code kv_len} with it).
+     * The text of {@code root} with kernel {@code kernel}'s setting set to {@code value}: the
+     * number replaced where it is written, added where the file leaves it to its default (so a
+     * swept {@code q_len} still drags an unwritten {@code kv_len} with it).
      */
     String rewrite(SourceParser.Result root, String kernel, String value) {
         String text = root.source().text();
         Decl.KernelDecl decl = kernelDecl(root.file(), kernel);
-        Property shape = decl.body().stream().filter(s -> s instanceof Property p && p.key().text().equals("shape"))
-                .map(Property.class::cast).findFirst()
-                .orElseThrow(() -> new CliException(ExitCodes.USAGE, "--sweep: kernel '" + kernel + "' has no shape of its own"));
-        for (Property.Item item : shape.items()) {
+        Optional<Property> statement = property(decl, property);
+        if (statement.isEmpty()) { // only tile may be left out: a new statement after the shape
+            Property shape = property(decl, "shape").orElseThrow(() -> new CliException(ExitCodes.USAGE,
+                    "--sweep: kernel '" + kernel + "' has no shape"));
+            int end = shape.span().end();
+            return text.substring(0, end) + " " + property + " " + name + " " + value + ";" + text.substring(end);
+        }
+        for (Property.Item item : statement.get().items()) {
             List<Property.Word> words = item.words();
-            if (words.size() == 2 && words.get(0) instanceof Property.Word.Ident id && id.text().equals(key)
+            if (words.size() == 2 && words.get(0) instanceof Property.Word.Ident id && id.text().equals(name)
                     && words.get(1) instanceof Property.Word.Quantity q) {
                 return text.substring(0, q.span().start()) + value + text.substring(q.span().end());
             }
         }
-        int end = shape.items().getLast().span().end();
-        return text.substring(0, end) + ", " + key + " " + value + text.substring(end);
+        int end = statement.get().items().getLast().span().end();
+        return text.substring(0, end) + ", " + name + " " + value + text.substring(end);
+    }
+
+    private static Optional<Property> property(Decl.KernelDecl decl, String key) {
+        return decl.body().stream().filter(s -> s instanceof Property p && p.key().text().equals(key))
+                .map(Property.class::cast).findFirst();
     }
 
     private static Decl.KernelDecl kernelDecl(AttnFile file, String kernel) {

@@ -618,11 +618,11 @@ class SimulateCommandTest {
         CliRunner sweep = CliRunner.run("simulate", k.toString(), "--sweep", "q_len=" + odd + ", 2000", "--json", "-");
         assertEquals(0, sweep.exitCode(), sweep.err());
         JsonNode root = new ObjectMapper().readTree(sweep.out());
-        assertEquals("q_len", root.get("sweep").asText());
+        assertEquals("[\"q_len\"]", root.get("sweep").toString());
         assertEquals(2, root.get("points").size());
         for (int i = 0; i < 2; i++) {
             var point = (com.fasterxml.jackson.databind.node.ObjectNode) root.get("points").get(i);
-            String value = point.remove("sweep_value").asText();
+            String value = point.remove("sweep_values").get("q_len").asText();
             // kv_len is not written in the file: it follows q_len, as in a file that says q_len VALUE
             Path alone = dir.resolve("alone" + i + ".attn");
             Files.writeString(alone, CAUSAL.replace("q_len 2000", "q_len " + value));
@@ -634,6 +634,26 @@ class SimulateCommandTest {
         List<String> lines = text.out().lines().toList();
         assertTrue(lines.getFirst().endsWith(", swept over v_dim") && lines.get(1).trim().startsWith("v_dim"), text.out());
         assertEquals(3, lines.stream().filter(l -> l.matches("  (32|64|128) .*")).count(), text.out());
+
+        // Two sweeps: every combination, the first slowest; a tile setting the file leaves out is added.
+        Path untiled = dir.resolve("untiled.attn");
+        Files.writeString(untiled, CAUSAL.replace("  tile q 128, kv 64, stages 2;\n", ""));
+        CliRunner grid = CliRunner.run("simulate", untiled.toString(), "--sweep", "q_len=512,1K", "--sweep", "tile.q=64,128",
+                "--json", "-");
+        assertEquals(0, grid.exitCode(), grid.err());
+        List<String> seen = new java.util.ArrayList<>();
+        new ObjectMapper().readTree(grid.out()).get("points").forEach(p -> seen.add(p.get("sweep_values").toString()));
+        assertEquals(List.of("{\"q_len\":\"512\",\"tile.q\":\"64\"}", "{\"q_len\":\"512\",\"tile.q\":\"128\"}",
+                "{\"q_len\":\"1K\",\"tile.q\":\"64\"}", "{\"q_len\":\"1K\",\"tile.q\":\"128\"}"), seen);
+        Path tiled = dir.resolve("tiled.attn");
+        Files.writeString(tiled, CAUSAL.replace("q_len 2000", "q_len 1K").replace("tile q 128, kv 64, stages 2", "tile q 64"));
+        JsonNode last = new ObjectMapper().readTree(grid.out()).get("points").get(2);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) last).remove("sweep_values");
+        assertEquals(new ObjectMapper().readTree(CliRunner.run("simulate", tiled.toString(), "--json", "-").out()), last);
+        CliRunner tooMany = CliRunner.run("simulate", k.toString(), "--sweep", "q_len=1,2,3,4,5,6,7,8,9", "--sweep",
+                "batch=1,2,3,4,5,6,7,8");
+        assertEquals(2, tooMany.exitCode());
+        assertEquals("attnkit: error: --sweep asks for 72 simulations; at most 64", tooMany.err().strip());
 
         // A value the language refuses is reported where it lands in the file, before anything is simulated.
         CliRunner bad = CliRunner.run("simulate", k.toString(), "--sweep", "kv_heads=2,3");
