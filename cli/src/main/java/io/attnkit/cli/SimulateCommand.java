@@ -158,8 +158,10 @@ final class SimulateCommand implements Callable<Integer> {
         Loaded.One one = Loaded.kernel(file, kernel, target, err);
         checkOutputs(one.loaded().inputs());
         KernelSpec k = one.kernel();
+        TargetSpec t = targetOf(one.loaded(), k);
+        requireRunnable(k, t, options); // before ptxas compiles anything
         if (occupancyFromPtxas) {
-            options = options.withResources(PtxasResources.of(k, targetOf(one.loaded(), k), file, registers.isPresent(), err));
+            options = options.withResources(PtxasResources.of(k, t, file, registers.isPresent(), err));
         }
         Optional<NcuProfile> measured = Optional.empty();
         if (compare.isPresent()) {
@@ -175,7 +177,7 @@ final class SimulateCommand implements Callable<Integer> {
             return sweep(one, sweeps, points, options, out, err, notes, jsonToStdout);
         }
         long start = System.nanoTime();
-        Simulated simulated = simulate(k, targetOf(one.loaded(), k), options, notes);
+        Simulated simulated = simulate(k, t, options, notes);
         double seconds = (System.nanoTime() - start) / 1e9;
         Simulator.Run run = simulated.run();
         SimResult r = run.result();
@@ -227,8 +229,8 @@ final class SimulateCommand implements Callable<Integer> {
     private record Simulated(Simulator.Run run, Optional<String> selection) {
     }
 
-    /** Refuses what {@code t} cannot run, sizes the run against --max-ctas, and simulates it. */
-    private Simulated simulate(KernelSpec k, TargetSpec t, SimOptions options, PrintWriter notes) throws IOException {
+    /** Refuses what {@code t} cannot run and shapes past --max-ctas, before anything is simulated. */
+    private void requireRunnable(KernelSpec k, TargetSpec t, SimOptions options) {
         if (t.kind() == TargetSpec.Kind.CPU && (options.schedule() != Schedule.FLASH || options.pass() != Pass.FWD)) {
             throw new CliException(ExitCodes.USAGE, "target '" + t.name() + "' is a CPU: it runs the Java backend's kernel, "
                     + "schedule flash, forward only");
@@ -238,6 +240,11 @@ final class SimulateCommand implements Callable<Integer> {
                     + "' is a CPU, and the Java backend's kernel has no dropout");
         }
         SimulationSize.require(k, options, maxCtas);
+    }
+
+    /** {@link #requireRunnable}, then the simulation. */
+    private Simulated simulate(KernelSpec k, TargetSpec t, SimOptions options, PrintWriter notes) throws IOException {
+        requireRunnable(k, t, options);
         DecidedMap decided = DecidedMap.of(k, new DecidedMap.Inputs(q, this.k, seed, syntheticSelection), notes);
         BlockMap map = decided.map();
         BackwardFit.require(k, t, map, options);
@@ -269,7 +276,8 @@ final class SimulateCommand implements Callable<Integer> {
                         + (keys.size() == 1 ? "that value" : "those values"));
             }
             try {
-                SimulationSize.require(variant.result().program().kernel(name).orElseThrow(), options, maxCtas);
+                KernelSpec k = variant.result().program().kernel(name).orElseThrow();
+                requireRunnable(k, targetOf(variant, k), options);
             } catch (CliException e) {
                 throw new CliException(e.exitCode(), where(keys, point) + e.getMessage());
             }
@@ -290,6 +298,8 @@ final class SimulateCommand implements Callable<Integer> {
             }
             SimResult r = simulated.run().result();
             results.add(r);
+            String at = where(keys, points.get(i));
+            SimText.memoryWarning(r).ifPresent(w -> err.println("warning: " + at.substring("--sweep ".length()) + w));
             ObjectNode point = SimJson.tree(mapper, r);
             ObjectNode values = point.putObject("sweep_values");
             for (int j = 0; j < keys.size(); j++) {

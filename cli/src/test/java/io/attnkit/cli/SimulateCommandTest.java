@@ -650,6 +650,16 @@ class SimulateCommandTest {
         JsonNode last = new ObjectMapper().readTree(grid.out()).get("points").get(2);
         ((com.fasterxml.jackson.databind.node.ObjectNode) last).remove("sweep_values");
         assertEquals(new ObjectMapper().readTree(CliRunner.run("simulate", tiled.toString(), "--json", "-").out()), last);
+        // A point whose tensors overflow the device is flagged as a single run would be, naming the point.
+        Path tiny = dir.resolve("tiny.attn");
+        Files.writeString(tiny, """
+                target tiny extends h100-sxm { hbm 48 MiB, 3350 GB/s; }
+                kernel k { shape heads 8, q_len 2K, head_dim 128; dtype bf16; tile q 128, kv 64, stages 2; target tiny; }
+                """);
+        CliRunner big = CliRunner.run("simulate", tiny.toString(), "--sweep", "batch=1,4");
+        assertEquals(0, big.exitCode(), big.err());
+        assertTrue(big.err().contains("warning: batch 4: Q, K, V and O take 67.11 MB") && !big.err().contains("batch 1:"),
+                big.err());
         CliRunner tooMany = CliRunner.run("simulate", k.toString(), "--sweep", "q_len=1,2,3,4,5,6,7,8,9", "--sweep",
                 "batch=1,2,3,4,5,6,7,8");
         assertEquals(2, tooMany.exitCode());
