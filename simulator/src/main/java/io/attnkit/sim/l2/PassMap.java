@@ -106,8 +106,8 @@ final class PassMap {
 
     /**
      * The stretches, highest first, {@link #GEOMETRY_STRIDE} doubles each (lo, hi, end, rate,
-     * endTime, bytes): kept until the map changes, since every snapshot of the trails reads the
-     * passes of every live object and most of them have not changed since the last one.
+     * endTime, bytes): kept until the map changes, and never written once returned, so that a
+     * snapshot may hold it and read it later.
      */
     double[] geometry() {
         if (geometry == null) {
@@ -129,23 +129,26 @@ final class PassMap {
 
     /**
      * Forgets the stretches passed before the L2 exchanged {@code dead} more bytes with DRAM
-     * than it has now: nothing they hold can still be in the cache.
+     * than it has now: nothing they hold can still be in the cache. True when any was forgotten.
      */
-    void forgetOlderThan(double dramNow, double dead) {
+    boolean forgetOlderThan(double dramNow, double dead) {
         if (!(dramNow - oldestDram > dead)) {
-            return; // none is that old
+            return false; // none is that old
         }
         double oldest = Double.POSITIVE_INFINITY;
+        boolean forgot = false;
         for (var it = byLo.values().iterator(); it.hasNext(); ) {
             Ramp r = it.next();
             if (dramNow - r.dramAtEnd > dead) {
                 it.remove();
                 geometry = null;
+                forgot = true;
             } else {
                 oldest = Math.min(oldest, r.dramAtEnd);
             }
         }
         oldestDram = oldest;
+        return forgot;
     }
 
     /** Trail {@code t}, done, passed its items; the L2 has exchanged {@code dram} bytes with DRAM so far. */

@@ -1,6 +1,7 @@
 package io.attnkit.sim.l2;
 
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.List;
 
 /**
@@ -17,6 +18,19 @@ final class TrailSnapshot {
      */
     private static final int BLOCK_BITS = 3;
     private static final int BLOCK = 1 << BLOCK_BITS;
+
+    private static final double[] NO_PASSES = new double[0];
+
+    private final DonePasses done = new DonePasses();
+    // The trails in flight at the snapshot, object by object: the first trail after object k's is flightEnd[k].
+    private int flightObjects;
+    private int[] flightObject = new int[16];
+    private int[] flightEnd = new int[16];
+    private double[] flightStart = new double[64];
+    private double[] flightPos = new double[64];
+    private double[] flightRate = new double[64];
+    private double[] flightBytes = new double[64];
+    private boolean built; // whether the windows below are this snapshot's
 
     private double snapTime;
     private int snapSize;
@@ -43,6 +57,9 @@ final class TrailSnapshot {
      * above it is {@code [low_k, min(hi_k, lowest low above)]}, so one pass gives the union.
      */
     double distinctBytes(double lag) {
+        if (!built) {
+            build();
+        }
         double total = 0;
         int k = 0;
         for (int o = 0; o < snapObjects; o++) {
@@ -73,32 +90,67 @@ final class TrailSnapshot {
     }
 
     /**
-     * Records every trail's window geometry at {@code now}, and puts each object's active
-     * trails in order of position (highest first, older first on ties) for the look-ups.
+     * Takes the snapshot at {@code now}: puts each object's active trails in order of position
+     * (highest first, older first on ties) for the look-ups, and notes where they are and how
+     * fast they go; the done passes are read from the {@link DonePasses} kept between snapshots.
+     * The windows are laid out when a distance is first asked for: a decode batch takes
+     * thousands of snapshots and asks none, while its done passes span thousands of objects.
      */
     void take(TrailsByObject byObject, double now) {
         snapTime = now;
-        snapSize = 0;
-        snapObjects = 0;
-        for (Trails trails : byObject.live()) {
-            if (trails.isEmpty()) {
+        built = false;
+        done.update(byObject);
+        flightObjects = 0;
+        int trails = 0;
+        BitSet moving = byObject.moving();
+        for (int o = moving.nextSetBit(0); o >= 0; o = moving.nextSetBit(o + 1)) {
+            List<Trail> active = byObject.get(o).active;
+            if (active.isEmpty()) {
+                moving.clear(o);
                 continue;
             }
-            List<Trail> active = trails.active;
             double[] pos = orderByPosition(active, now);
-            int first = snapSize;
-            int a = 0;
-            // Both sorted by upper end, highest first: merged.
-            double[] done = trails.donePasses();
-            for (int i = 0; i < done.length; i += PassMap.GEOMETRY_STRIDE) {
-                double hiEnd = done[i + 1];
-                for (; a < active.size() && pos[a] >= hiEnd; a++) {
-                    addInFlight(active.get(a), pos[a]);
-                }
-                add(done[i], hiEnd, done[i + 2], done[i + 3], now - done[i + 4], done[i + 5]);
+            fitFlight(trails + active.size());
+            for (int a = 0; a < active.size(); a++, trails++) {
+                Trail t = active.get(a);
+                flightStart[trails] = t.start;
+                flightPos[trails] = pos[a];
+                flightRate[trails] = t.itemsPerCycle();
+                flightBytes[trails] = t.bytes;
             }
-            for (; a < active.size(); a++) {
-                addInFlight(active.get(a), pos[a]);
+            if (flightObjects == flightObject.length) {
+                flightObject = Arrays.copyOf(flightObject, 2 * flightObjects);
+                flightEnd = Arrays.copyOf(flightEnd, 2 * flightObjects);
+            }
+            flightObject[flightObjects] = o;
+            flightEnd[flightObjects++] = trails;
+        }
+    }
+
+    /** Lays out the windows of every object, done passes and trails in flight, in object order. */
+    private void build() {
+        built = true;
+        snapSize = 0;
+        snapObjects = 0;
+        int d = 0;
+        int f = 0;
+        int a = 0; // the next trail in flight
+        while (d < done.size() || f < flightObjects) {
+            int o = Math.min(d < done.size() ? done.object(d) : Integer.MAX_VALUE,
+                    f < flightObjects ? flightObject[f] : Integer.MAX_VALUE);
+            double[] passes = d < done.size() && done.object(d) == o ? done.geometry(d++) : NO_PASSES;
+            int end = f < flightObjects && flightObject[f] == o ? flightEnd[f++] : a;
+            int first = snapSize;
+            // Both sorted by upper end, highest first: merged.
+            for (int i = 0; i < passes.length; i += PassMap.GEOMETRY_STRIDE) {
+                double hiEnd = passes[i + 1];
+                for (; a < end && flightPos[a] >= hiEnd; a++) {
+                    addInFlight(a);
+                }
+                add(passes[i], hiEnd, passes[i + 2], passes[i + 3], snapTime - passes[i + 4], passes[i + 5]);
+            }
+            for (; a < end; a++) {
+                addInFlight(a);
             }
             if (snapObjects == snapObjectEnd.length) {
                 snapObjectEnd = Arrays.copyOf(snapObjectEnd, snapObjects * 2);
@@ -124,8 +176,18 @@ final class TrailSnapshot {
         }
     }
 
-    private void addInFlight(Trail t, double pos) {
-        add(t.start, pos, pos, t.itemsPerCycle(), 0, t.bytes);
+    private void fitFlight(int n) {
+        if (flightStart.length < n) {
+            int size = Math.max(n, 2 * flightStart.length);
+            flightStart = Arrays.copyOf(flightStart, size);
+            flightPos = Arrays.copyOf(flightPos, size);
+            flightRate = Arrays.copyOf(flightRate, size);
+            flightBytes = Arrays.copyOf(flightBytes, size);
+        }
+    }
+
+    private void addInFlight(int a) {
+        add(flightStart[a], flightPos[a], flightPos[a], flightRate[a], 0, flightBytes[a]);
     }
 
     /**

@@ -14,9 +14,26 @@ final class Trails {
     final TouchedItems written = new TouchedItems();
     private final PassMap passes = new PassMap();
     private final PassMap writes = new PassMap();
+    private final TrailsByObject owner;
+    private final int object;
+
+    Trails(int object, TrailsByObject owner) {
+        this.object = object;
+        this.owner = owner;
+    }
 
     boolean isEmpty() {
         return active.isEmpty() && passes.isEmpty();
+    }
+
+    /** True when done trails passed any item, reads or writes. */
+    boolean holdsPasses() {
+        return !passes.isEmpty();
+    }
+
+    /** Marks this object's passes as changed, for the snapshot to read them again. */
+    void markChanged() {
+        owner.changedPasses().set(object);
     }
 
     /** True when nothing at all is left: no trail in flight and no pass, of reads or of writes. */
@@ -31,6 +48,7 @@ final class Trails {
 
     /** {@code t} is done, when the L2 has exchanged {@code dram} bytes with DRAM. */
     void finish(Trail t, double dram) {
+        markChanged();
         passes.add(t, dram);
         if (t.write) {
             writes.add(t, dram);
@@ -43,6 +61,7 @@ final class Trails {
      */
     void finishItem(long item, double begin, double end, double bytes, boolean write, double dram) {
         double rate = end > begin ? 1 / (end - begin) : Double.POSITIVE_INFINITY;
+        markChanged();
         passes.add(item, item + 1, begin, end, rate, bytes, dram);
         touched.add(item, item + 1);
         if (write) {
@@ -53,7 +72,9 @@ final class Trails {
 
     /** Forgets what done trails passed before the L2 exchanged {@code dead} more bytes with DRAM than {@code dramNow}. */
     void forgetOlderThan(double dramNow, double dead) {
-        passes.forgetOlderThan(dramNow, dead);
+        if (passes.forgetOlderThan(dramNow, dead)) {
+            markChanged();
+        }
         writes.forgetOlderThan(dramNow, dead);
     }
 

@@ -15,11 +15,15 @@ import java.util.NoSuchElementException;
 final class TrailsByObject {
     private final List<Trails> all;
     private final BitSet live = new BitSet();
+    /** Objects whose passes changed since the snapshot last looked (see {@link #changedPasses}). */
+    private final BitSet changed = new BitSet();
+    /** Objects a trail began on since the snapshot last looked, or that had trails in flight then. */
+    private final BitSet moving = new BitSet();
 
     TrailsByObject(int objects) {
         all = new ArrayList<>(objects);
         for (int i = 0; i < objects; i++) {
-            all.add(new Trails());
+            all.add(new Trails(i, this));
         }
     }
 
@@ -33,6 +37,20 @@ final class TrailsByObject {
         t.slot = active.size();
         active.add(t);
         live.set(t.object);
+        moving.set(t.object);
+    }
+
+    /**
+     * The objects whose passes changed since the last call's caller cleared them: the one
+     * {@link TrailSnapshot} that reads this set clears it, and re-reads those objects only.
+     */
+    BitSet changedPasses() {
+        return changed;
+    }
+
+    /** A superset of the objects with trails in flight: the snapshot clears those left with none. */
+    BitSet moving() {
+        return moving;
     }
 
     /** The trails of {@code object}, about to hold passes of a strided access: the object is visited from now on. */
