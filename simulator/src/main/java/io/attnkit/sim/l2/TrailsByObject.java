@@ -1,6 +1,5 @@
 package io.attnkit.sim.l2;
 
-import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Iterator;
 import java.util.List;
@@ -13,7 +12,8 @@ import java.util.NoSuchElementException;
  * order, so their cost follows what is in flight and not the size of the batch.
  */
 final class TrailsByObject {
-    private final List<Trails> all;
+    /** Made on first use: a decode batch has hundreds of thousands of objects, each used for a moment. */
+    private final Trails[] all;
     private final BitSet live = new BitSet();
     /** Objects whose passes changed since the snapshot last looked (see {@link #changedPasses}). */
     private final BitSet changed = new BitSet();
@@ -21,19 +21,21 @@ final class TrailsByObject {
     private final BitSet moving = new BitSet();
 
     TrailsByObject(int objects) {
-        all = new ArrayList<>(objects);
-        for (int i = 0; i < objects; i++) {
-            all.add(new Trails(i, this));
-        }
+        all = new Trails[objects];
     }
 
     Trails get(int object) {
-        return all.get(object);
+        Trails t = all[object];
+        if (t == null) {
+            t = new Trails(object, this);
+            all[object] = t;
+        }
+        return t;
     }
 
     /** Trail {@code t} begins: it joins the trails in flight on its object, which is visited from now on. */
     void begin(Trail t) {
-        List<Trail> active = all.get(t.object).active;
+        List<Trail> active = get(t.object).active;
         t.slot = active.size();
         active.add(t);
         live.set(t.object);
@@ -56,7 +58,7 @@ final class TrailsByObject {
     /** The trails of {@code object}, about to hold passes of a strided access: the object is visited from now on. */
     Trails markLive(int object) {
         live.set(object);
-        return all.get(object);
+        return get(object);
     }
 
     /** The objects that may hold trails or passes, in object order. */
@@ -74,7 +76,7 @@ final class TrailsByObject {
                 if (next < 0) {
                     throw new NoSuchElementException();
                 }
-                Trails t = all.get(next);
+                Trails t = all[next];
                 next = live.nextSetBit(next + 1);
                 return t;
             }
@@ -87,7 +89,7 @@ final class TrailsByObject {
      */
     void forgetOlderThan(double dramNow, double dead) {
         for (int o = live.nextSetBit(0); o >= 0; o = live.nextSetBit(o + 1)) {
-            Trails trails = all.get(o);
+            Trails trails = all[o];
             trails.forgetOlderThan(dramNow, dead);
             if (trails.holdsNothing()) {
                 live.clear(o);
