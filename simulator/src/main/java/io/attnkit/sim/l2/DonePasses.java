@@ -1,7 +1,6 @@
 package io.attnkit.sim.l2;
 
 import java.util.Arrays;
-import java.util.BitSet;
 
 /**
  * The done passes of every object that holds any, in object order, each as the geometry its
@@ -34,7 +33,6 @@ final class DonePasses {
 
     /** Re-reads the objects of {@code byObject} whose passes changed since the last call, and clears their marks. */
     void update(TrailsByObject byObject) {
-        BitSet changed = byObject.changedPasses();
         if (byObject != source) { // a model seen for the first time: every object it holds is new
             source = byObject;
             size = 0;
@@ -42,13 +40,14 @@ final class DonePasses {
                 t.markChanged();
             }
         }
-        if (changed.isEmpty()) {
+        int[] changed = byObject.takeChangedPasses();
+        if (changed.length == 0) {
             return;
         }
-        fit(size + changed.cardinality());
+        fit(size + changed.length);
         int n = 0;
         int i = 0;
-        for (int o = changed.nextSetBit(0); o >= 0; o = changed.nextSetBit(o + 1)) {
+        for (int o : changed) {
             for (; i < size && objects[i] < o; i++) {
                 n = put(n, objects[i], geometry[i]);
             }
@@ -72,7 +71,6 @@ final class DonePasses {
         geometry = nextGeometry;
         nextGeometry = g;
         size = n;
-        changed.clear();
     }
 
     private int put(int n, int object, double[] g) {

@@ -33,7 +33,7 @@ final class Trails {
 
     /** Marks this object's passes as changed, for the snapshot to read them again. */
     void markChanged() {
-        owner.changedPasses().set(object);
+        owner.passesChanged(object);
     }
 
     /** True when nothing at all is left: no trail in flight and no pass, of reads or of writes. */

@@ -1,5 +1,6 @@
 package io.attnkit.sim.l2;
 
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Iterator;
 import java.util.List;
@@ -15,8 +16,14 @@ final class TrailsByObject {
     /** Made on first use: a decode batch has hundreds of thousands of objects, each used for a moment. */
     private final Trails[] all;
     private final BitSet live = new BitSet();
-    /** Objects whose passes changed since the snapshot last looked (see {@link #changedPasses}). */
+    /**
+     * Objects whose passes changed since the snapshot last looked, as a set and as a list: the
+     * set spans every object id, and scanning or clearing it at each snapshot cost more than
+     * sorting the few dozen ids a decode batch changes in between.
+     */
     private final BitSet changed = new BitSet();
+    private int[] changedList = new int[64];
+    private int changedCount;
     /** Objects a trail began on since the snapshot last looked, or that had trails in flight then. */
     private final BitSet moving = new BitSet();
 
@@ -42,12 +49,26 @@ final class TrailsByObject {
         moving.set(t.object);
     }
 
-    /**
-     * The objects whose passes changed since the last call's caller cleared them: the one
-     * {@link TrailSnapshot} that reads this set clears it, and re-reads those objects only.
-     */
-    BitSet changedPasses() {
-        return changed;
+    /** Notes that the passes of {@code object} changed, for the snapshot to read them again. */
+    void passesChanged(int object) {
+        if (!changed.get(object)) {
+            changed.set(object);
+            if (changedCount == changedList.length) {
+                changedList = Arrays.copyOf(changedList, 2 * changedCount);
+            }
+            changedList[changedCount++] = object;
+        }
+    }
+
+    /** The objects whose passes changed since the last call, in object order; their marks are cleared. */
+    int[] takeChangedPasses() {
+        int[] out = Arrays.copyOf(changedList, changedCount);
+        Arrays.sort(out);
+        for (int o : out) {
+            changed.clear(o);
+        }
+        changedCount = 0;
+        return out;
     }
 
     /** A superset of the objects with trails in flight: the snapshot clears those left with none. */
