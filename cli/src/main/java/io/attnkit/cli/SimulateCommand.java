@@ -204,13 +204,11 @@ final class SimulateCommand implements Callable<Integer> {
             files.put(trace.get(), stream -> stream.write(bytes));
         }
         AtomicFiles.writeAll(files); // the JSON and the trace: both or neither
-        // The engine fills every SM's first slot before any second one: no grid beyond the SMs ever pairs CTAs.
-        if (overlapCtas && r.launches().stream().allMatch(l -> l.occupancy().ctasPerSm() == 1 || l.grid() <= r.sms())) {
+        if (overlapCtas && neverPaired(r)) {
             notes.println("note: --overlap-ctas changed nothing: no SM ever held two CTAs at once");
         }
         if (bench) {
-            notes.println(String.format(Locale.ROOT, "  simulation   %.3f s wall-clock (block map included), %d events, %.3g events/s, %d tiles, %.3g tiles/s",
-                    seconds, r.events(), r.events() / seconds, r.visitedTiles(), r.visitedTiles() / seconds));
+            notes.println(benchLine("  simulation   ", seconds, r));
         }
         out.flush();
         notes.flush();
@@ -284,6 +282,7 @@ final class SimulateCommand implements Callable<Integer> {
             checked.add(variant);
         }
         List<SimResult> results = new ArrayList<>();
+        List<String> benches = new ArrayList<>();
         ObjectMapper mapper = SimJson.mapper();
         ObjectNode tree = mapper.createObjectNode();
         keys.forEach(tree.putArray("sweep")::add);
@@ -291,14 +290,19 @@ final class SimulateCommand implements Callable<Integer> {
         for (int i = 0; i < checked.size(); i++) {
             KernelSpec k = checked.get(i).result().program().kernel(name).orElseThrow();
             Simulated simulated;
+            long start = System.nanoTime();
             try {
                 simulated = simulate(k, targetOf(checked.get(i), k), options, notes);
             } catch (CliException e) { // a backward that does not fit, a kernel too large for its target
                 throw new CliException(e.exitCode(), where(keys, points.get(i)) + e.getMessage());
             }
+            double seconds = (System.nanoTime() - start) / 1e9;
             SimResult r = simulated.run().result();
             results.add(r);
             String at = where(keys, points.get(i));
+            if (bench) {
+                benches.add(benchLine("  simulation   " + at.substring("--sweep ".length()), seconds, r));
+            }
             SimText.memoryWarning(r).ifPresent(w -> err.println("warning: " + at.substring("--sweep ".length()) + w));
             ObjectNode point = SimJson.tree(mapper, r);
             ObjectNode values = point.putObject("sweep_values");
@@ -317,6 +321,10 @@ final class SimulateCommand implements Callable<Integer> {
                 AtomicFiles.write(json.get(), jsonText);
             }
         }
+        if (overlapCtas && results.stream().allMatch(SimulateCommand::neverPaired)) {
+            notes.println("note: --overlap-ctas changed nothing: no SM ever held two CTAs at once");
+        }
+        benches.forEach(notes::println);
         out.flush();
         notes.flush();
         return ExitCodes.OK;
@@ -409,6 +417,17 @@ final class SimulateCommand implements Callable<Integer> {
             }
         }
         throw new CliException(ExitCodes.USAGE, "--kv-splits must be a positive number or 'auto', not '" + kvSplits + "'");
+    }
+
+    /** No SM held two CTAs at once: the engine fills every SM's first slot before any second one. */
+    private static boolean neverPaired(SimResult r) {
+        return r.launches().stream().allMatch(l -> l.occupancy().ctasPerSm() == 1 || l.grid() <= r.sms());
+    }
+
+    /** The --bench line: the simulation's own wall-clock, events and tiles, and their rates. */
+    private static String benchLine(String head, double seconds, SimResult r) {
+        return String.format(Locale.ROOT, "%s%.3f s wall-clock (block map included), %d events, %.3g events/s, %d tiles, "
+                + "%.3g tiles/s", head, seconds, r.events(), r.events() / seconds, r.visitedTiles(), r.visitedTiles() / seconds);
     }
 
     /** "--sweep q_len 4K, tile.q 64: ", the point a message is about. */

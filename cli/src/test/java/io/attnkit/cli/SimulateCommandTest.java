@@ -660,6 +660,9 @@ class SimulateCommandTest {
         assertEquals(0, big.exitCode(), big.err());
         assertTrue(big.err().contains("warning: batch 4: Q, K, V and O take 67.11 MB") && !big.err().contains("batch 1:"),
                 big.err());
+        CliRunner timed = CliRunner.run("simulate", k.toString(), "--sweep", "heads=2,4", "--sweep", "kv_heads=1,2", "--bench");
+        assertEquals(4, timed.out().lines().filter(l -> l.matches("  simulation   heads [24], kv_heads [12]: .* s wall-clock.*"))
+                .count(), timed.out());
         CliRunner tooMany = CliRunner.run("simulate", k.toString(), "--sweep", "q_len=1,2,3,4,5,6,7,8,9", "--sweep",
                 "batch=1,2,3,4,5,6,7,8");
         assertEquals(2, tooMany.exitCode());
