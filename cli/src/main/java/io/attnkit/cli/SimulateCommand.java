@@ -140,8 +140,8 @@ final class SimulateCommand implements Callable<Integer> {
 
     @Option(names = "--sweep", paramLabel = "KEY=V1,V2,...", description = "simulate the kernel once per value of a "
             + "shape setting (batch, heads, kv_heads, q_len, kv_len, head_dim, v_dim) or tile setting (tile.q, tile.kv, "
-            + "tile.stages, tile.warps), written into its source and checked again, and print a row each; repeated, every "
-            + "combination (at most 64); with --json, one result per point")
+            + "tile.stages, tile.warps), written into its source and checked again, or of target, and print a row each; "
+            + "repeated, every combination (at most 64); with --json, one result per point")
     List<String> sweep = new ArrayList<>();
 
     @Override
@@ -155,10 +155,18 @@ final class SimulateCommand implements Callable<Integer> {
             throw new CliException(ExitCodes.USAGE, "--sweep runs one shape per value: --trace, --compare, --q/--k and "
                     + "--occupancy-from-ptxas describe a single run");
         }
+        if (target.isPresent() && sweeps.stream().anyMatch(x -> x.key().equals("target"))) {
+            throw new CliException(ExitCodes.USAGE, "--sweep target chooses the targets; drop --target");
+        }
         Loaded.One one = Loaded.kernel(file, kernel, target, err);
         checkOutputs(one.loaded().inputs());
+        boolean jsonToStdout = json.isPresent() && json.get().toString().equals("-");
+        PrintWriter notes = jsonToStdout ? err : out; // standard output carries the JSON alone
+        if (!sweeps.isEmpty()) {
+            return sweep(one, sweeps, points, options, out, err, notes, jsonToStdout);
+        }
         KernelSpec k = one.kernel();
-        TargetSpec t = targetOf(one.loaded(), k);
+        TargetSpec t = targetOf(one.loaded(), k, target);
         requireRunnable(k, t, options); // before ptxas compiles anything
         if (occupancyFromPtxas) {
             options = options.withResources(PtxasResources.of(k, t, file, registers.isPresent(), err));
@@ -170,11 +178,6 @@ final class SimulateCommand implements Callable<Integer> {
             } catch (ProfileException e) {
                 throw new CliException(ExitCodes.INPUT, e.getMessage());
             }
-        }
-        boolean jsonToStdout = json.isPresent() && json.get().toString().equals("-");
-        PrintWriter notes = jsonToStdout ? err : out; // standard output carries the JSON alone
-        if (!sweeps.isEmpty()) {
-            return sweep(one, sweeps, points, options, out, err, notes, jsonToStdout);
         }
         long start = System.nanoTime();
         Simulated simulated = simulate(k, t, options, notes);
@@ -215,9 +218,9 @@ final class SimulateCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    /** The target {@code k} runs on: --target's, or the kernel's own. */
-    private TargetSpec targetOf(Loaded loaded, KernelSpec k) {
-        String targetName = target.or(k::target).orElseThrow(() -> new CliException(ExitCodes.USAGE,
+    /** The target {@code k} runs on: {@code chosen} (--target's, or a sweep's), or the kernel's own. */
+    private static TargetSpec targetOf(Loaded loaded, KernelSpec k, Optional<String> chosen) {
+        String targetName = chosen.or(k::target).orElseThrow(() -> new CliException(ExitCodes.USAGE,
                 "kernel '" + k.name() + "' names no target; choose one with --target (see 'attnkit targets')"));
         return loaded.result().program().target(targetName).orElseThrow(() -> new CliException(
                 ExitCodes.USAGE, "no target '" + targetName + "'; see 'attnkit targets'"));
@@ -265,17 +268,21 @@ final class SimulateCommand implements Callable<Integer> {
         List<String> keys = sweeps.stream().map(Sweep::key).toList();
         // Every point checked and sized first: a bad one is reported before minutes of simulation.
         List<Loaded> checked = new ArrayList<>();
+        List<TargetSpec> targets = new ArrayList<>();
         var root = one.loaded().result().files().getFirst().source();
         for (List<String> point : points) {
             String text = Sweep.rewrite(root.name(), root.text(), name, sweeps, point);
-            Loaded variant = Loaded.checkVariant(file, text.getBytes(StandardCharsets.UTF_8), target, err);
+            Optional<String> chosen = Sweep.target(sweeps, point).or(() -> target);
+            Loaded variant = Loaded.checkVariant(file, text.getBytes(StandardCharsets.UTF_8), chosen, err);
             if (!variant.result().ok()) {
                 throw new CliException(ExitCodes.INPUT, where(keys, point) + "'" + file + "' has errors with "
                         + (keys.size() == 1 ? "that value" : "those values"));
             }
             try {
                 KernelSpec k = variant.result().program().kernel(name).orElseThrow();
-                requireRunnable(k, targetOf(variant, k), options);
+                TargetSpec t = targetOf(variant, k, chosen);
+                requireRunnable(k, t, options);
+                targets.add(t);
             } catch (CliException e) {
                 throw new CliException(e.exitCode(), where(keys, point) + e.getMessage());
             }
@@ -292,7 +299,7 @@ final class SimulateCommand implements Callable<Integer> {
             Simulated simulated;
             long start = System.nanoTime();
             try {
-                simulated = simulate(k, targetOf(checked.get(i), k), options, notes);
+                simulated = simulate(k, targets.get(i), options, notes);
             } catch (CliException e) { // a backward that does not fit, a kernel too large for its target
                 throw new CliException(e.exitCode(), where(keys, points.get(i)) + e.getMessage());
             }

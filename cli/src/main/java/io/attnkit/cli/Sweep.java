@@ -13,13 +13,13 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * {@code --sweep KEY=V1,V2,...}: one setting of the kernel, a shape size ({@code q_len}) or a
- * tile setting ({@code tile.q}), set to each value in turn. The value is written into the
+ * {@code --sweep KEY=V1,V2,...}: one setting of the kernel, a shape size ({@code q_len}), a
+ * tile setting ({@code tile.q}) or its target, set to each value in turn. The value is written into the
  * kernel's source and the file checked again, so every point passes the language's own checks
  * (ranges, E023, documents that must sum to {@code kv_len}, tiles that must fit shared memory) and
  * a bad one is reported at its line and column.
  *
- * @param property the statement that holds the setting: {@code shape} or {@code tile}
+ * @param property the statement that holds the setting: {@code shape}, {@code tile} or {@code target}
  * @param name     the setting within it: {@code q_len}, {@code q}, ...
  */
 record Sweep(String key, String property, String name, List<String> values) {
@@ -27,6 +27,8 @@ record Sweep(String key, String property, String name, List<String> values) {
     static final List<String> TILE_KEYS = List.of("q", "kv", "stages", "warps");
     /** Counts as the language writes them ({@code 4096}, {@code 128K}); nothing else can reach the source. */
     private static final Pattern VALUE = Pattern.compile("[0-9]{1,10}[KM]?");
+    /** The name of a target, built in or declared in the file; it replaces the kernel's as --target does. */
+    private static final Pattern TARGET = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]{0,99}");
     /** Simulations one command may ask for, all sweeps multiplied. */
     static final int MAX_POINTS = 64;
 
@@ -38,17 +40,31 @@ record Sweep(String key, String property, String name, List<String> values) {
         int eq = option.indexOf('=');
         String key = eq < 0 ? option : option.substring(0, eq);
         String tile = key.startsWith("tile.") ? key.substring(5) : null;
-        if (!(SHAPE_KEYS.contains(key) || tile != null && TILE_KEYS.contains(tile))) {
+        boolean target = key.equals("target");
+        if (!(SHAPE_KEYS.contains(key) || tile != null && TILE_KEYS.contains(tile) || target)) {
             throw new CliException(ExitCodes.USAGE, "--sweep takes KEY=V1,V2,... with KEY a shape setting ("
-                    + String.join(", ", SHAPE_KEYS) + ") or tile." + String.join(", tile.", TILE_KEYS) + "; not '" + option + "'");
+                    + String.join(", ", SHAPE_KEYS) + "), tile." + String.join(", tile.", TILE_KEYS) + " or target; not '"
+                    + option + "'");
         }
         List<String> values = eq < 0 ? List.of() : Arrays.stream(option.substring(eq + 1).split(",", -1)).map(String::strip)
                 .toList();
-        if (values.isEmpty() || values.stream().anyMatch(v -> !VALUE.matcher(v).matches())) {
-            throw new CliException(ExitCodes.USAGE, "--sweep " + key + " takes counts such as 1024 or 128K, comma-separated; "
-                    + "not '" + option.substring(Math.min(option.length(), eq + 1)) + "'");
+        Pattern valid = target ? TARGET : VALUE;
+        if (values.isEmpty() || values.stream().anyMatch(v -> !valid.matcher(v).matches())) {
+            throw new CliException(ExitCodes.USAGE, "--sweep " + key + " takes " + (target ? "target names" : "counts such as "
+                    + "1024 or 128K") + ", comma-separated; not '" + option.substring(Math.min(option.length(), eq + 1)) + "'");
         }
-        return tile == null ? new Sweep(key, "shape", key, values) : new Sweep(key, "tile", tile, values);
+        return target ? new Sweep(key, "target", key, values)
+                : tile == null ? new Sweep(key, "shape", key, values) : new Sweep(key, "tile", tile, values);
+    }
+
+    /** The target a point names, when a sweep is over targets: it replaces the kernel's, as --target does. */
+    static Optional<String> target(List<Sweep> sweeps, List<String> point) {
+        for (int i = 0; i < sweeps.size(); i++) {
+            if (sweeps.get(i).property().equals("target")) {
+                return Optional.of(point.get(i));
+            }
+        }
+        return Optional.empty();
     }
 
     /** Every combination of the sweeps' values, the first sweep's slowest; refused past {@link #MAX_POINTS}. */
@@ -92,6 +108,9 @@ record Sweep(String key, String property, String name, List<String> values) {
      */
     String rewrite(SourceParser.Result root, String kernel, String value) {
         String text = root.source().text();
+        if (property.equals("target")) {
+            return text; // chosen as --target chooses, by the check, not in the text
+        }
         Decl.KernelDecl decl = kernelDecl(root.file(), kernel);
         Optional<Property> statement = property(decl, property);
         if (statement.isEmpty()) { // only tile may be left out: a new statement after the shape

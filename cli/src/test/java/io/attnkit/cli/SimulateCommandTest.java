@@ -660,6 +660,17 @@ class SimulateCommandTest {
         assertEquals(0, big.exitCode(), big.err());
         assertTrue(big.err().contains("warning: batch 4: Q, K, V and O take 67.11 MB") && !big.err().contains("batch 1:"),
                 big.err());
+        // Targets: each point is the run with --target.
+        CliRunner targets = CliRunner.run("simulate", k.toString(), "--sweep", "target=a100-40gb,h200", "--json", "-");
+        assertEquals(0, targets.exitCode(), targets.err());
+        JsonNode byTarget = new ObjectMapper().readTree(targets.out()).get("points");
+        for (int i = 0; i < 2; i++) {
+            var point = (com.fasterxml.jackson.databind.node.ObjectNode) byTarget.get(i);
+            String name = point.remove("sweep_values").get("target").asText();
+            assertEquals(new ObjectMapper().readTree(CliRunner.run("simulate", k.toString(), "--target", name, "--json", "-").out()),
+                    point, name);
+        }
+        assertEquals(2, CliRunner.run("simulate", k.toString(), "--sweep", "target=h200", "--target", "h200").exitCode());
         CliRunner timed = CliRunner.run("simulate", k.toString(), "--sweep", "heads=2,4", "--sweep", "kv_heads=1,2", "--bench");
         assertEquals(4, timed.out().lines().filter(l -> l.matches("  simulation   heads [24], kv_heads [12]: .* s wall-clock.*"))
                 .count(), timed.out());

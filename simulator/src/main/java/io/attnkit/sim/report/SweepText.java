@@ -20,10 +20,18 @@ public final class SweepText {
         // every row, but for the split count --kv-splits auto picks per shape, which gets a column then.
         boolean splitsVary = results.stream().mapToInt(SimResult::kvSplits).distinct().count() > 1;
         String first = SimText.format(results.getFirst()).lines().findFirst().orElseThrow();
+        if (keys.contains("target")) { // the first line names the first point's target, and the CPU's wording
+            first = "kernel " + results.getFirst().kernel() + ": " + first.substring(first.indexOf(": ") + 2);
+        }
         b.append(splitsVary ? first.replaceFirst(", kv splits [0-9]+", "") : first).append(", swept over ")
                 .append(String.join(" x ", keys)).append('\n');
         StringBuilder row = new StringBuilder("  ");
-        keys.forEach(key -> row.append("%-").append(Math.max(7, key.length())).append("s "));
+        for (int k = 0; k < keys.size(); k++) { // as wide as the setting's name and its widest value
+            int column = k;
+            int width = Math.max(7, Math.max(keys.get(k).length(),
+                    points.stream().mapToInt(p -> p.get(column).length()).max().orElse(0)));
+            row.append("%-").append(width).append("s ");
+        }
         row.append("%12s %9s %7s %11s %11s %9s %7s").append(splitsVary ? " %6s" : "%s").append("  %s%n");
         List<Object> header = new ArrayList<>(keys);
         header.addAll(List.of("time", "TFLOP/s", "% peak", "HBM read", "HBM write", "L2 reads", "waves",
