@@ -8,10 +8,8 @@ import io.attnkit.dsl.check.InputException;
 import io.attnkit.dsl.io.AtomicFiles;
 import io.attnkit.dsl.model.KernelSpec;
 import io.attnkit.dsl.model.TargetSpec;
-import io.attnkit.sim.L2Mode;
 import io.attnkit.sim.OptionsException;
 import io.attnkit.sim.Pass;
-import io.attnkit.sim.Raster;
 import io.attnkit.sim.Schedule;
 import io.attnkit.sim.SimOptions;
 import io.attnkit.sim.SimResult;
@@ -34,6 +32,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -57,32 +56,6 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--target", paramLabel = "NAME", description = "the target (default: the kernel's own)")
     Optional<String> target;
 
-    @Option(names = "--schedule", paramLabel = "S", defaultValue = "flash",
-            description = "flash (fused FlashAttention-2, default), standard (S and P through memory), flash1 (FlashAttention-1)")
-    String schedule;
-
-    @Option(names = "--pass", paramLabel = "P", defaultValue = "fwd",
-            description = "fwd (default), bwd, or fwd+bwd (the backward after the forward)")
-    String pass;
-
-    @Option(names = "--kv-splits", paramLabel = "N", defaultValue = "1",
-            description = "cut the keys of each row into N ranges, one CTA each, and merge the partial outputs "
-                    + "(split-KV, as Flash-Decoding runs decode); 'auto' picks N as FlashAttention-2 does (default 1)")
-    String kvSplits;
-
-    @Option(names = "--dropout", paramLabel = "P", defaultValue = "0",
-            description = "attention dropout probability: the fused kernels draw the keep mask on chip (again in the backward), "
-                    + "the standard schedule writes the dropped P and the mask (default 0)")
-    double dropout;
-
-    @Option(names = "--raster", paramLabel = "ORDER", defaultValue = "q-major",
-            description = "CTA launch order: q-major (default), head-major, q-reverse")
-    String raster;
-
-    @Option(names = "--l2", paramLabel = "MODEL", defaultValue = "model",
-            description = "model (reuse model over runs of tiles, default) or exact (every line through a set-associative LRU; slow)")
-    String l2;
-
     @Option(names = "--json", converter = OutputPaths.FileName.class, paramLabel = "FILE", description = "write the result as JSON, counters named as Nsight Compute names them ('-': standard output)")
     Optional<Path> json;
 
@@ -91,12 +64,6 @@ final class SimulateCommand implements Callable<Integer> {
 
     @Option(names = "--trace-ctas", paramLabel = "N", defaultValue = "256", description = "CTAs per launch the trace samples (default 256)")
     int traceCtas;
-
-    @Option(names = "--registers", paramLabel = "N", description = "registers per thread of the fused kernel, as ptxas reports them")
-    Optional<Integer> registers;
-
-    @Option(names = "--smem", paramLabel = "BYTES", description = "shared memory per CTA of the fused kernel, as ptxas reports it")
-    Optional<Long> smem;
 
     @Option(names = "--occupancy-from-ptxas", description = "take registers and shared memory from ptxas: emit the "
             + "CUDA kernel for the target's arch and compile it with nvcc (instead of --registers and --smem)")
@@ -115,15 +82,6 @@ final class SimulateCommand implements Callable<Integer> {
             + "structure (seeded by --seed) instead of deciding them on Q and K; the default when Q or K would be too large to draw")
     boolean syntheticSelection;
 
-    @Option(names = "--overlap-ctas", description = "let co-resident CTAs overlap their matrix and vector phases "
-            + "(kernels that schedule warp groups explicitly); by default an SM runs them in turn")
-    boolean overlapCtas;
-
-    @Option(names = "--pack-gqa", description = "pack the query heads of each KV head into one CTA's rows, so that one CTA "
-            + "reads each K/V tile for the group (FlashAttention-2's decode path, FlashAttention-3's PackGQA); the forward of "
-            + "--schedule flash (with --pass fwd+bwd the backward stays per head), grouped heads only")
-    boolean packGqa;
-
     @Option(names = "--compare", paramLabel = "PROFILE.csv", description = "set a measured Nsight Compute profile "
             + "(ncu --csv --metrics ...) beside the simulation, metric by metric; totals over launches for bytes, time and cycles")
     Optional<Path> compare;
@@ -134,6 +92,9 @@ final class SimulateCommand implements Callable<Integer> {
                     + "before simulating; "
                     + "time and memory grow with them (default ${DEFAULT-VALUE})")
     long maxCtas;
+
+    @Mixin
+    LaunchOptions launch;
 
     @Option(names = "--bench", description = "also print how long the simulation itself took and its events per second")
     boolean bench;
@@ -148,7 +109,13 @@ final class SimulateCommand implements Callable<Integer> {
     public Integer call() throws InputException, IOException, BackendException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        SimOptions options = options();
+        if (traceCtas < 1) {
+            throw new CliException(ExitCodes.USAGE, "--trace-ctas must be at least 1");
+        }
+        if (maxCtas < 1) {
+            throw new CliException(ExitCodes.USAGE, "--max-ctas must be at least 1");
+        }
+        SimOptions options = launch.simOptions(trace.isPresent() ? traceCtas : 0);
         List<Sweep> sweeps = sweep.stream().map(Sweep::parse).toList();
         List<List<String>> points = Sweep.grid(sweeps);
         if (!sweeps.isEmpty() && (trace.isPresent() || compare.isPresent() || q.isPresent() || occupancyFromPtxas)) {
@@ -169,7 +136,7 @@ final class SimulateCommand implements Callable<Integer> {
         TargetSpec t = targetOf(one.loaded(), k, target);
         requireRunnable(k, t, options); // before ptxas compiles anything
         if (occupancyFromPtxas) {
-            options = options.withResources(PtxasResources.of(k, t, file, registers.isPresent(), err));
+            options = options.withResources(PtxasResources.of(k, t, file, launch.registers.isPresent(), err));
         }
         Optional<NcuProfile> measured = Optional.empty();
         if (compare.isPresent()) {
@@ -207,7 +174,7 @@ final class SimulateCommand implements Callable<Integer> {
             files.put(trace.get(), stream -> stream.write(bytes));
         }
         AtomicFiles.writeAll(files); // the JSON and the trace: both or neither
-        if (overlapCtas && neverPaired(r)) {
+        if (launch.overlapCtas && neverPaired(r)) {
             notes.println("note: --overlap-ctas changed nothing: no SM ever held two CTAs at once");
         }
         if (bench) {
@@ -328,7 +295,7 @@ final class SimulateCommand implements Callable<Integer> {
                 AtomicFiles.write(json.get(), jsonText);
             }
         }
-        if (overlapCtas && results.stream().allMatch(SimulateCommand::neverPaired)) {
+        if (launch.overlapCtas && results.stream().allMatch(SimulateCommand::neverPaired)) {
             notes.println("note: --overlap-ctas changed nothing: no SM ever held two CTAs at once");
         }
         benches.forEach(notes::println);
@@ -375,56 +342,6 @@ final class SimulateCommand implements Callable<Integer> {
         c.unmeasured().forEach(node.putArray("not_measured")::add);
     }
 
-    private SimOptions options() {
-        SimOptions o = SimOptions.defaults()
-                .withSchedule(Schedule.parse(schedule).orElseThrow(() -> usage("--schedule", schedule, "flash, standard, flash1")))
-                .withPass(Pass.parse(pass).orElseThrow(() -> usage("--pass", pass, "fwd, bwd, fwd+bwd")))
-                .withRaster(Raster.parse(raster).orElseThrow(() -> usage("--raster", raster, "q-major, head-major, q-reverse")))
-                .withL2(L2Mode.parse(l2).orElseThrow(() -> usage("--l2", l2, "model, exact")))
-                .withTrace(trace.isPresent() ? Math.max(1, traceCtas) : 0)
-                .withOverlapCtas(overlapCtas)
-                .withPackGqa(packGqa);
-        if (!(dropout >= 0 && dropout < 1)) {
-            throw new CliException(ExitCodes.USAGE, "--dropout must be in [0, 1)");
-        }
-        o = o.withDropout(dropout).withKvSplits(kvSplits());
-        if (o.kvSplits() != 1 && o.schedule() != Schedule.FLASH) {
-            throw new CliException(ExitCodes.USAGE, "--kv-splits applies to --schedule flash");
-        }
-        if (traceCtas < 1) {
-            throw new CliException(ExitCodes.USAGE, "--trace-ctas must be at least 1");
-        }
-        if (maxCtas < 1) {
-            throw new CliException(ExitCodes.USAGE, "--max-ctas must be at least 1");
-        }
-        if (registers.isPresent() != smem.isPresent()) {
-            throw new CliException(ExitCodes.USAGE, "give --registers and --smem together");
-        }
-        if (registers.isPresent()) {
-            if (registers.get() < 1 || smem.get() < 0) {
-                throw new CliException(ExitCodes.USAGE, "--registers must be positive and --smem not negative");
-            }
-            o = o.withResources(new SimOptions.Resources(registers.get(), smem.get()));
-        }
-        return o;
-    }
-
-    private int kvSplits() {
-        if (kvSplits.equalsIgnoreCase("auto")) { // as the other options' names are
-            return SimOptions.AUTO_KV_SPLITS;
-        }
-        try {
-            int n = Integer.parseInt(kvSplits);
-            if (n >= 1) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            if (kvSplits.matches("\\+?0*[1-9][0-9]*")) { // positive, past an int: no row has that many K/V blocks
-                throw new CliException(ExitCodes.USAGE, "--kv-splits " + kvSplits + " is more than the K/V blocks of any row");
-            }
-        }
-        throw new CliException(ExitCodes.USAGE, "--kv-splits must be a positive number or 'auto', not '" + kvSplits + "'");
-    }
 
     /** No SM held two CTAs at once: the engine fills every SM's first slot before any second one. */
     private static boolean neverPaired(SimResult r) {
@@ -444,9 +361,5 @@ final class SimulateCommand implements Callable<Integer> {
             b.append(i > 0 ? ", " : "").append(keys.get(i)).append(' ').append(point.get(i));
         }
         return b.append(": ").toString();
-    }
-
-    private static CliException usage(String option, String value, String choices) {
-        return new CliException(ExitCodes.USAGE, "unknown " + option + " '" + value + "'; choose " + choices);
     }
 }
