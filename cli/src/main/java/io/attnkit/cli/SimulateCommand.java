@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.attnkit.codegen.BackendException;
 import io.attnkit.dsl.blocks.BlockMap;
+import io.attnkit.dsl.blocks.HeadMasks;
 import io.attnkit.dsl.check.InputException;
 import io.attnkit.dsl.io.AtomicFiles;
 import io.attnkit.dsl.model.KernelSpec;
@@ -118,14 +119,18 @@ final class SimulateCommand implements Callable<Integer> {
         SimOptions options = launch.simOptions(trace.isPresent() ? traceCtas : 0);
         List<Sweep> sweeps = sweep.stream().map(Sweep::parse).toList();
         List<List<String>> points = Sweep.grid(sweeps);
-        if (!sweeps.isEmpty() && (trace.isPresent() || compare.isPresent() || q.isPresent() || occupancyFromPtxas)) {
+        if (!sweeps.isEmpty() && (trace.isPresent() || compare.isPresent() || q.isPresent() || k.isPresent()
+                || occupancyFromPtxas)) {
             throw new CliException(ExitCodes.USAGE, "--sweep runs one shape per value: --trace, --compare, --q/--k and "
                     + "--occupancy-from-ptxas describe a single run");
         }
         if (target.isPresent() && sweeps.stream().anyMatch(x -> x.key().equals("target"))) {
             throw new CliException(ExitCodes.USAGE, "--sweep target chooses the targets; drop --target");
         }
-        Loaded.One one = Loaded.kernel(file, kernel, target, err);
+        // A target sweep checks the file against its first target, as --target would: the kernel's
+        // own may be one the file's tiles do not fit.
+        Loaded.One one = Loaded.kernel(file, kernel, points.isEmpty() ? target : Sweep.target(sweeps, points.getFirst())
+                .or(() -> target), err);
         checkOutputs(one.loaded().inputs());
         boolean jsonToStdout = json.isPresent() && json.get().toString().equals("-");
         PrintWriter notes = jsonToStdout ? err : out; // standard output carries the JSON alone
@@ -237,10 +242,18 @@ final class SimulateCommand implements Callable<Integer> {
         List<Loaded> checked = new ArrayList<>();
         List<TargetSpec> targets = new ArrayList<>();
         var root = one.loaded().result().files().getFirst().source();
+        if (Sweep.target(sweeps, points.getFirst()).or(() -> target).isEmpty()) {
+            targetOf(one.loaded(), one.kernel(), Optional.empty()); // a kernel without a target, whatever the point
+        }
         for (List<String> point : points) {
             String text = Sweep.rewrite(root.name(), root.text(), name, sweeps, point);
             Optional<String> chosen = Sweep.target(sweeps, point).or(() -> target);
-            Loaded variant = Loaded.checkVariant(file, text.getBytes(StandardCharsets.UTF_8), chosen, err);
+            Loaded variant;
+            try {
+                variant = Loaded.checkVariant(file, text.getBytes(StandardCharsets.UTF_8), chosen, err);
+            } catch (InputException e) { // an unknown target
+                throw new CliException(ExitCodes.USAGE, where(keys, point) + e.getMessage());
+            }
             if (!variant.result().ok()) {
                 throw new CliException(ExitCodes.INPUT, where(keys, point) + "'" + file + "' has errors with "
                         + (keys.size() == 1 ? "that value" : "those values"));
@@ -249,9 +262,16 @@ final class SimulateCommand implements Callable<Integer> {
                 KernelSpec k = variant.result().program().kernel(name).orElseThrow();
                 TargetSpec t = targetOf(variant, k, chosen);
                 requireRunnable(k, t, options);
+                if (HeadMasks.of(k).isStatic()) { // data-dependent maps are decided only when simulated
+                    BlockMap map = BlockMap.of(k);
+                    BackwardFit.require(k, t, map, options);
+                    Simulator.check(k, t, map, options);
+                }
                 targets.add(t);
             } catch (CliException e) {
                 throw new CliException(e.exitCode(), where(keys, point) + e.getMessage());
+            } catch (OptionsException e) {
+                throw new CliException(ExitCodes.USAGE, where(keys, point) + e.getMessage());
             }
             checked.add(variant);
         }

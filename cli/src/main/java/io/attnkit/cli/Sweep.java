@@ -26,7 +26,7 @@ record Sweep(String key, String property, String name, List<String> values) {
     static final List<String> SHAPE_KEYS = List.of("batch", "heads", "kv_heads", "q_len", "kv_len", "head_dim", "v_dim");
     static final List<String> TILE_KEYS = List.of("q", "kv", "stages", "warps");
     /** Counts as the language writes them ({@code 4096}, {@code 128K}); nothing else can reach the source. */
-    private static final Pattern VALUE = Pattern.compile("[0-9]{1,10}[KM]?");
+    private static final Pattern VALUE = Pattern.compile("[0-9]{1,10}(K|M|G|Ki|Mi|Gi)?");
     /** The name of a target, built in or declared in the file; it replaces the kernel's as --target does. */
     private static final Pattern TARGET = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]{0,99}");
     /** Simulations one command may ask for, all sweeps multiplied. */
@@ -51,7 +51,7 @@ record Sweep(String key, String property, String name, List<String> values) {
         Pattern valid = target ? TARGET : VALUE;
         if (values.isEmpty() || values.stream().anyMatch(v -> !valid.matcher(v).matches())) {
             throw new CliException(ExitCodes.USAGE, "--sweep " + key + " takes " + (target ? "target names" : "counts such as "
-                    + "1024 or 128K") + ", comma-separated; not '" + option.substring(Math.min(option.length(), eq + 1)) + "'");
+                    + "1024, 128K or 1Mi") + ", comma-separated; not '" + option.substring(Math.min(option.length(), eq + 1)) + "'");
         }
         return target ? new Sweep(key, "target", key, values)
                 : tile == null ? new Sweep(key, "shape", key, values) : new Sweep(key, "tile", tile, values);
@@ -69,9 +69,14 @@ record Sweep(String key, String property, String name, List<String> values) {
 
     /** Every combination of the sweeps' values, the first sweep's slowest; refused past {@link #MAX_POINTS}. */
     static List<List<String>> grid(List<Sweep> sweeps) {
-        long count = sweeps.stream().mapToLong(s -> s.values().size()).reduce(1, Math::multiplyExact);
+        long count = 1;
+        long cap = 1L << 32; // below it, times a list's size (under 2^31), a count cannot overflow
+        for (Sweep s : sweeps) {
+            count = Math.min(count * s.values().size(), cap);
+        }
         if (count > MAX_POINTS) {
-            throw new CliException(ExitCodes.USAGE, "--sweep asks for " + count + " simulations; at most " + MAX_POINTS);
+            throw new CliException(ExitCodes.USAGE, "--sweep asks for " + (count == cap ? "over " + cap : count)
+                    + " simulations; at most " + MAX_POINTS);
         }
         if (sweeps.stream().map(Sweep::key).distinct().count() < sweeps.size()) {
             throw new CliException(ExitCodes.USAGE, "--sweep names a setting twice");

@@ -671,6 +671,34 @@ class SimulateCommandTest {
                     point, name);
         }
         assertEquals(2, CliRunner.run("simulate", k.toString(), "--sweep", "target=h200", "--target", "h200").exitCode());
+        // A file whose own target its tiles overflow still sweeps the targets they fit, as --target would run it.
+        Path small = dir.resolve("small.attn");
+        Files.writeString(small, """
+                target tiny extends h100-sxm { smem 64 KiB/sm, 64 KiB/block; sms 4; }
+                kernel k { shape heads 2, q_len 256, head_dim 128; dtype bf16; tile q 64, kv 64, stages 2; target tiny; }
+                """);
+        assertEquals(1, CliRunner.run("simulate", small.toString()).exitCode());
+        CliRunner rescued = CliRunner.run("simulate", small.toString(), "--sweep", "target=h100-sxm,a100-40gb");
+        assertEquals(0, rescued.exitCode(), rescued.err());
+        // A CPU beside a GPU: the header lists how each point ran, and the columns name DRAM and caches.
+        CliRunner mixed = CliRunner.run("simulate", k.toString(), "--sweep", "target=host-zen5-2c,h100-sxm", "--sweep",
+                "q_len=512");
+        assertEquals(0, mixed.exitCode(), mixed.err());
+        List<String> mixedLines = mixed.out().lines().toList();
+        assertEquals("kernel prefill, swept over target x q_len; the points ran differently:", mixedLines.get(0));
+        assertTrue(mixedLines.get(1).startsWith("    host-zen5-2c, 512: the Java backend's kernel")
+                && mixedLines.get(2).startsWith("    h100-sxm, 512: schedule flash") && mixedLines.get(3).contains("DRAM read")
+                && mixedLines.get(3).contains("cache reads"), mixed.out());
+        for (String[] refused : new String[][] {{"--sweep", "target=h100-sxm,nosuch"}, {"--sweep", "kv_heads=2,8", "--pack-gqa"},
+                {"--sweep", "target=h100-sxm,host-zen5-2c", "--kv-splits", "2"}}) {
+            CliRunner r = CliRunner.run(java.util.stream.Stream.concat(java.util.stream.Stream.of("simulate", k.toString()),
+                    java.util.Arrays.stream(refused)).toArray(String[]::new));
+            assertEquals(2, r.exitCode(), String.join(" ", refused) + ": " + r.err());
+            assertTrue(r.err().startsWith("attnkit: error: --sweep ") && r.out().isEmpty(), r.err());
+        }
+        assertTrue(CliRunner.run("simulate", k.toString(), "--sweep", "kv_heads=2,8", "--pack-gqa").err()
+                .startsWith("attnkit: error: --sweep kv_heads 8: "));
+        assertEquals(0, CliRunner.run("simulate", k.toString(), "--sweep", "q_len=1Ki,2K", "--max-ctas", "1000").exitCode());
         CliRunner timed = CliRunner.run("simulate", k.toString(), "--sweep", "heads=2,4", "--sweep", "kv_heads=1,2", "--bench");
         assertEquals(4, timed.out().lines().filter(l -> l.matches("  simulation   heads [24], kv_heads [12]: .* s wall-clock.*"))
                 .count(), timed.out());
@@ -686,7 +714,10 @@ class SimulateCommandTest {
         assertTrue(bad.err().startsWith(k + ":2:") && bad.err().contains("error[E023]")
                 && bad.err().strip().endsWith("attnkit: error: --sweep kv_heads 3: '" + k + "' has errors with that value"),
                 bad.err());
+        String many = String.join(",", java.util.Collections.nCopies(10_000, "7"));
         for (String[] usage : new String[][] {{"--sweep", "tile=64"}, {"--sweep", "q_len=1K;mask dense"}, {"--sweep", "q_len="},
+                {"--sweep", "q_len=" + many, "--sweep", "kv_len=" + many, "--sweep", "batch=" + many, "--sweep", "heads=" + many,
+                        "--sweep", "head_dim=" + many}, {"--sweep", "q_len=1K", "--k", dir.resolve("k.npy").toString()},
                 {"--sweep", "q_len=1K", "--trace", dir.resolve("t.json").toString()}}) {
             CliRunner r = CliRunner.run(java.util.stream.Stream.concat(java.util.stream.Stream.of("simulate", k.toString()),
                     java.util.Arrays.stream(usage)).toArray(String[]::new));

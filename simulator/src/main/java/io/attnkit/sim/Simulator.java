@@ -57,12 +57,17 @@ public final class Simulator {
      * @throws OptionsException        when the options do not fit the kernel or the target
      * @throws IllegalArgumentException when a CTA of the kernel does not fit on an SM of the target
      */
-    public static Run run(KernelSpec kernel, TargetSpec target, BlockMap map, SimOptions options) {
+    /**
+     * Refuses, as {@link #run} would before simulating anything, options that {@code target} or
+     * {@code kernel} cannot take: callers that simulate many points check them all first.
+     *
+     * @throws OptionsException for options that do not apply
+     */
+    public static void check(KernelSpec kernel, TargetSpec target, BlockMap map, SimOptions options) {
         if (!map.shape().equals(kernel.shape())) {
             throw new IllegalArgumentException("the block map is for another shape");
         }
         Machine machine = Machine.of(target);
-        AddressSpace space = new AddressSpace();
         boolean cpu = target.kind() == TargetSpec.Kind.CPU;
         if (cpu && options.schedule() != Schedule.FLASH) {
             throw new OptionsException("on a CPU target the simulator runs the Java backend's kernel (schedule flash), not "
@@ -100,18 +105,28 @@ public final class Simulator {
             throw new OptionsException("kv splits must be in 1.." + map.kvBlocks() + " (the K/V blocks of a row), not "
                     + options.kvSplits());
         }
-        // The forward's grid: packed, it walks the packed map; the backward keeps one CTA per head and key block.
-        KernelSpec forwardKernel = kernel;
-        BlockMap forwardMap = map;
         if (options.packGqa()) {
             if (cpu || options.schedule() != Schedule.FLASH || !options.pass().forward()) {
                 throw new OptionsException("packing grouped heads applies to the forward of the flash schedule on a GPU target");
             }
             try {
-                forwardMap = map.packGroups();
+                map.packGroups();
             } catch (IllegalArgumentException e) {
                 throw new OptionsException(e.getMessage());
             }
+        }
+    }
+
+    public static Run run(KernelSpec kernel, TargetSpec target, BlockMap map, SimOptions options) {
+        check(kernel, target, map, options);
+        Machine machine = Machine.of(target);
+        AddressSpace space = new AddressSpace();
+        boolean cpu = target.kind() == TargetSpec.Kind.CPU;
+        // The forward's grid: packed, it walks the packed map; the backward keeps one CTA per head and key block.
+        KernelSpec forwardKernel = kernel;
+        BlockMap forwardMap = map;
+        if (options.packGqa()) { // check() found the groups packable
+            forwardMap = map.packGroups();
             forwardKernel = packed(kernel, forwardMap.shape());
         }
         List<Launch> launches = cpu ? JavaKernelSchedule.launches(kernel, map, machine, space)

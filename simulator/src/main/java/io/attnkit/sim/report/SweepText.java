@@ -16,15 +16,30 @@ public final class SweepText {
             throw new IllegalArgumentException("a result per point");
         }
         StringBuilder b = new StringBuilder();
-        // The first line of a single run's report names kernel, target and options; they are the same for
-        // every row, but for the split count --kv-splits auto picks per shape, which gets a column then.
+        // A single run's first line names kernel, target and options ("kernel K on T: schedule ...").
+        // The target goes when it is swept; the options stay in the header when every point ran
+        // alike, and are listed per point when not (FP8 widened on one GPU only, a CPU beside GPUs);
+        // the split count --kv-splits auto picks per shape gets a column instead.
         boolean splitsVary = results.stream().mapToInt(SimResult::kvSplits).distinct().count() > 1;
+        List<String> details = results.stream().map(r -> {
+            String line = SimText.format(r).lines().findFirst().orElseThrow();
+            String detail = line.substring(line.indexOf(": ") + 2);
+            return splitsVary ? detail.replaceFirst(", kv splits [0-9]+", "") : detail;
+        }).toList();
         String first = SimText.format(results.getFirst()).lines().findFirst().orElseThrow();
-        if (keys.contains("target")) { // the first line names the first point's target, and the CPU's wording
-            first = "kernel " + results.getFirst().kernel() + ": " + first.substring(first.indexOf(": ") + 2);
+        String kernel = keys.contains("target") ? "kernel " + results.getFirst().kernel() : first.substring(0, first.indexOf(": "));
+        boolean alike = details.stream().distinct().count() == 1;
+        b.append(kernel).append(alike ? ": " + details.getFirst() : "").append(", swept over ").append(String.join(" x ", keys))
+                .append(alike ? "" : "; the points ran differently:").append('\n');
+        if (!alike) {
+            for (int i = 0; i < results.size(); i++) {
+                b.append("    ").append(String.join(", ", points.get(i))).append(": ").append(details.get(i)).append('\n');
+            }
         }
-        b.append(splitsVary ? first.replaceFirst(", kv splits [0-9]+", "") : first).append(", swept over ")
-                .append(String.join(" x ", keys)).append('\n');
+        boolean cpus = results.stream().allMatch(SimResult::cpu);
+        boolean gpus = results.stream().noneMatch(SimResult::cpu);
+        String memory = gpus ? "HBM" : "DRAM";
+        String cache = gpus ? "L2" : cpus ? "LLC" : "cache";
         StringBuilder row = new StringBuilder("  ");
         for (int k = 0; k < keys.size(); k++) { // as wide as the setting's name and its widest value
             int column = k;
@@ -32,9 +47,9 @@ public final class SweepText {
                     points.stream().mapToInt(p -> p.get(column).length()).max().orElse(0)));
             row.append("%-").append(width).append("s ");
         }
-        row.append("%12s %9s %7s %11s %11s %9s %7s").append(splitsVary ? " %6s" : "%s").append("  %s%n");
+        row.append("%12s %9s %7s %11s %11s %11s %7s").append(splitsVary ? " %6s" : "%s").append("  %s%n");
         List<Object> header = new ArrayList<>(keys);
-        header.addAll(List.of("time", "TFLOP/s", "% peak", "HBM read", "HBM write", "L2 reads", "waves",
+        header.addAll(List.of("time", "TFLOP/s", "% peak", memory + " read", memory + " write", cache + " reads", "waves",
                 splitsVary ? "splits" : "", "bound by"));
         b.append(String.format(Locale.ROOT, row.toString(), header.toArray()));
         for (int i = 0; i < results.size(); i++) {
@@ -48,7 +63,8 @@ public final class SweepText {
                     bound.contains(":") ? bound.substring(0, bound.indexOf(':')) : bound));
             b.append(String.format(Locale.ROOT, row.toString(), cells.toArray()));
         }
-        b.append("  (L2 reads: the hit rate of reads; waves: of the longest launch)\n");
+        b.append("  (").append(cache).append(" reads: the hit rate of reads; waves: of the longest launch")
+                .append(gpus || cpus ? "" : "; DRAM is HBM on a GPU, cache the L2 on a GPU and the LLC on a CPU").append(")\n");
         return b.toString();
     }
 }
