@@ -230,78 +230,91 @@ final class SimulateCommand implements Callable<Integer> {
         }
     }
 
+    /** A point of a sweep, checked: its values, its kernel as the values make it, the target it runs on. */
+    private record Point(List<String> values, KernelSpec kernel, TargetSpec target) {
+    }
+
     /**
-     * One simulation per point of the sweeps: the file checked again with the values written in,
-     * a table row each; the JSON holds every result, with the values that made it.
+     * Every point of the sweeps checked before any is simulated, so that a bad one is reported
+     * before minutes of simulation: the file with the values written in, the target, --max-ctas,
+     * and for static block maps the options and the backward's fit (a data-dependent map is
+     * decided only when simulated).
      */
-    private int sweep(Loaded.One one, List<Sweep> sweeps, List<List<String>> points, SimOptions options, PrintWriter out,
-                      PrintWriter err, PrintWriter notes, boolean jsonToStdout) throws InputException, IOException {
+    private List<Point> checkPoints(Loaded.One one, List<Sweep> sweeps, List<List<String>> points, SimOptions options,
+                                    PrintWriter err) throws InputException {
         String name = one.kernel().name();
         List<String> keys = sweeps.stream().map(Sweep::key).toList();
-        // Every point checked and sized first: a bad one is reported before minutes of simulation.
-        List<Loaded> checked = new ArrayList<>();
-        List<TargetSpec> targets = new ArrayList<>();
         var root = one.loaded().result().files().getFirst().source();
         if (Sweep.target(sweeps, points.getFirst()).or(() -> target).isEmpty()) {
             targetOf(one.loaded(), one.kernel(), Optional.empty()); // a kernel without a target, whatever the point
         }
-        for (List<String> point : points) {
-            String text = Sweep.rewrite(root.name(), root.text(), name, sweeps, point);
-            Optional<String> chosen = Sweep.target(sweeps, point).or(() -> target);
+        List<Point> checked = new ArrayList<>();
+        for (List<String> values : points) {
+            String text = Sweep.rewrite(root.name(), root.text(), name, sweeps, values);
+            Optional<String> chosen = Sweep.target(sweeps, values).or(() -> target);
             Loaded variant;
             try {
                 variant = Loaded.checkVariant(file, text.getBytes(StandardCharsets.UTF_8), chosen, err);
             } catch (InputException e) { // an unknown target
-                throw new CliException(ExitCodes.USAGE, where(keys, point) + e.getMessage());
+                throw new CliException(ExitCodes.USAGE, "--sweep " + label(keys, values) + ": " + e.getMessage());
             }
             if (!variant.result().ok()) {
-                throw new CliException(ExitCodes.INPUT, where(keys, point) + "'" + file + "' has errors with "
+                throw new CliException(ExitCodes.INPUT, "--sweep " + label(keys, values) + ": '" + file + "' has errors with "
                         + (keys.size() == 1 ? "that value" : "those values"));
             }
             try {
                 KernelSpec k = variant.result().program().kernel(name).orElseThrow();
                 TargetSpec t = targetOf(variant, k, chosen);
                 requireRunnable(k, t, options);
-                if (HeadMasks.of(k).isStatic()) { // data-dependent maps are decided only when simulated
+                if (HeadMasks.of(k).isStatic()) {
                     BlockMap map = BlockMap.of(k);
                     BackwardFit.require(k, t, map, options);
                     Simulator.check(k, t, map, options);
                 }
-                targets.add(t);
+                checked.add(new Point(values, k, t));
             } catch (CliException e) {
-                throw new CliException(e.exitCode(), where(keys, point) + e.getMessage());
+                throw new CliException(e.exitCode(), "--sweep " + label(keys, values) + ": " + e.getMessage());
             } catch (OptionsException e) {
-                throw new CliException(ExitCodes.USAGE, where(keys, point) + e.getMessage());
+                throw new CliException(ExitCodes.USAGE, "--sweep " + label(keys, values) + ": " + e.getMessage());
             }
-            checked.add(variant);
         }
+        return checked;
+    }
+
+    /**
+     * One simulation per point of the sweeps, a table row each; the JSON holds every result,
+     * with the values that made it.
+     */
+    private int sweep(Loaded.One one, List<Sweep> sweeps, List<List<String>> points, SimOptions options, PrintWriter out,
+                      PrintWriter err, PrintWriter notes, boolean jsonToStdout) throws InputException, IOException {
+        List<String> keys = sweeps.stream().map(Sweep::key).toList();
+        List<Point> checked = checkPoints(one, sweeps, points, options, err);
         List<SimResult> results = new ArrayList<>();
         List<String> benches = new ArrayList<>();
         ObjectMapper mapper = SimJson.mapper();
         ObjectNode tree = mapper.createObjectNode();
         keys.forEach(tree.putArray("sweep")::add);
         var array = tree.putArray("points");
-        for (int i = 0; i < checked.size(); i++) {
-            KernelSpec k = checked.get(i).result().program().kernel(name).orElseThrow();
+        for (Point p : checked) {
+            String label = label(keys, p.values());
             Simulated simulated;
             long start = System.nanoTime();
             try {
-                simulated = simulate(k, targets.get(i), options, notes);
-            } catch (CliException e) { // a backward that does not fit, a kernel too large for its target
-                throw new CliException(e.exitCode(), where(keys, points.get(i)) + e.getMessage());
+                simulated = simulate(p.kernel(), p.target(), options, notes);
+            } catch (CliException e) { // what only a decided block map shows, a kernel too large for its target
+                throw new CliException(e.exitCode(), "--sweep " + label + ": " + e.getMessage());
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             SimResult r = simulated.run().result();
             results.add(r);
-            String at = where(keys, points.get(i));
             if (bench) {
-                benches.add(benchLine("  simulation   " + at.substring("--sweep ".length()), seconds, r));
+                benches.add(benchLine("  simulation   " + label + ": ", seconds, r));
             }
-            SimText.memoryWarning(r).ifPresent(w -> err.println("warning: " + at.substring("--sweep ".length()) + w));
+            SimText.memoryWarning(r).ifPresent(w -> err.println("warning: " + label + ": " + w));
             ObjectNode point = SimJson.tree(mapper, r);
             ObjectNode values = point.putObject("sweep_values");
             for (int j = 0; j < keys.size(); j++) {
-                values.put(keys.get(j), points.get(i).get(j));
+                values.put(keys.get(j), p.values().get(j));
             }
             simulated.selection().ifPresent(how -> point.put("selection", how));
             array.add(point);
@@ -374,12 +387,12 @@ final class SimulateCommand implements Callable<Integer> {
                 + "%.3g tiles/s", head, seconds, r.events(), r.events() / seconds, r.visitedTiles(), r.visitedTiles() / seconds);
     }
 
-    /** "--sweep q_len 4K, tile.q 64: ", the point a message is about. */
-    private static String where(List<String> keys, List<String> point) {
-        StringBuilder b = new StringBuilder("--sweep ");
+    /** "q_len 4K, tile.q 64": the point a message or a line is about. */
+    private static String label(List<String> keys, List<String> point) {
+        StringBuilder b = new StringBuilder();
         for (int i = 0; i < keys.size(); i++) {
             b.append(i > 0 ? ", " : "").append(keys.get(i)).append(' ').append(point.get(i));
         }
-        return b.append(": ").toString();
+        return b.toString();
     }
 }
