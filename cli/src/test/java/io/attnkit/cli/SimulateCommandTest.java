@@ -660,6 +660,20 @@ class SimulateCommandTest {
         assertEquals(0, big.exitCode(), big.err());
         assertTrue(big.err().contains("warning: batch 4: Q, K, V and O take 67.11 MB") && !big.err().contains("batch 1:"),
                 big.err());
+        CliRunner timed = CliRunner.run("simulate", k.toString(), "--sweep", "heads=2,4", "--sweep", "kv_heads=1,2", "--bench");
+        assertEquals(4, timed.out().lines().filter(l -> l.matches("  simulation   heads [24], kv_heads [12]: .* s wall-clock.*"))
+                .count(), timed.out());
+        CliRunner tooMany = CliRunner.run("simulate", k.toString(), "--sweep", "q_len=1,2,3,4,5,6,7,8,9", "--sweep",
+                "batch=1,2,3,4,5,6,7,8");
+        assertEquals(2, tooMany.exitCode());
+        assertEquals("attnkit: error: --sweep asks for 72 simulations; at most 64", tooMany.err().strip());
+
+    }
+
+    /** A target sweep runs each point as --target would, and says how each ran where they differ. */
+    @Test
+    void aTargetSweepRunsEachPointAsTargetWould() throws IOException {
+        Path k = file(CAUSAL);
         // Targets: each point is the run with --target.
         CliRunner targets = CliRunner.run("simulate", k.toString(), "--sweep", "target=a100-40gb,h200", "--json", "-");
         assertEquals(0, targets.exitCode(), targets.err());
@@ -689,6 +703,12 @@ class SimulateCommandTest {
         assertTrue(mixedLines.get(1).startsWith("    host-zen5-2c, 512: the Java backend's kernel")
                 && mixedLines.get(2).startsWith("    h100-sxm, 512: schedule flash") && mixedLines.get(3).contains("DRAM read")
                 && mixedLines.get(3).contains("cache reads"), mixed.out());
+    }
+
+    /** Points that cannot run are refused, naming the point, before any is simulated; bad options are usage errors. */
+    @Test
+    void sweepPointsThatCannotRunAreRefusedFirst() throws IOException {
+        Path k = file(CAUSAL);
         for (String[] refused : new String[][] {{"--sweep", "target=h100-sxm,nosuch"}, {"--sweep", "kv_heads=2,8", "--pack-gqa"},
                 {"--sweep", "target=h100-sxm,host-zen5-2c", "--kv-splits", "2"}}) {
             CliRunner r = CliRunner.run(java.util.stream.Stream.concat(java.util.stream.Stream.of("simulate", k.toString()),
@@ -699,14 +719,6 @@ class SimulateCommandTest {
         assertTrue(CliRunner.run("simulate", k.toString(), "--sweep", "kv_heads=2,8", "--pack-gqa").err()
                 .startsWith("attnkit: error: --sweep kv_heads 8: "));
         assertEquals(0, CliRunner.run("simulate", k.toString(), "--sweep", "q_len=1Ki,2K", "--max-ctas", "1000").exitCode());
-        CliRunner timed = CliRunner.run("simulate", k.toString(), "--sweep", "heads=2,4", "--sweep", "kv_heads=1,2", "--bench");
-        assertEquals(4, timed.out().lines().filter(l -> l.matches("  simulation   heads [24], kv_heads [12]: .* s wall-clock.*"))
-                .count(), timed.out());
-        CliRunner tooMany = CliRunner.run("simulate", k.toString(), "--sweep", "q_len=1,2,3,4,5,6,7,8,9", "--sweep",
-                "batch=1,2,3,4,5,6,7,8");
-        assertEquals(2, tooMany.exitCode());
-        assertEquals("attnkit: error: --sweep asks for 72 simulations; at most 64", tooMany.err().strip());
-
         // A value the language refuses is reported where it lands in the file, before anything is simulated.
         CliRunner bad = CliRunner.run("simulate", k.toString(), "--sweep", "kv_heads=2,3");
         assertEquals(1, bad.exitCode(), bad.err());
