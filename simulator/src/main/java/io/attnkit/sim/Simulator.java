@@ -52,12 +52,6 @@ public final class Simulator {
     }
 
     /**
-     * Simulates and keeps the trace.
-     *
-     * @throws OptionsException        when the options do not fit the kernel or the target
-     * @throws IllegalArgumentException when a CTA of the kernel does not fit on an SM of the target
-     */
-    /**
      * Refuses, as {@link #run} would before simulating anything, options that {@code target} or
      * {@code kernel} cannot take: callers that simulate many points check them all first.
      *
@@ -117,6 +111,12 @@ public final class Simulator {
         }
     }
 
+    /**
+     * Simulates and keeps the trace.
+     *
+     * @throws OptionsException        when the options do not fit the kernel or the target
+     * @throws IllegalArgumentException when a CTA of the kernel does not fit on an SM of the target
+     */
     public static Run run(KernelSpec kernel, TargetSpec target, BlockMap map, SimOptions options) {
         check(kernel, target, map, options);
         Machine machine = Machine.of(target);
