@@ -129,8 +129,7 @@ final class SimulateCommand implements Callable<Integer> {
         }
         // A target sweep checks the file against its first target, as --target would: the kernel's
         // own may be one the file's tiles do not fit.
-        Loaded.One one = Loaded.kernel(file, kernel, points.isEmpty() ? target : Sweep.target(sweeps, points.getFirst())
-                .or(() -> target), err);
+        Loaded.One one = Loaded.kernel(file, kernel, Sweep.target(sweeps, points.getFirst()).or(() -> target), err);
         checkOutputs(one.loaded().inputs());
         boolean jsonToStdout = json.isPresent() && json.get().toString().equals("-");
         PrintWriter notes = jsonToStdout ? err : out; // standard output carries the JSON alone

@@ -67,7 +67,10 @@ record Sweep(String key, String property, String name, List<String> values) {
         return Optional.empty();
     }
 
-    /** Every combination of the sweeps' values, the first sweep's slowest; refused past {@link #MAX_POINTS}. */
+    /**
+     * Every combination of the sweeps' values, the first sweep's slowest (one empty point without
+     * sweeps); refused past {@link #MAX_POINTS}.
+     */
     static List<List<String>> grid(List<Sweep> sweeps) {
         long count = 1;
         long cap = 1L << 32; // below it, times a list's size (under 2^31), a count cannot overflow
