@@ -17,20 +17,7 @@ public final class SimText {
         boolean cpu = r.cpu();
         String dram = cpu ? "DRAM" : "HBM";
         StringBuilder b = new StringBuilder();
-        if (cpu) {
-            line(b, "kernel %s on %s: the Java backend's kernel, pass %s, LLC %s", r.kernel(), r.target(),
-                    r.pass().spelling(), r.l2().spelling());
-        } else {
-            line(b, "kernel %s on %s: schedule %s, pass %s, raster %s, L2 %s%s%s%s%s%s%s", r.kernel(), r.target(),
-                    r.schedule().spelling(), r.pass().spelling(), r.raster().spelling(), r.l2().spelling(),
-                    r.packGqa() ? ", query heads packed per KV head" : "",
-                    r.mmaWidenedTo().map(t -> ", MMAs in " + t + " (no matrix unit for the storage type)").orElse(""),
-                    r.kvSplits() > 1 ? ", kv splits " + r.kvSplits() : "",
-                    r.dropout() > 0 ? ", dropout " + probability(r.dropout()) : "",
-                    r.overlapCtas() ? ", CTAs overlapping" : "",
-                    r.resources().map(res -> String.format(Locale.ROOT, ", %d registers and %d B shared memory per CTA given",
-                            res.registersPerThread(), res.sharedMemPerCta())).orElse(""));
-        }
+        b.append(headline(r)).append('\n');
         line(b, "  time         %s (%s cycles)", time(r.seconds()), String.format(Locale.ROOT, "%.4g", r.cycles()));
         line(b, "  throughput   %.1f TFLOP/s, %.1f%% of the %.1f TFLOP/s peak", r.flopsPerSecond() / 1e12,
                 100 * r.fractionOfPeak(), r.peakFlops() / 1e12);
@@ -77,6 +64,23 @@ public final class SimText {
             }
         }
         return b.toString();
+    }
+
+    /** The report's first line: kernel, target ("kernel K on T: ...") and the options that moved the numbers. */
+    public static String headline(SimResult r) {
+        if (r.cpu()) {
+            return String.format(Locale.ROOT, "kernel %s on %s: the Java backend's kernel, pass %s, LLC %s", r.kernel(),
+                    r.target(), r.pass().spelling(), r.l2().spelling());
+        }
+        return String.format(Locale.ROOT, "kernel %s on %s: schedule %s, pass %s, raster %s, L2 %s%s%s%s%s%s%s", r.kernel(),
+                r.target(), r.schedule().spelling(), r.pass().spelling(), r.raster().spelling(), r.l2().spelling(),
+                r.packGqa() ? ", query heads packed per KV head" : "",
+                r.mmaWidenedTo().map(t -> ", MMAs in " + t + " (no matrix unit for the storage type)").orElse(""),
+                r.kvSplits() > 1 ? ", kv splits " + r.kvSplits() : "",
+                r.dropout() > 0 ? ", dropout " + probability(r.dropout()) : "",
+                r.overlapCtas() ? ", CTAs overlapping" : "",
+                r.resources().map(res -> String.format(Locale.ROOT, ", %d registers and %d B shared memory per CTA given",
+                        res.registersPerThread(), res.sharedMemPerCta())).orElse(""));
     }
 
     private static void line(StringBuilder b, String format, Object... args) {

@@ -22,11 +22,11 @@ public final class SweepText {
         // the split count --kv-splits auto picks per shape gets a column instead.
         boolean splitsVary = results.stream().mapToInt(SimResult::kvSplits).distinct().count() > 1;
         List<String> details = results.stream().map(r -> {
-            String line = SimText.format(r).lines().findFirst().orElseThrow();
+            String line = SimText.headline(r);
             String detail = line.substring(line.indexOf(": ") + 2);
             return splitsVary ? detail.replaceFirst(", kv splits [0-9]+", "") : detail;
         }).toList();
-        String first = SimText.format(results.getFirst()).lines().findFirst().orElseThrow();
+        String first = SimText.headline(results.getFirst());
         String kernel = keys.contains("target") ? "kernel " + results.getFirst().kernel() : first.substring(0, first.indexOf(": "));
         boolean alike = details.stream().distinct().count() == 1;
         b.append(kernel).append(alike ? ": " + details.getFirst() : "").append(", swept over ").append(String.join(" x ", keys))
