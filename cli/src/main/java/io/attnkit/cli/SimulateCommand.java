@@ -23,6 +23,7 @@ import io.attnkit.sim.report.SimText;
 import io.attnkit.sim.report.SweepText;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,6 +33,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -229,6 +234,59 @@ final class SimulateCommand implements Callable<Integer> {
         }
     }
 
+    /** A point simulated: the simulation, its wall-clock, and the notes it printed (how its map was decided). */
+    private record Done(Simulated simulated, double seconds, String notes) {
+    }
+
+    private static int threads(int points) {
+        return Math.max(1, Math.min(points, Runtime.getRuntime().availableProcessors()));
+    }
+
+    /**
+     * Simulates the points, as many at once as there are cores: each is independent and
+     * deterministic, so the results are those of one at a time (a test compares them), in order.
+     */
+    private List<Done> simulateAll(List<Point> points, List<String> keys, SimOptions options) throws IOException {
+        try (ExecutorService pool = Executors.newFixedThreadPool(threads(points.size()))) {
+            List<Future<Done>> futures = new ArrayList<>();
+            for (Point p : points) {
+                futures.add(pool.submit(() -> {
+                    StringWriter text = new StringWriter();
+                    PrintWriter notes = new PrintWriter(text);
+                    long start = System.nanoTime();
+                    Simulated simulated = simulate(p.kernel(), p.target(), options, notes);
+                    notes.flush();
+                    return new Done(simulated, (System.nanoTime() - start) / 1e9, text.toString());
+                }));
+            }
+            List<Done> done = new ArrayList<>();
+            for (int i = 0; i < futures.size(); i++) {
+                try {
+                    done.add(futures.get(i).get());
+                } catch (ExecutionException e) {
+                    for (Future<Done> f : futures) {
+                        f.cancel(false); // the points not started yet
+                    }
+                    // what only a decided block map shows, a kernel too large for its target
+                    if (e.getCause() instanceof CliException c) {
+                        throw new CliException(c.exitCode(), "--sweep " + label(keys, points.get(i).values()) + ": "
+                                + c.getMessage());
+                    }
+                    switch (e.getCause()) {
+                        case IOException io -> throw io;
+                        case RuntimeException r -> throw r;
+                        case Error error -> throw error;
+                        default -> throw new IllegalStateException(e.getCause());
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted", e);
+                }
+            }
+            return done;
+        }
+    }
+
     /** A point of a sweep, checked: its values, its kernel as the values make it, the target it runs on. */
     private record Point(List<String> values, KernelSpec kernel, TargetSpec target) {
     }
@@ -294,20 +352,16 @@ final class SimulateCommand implements Callable<Integer> {
         ObjectNode tree = mapper.createObjectNode();
         keys.forEach(tree.putArray("sweep")::add);
         var array = tree.putArray("points");
-        for (Point p : checked) {
+        List<Done> done = simulateAll(checked, keys, options);
+        for (int i = 0; i < checked.size(); i++) {
+            Point p = checked.get(i);
             String label = label(keys, p.values());
-            Simulated simulated;
-            long start = System.nanoTime();
-            try {
-                simulated = simulate(p.kernel(), p.target(), options, notes);
-            } catch (CliException e) { // what only a decided block map shows, a kernel too large for its target
-                throw new CliException(e.exitCode(), "--sweep " + label + ": " + e.getMessage());
-            }
-            double seconds = (System.nanoTime() - start) / 1e9;
+            Simulated simulated = done.get(i).simulated();
+            notes.print(done.get(i).notes());
             SimResult r = simulated.run().result();
             results.add(r);
             if (bench) {
-                benches.add(benchLine("  simulation   " + label + ": ", seconds, r));
+                benches.add(benchLine("  simulation   " + label + ": ", done.get(i).seconds(), r));
             }
             SimText.memoryWarning(r).ifPresent(w -> err.println("warning: " + label + ": " + w));
             ObjectNode point = SimJson.tree(mapper, r);
@@ -329,6 +383,9 @@ final class SimulateCommand implements Callable<Integer> {
         }
         if (launch.overlapCtas && results.stream().allMatch(SimulateCommand::neverPaired)) {
             notes.println("note: --overlap-ctas changed nothing: no SM ever held two CTAs at once");
+        }
+        if (bench && done.size() > 1) {
+            benches.add("  (points simulated " + threads(done.size()) + " at a time: each time is its own wall-clock)");
         }
         benches.forEach(notes::println);
         out.flush();

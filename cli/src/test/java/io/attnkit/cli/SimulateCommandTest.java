@@ -670,6 +670,27 @@ class SimulateCommandTest {
 
     }
 
+    /**
+     * Points run as many at once as there are cores; the same point four times, a data-dependent
+     * kernel's selection included, gives four results equal to the single run's.
+     */
+    @Test
+    void pointsSimulatedAtOnceEqualTheSingleRun() throws IOException {
+        for (String kernel : new String[] {CAUSAL, TOP_K}) {
+            Path k = file(kernel);
+            JsonNode single = new ObjectMapper().readTree(CliRunner.run("simulate", k.toString(), "--json", "-").out());
+            CliRunner same = CliRunner.run("simulate", k.toString(), "--sweep", "target=h100-sxm,h100-sxm,h100-sxm,h100-sxm",
+                    "--json", "-");
+            assertEquals(0, same.exitCode(), same.err());
+            JsonNode points = new ObjectMapper().readTree(same.out()).get("points");
+            assertEquals(4, points.size());
+            for (JsonNode point : points) {
+                ((com.fasterxml.jackson.databind.node.ObjectNode) point).remove("sweep_values");
+                assertEquals(single, point, kernel);
+            }
+        }
+    }
+
     /** A target sweep runs each point as --target would, and says how each ran where they differ. */
     @Test
     void aTargetSweepRunsEachPointAsTargetWould() throws IOException {
