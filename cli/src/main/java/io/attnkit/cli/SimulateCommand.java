@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.attnkit.codegen.BackendException;
 import io.attnkit.dsl.blocks.BlockMap;
-import io.attnkit.dsl.blocks.HeadMasks;
 import io.attnkit.dsl.check.InputException;
 import io.attnkit.dsl.io.AtomicFiles;
 import io.attnkit.dsl.model.KernelSpec;
@@ -20,10 +19,8 @@ import io.attnkit.sim.profile.ProfileException;
 import io.attnkit.sim.Simulator;
 import io.attnkit.sim.report.SimJson;
 import io.attnkit.sim.report.SimText;
-import io.attnkit.sim.report.SweepText;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,10 +30,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -139,7 +132,10 @@ final class SimulateCommand implements Callable<Integer> {
         boolean jsonToStdout = json.isPresent() && json.get().toString().equals("-");
         PrintWriter notes = jsonToStdout ? err : out; // standard output carries the JSON alone
         if (!sweeps.isEmpty()) {
-            return sweep(one, sweeps, points, options, out, err, notes, jsonToStdout);
+            SweepRun.Settings settings = new SweepRun.Settings(file, target, options, json, bench, launch.overlapCtas);
+            SimOptions chosen = options;
+            return new SweepRun(settings, sweeps, points).run(one, (k, t) -> requireRunnable(k, t, chosen),
+                    (k, t, pointNotes) -> simulate(k, t, chosen, pointNotes), out, err, notes, jsonToStdout);
         }
         KernelSpec k = one.kernel();
         TargetSpec t = targetOf(one.loaded(), k, target);
@@ -195,7 +191,7 @@ final class SimulateCommand implements Callable<Integer> {
     }
 
     /** The target {@code k} runs on: {@code chosen} (--target's, or a sweep's), or the kernel's own. */
-    private static TargetSpec targetOf(Loaded loaded, KernelSpec k, Optional<String> chosen) {
+    static TargetSpec targetOf(Loaded loaded, KernelSpec k, Optional<String> chosen) {
         String targetName = chosen.or(k::target).orElseThrow(() -> new CliException(ExitCodes.USAGE,
                 "kernel '" + k.name() + "' names no target; choose one with --target (see 'attnkit targets')"));
         return loaded.result().program().target(targetName).orElseThrow(() -> new CliException(
@@ -203,7 +199,7 @@ final class SimulateCommand implements Callable<Integer> {
     }
 
     /** A simulation, and how its block map was decided (empty for static kernels). */
-    private record Simulated(Simulator.Run run, Optional<String> selection) {
+    record Simulated(Simulator.Run run, Optional<String> selection) {
     }
 
     /** Refuses what {@code t} cannot run and shapes past --max-ctas, before anything is simulated. */
@@ -232,165 +228,6 @@ final class SimulateCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) { // the kernel does not fit its target
             throw new CliException(ExitCodes.INPUT, e.getMessage());
         }
-    }
-
-    /** A point simulated: the simulation, its wall-clock, and the notes it printed (how its map was decided). */
-    private record Done(Simulated simulated, double seconds, String notes) {
-    }
-
-    private static int threads(int points) {
-        return Math.max(1, Math.min(points, Runtime.getRuntime().availableProcessors()));
-    }
-
-    /**
-     * Simulates the points, as many at once as there are cores: each is independent and
-     * deterministic, so the results are those of one at a time (a test compares them), in order.
-     */
-    private List<Done> simulateAll(List<Point> points, List<String> keys, SimOptions options) throws IOException {
-        try (ExecutorService pool = Executors.newFixedThreadPool(threads(points.size()))) {
-            List<Future<Done>> futures = new ArrayList<>();
-            for (Point p : points) {
-                futures.add(pool.submit(() -> {
-                    StringWriter text = new StringWriter();
-                    PrintWriter notes = new PrintWriter(text);
-                    long start = System.nanoTime();
-                    Simulated simulated = simulate(p.kernel(), p.target(), options, notes);
-                    notes.flush();
-                    return new Done(simulated, (System.nanoTime() - start) / 1e9, text.toString());
-                }));
-            }
-            List<Done> done = new ArrayList<>();
-            for (int i = 0; i < futures.size(); i++) {
-                try {
-                    done.add(futures.get(i).get());
-                } catch (ExecutionException e) {
-                    for (Future<Done> f : futures) {
-                        f.cancel(false); // the points not started yet
-                    }
-                    // what only a decided block map shows, a kernel too large for its target
-                    if (e.getCause() instanceof CliException c) {
-                        throw new CliException(c.exitCode(), "--sweep " + label(keys, points.get(i).values()) + ": "
-                                + c.getMessage());
-                    }
-                    switch (e.getCause()) {
-                        case IOException io -> throw io;
-                        case RuntimeException r -> throw r;
-                        case Error error -> throw error;
-                        default -> throw new IllegalStateException(e.getCause());
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted", e);
-                }
-            }
-            return done;
-        }
-    }
-
-    /** A point of a sweep, checked: its values, its kernel as the values make it, the target it runs on. */
-    private record Point(List<String> values, KernelSpec kernel, TargetSpec target) {
-    }
-
-    /**
-     * Every point of the sweeps checked before any is simulated, so that a bad one is reported
-     * before minutes of simulation: the file with the values written in, the target, --max-ctas,
-     * and for static block maps the options and the backward's fit (a data-dependent map is
-     * decided only when simulated).
-     */
-    private List<Point> checkPoints(Loaded.One one, List<Sweep> sweeps, List<List<String>> points, SimOptions options,
-                                    PrintWriter err) throws InputException {
-        String name = one.kernel().name();
-        List<String> keys = sweeps.stream().map(Sweep::key).toList();
-        var root = one.loaded().result().files().getFirst().source();
-        if (Sweep.target(sweeps, points.getFirst()).or(() -> target).isEmpty()) {
-            targetOf(one.loaded(), one.kernel(), Optional.empty()); // a kernel without a target, whatever the point
-        }
-        List<Point> checked = new ArrayList<>();
-        for (List<String> values : points) {
-            String text = Sweep.rewrite(root.name(), root.text(), name, sweeps, values);
-            Optional<String> chosen = Sweep.target(sweeps, values).or(() -> target);
-            Loaded variant;
-            try {
-                variant = Loaded.checkVariant(file, text.getBytes(StandardCharsets.UTF_8), chosen, err);
-            } catch (InputException e) { // an unknown target
-                throw new CliException(ExitCodes.USAGE, "--sweep " + label(keys, values) + ": " + e.getMessage());
-            }
-            if (!variant.result().ok()) {
-                throw new CliException(ExitCodes.INPUT, "--sweep " + label(keys, values) + ": '" + file + "' has errors with "
-                        + (keys.size() == 1 ? "that value" : "those values"));
-            }
-            try {
-                KernelSpec k = variant.result().program().kernel(name).orElseThrow();
-                TargetSpec t = targetOf(variant, k, chosen);
-                requireRunnable(k, t, options);
-                if (HeadMasks.of(k).isStatic()) {
-                    BlockMap map = BlockMap.of(k);
-                    BackwardFit.require(k, t, map, options);
-                    Simulator.check(k, t, map, options);
-                }
-                checked.add(new Point(values, k, t));
-            } catch (CliException e) {
-                throw new CliException(e.exitCode(), "--sweep " + label(keys, values) + ": " + e.getMessage());
-            } catch (OptionsException e) {
-                throw new CliException(ExitCodes.USAGE, "--sweep " + label(keys, values) + ": " + e.getMessage());
-            }
-        }
-        return checked;
-    }
-
-    /**
-     * One simulation per point of the sweeps, a table row each; the JSON holds every result,
-     * with the values that made it.
-     */
-    private int sweep(Loaded.One one, List<Sweep> sweeps, List<List<String>> points, SimOptions options, PrintWriter out,
-                      PrintWriter err, PrintWriter notes, boolean jsonToStdout) throws InputException, IOException {
-        List<String> keys = sweeps.stream().map(Sweep::key).toList();
-        List<Point> checked = checkPoints(one, sweeps, points, options, err);
-        List<SimResult> results = new ArrayList<>();
-        List<String> benches = new ArrayList<>();
-        ObjectMapper mapper = SimJson.mapper();
-        ObjectNode tree = mapper.createObjectNode();
-        keys.forEach(tree.putArray("sweep")::add);
-        var array = tree.putArray("points");
-        List<Done> done = simulateAll(checked, keys, options);
-        for (int i = 0; i < checked.size(); i++) {
-            Point p = checked.get(i);
-            String label = label(keys, p.values());
-            Simulated simulated = done.get(i).simulated();
-            notes.print(done.get(i).notes());
-            SimResult r = simulated.run().result();
-            results.add(r);
-            if (bench) {
-                benches.add(benchLine("  simulation   " + label + ": ", done.get(i).seconds(), r));
-            }
-            SimText.memoryWarning(r).ifPresent(w -> err.println("warning: " + label + ": " + w));
-            ObjectNode point = SimJson.tree(mapper, r);
-            ObjectNode values = point.putObject("sweep_values");
-            for (int j = 0; j < keys.size(); j++) {
-                values.put(keys.get(j), p.values().get(j));
-            }
-            simulated.selection().ifPresent(how -> point.put("selection", how));
-            array.add(point);
-        }
-        String jsonText = mapper.writeValueAsString(tree) + "\n";
-        if (jsonToStdout) {
-            out.print(jsonText);
-        } else {
-            out.print(SweepText.format(keys, points, results));
-            if (json.isPresent()) {
-                AtomicFiles.write(json.get(), jsonText);
-            }
-        }
-        if (launch.overlapCtas && results.stream().allMatch(SimulateCommand::neverPaired)) {
-            notes.println("note: --overlap-ctas changed nothing: no SM ever held two CTAs at once");
-        }
-        if (bench && done.size() > 1) {
-            benches.add("  (points simulated " + threads(done.size()) + " at a time: each time is its own wall-clock)");
-        }
-        benches.forEach(notes::println);
-        out.flush();
-        notes.flush();
-        return ExitCodes.OK;
     }
 
     /** Refuses output paths that cannot be written before the simulation runs, not after. */
@@ -431,24 +268,14 @@ final class SimulateCommand implements Callable<Integer> {
         c.unmeasured().forEach(node.putArray("not_measured")::add);
     }
 
-
     /** No SM held two CTAs at once: the engine fills every SM's first slot before any second one. */
-    private static boolean neverPaired(SimResult r) {
+    static boolean neverPaired(SimResult r) {
         return r.launches().stream().allMatch(l -> l.occupancy().ctasPerSm() == 1 || l.grid() <= r.sms());
     }
 
     /** The --bench line: the simulation's own wall-clock, events and tiles, and their rates. */
-    private static String benchLine(String head, double seconds, SimResult r) {
+    static String benchLine(String head, double seconds, SimResult r) {
         return String.format(Locale.ROOT, "%s%.3f s wall-clock (block map included), %d events, %.3g events/s, %d tiles, "
                 + "%.3g tiles/s", head, seconds, r.events(), r.events() / seconds, r.visitedTiles(), r.visitedTiles() / seconds);
-    }
-
-    /** "q_len 4K, tile.q 64": the point a message or a line is about. */
-    private static String label(List<String> keys, List<String> point) {
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < keys.size(); i++) {
-            b.append(i > 0 ? ", " : "").append(keys.get(i)).append(' ').append(point.get(i));
-        }
-        return b.toString();
     }
 }
