@@ -7,6 +7,7 @@ import io.attnkit.dsl.source.Diagnostic;
 import io.attnkit.dsl.source.DiagnosticRenderer;
 import io.attnkit.targets.BuiltinTargets;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -60,7 +61,43 @@ record Loaded(Path file, Frontend.Result result) {
      */
     static Loaded.One kernel(Path file, Optional<String> name, Optional<String> target, PrintWriter err)
             throws InputException {
-        Loaded loaded = check(file, target, err);
+        return pick(check(file, target, err), name);
+    }
+
+    /** How a sweep writes its first point into the root file's text, for kernel {@code kernel}. */
+    interface FirstPoint {
+        String rewrite(String fileName, String text, String kernel);
+    }
+
+    /**
+     * {@link #kernel} for a sweep: a file whose own values {@code target} refuses (tiles too large
+     * for the first swept target, say) is taken as its first point makes it, since each point is
+     * checked as its values make it; a file that fails either way reports its own errors.
+     */
+    static Loaded.One kernelOfSweep(Path file, Optional<String> name, Optional<String> target, FirstPoint first,
+                                    PrintWriter err) throws InputException {
+        Frontend.Result own = Frontend.check(file, BuiltinTargets.library(), target);
+        Optional<String> kernel = name.or(() -> own.rootKernels().size() == 1
+                ? Optional.of(own.rootKernels().getFirst()) : Optional.empty());
+        if (!own.ok() && kernel.isPresent() && own.rootKernels().contains(kernel.get())) {
+            var root = own.files().getFirst().source();
+            Frontend.Result firstPoint;
+            try {
+                String text = first.rewrite(root.name(), root.text(), kernel.get());
+                firstPoint = Frontend.check(file, text.getBytes(StandardCharsets.UTF_8), BuiltinTargets.library(), target);
+            } catch (CliException e) { // a kernel the sweep cannot write into: its own errors say more
+                firstPoint = own;
+            }
+            if (firstPoint.ok()) {
+                return pick(printed(file, firstPoint, err), name);
+            }
+        }
+        return pick(printed(file, own, err), name);
+    }
+
+    /** The kernel named, or the only one the file declares; a file with errors ends the command. */
+    private static Loaded.One pick(Loaded loaded, Optional<String> name) {
+        Path file = loaded.file();
         if (!loaded.result().ok()) {
             throw new CliException(ExitCodes.INPUT, "'" + file + "' has errors");
         }
@@ -72,12 +109,18 @@ record Loaded(Path file, Frontend.Result result) {
         } else if (kernels.size() == 1) {
             kernel = kernels.getFirst();
         } else if (kernels.isEmpty()) {
-            throw new CliException(ExitCodes.USAGE, "'" + file + "' declares no kernel");
+            throw new CliException(ExitCodes.USAGE, "'" + file + "' declares no kernel" + imported(loaded));
         } else {
             throw new CliException(ExitCodes.USAGE, "'" + file + "' declares " + kernels.size() + " kernels ("
                     + names(kernels) + "); choose one with --kernel");
         }
         return new One(loaded, kernel);
+    }
+
+    /** "; it imports a, b: choose one with --kernel", for a file whose kernels all come from its imports. */
+    private static String imported(Loaded loaded) {
+        List<KernelSpec> all = loaded.result().program().kernels();
+        return all.isEmpty() ? "" : " of its own; it imports " + names(all) + ": choose one with --kernel";
     }
 
     /**
@@ -93,7 +136,7 @@ record Loaded(Path file, Frontend.Result result) {
             throw new CliException(ExitCodes.INPUT, "'" + file + "' has errors");
         }
         if (loaded.result().kernelsOfRoot().isEmpty()) {
-            throw new CliException(ExitCodes.USAGE, "'" + file + "' declares no kernel");
+            throw new CliException(ExitCodes.USAGE, "'" + file + "' declares no kernel" + imported(loaded));
         }
         return loaded.result().kernelsOfRoot();
     }

@@ -125,9 +125,12 @@ final class SimulateCommand implements Callable<Integer> {
         if (target.isPresent() && sweeps.stream().anyMatch(x -> x.key().equals("target"))) {
             throw new CliException(ExitCodes.USAGE, "--sweep target chooses the targets; drop --target");
         }
-        // A target sweep checks the file against its first target, as --target would: the kernel's
-        // own may be one the file's tiles do not fit.
-        Loaded.One one = Loaded.kernel(file, kernel, Sweep.target(sweeps, points.getFirst()).or(() -> target), err);
+        // A sweep checks the file against its first target, as --target would (the kernel's own may
+        // be one the file's tiles do not fit), and with its first values when its own do not fit.
+        Optional<String> firstTarget = Sweep.target(sweeps, points.getFirst()).or(() -> target);
+        Loaded.One one = sweeps.isEmpty() ? Loaded.kernel(file, kernel, firstTarget, err)
+                : Loaded.kernelOfSweep(file, kernel, firstTarget,
+                        (name, text, k) -> Sweep.rewrite(name, text, k, sweeps, points.getFirst()), err);
         checkOutputs(one.loaded().inputs());
         boolean jsonToStdout = json.isPresent() && json.get().toString().equals("-");
         PrintWriter notes = jsonToStdout ? err : out; // standard output carries the JSON alone

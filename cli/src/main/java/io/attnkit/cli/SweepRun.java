@@ -4,10 +4,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.attnkit.dsl.blocks.BlockMap;
 import io.attnkit.dsl.blocks.HeadMasks;
+import io.attnkit.dsl.check.Frontend;
 import io.attnkit.dsl.check.InputException;
 import io.attnkit.dsl.io.AtomicFiles;
 import io.attnkit.dsl.model.KernelSpec;
 import io.attnkit.dsl.model.TargetSpec;
+import io.attnkit.dsl.source.Diagnostics;
+import io.attnkit.dsl.syntax.SourceParser;
 import io.attnkit.sim.OptionsException;
 import io.attnkit.sim.SimOptions;
 import io.attnkit.sim.SimResult;
@@ -131,13 +134,15 @@ final class SweepRun {
      */
     private List<Point> checkPoints(Loaded.One one, Check check, PrintWriter err) throws InputException {
         String name = one.kernel().name();
-        var root = one.loaded().result().files().getFirst().source();
+        // The file as written, not as the first point rewrote it (when its own values did not fit).
+        String fileName = settings.file().toString();
+        String root = SourceParser.parse(fileName, Frontend.read(settings.file()), new Diagnostics()).source().text();
         if (Sweep.target(sweeps, points.getFirst()).or(settings::target).isEmpty()) {
             SimulateCommand.targetOf(one.loaded(), one.kernel(), Optional.empty()); // no target, whatever the point
         }
         List<Point> checked = new ArrayList<>();
         for (List<String> values : points) {
-            String text = Sweep.rewrite(root.name(), root.text(), name, sweeps, values);
+            String text = Sweep.rewrite(fileName, root, name, sweeps, values);
             Optional<String> chosen = Sweep.target(sweeps, values).or(settings::target);
             Loaded variant;
             try {

@@ -715,6 +715,29 @@ class SimulateCommandTest {
         assertEquals(1, CliRunner.run("simulate", small.toString()).exitCode());
         CliRunner rescued = CliRunner.run("simulate", small.toString(), "--sweep", "target=h100-sxm,a100-40gb");
         assertEquals(0, rescued.exitCode(), rescued.err());
+        // Tiles the first swept target refuses, when the swept tiles fit it: only the points are
+        // checked, whichever target comes first, and each point is still the single run.
+        Path wide = dir.resolve("wide.attn");
+        Files.writeString(wide, """
+                target tiny extends h100-sxm { smem 64 KiB/sm, 64 KiB/block; sms 4; }
+                kernel k { shape heads 2, q_len 256, head_dim 128; dtype bf16; tile q 128, kv 128, stages 2; target h100-sxm; }
+                """);
+        CliRunner narrowed = CliRunner.run("simulate", wide.toString(), "--sweep", "target=tiny,h100-sxm", "--sweep",
+                "tile.q=32", "--sweep", "tile.kv=32", "--json", "-");
+        assertEquals(0, narrowed.exitCode(), narrowed.err());
+        Files.writeString(small, Files.readString(wide).replace("tile q 128, kv 128", "tile q 32, kv 32"));
+        var tinyPoint = (com.fasterxml.jackson.databind.node.ObjectNode) new ObjectMapper().readTree(narrowed.out())
+                .get("points").get(0);
+        tinyPoint.remove("sweep_values");
+        assertEquals(new ObjectMapper().readTree(CliRunner.run("simulate", small.toString(), "--target", "tiny", "--json", "-")
+                .out()), tinyPoint);
+        assertEquals(0, CliRunner.run("simulate", wide.toString(), "--target", "tiny", "--sweep", "tile.q=32", "--sweep",
+                "tile.kv=32").exitCode());
+        // A file that fails with its first point's values too reports its own errors at their line.
+        CliRunner stillTooWide = CliRunner.run("simulate", wide.toString(), "--target", "tiny", "--sweep", "tile.q=32");
+        assertEquals(1, stillTooWide.exitCode());
+        assertTrue(stillTooWide.err().contains(wide + ":2:") && stillTooWide.err().contains("error[E030]")
+                && stillTooWide.err().strip().endsWith("attnkit: error: '" + wide + "' has errors"), stillTooWide.err());
         // A CPU beside a GPU: the header lists how each point ran, and the columns name DRAM and caches.
         CliRunner mixed = CliRunner.run("simulate", k.toString(), "--sweep", "target=host-zen5-2c,h100-sxm", "--sweep",
                 "q_len=512");
@@ -724,6 +747,19 @@ class SimulateCommandTest {
         assertTrue(mixedLines.get(1).startsWith("    host-zen5-2c, 512: the Java backend's kernel")
                 && mixedLines.get(2).startsWith("    h100-sxm, 512: schedule flash") && mixedLines.get(3).contains("DRAM read")
                 && mixedLines.get(3).contains("cache reads"), mixed.out());
+    }
+
+    /** A file whose kernels all come from its imports names them, since --kernel is what it needs. */
+    @Test
+    void aFileThatOnlyImportsKernelsNamesThem() throws IOException {
+        Path k = file(CAUSAL);
+        Path importer = dir.resolve("importer.attn");
+        Files.writeString(importer, "import \"" + k.getFileName() + "\";\n");
+        CliRunner r = CliRunner.run("simulate", importer.toString());
+        assertEquals(2, r.exitCode());
+        assertEquals("attnkit: error: '" + importer + "' declares no kernel of its own; it imports prefill: choose one "
+                + "with --kernel", r.err().strip());
+        assertEquals(0, CliRunner.run("simulate", importer.toString(), "--kernel", "prefill").exitCode());
     }
 
     /** Points that cannot run are refused, naming the point, before any is simulated; bad options are usage errors. */
