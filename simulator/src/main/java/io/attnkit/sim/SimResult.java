@@ -18,7 +18,8 @@ import java.util.Optional;
  * @param packGqa        whether the flash forward packed the query heads of each KV head into one CTA's rows
  * @param usefulFlops    FLOPs of the visible (query, key) pairs: {@code 2 (d + dv)} per pair forward,
  *                       {@code 2 (3 d + 2 dv)} backward
- * @param mmaWidenedTo   the type the MMAs run in, when the target has no matrix unit for the kernel's own
+ * @param mmaWidenedTo   the type the MMAs run in, when the target has no matrix unit for the kernel's own, or
+ *                       {@link #FMA_PIPE} when it has none for either
  * @param tensorBytes    device memory Q, K, V and O take at their exact shapes: a lower bound of the run's footprint
  * @param deviceMemoryBytes the target's DRAM capacity (0: not given)
  * @param peakFlops      the target's peak FLOP/s for the kernel's type
@@ -37,6 +38,9 @@ public record SimResult(String kernel, String target, boolean cpu, Schedule sche
                         double smemBytes, double tensorActive, double fmaActive, double sfuActive, double waves,
                         Occupancy occupancy, double achievedOccupancy, List<LaunchStats> launches, long events,
                         long steps, Utilization.Peaks peaks) {
+    /** {@link #mmaWidenedTo} of matmuls on the FMA pipe: the target has no matrix unit for the type. */
+    public static final String FMA_PIPE = "fma";
+
 
     public SimResult {
         launches = List.copyOf(launches);

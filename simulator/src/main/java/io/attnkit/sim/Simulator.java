@@ -267,8 +267,7 @@ public final class Simulator {
         double useful = perPair * map.visibleElements();
         return new SimResult(kernel.name(), target.name(), cpu(target), options.schedule(), options.pass(), options.raster(), options.l2(),
                 options.dropout(), options.packGqa(), options.overlapCtas(), options.resources(),
-                cpu(target) || machine.mmaType(kernel.dtype()) == kernel.dtype() ? Optional.empty()
-                        : Optional.of(machine.mmaType(kernel.dtype()).spelling()), ioBytes(kernel), target.dram().bytes(),
+                cpu(target) ? Optional.empty() : mmaPath(machine, kernel.dtype()), ioBytes(kernel), target.dram().bytes(),
                 machine.sms(), maxWarps, machine.seconds(cycles), cycles, machine.clockHz(), useful,
                 machine.peakFlops(cpu(target) ? DType.F32 : kernel.dtype()), map.visitedTiles(), map.fullTiles(), map.partialTiles(), dramRead,
                 dramWrite, l2Read, l2Write, l2Hit, smem, tensor / smCycles, fma / smCycles, sfu / smCycles,
@@ -300,5 +299,18 @@ public final class Simulator {
             }
         }
         return best;
+    }
+
+    /**
+     * What a GPU's MMAs run on when not on a matrix unit of the kernel's own type: a wider type's
+     * ({@code "f16"} for FP8 on an A100), or the FMA pipe ({@value SimResult#FMA_PIPE}), as for f32 on an A100,
+     * or bf16 on a GPU without bf16 MMAs (a V100); empty on the type's own unit.
+     */
+    private static Optional<String> mmaPath(Machine machine, DType dtype) {
+        if (machine.mmaFlopsPerCycle(dtype) == 0) {
+            return Optional.of(SimResult.FMA_PIPE);
+        }
+        DType mma = machine.mmaType(dtype);
+        return mma == dtype ? Optional.empty() : Optional.of(mma.spelling());
     }
 }

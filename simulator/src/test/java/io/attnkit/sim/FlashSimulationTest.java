@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.attnkit.dsl.blocks.BlockMap;
 import io.attnkit.dsl.model.KernelSpec;
+import io.attnkit.dsl.model.Program;
 import io.attnkit.dsl.model.Shape;
 import io.attnkit.dsl.model.TargetSpec;
 import io.attnkit.sim.report.SimJson;
@@ -155,6 +156,36 @@ class FlashSimulationTest {
         SimResult h100 = Simulator.simulate(fp8, H100, BlockMap.of(fp8), SimOptions.defaults());
         assertEquals(java.util.Optional.empty(), h100.mmaWidenedTo());
         assertEquals(1978.9e12, h100.peakFlops(), 0.1e12, "the H100's FP8 tensor peak");
+    }
+
+    /**
+     * A GPU without a matrix unit for the kernel's type (bf16 on a Volta-like part with f16 MMAs
+     * only; f32 on the A100) runs the matmuls on the FMA pipe, and the result says so: the probe of
+     * a user-defined V100 found "70.1% of the 15.7 TFLOP/s peak" with nothing saying why.
+     */
+    @Test
+    void aTypeWithoutAMatrixUnitSaysItsMatmulsRunOnTheFmaPipe() {
+        Program p = Fixtures.program("""
+                target volta extends a100-40gb { tensor f16 2048 flop/cycle/sm; }
+                kernel k { shape batch 2, heads 2, q_len 1000, head_dim 64; dtype bf16; tile q 64, kv 64, stages 2; }
+                kernel h { shape batch 2, heads 2, q_len 1000, head_dim 64; dtype f16; tile q 64, kv 64, stages 2; }
+                kernel s { shape batch 2, heads 2, q_len 1000, head_dim 64; dtype f32; tile q 64, kv 32, stages 1; }
+                """);
+        TargetSpec volta = p.target("volta").orElseThrow();
+        KernelSpec bf16 = p.kernel("k").orElseThrow();
+        SimResult r = Simulator.simulate(bf16, volta, BlockMap.of(bf16), SimOptions.defaults());
+        assertEquals(java.util.Optional.of(SimResult.FMA_PIPE), r.mmaWidenedTo());
+        assertEquals(0, r.tensorActive(), "nothing on the tensor pipe");
+        assertTrue(r.peakFlops() < 0.2 * 311.9e12, r.peakFlops() + ": the FMA pipe's peak, not the tensor pipe's");
+        assertTrue(io.attnkit.sim.report.SimText.headline(r).contains("matmuls on the FMA pipe"),
+                io.attnkit.sim.report.SimText.headline(r));
+        KernelSpec f16 = p.kernel("h").orElseThrow();
+        SimResult half = Simulator.simulate(f16, volta, BlockMap.of(f16), SimOptions.defaults());
+        assertEquals(java.util.Optional.empty(), half.mmaWidenedTo());
+        assertTrue(half.seconds() < r.seconds() / 4, "the f16 MMAs " + half.seconds() + " s against " + r.seconds() + " s");
+        KernelSpec f32 = p.kernel("s").orElseThrow();
+        assertEquals(java.util.Optional.of(SimResult.FMA_PIPE),
+                Simulator.simulate(f32, A100, BlockMap.of(f32), SimOptions.defaults()).mmaWidenedTo());
     }
 
     @Test

@@ -37,6 +37,18 @@ public final class CudaHarness {
         return t.name().contains("a100") ? "sm_80" : "sm_90";
     }
 
+    /** The oldest compute capability the generated kernels build for: cp.async and bf16 mma.sync m16n8k16 are sm_80's. */
+    public static final int OLDEST_ARCH = 80;
+
+    /** Refuses an arch older than {@link #OLDEST_ARCH}, which nvcc would reject only after the files are written. */
+    public static void requireSupported(String arch) throws BackendException {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("sm_(\\d+)a?").matcher(arch);
+        if (m.matches() && Integer.parseInt(m.group(1)) < OLDEST_ARCH) {
+            throw new BackendException("the CUDA backend's kernels need sm_" + OLDEST_ARCH + " or later (cp.async, "
+                    + "ldmatrix, mma.sync m16n8k16 in f16 and bf16); the target is " + arch);
+        }
+    }
+
     /** The nvcc command that builds the harness in its directory. */
     public static String nvccCommand(String arch) {
         return "nvcc -O3 -std=c++17 -arch=" + arch + " -o harness harness.cu";
@@ -44,6 +56,7 @@ public final class CudaHarness {
 
     /** The harness files of {@code kernel}, built for {@code arch}. */
     public static List<GeneratedFile> files(KernelSpec kernel, Origin origin, String arch) throws BackendException {
+        requireSupported(arch);
         CudaKernelModel c = CudaKernelModel.of(kernel, origin);
         BlockMap map = BlockMap.of(kernel);
         Shape s = kernel.shape();

@@ -68,6 +68,7 @@ public final class Ptxas {
      * kernel's resources. One-line errors when nvcc is missing or the compilation fails.
      */
     public static KernelResources compile(CudaKernelModel model, String arch, Path dir) throws BackendException {
+        CudaHarness.requireSupported(arch);
         try {
             Path source = dir.resolve(CudaEmitter.fileName(model));
             Files.writeString(source, CudaEmitter.source(model));

@@ -81,6 +81,22 @@ class CudaHarnessTest {
         };
     }
 
+    /** GPUs older than sm_80 lack what the kernels use: refused before any file is written, not by nvcc after. */
+    @Test
+    void archsOlderThanAmpereAreRefused() throws BackendException {
+        KernelSpec kernel = CudaEmulationTest.parse(KERNEL);
+        Origin origin = Origin.of("h.attn", KERNEL.getBytes(StandardCharsets.UTF_8));
+        for (String old : List.of("sm_70", "sm_75", "sm_61")) {
+            BackendException e = org.junit.jupiter.api.Assertions.assertThrows(BackendException.class,
+                    () -> CudaHarness.files(kernel, origin, old));
+            assertEquals("the CUDA backend's kernels need sm_80 or later (cp.async, ldmatrix, mma.sync m16n8k16 in f16 "
+                    + "and bf16); the target is " + old, e.getMessage());
+        }
+        for (String supported : List.of("sm_80", "sm_86", "sm_90a", "sm_100")) {
+            assertEquals(4, CudaHarness.files(kernel, origin, supported).size(), supported);
+        }
+    }
+
     @Test
     void theHarnessBuildsWithTheNvccCommandItPrints() throws IOException, BackendException {
         KernelSpec kernel = CudaEmulationTest.parse(KERNEL);

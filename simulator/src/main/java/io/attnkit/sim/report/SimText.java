@@ -75,7 +75,9 @@ public final class SimText {
         return String.format(Locale.ROOT, "kernel %s on %s: schedule %s, pass %s, raster %s, L2 %s%s%s%s%s%s%s", r.kernel(),
                 r.target(), r.schedule().spelling(), r.pass().spelling(), r.raster().spelling(), r.l2().spelling(),
                 r.packGqa() ? ", query heads packed per KV head" : "",
-                r.mmaWidenedTo().map(t -> ", MMAs in " + t + " (no matrix unit for the storage type)").orElse(""),
+                r.mmaWidenedTo().map(t -> t.equals(SimResult.FMA_PIPE)
+                        ? ", matmuls on the FMA pipe (no matrix unit for the storage type)"
+                        : ", MMAs in " + t + " (no matrix unit for the storage type)").orElse(""),
                 r.kvSplits() > 1 ? ", kv splits " + r.kvSplits() : "",
                 r.dropout() > 0 ? ", dropout " + probability(r.dropout()) : "",
                 r.overlapCtas() ? ", CTAs overlapping" : "",
