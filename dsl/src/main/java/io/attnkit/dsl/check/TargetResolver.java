@@ -14,6 +14,7 @@ import io.attnkit.dsl.syntax.Property;
 import io.attnkit.dsl.syntax.Property.Item;
 import io.attnkit.dsl.syntax.Property.Word;
 import java.math.BigDecimal;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
@@ -298,6 +299,11 @@ final class TargetResolver {
     private static final Map<String, Double> TOTAL_RATES = Map.of("FLOP/s", 1.0, "GFLOP/s", 1e9, "TFLOP/s", 1e12,
             "PFLOP/s", 1e15, "op/s", 1.0, "Gop/s", 1e9, "Top/s", 1e12);
 
+    /** Every unit a rate takes, for messages. */
+    private static final List<String> RATE_UNITS = List.of("flop/cycle/sm", "flop/cycle/core", "flop/cycle/cu", "flop/cycle",
+            "op/cycle/sm", "op/cycle/core", "op/cycle/cu", "op/cycle", "FLOP/s", "GFLOP/s", "TFLOP/s", "PFLOP/s", "op/s", "Gop/s",
+            "Top/s");
+
     /** A rate in operations per cycle per unit: {@code 4096 flop/cycle/sm}, or a chip total per second. */
     private OptionalDouble perCycle(Word.Quantity q, String what, OptionalLong units, OptionalDouble clock) {
         Optional<Values.Measured> m = values.split(q);
@@ -323,8 +329,7 @@ final class TargetResolver {
             return within(OptionalDouble.of(perCycle), q, what, MIN_RATE, MAX_RATE,
                     range + String.format(java.util.Locale.ROOT, " (here %.3g)", perCycle));
         }
-        diagnostics.error(ErrorCode.E016, q.span(), "unknown unit " + DiagnosticRenderer.quote(q.unit()) + " for " + what,
-                "rates are written 4096 flop/cycle/sm, 16 op/cycle/sm, or as chip totals: 989.4 TFLOP/s");
+        values.unknownUnit(q.span(), q.unit(), what, "a rate per cycle and SM or core, or a chip total", RATE_UNITS, "");
         return OptionalDouble.empty();
     }
 
@@ -442,6 +447,11 @@ final class TargetResolver {
                 return OptionalDouble.empty();
             }
             seconds = clock.isPresent() ? OptionalDouble.of(cycles.doubleValue() / clock.getAsDouble()) : OptionalDouble.empty();
+        } else if (Dimension.TIME.factor(q.unit()).isEmpty()) {
+            List<String> units = new ArrayList<>(Dimension.TIME.units());
+            units.addAll(List.of("cycles", "cycle"));
+            values.unknownUnit(q.span(), q.unit(), key + " latency", "a time, or cycles of the target's clock", units, "");
+            return OptionalDouble.empty();
         } else {
             seconds = values.measure(q, Dimension.TIME, key + " latency", NONE);
             if (seconds.isPresent() && seconds.getAsDouble() < 0) {
