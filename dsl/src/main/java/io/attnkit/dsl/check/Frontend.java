@@ -336,7 +336,7 @@ public final class Frontend {
                 specs.put(name, Optional.empty());
                 return Optional.empty();
             }
-            bag = new PropertyBag(baseBag.get(), own);
+            bag = new PropertyBag(baseBag.get(), base, own);
         }
         chain.removeLast();
         Optional<TargetSpec> spec = resolver.resolve(decl, bag);

@@ -83,12 +83,14 @@ final class TargetResolver {
                 .flatMap(i -> i.words().get(1) instanceof Word.Ident second ? Optional.of(second) : Optional.empty());
         Optional<Item> backendItem = archInBackend.isEmpty() ? written
                 : written.map(i -> new Item(List.of(i.words().getFirst()), i.words().getFirst().span()));
-        if (archInBackend.isPresent() && props.has("arch")) {
+        // Given in both, the target's own one replaces the one it inherits; given twice by the target itself, it is an error.
+        boolean archFromBackend = archInBackend.isPresent() && (!props.has("arch") || props.own("backend") && !props.own("arch"));
+        if (archInBackend.isPresent() && props.has("arch") && props.own("backend") == props.own("arch")) {
             diagnostics.error(ErrorCode.E012, archInBackend.get().span(), where + " gives its arch twice, in 'backend' and in 'arch'",
                     "'arch' is set at " + props.get("arch").get().span().location());
         }
-        Backend backend = backendItem.flatMap(i -> values.name(i, "a backend (cuda, opencl or java)"))
-                .flatMap(id -> {
+        Optional<Word.Ident> backendWord = backendItem.flatMap(i -> values.name(i, "a backend (cuda, opencl or java)"));
+        Backend backend = backendWord.flatMap(id -> {
                     for (Backend b : Backend.values()) {
                         if (b.spelling().equals(id.text())) {
                             return Optional.of(b);
@@ -98,15 +100,15 @@ final class TargetResolver {
                             + Suggest.hint(id.text(), List.of("cuda", "opencl", "java")), "backends: cuda, opencl, java");
                     return Optional.empty();
                 }).orElse(null);
-        String arch = props.get("arch").flatMap(p -> single(p).flatMap(i -> values.name(i, "an architecture name")))
-                .or(() -> archInBackend).map(Word.Ident::text).orElse("");
+        Optional<Word.Ident> arch = archFromBackend ? archInBackend
+                : props.get("arch").flatMap(p -> single(p).flatMap(i -> values.name(i, "an architecture name")));
         if (backend == Backend.CUDA && !props.has("arch") && archInBackend.isEmpty()) {
             diagnostics.error(ErrorCode.E014, at, where + " has backend cuda but no 'arch'", "add, for example: arch sm_90;");
         }
 
         if (props.has("sms") && props.has("cores")) {
-            diagnostics.error(ErrorCode.E015, props.get("cores").get().span(), where + " sets both 'sms' and 'cores'",
-                    "a GPU target counts SMs, a CPU target counts cores");
+            conflict(props, where, "sms", "cores", "a GPU target counts SMs, a CPU target counts cores",
+                    "a target is of the kind of the target it extends: extend one of the other kind, or declare it whole");
             return Optional.empty();
         }
         // Without 'sms' or 'cores' the kind is taken from the backend, then from 'simd', so that one error
@@ -115,6 +117,9 @@ final class TargetResolver {
         Kind kind = props.has("cores") ? Kind.CPU : props.has("sms") ? Kind.GPU
                 : backend != null ? (backend == Backend.JAVA ? Kind.CPU : Kind.GPU)
                 : props.has("simd") ? Kind.CPU : Kind.GPU;
+        if (counted && backend != null && backendWord.isPresent()) {
+            backendOfKind(props, where, backend, backendWord.get(), kind);
+        }
         for (String key : kind == Kind.CPU ? GPU_ONLY : CPU_ONLY) {
             props.get(key).ifPresent(p -> diagnostics.error(ErrorCode.E013, p.key().span(), "'" + key + "' does not apply to "
                     + where + ", a " + (kind == Kind.CPU ? "CPU target" + (counted ? " (it counts 'cores')" : "")
@@ -190,7 +195,8 @@ final class TargetResolver {
         Optional<MemoryLevel> l3 = props.get("l3").flatMap(p -> memory(p, "l3", clock, false));
         Optional<MemoryLevel> dram;
         if (props.has("hbm") && props.has("dram")) {
-            diagnostics.error(ErrorCode.E015, props.get("dram").get().span(), where + " sets both 'hbm' and 'dram'");
+            conflict(props, where, "hbm", "dram", "a target has one main memory, 'hbm' or 'dram'",
+                    "'extends' replaces a property of the same key: to replace the base's memory, restate it under its key");
             dram = Optional.empty();
         } else {
             String key = props.has("dram") || kind == Kind.CPU && !props.has("hbm") ? "dram" : "hbm";
@@ -217,9 +223,58 @@ final class TargetResolver {
                 || l2.isEmpty() || dram.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new TargetSpec(decl.name().text(), kind, backend, arch, (int) units.getAsLong(),
-                clock.getAsDouble(), tensor, vector, sfu, smemUnit, smemBlock, regs, (int) threads, (int) blocks,
-                (int) simd, l1, l2.get(), l3, dram.get(), launch, decl.span()));
+        return Optional.of(new TargetSpec(decl.name().text(), kind, backend, arch.map(Word.Ident::text).orElse(""),
+                (int) units.getAsLong(), clock.getAsDouble(), tensor, vector, sfu, smemUnit, smemBlock, regs, (int) threads,
+                (int) blocks, (int) simd, l1, l2.get(), l3, dram.get(), launch, decl.span()));
+    }
+
+    /**
+     * Reports {@code a} and {@code b}, which exclude each other. When the target sets one and
+     * inherits the other, the error is at the one it sets, the user's line, and names the base
+     * the other comes from ({@code whyInherited} says what to do); else at {@code b}.
+     */
+    private void conflict(PropertyBag props, String where, String a, String b, String why, String whyInherited) {
+        Optional<String> baseOfA = props.inheritedFrom(a);
+        Optional<String> baseOfB = props.inheritedFrom(b);
+        if (baseOfA.isPresent() == baseOfB.isPresent()) {
+            diagnostics.error(ErrorCode.E015, props.get(b).get().span(), where + " sets both '" + a + "' and '" + b + "'", why);
+            return;
+        }
+        String own = baseOfA.isPresent() ? b : a;
+        String inherited = baseOfA.isPresent() ? a : b;
+        String base = baseOfA.or(() -> baseOfB).get();
+        diagnostics.error(ErrorCode.E015, props.get(own).get().key().span(), where + " sets '" + own + "', which conflicts with '"
+                        + inherited + "' of " + DiagnosticRenderer.quote(base) + ", the target it extends",
+                "'" + inherited + "' is set at " + props.get(inherited).get().span().location(), why + "; " + whyInherited);
+    }
+
+    /**
+     * A backend runs on one kind of target: cuda on GPUs, java on CPUs (opencl on either). A
+     * {@code backend java} on a GPU target was simulated as a GPU all the same.
+     */
+    private void backendOfKind(PropertyBag props, String where, Backend backend, Word.Ident word, Kind kind) {
+        Kind runsOn = switch (backend) {
+            case CUDA -> Kind.GPU;
+            case JAVA -> Kind.CPU;
+            case OPENCL -> kind;
+        };
+        if (runsOn == kind) {
+            return;
+        }
+        String units = kind == Kind.GPU ? "sms" : "cores";
+        String kindName = kind == Kind.GPU ? "a GPU" : "a CPU";
+        String runs = "backend " + backend.spelling() + " runs on " + (runsOn == Kind.GPU ? "GPUs" : "CPUs");
+        Optional<String> base = props.inheritedFrom(units);
+        if (base.isPresent()) {
+            diagnostics.error(ErrorCode.E015, word.span(), runs + ", but " + where + " extends " + DiagnosticRenderer.quote(base.get())
+                            + ", " + kindName + " target (it counts '" + units + "')",
+                    "'" + units + "' is set at " + props.get(units).get().span().location(),
+                    "a target is of the kind of the target it extends: extend " + (kind == Kind.GPU ? "a CPU" : "a GPU")
+                            + " target, or declare it whole");
+        } else {
+            diagnostics.error(ErrorCode.E015, word.span(), runs + ", but " + where + " counts '" + units + "', as " + kindName + " does",
+                    "cuda runs on GPUs, java on CPUs, opencl on either");
+        }
     }
 
     private Optional<Item> single(Property p) {

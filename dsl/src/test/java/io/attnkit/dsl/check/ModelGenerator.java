@@ -56,7 +56,8 @@ final class ModelGenerator {
     // ---- targets ----------------------------------------------------------------------------
 
     private TargetSpec gpu(String name) {
-        TargetSpec.Backend backend = pick(TargetSpec.Backend.values());
+        // cuda and opencl run on GPUs
+        TargetSpec.Backend backend = pick(new TargetSpec.Backend[] {TargetSpec.Backend.CUDA, TargetSpec.Backend.OPENCL});
         String arch = backend == TargetSpec.Backend.CUDA || random.nextBoolean() ? "sm_" + (70 + random.nextInt(40)) : "";
         long smem = 1024L * (16 + random.nextInt(240));
         long perBlock = random.nextBoolean() ? smem - 1024L * random.nextInt(16) : 0;
@@ -69,11 +70,9 @@ final class ModelGenerator {
     private TargetSpec cpu(String name) {
         Map<DType, Double> tensor = random.nextInt(4) == 0 ? rates(true) : Map.of();
         Map<DType, Double> fma = rates(false);
-        if (fma.isEmpty() && tensor.isEmpty()) {
-            fma = Map.of(DType.F32, positive(128));
-        }
-        TargetSpec.Backend backend = pick(TargetSpec.Backend.values());
-        String arch = backend == TargetSpec.Backend.CUDA || random.nextBoolean() ? "avx512" : "";
+        // java and opencl run on CPUs
+        TargetSpec.Backend backend = pick(new TargetSpec.Backend[] {TargetSpec.Backend.JAVA, TargetSpec.Backend.OPENCL});
+        String arch = random.nextBoolean() ? "avx512" : "";
         return new TargetSpec(name, TargetSpec.Kind.CPU, backend, arch,
                 1 + random.nextInt(256), hz(), tensor, fma, random.nextBoolean() ? 0 : positive(16), 0, 0, 0,
                 1 + random.nextInt(64), 1, 64 << random.nextInt(5), random.nextBoolean() ? Optional.of(level(true)) : Optional.empty(),

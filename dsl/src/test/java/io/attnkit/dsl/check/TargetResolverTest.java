@@ -1,0 +1,56 @@
+package io.attnkit.dsl.check;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.attnkit.dsl.model.Program;
+import io.attnkit.dsl.model.TargetSpec;
+import io.attnkit.dsl.source.DiagnosticRenderer;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The figures a target resolves to, where they are not written as such. What is refused is in {@code diagnostics/target-kinds.attn}.
+ */
+class TargetResolverTest {
+
+    private static final String H100 = """
+            target lab_h100 {
+              backend cuda sm_90;
+              sms 132;
+              clock 1.83 GHz;
+              tensor bf16 4096 flop/cycle/sm;
+              fma f32 256 flop/cycle/sm;
+              sfu 16 op/cycle/sm;
+              smem 228 KiB/sm, 227 KiB/block;
+              regs 64 Ki/sm;
+              threads 2048/sm;
+              blocks 32/sm;
+              l1 256 KiB/sm, 30.92 TB/s, latency 30 cycles;
+              l2 50 MiB, 12 TB/s, latency 280 cycles, ways 16;
+              hbm 80 GiB, 3.35 TB/s, latency 690 cycles;
+            }
+            """;
+
+    private static Program check(String text) {
+        Frontend.Result r = Frontend.checkText("user.attn", text, TestLibrary.LIBRARY);
+        assertTrue(r.ok() && r.diagnostics().all().isEmpty(), () -> r.diagnostics().sorted().stream()
+                .map(DiagnosticRenderer::render).collect(Collectors.joining()));
+        return r.program();
+    }
+
+    private static TargetSpec target(Program p, String name) {
+        return p.target(name).orElseThrow();
+    }
+
+    /** The target's own arch replaces the one it inherits, whether in 'arch' or in 'backend cuda sm_NN'. */
+    @Test
+    void anArchInTheBackendReplacesTheBasesArch() {
+        Program p = check(H100 + """
+                target ampere extends lab_h100 { backend cuda sm_80; }
+                target spelt_out extends ampere { arch sm_86; }
+                """);
+        assertEquals("sm_80", target(p, "ampere").arch());
+        assertEquals("sm_86", target(p, "spelt_out").arch());
+    }
+}
