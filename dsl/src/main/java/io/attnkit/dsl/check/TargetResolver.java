@@ -21,6 +21,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
 
@@ -102,6 +103,7 @@ final class TargetResolver {
                 }).orElse(null);
         Optional<Word.Ident> arch = archFromBackend ? archInBackend
                 : props.get("arch").flatMap(p -> single(p).flatMap(i -> values.name(i, "an architecture name")));
+        boolean archOwn = props.own(archFromBackend ? "backend" : "arch");
         if (backend == Backend.CUDA && !props.has("arch") && archInBackend.isEmpty()) {
             diagnostics.error(ErrorCode.E014, at, where + " has backend cuda but no 'arch'", "add, for example: arch sm_90;");
         }
@@ -141,9 +143,13 @@ final class TargetResolver {
                 .flatMap(this::single).flatMap(i -> values.quantity(i, "a clock frequency"))
                 .map(q -> within(values.positive(q, Dimension.FREQUENCY, "clock", NONE), q, "clock", MIN_CLOCK, MAX_CLOCK,
                         "between 1 MHz and 100 GHz")).orElse(OptionalDouble.empty());
+        OptionalInt computeCapability = arch.map(a -> arch(a, kind, where, counted)).orElse(OptionalInt.empty());
 
         Map<DType, Double> tensor = rates(props.get("tensor"), "tensor", units, clock);
         Map<DType, Double> vector = rates(props.get("fma"), "fma", units, clock);
+        if (computeCapability.isPresent()) {
+            tensorCores(props, where, arch.get(), archOwn, computeCapability.getAsInt(), tensor.keySet());
+        }
         if (!props.has("tensor") && !props.has("fma")) {
             diagnostics.error(ErrorCode.E014, at, where + " has neither 'tensor' nor 'fma' throughput",
                     "add, for example: fma f32 256 flop/cycle/sm;");
@@ -275,6 +281,67 @@ final class TargetResolver {
             diagnostics.error(ErrorCode.E015, word.span(), runs + ", but " + where + " counts '" + units + "', as " + kindName + " does",
                     "cuda runs on GPUs, java on CPUs, opencl on either");
         }
+    }
+
+    /**
+     * Checks an {@code arch} against the kind of the target: on a GPU, {@code sm_} and a compute
+     * capability NVIDIA has shipped (the simulator reads the microarchitecture from it, and took
+     * any other name for Ampere); on a CPU, a {@code -march} name.
+     */
+    private OptionalInt arch(Word.Ident arch, Kind kind, String where, boolean counted) {
+        String name = arch.text();
+        if (kind == Kind.GPU) {
+            OptionalInt cc = Archs.computeCapability(name);
+            if (cc.isEmpty()) {
+                String lower = name.toLowerCase(Locale.ROOT);
+                String hint = Archs.computeCapability(lower).isPresent() ? "; did you mean '" + lower + "'?"
+                        : Suggest.hint(name, Archs.gpuNames());
+                diagnostics.error(ErrorCode.E015, arch.span(), "unknown GPU arch " + DiagnosticRenderer.quote(name) + hint,
+                        "a GPU's arch is sm_ and a compute capability NVIDIA has shipped: " + Archs.shipped()
+                                + "; sm_90a and the like for Hopper and later");
+            }
+            return cc;
+        }
+        if (Archs.gpuLike(name)) {
+            diagnostics.error(ErrorCode.E015, arch.span(), "arch " + DiagnosticRenderer.quote(name) + " is a GPU's, but " + where
+                    + " is a CPU target" + (counted ? " (it counts 'cores')" : ""), "a CPU's arch is its -march name, such as znver5 or sapphirerapids");
+        } else if (!Archs.cpuSpelling(name)) {
+            String lower = name.toLowerCase(Locale.ROOT);
+            diagnostics.error(ErrorCode.E015, arch.span(), "arch " + DiagnosticRenderer.quote(name) + " is not a -march name"
+                            + (Archs.cpuSpelling(lower) ? "; did you mean '" + lower + "'?" : ""),
+                    "-march names are lowercase letters, digits, '_' and '-', such as znver5, sapphirerapids or x86-64-v4");
+        }
+        return OptionalInt.empty();
+    }
+
+    /**
+     * Tensor rates for types the arch has no Tensor Cores for ({@code tensor f16} on sm_60): at
+     * the arch, unless the target inherits it and gives the rates itself.
+     */
+    private void tensorCores(PropertyBag props, String where, Word.Ident arch, boolean archOwn, int cc, Set<DType> types) {
+        List<DType> missing = types.stream().filter(d -> cc < Archs.TENSOR_SINCE.get(d)).sorted().toList();
+        if (missing.isEmpty()) {
+            return;
+        }
+        String which = String.join(", ", missing.stream().map(d -> d.spelling() + " (from sm_" + Archs.TENSOR_SINCE.get(d) + ")").toList());
+        String fix = "leave " + (missing.size() == 1 ? "it" : "them") + " out of 'tensor' (the FMA pipe then does the matrix "
+                + "products), or give a later arch";
+        Property tensor = props.get("tensor").get();
+        if (!archOwn && props.own("tensor")) {
+            diagnostics.error(ErrorCode.E015, typeSpan(tensor, missing.getFirst()).orElse(tensor.span()), where + " gives 'tensor' rates for "
+                    + which + ", but its arch " + arch.text() + " has no Tensor Cores for " + (missing.size() == 1 ? "it" : "them"),
+                    "'arch' is set at " + arch.span().location(), fix);
+        } else {
+            diagnostics.error(ErrorCode.E015, arch.span(), "arch " + arch.text() + " has no Tensor Cores for " + which + ", but "
+                    + where + " gives 'tensor' rates for " + (missing.size() == 1 ? "it" : "them"),
+                    "'tensor' is set at " + tensor.span().location(), fix);
+        }
+    }
+
+    /** Where {@code rates} (a {@code tensor} or {@code fma} property) names {@code type}. */
+    private static Optional<Span> typeSpan(Property rates, DType type) {
+        return rates.items().stream().filter(i -> !i.words().isEmpty() && i.words().getFirst() instanceof Word.Ident id
+                && id.text().equals(type.spelling())).map(i -> i.words().getFirst().span()).findFirst();
     }
 
     private Optional<Item> single(Property p) {

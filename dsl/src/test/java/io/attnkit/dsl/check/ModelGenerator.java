@@ -56,9 +56,10 @@ final class ModelGenerator {
     // ---- targets ----------------------------------------------------------------------------
 
     private TargetSpec gpu(String name) {
-        // cuda and opencl run on GPUs
+        // cuda and opencl run on GPUs; an arch with Tensor Cores for every type
         TargetSpec.Backend backend = pick(new TargetSpec.Backend[] {TargetSpec.Backend.CUDA, TargetSpec.Backend.OPENCL});
-        String arch = backend == TargetSpec.Backend.CUDA || random.nextBoolean() ? "sm_" + (70 + random.nextInt(40)) : "";
+        String arch = backend == TargetSpec.Backend.CUDA || random.nextBoolean()
+                ? pick(new String[] {"sm_89", "sm_90", "sm_90a", "sm_100", "sm_100a", "sm_103", "sm_120", "sm_121a"}) : "";
         long smem = 1024L * (16 + random.nextInt(240));
         long perBlock = random.nextBoolean() ? smem - 1024L * random.nextInt(16) : 0;
         return new TargetSpec(name, TargetSpec.Kind.GPU, backend, arch, 1 + random.nextInt(200), hz(), rates(true),
@@ -70,9 +71,9 @@ final class ModelGenerator {
     private TargetSpec cpu(String name) {
         Map<DType, Double> tensor = random.nextInt(4) == 0 ? rates(true) : Map.of();
         Map<DType, Double> fma = rates(false);
-        // java and opencl run on CPUs
+        // java and opencl run on CPUs; an arch is a -march name
         TargetSpec.Backend backend = pick(new TargetSpec.Backend[] {TargetSpec.Backend.JAVA, TargetSpec.Backend.OPENCL});
-        String arch = random.nextBoolean() ? "avx512" : "";
+        String arch = random.nextBoolean() ? pick(new String[] {"znver4", "sapphirerapids", "x86-64-v4", "neoverse_v2"}) : "";
         return new TargetSpec(name, TargetSpec.Kind.CPU, backend, arch,
                 1 + random.nextInt(256), hz(), tensor, fma, random.nextBoolean() ? 0 : positive(16), 0, 0, 0,
                 1 + random.nextInt(64), 1, 64 << random.nextInt(5), random.nextBoolean() ? Optional.of(level(true)) : Optional.empty(),

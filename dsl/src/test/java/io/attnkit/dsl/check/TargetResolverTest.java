@@ -53,4 +53,18 @@ class TargetResolverTest {
         assertEquals("sm_80", target(p, "ampere").arch());
         assertEquals("sm_86", target(p, "spelt_out").arch());
     }
+
+    @Test
+    void realArchNamesAreAccepted() {
+        for (String arch : new String[] {"sm_70", "sm_75", "sm_80", "sm_86", "sm_87", "sm_89", "sm_90", "sm_90a", "sm_100",
+                "sm_100a", "sm_101", "sm_103", "sm_110", "sm_120", "sm_121a"}) {
+            Program p = check(H100 + "target t extends lab_h100 { arch " + arch + "; tensor f16 4096 flop/cycle/sm; }\n");
+            assertEquals(arch, target(p, "t").arch());
+        }
+        for (String march : new String[] {"znver3", "znver5", "sapphirerapids", "skylake-avx512", "x86-64-v3", "native",
+                "neoverse-v2", "icelake-server"}) {
+            Program p = check("target t extends testcpu { arch " + march + "; }\n");
+            assertEquals(march, target(p, "t").arch());
+        }
+    }
 }
