@@ -13,6 +13,7 @@ import io.attnkit.dsl.syntax.Decl.TargetDecl;
 import io.attnkit.dsl.syntax.Property;
 import io.attnkit.dsl.syntax.Property.Item;
 import io.attnkit.dsl.syntax.Property.Word;
+import io.attnkit.dsl.syntax.Printer;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -35,7 +36,7 @@ final class TargetResolver {
 
     /** Properties that only GPU targets have, and only CPU targets. */
     static final List<String> GPU_ONLY = List.of("smem", "regs", "blocks");
-    static final List<String> CPU_ONLY = List.of("simd");
+    static final List<String> CPU_ONLY = List.of("simd", "l3");
 
     /*
      * Bounds on figures, far beyond any real machine either way (docs/targets.md, "Bounds"): a
@@ -127,7 +128,7 @@ final class TargetResolver {
                     + where + ", a " + (kind == Kind.CPU ? "CPU target" + (counted ? " (it counts 'cores')" : "")
                     : "GPU target" + (counted ? " (it counts 'sms')" : "")),
                     kind == Kind.CPU ? "GPU-only properties: " + String.join(", ", GPU_ONLY)
-                            : "CPU-only properties: " + String.join(", ", CPU_ONLY)));
+                            : "CPU-only properties: " + String.join(", ", CPU_ONLY) + " (a GPU's last cache level is its 'l2')"));
         }
         OptionalLong units;
         if (props.has("cores")) {
@@ -145,14 +146,20 @@ final class TargetResolver {
                         "between 1 MHz and 100 GHz")).orElse(OptionalDouble.empty());
         OptionalInt computeCapability = arch.map(a -> arch(a, kind, where, counted)).orElse(OptionalInt.empty());
 
+        String per = kind == Kind.GPU ? "sm" : "core";
         Map<DType, Double> tensor = rates(props.get("tensor"), "tensor", units, clock);
         Map<DType, Double> vector = rates(props.get("fma"), "fma", units, clock);
         if (computeCapability.isPresent()) {
             tensorCores(props, where, arch.get(), archOwn, computeCapability.getAsInt(), tensor.keySet());
         }
-        if (!props.has("tensor") && !props.has("fma")) {
-            diagnostics.error(ErrorCode.E014, at, where + " has neither 'tensor' nor 'fma' throughput",
-                    "add, for example: fma f32 256 flop/cycle/sm;");
+        if (!props.has("fma")) {
+            diagnostics.error(ErrorCode.E014, at, where + " has no 'fma'", "the softmax and f32 kernels run on the FMA pipe; "
+                    + "add its f32 rate, for example: fma f32 " + (kind == Kind.GPU ? 256 : 64) + " flop/cycle/" + per + ";");
+        } else if (typeSpan(props.get("fma").get(), DType.F32).isEmpty()) {
+            Property fma = props.get("fma").get();
+            diagnostics.error(ErrorCode.E014, props.own("fma") ? fma.span() : at, where + " has no f32 rate in 'fma'",
+                    "the softmax and f32 kernels run on the FMA pipe; add, for example: fma f32 " + (kind == Kind.GPU ? 256 : 64)
+                            + " flop/cycle/" + per + ", " + Printer.itemText(fma.items().getFirst()) + ";");
         }
         double sfu = 0;
         if (kind == Kind.GPU) {
@@ -198,7 +205,13 @@ final class TargetResolver {
         Optional<MemoryLevel> l1 = props.get("l1").flatMap(p -> memory(p, "l1", clock, true));
         Optional<MemoryLevel> l2 = props.require("l2", where, at, "l2 50 MiB, 5.5 TB/s;", diagnostics)
                 .flatMap(p -> memory(p, "l2", clock, false));
-        Optional<MemoryLevel> l3 = props.get("l3").flatMap(p -> memory(p, "l3", clock, false));
+        if (kind == Kind.GPU && l2.isPresent() && l2.get().bytesPerSecond() <= 0) {
+            // The simulator has no L2 bandwidth of its own: without one, every L2 hit was free.
+            diagnostics.error(ErrorCode.E014, props.get("l2").get().span(), "l2 needs a bandwidth on a GPU target",
+                    "for example: l2 50 MiB, 12 TB/s;");
+            l2 = Optional.empty();
+        }
+        Optional<MemoryLevel> l3 = kind == Kind.GPU ? Optional.empty() : props.get("l3").flatMap(p -> memory(p, "l3", clock, false));
         Optional<MemoryLevel> dram;
         if (props.has("hbm") && props.has("dram")) {
             conflict(props, where, "hbm", "dram", "a target has one main memory, 'hbm' or 'dram'",

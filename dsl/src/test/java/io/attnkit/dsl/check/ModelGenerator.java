@@ -65,7 +65,7 @@ final class ModelGenerator {
         return new TargetSpec(name, TargetSpec.Kind.GPU, backend, arch, 1 + random.nextInt(200), hz(), rates(true),
                 rates(false), positive(64), smem, perBlock, 1 + random.nextInt(1 << 20), 1 + random.nextInt(4096),
                 1 + random.nextInt(64), 0, random.nextBoolean() ? Optional.of(level(true)) : Optional.empty(),
-                level(random.nextBoolean()), Optional.empty(), dram(), random.nextBoolean() ? 0 : positive(1e-5), S);
+                withBandwidth(level(random.nextBoolean())), Optional.empty(), dram(), random.nextBoolean() ? 0 : positive(1e-5), S);
     }
 
     private TargetSpec cpu(String name) {
@@ -92,7 +92,7 @@ final class ModelGenerator {
                 out.put(d, positive(8192));
             }
         }
-        if (out.isEmpty() && !mayBeEmpty) {
+        if (!mayBeEmpty) { // an FMA pipe always has an f32 rate
             out.put(DType.F32, positive(512));
         }
         return out;
@@ -107,8 +107,11 @@ final class ModelGenerator {
     }
 
     private MemoryLevel dram() {
-        MemoryLevel l = level(false);
-        return new MemoryLevel(l.bytes(), positive(1e13), l.latency(), l.ways(), l.lineBytes(), false);
+        return withBandwidth(level(false));
+    }
+
+    private MemoryLevel withBandwidth(MemoryLevel l) {
+        return new MemoryLevel(l.bytes(), positive(1e13), l.latency(), l.ways(), l.lineBytes(), l.perUnit());
     }
 
     private double positive(double scale) {
