@@ -202,16 +202,16 @@ final class TargetResolver {
                     .orElse(OptionalLong.of(1)).orElse(1);
         }
 
-        Optional<MemoryLevel> l1 = props.get("l1").flatMap(p -> memory(p, "l1", clock, true));
+        Optional<MemoryLevel> l1 = props.get("l1").flatMap(p -> memory(p, "l1", kind, clock, true));
         Optional<MemoryLevel> l2 = props.require("l2", where, at, "l2 50 MiB, 5.5 TB/s;", diagnostics)
-                .flatMap(p -> memory(p, "l2", clock, false));
+                .flatMap(p -> memory(p, "l2", kind, clock, false));
         if (kind == Kind.GPU && l2.isPresent() && l2.get().bytesPerSecond() <= 0) {
             // The simulator has no L2 bandwidth of its own: without one, every L2 hit was free.
             diagnostics.error(ErrorCode.E014, props.get("l2").get().span(), "l2 needs a bandwidth on a GPU target",
                     "for example: l2 50 MiB, 12 TB/s;");
             l2 = Optional.empty();
         }
-        Optional<MemoryLevel> l3 = kind == Kind.GPU ? Optional.empty() : props.get("l3").flatMap(p -> memory(p, "l3", clock, false));
+        Optional<MemoryLevel> l3 = kind == Kind.GPU ? Optional.empty() : props.get("l3").flatMap(p -> memory(p, "l3", kind, clock, false));
         Optional<MemoryLevel> dram;
         if (props.has("hbm") && props.has("dram")) {
             conflict(props, where, "hbm", "dram", "a target has one main memory, 'hbm' or 'dram'",
@@ -220,7 +220,7 @@ final class TargetResolver {
         } else {
             String key = props.has("dram") || kind == Kind.CPU && !props.has("hbm") ? "dram" : "hbm";
             dram = props.require(key, where, at, key + " 80 GiB, 3.35 TB/s, latency 600 ns;", diagnostics)
-                    .flatMap(p -> memory(p, key, clock, false));
+                    .flatMap(p -> memory(p, key, kind, clock, false));
             dram.ifPresent(d -> {
                 if (d.bytesPerSecond() <= 0) {
                     diagnostics.error(ErrorCode.E014, props.get(key).get().span(), key + " needs a bandwidth",
@@ -245,6 +245,11 @@ final class TargetResolver {
         return Optional.of(new TargetSpec(decl.name().text(), kind, backend, arch.map(Word.Ident::text).orElse(""),
                 (int) units.getAsLong(), clock.getAsDouble(), tensor, vector, sfu, smemUnit, smemBlock, regs, (int) threads,
                 (int) blocks, (int) simd, l1, l2.get(), l3, dram.get(), launch, decl.span()));
+    }
+
+    /** The line of a memory level that does not give one: 128 B in a GPU's caches (NVIDIA's L1 and L2 lines), else 64 B. */
+    static int defaultLine(Kind kind, String key) {
+        return kind == Kind.GPU && !key.equals("hbm") && !key.equals("dram") ? 128 : 64;
     }
 
     /**
@@ -472,12 +477,12 @@ final class TargetResolver {
      * {@code l2 50 MiB, 5.5 TB/s, latency 260 cycles, ways 16, line 128 B}: the first plain
      * figure is the capacity, the second the bandwidth; the rest are named.
      */
-    private Optional<MemoryLevel> memory(Property p, String key, OptionalDouble clock, boolean perUnitDefault) {
+    private Optional<MemoryLevel> memory(Property p, String key, Kind kind, OptionalDouble clock, boolean perUnitDefault) {
         long bytes = -1;
         double bandwidth = 0;
         double latency = 0;
         long ways = 0;
-        long line = 64;
+        long line = defaultLine(kind, key);
         boolean shaped = false; // ways or line given
         boolean perUnit = perUnitDefault;
         boolean ok = true;
@@ -521,7 +526,7 @@ final class TargetResolver {
                     case "line" -> {
                         OptionalLong v = values.bytes(q, key + " line", 1, MAX_LINE_BYTES, NONE);
                         ok &= v.isPresent();
-                        line = v.orElse(64);
+                        line = v.orElse(line);
                         shaped = true;
                         if (v.isPresent() && Long.bitCount(line) != 1) {
                             diagnostics.error(ErrorCode.E017, q.span(), key + " line must be a power of two, got " + line);

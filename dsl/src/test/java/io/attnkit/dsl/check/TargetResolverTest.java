@@ -43,6 +43,25 @@ class TargetResolverTest {
         return p.target(name).orElseThrow();
     }
 
+    /** NVIDIA's L1 and L2 lines are 128 B; a CPU's 64 B; memory keeps 64 B. */
+    @Test
+    void aGpuCacheWithoutALineHas128ByteLines() {
+        Program p = check(H100);
+        TargetSpec gpu = target(p, "lab_h100");
+        assertEquals(128, gpu.l1().orElseThrow().lineBytes());
+        assertEquals(128, gpu.l2().lineBytes());
+        assertEquals(64, gpu.dram().lineBytes());
+        TargetSpec cpu = target(p, "testcpu");
+        assertEquals(64, cpu.l1().orElseThrow().lineBytes());
+        assertEquals(64, cpu.l2().lineBytes());
+    }
+
+    @Test
+    void aLineGivenIsKept() {
+        Program p = check(H100 + "target small_lines extends lab_h100 { l2 50 MiB, 12 TB/s, line 32 B; }\n");
+        assertEquals(32, target(p, "small_lines").l2().lineBytes());
+    }
+
     /** The target's own arch replaces the one it inherits, whether in 'arch' or in 'backend cuda sm_NN'. */
     @Test
     void anArchInTheBackendReplacesTheBasesArch() {
