@@ -339,7 +339,8 @@ public final class Frontend {
             bag = new PropertyBag(baseBag.get(), base, own);
         }
         chain.removeLast();
-        Optional<TargetSpec> spec = resolver.resolve(decl, bag);
+        Optional<TargetSpec> spec = resolver.resolve(decl, bag,
+                decl.base().flatMap(b -> specs.getOrDefault(b.text(), Optional.empty())));
         specs.put(name, spec);
         if (spec.isPresent()) {
             merged.put(name, bag);

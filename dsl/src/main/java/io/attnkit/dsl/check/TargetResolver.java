@@ -15,6 +15,7 @@ import io.attnkit.dsl.syntax.Property.Item;
 import io.attnkit.dsl.syntax.Property.Word;
 import io.attnkit.dsl.syntax.Printer;
 import java.math.BigDecimal;
+import java.math.MathContext;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -73,8 +74,11 @@ final class TargetResolver {
         return new PropertyBag(decl.properties(), KEYS, "target " + DiagnosticRenderer.quote(decl.name().text()), diagnostics);
     }
 
-    /** Resolves {@code props} (the merged properties of {@code decl} and its bases). */
-    Optional<TargetSpec> resolve(TargetDecl decl, PropertyBag props) {
+    /**
+     * Resolves {@code props}, the merged properties of {@code decl} and its bases; {@code base} is
+     * the target {@code decl} extends, resolved, when it extends one.
+     */
+    Optional<TargetSpec> resolve(TargetDecl decl, PropertyBag props, Optional<TargetSpec> base) {
         int before = diagnostics.errorCount();
         String where = "target " + DiagnosticRenderer.quote(decl.name().text());
         Span at = decl.name().span();
@@ -202,16 +206,17 @@ final class TargetResolver {
                     .orElse(OptionalLong.of(1)).orElse(1);
         }
 
-        Optional<MemoryLevel> l1 = props.get("l1").flatMap(p -> memory(p, "l1", kind, clock, true));
+        Chip chip = new Chip(kind, units, clock);
+        Optional<MemoryLevel> l1 = props.get("l1").flatMap(p -> memory(p, "l1", chip, true));
         Optional<MemoryLevel> l2 = props.require("l2", where, at, "l2 50 MiB, 5.5 TB/s;", diagnostics)
-                .flatMap(p -> memory(p, "l2", kind, clock, false));
+                .flatMap(p -> memory(p, "l2", chip, false));
         if (kind == Kind.GPU && l2.isPresent() && l2.get().bytesPerSecond() <= 0) {
             // The simulator has no L2 bandwidth of its own: without one, every L2 hit was free.
             diagnostics.error(ErrorCode.E014, props.get("l2").get().span(), "l2 needs a bandwidth on a GPU target",
-                    "for example: l2 50 MiB, 12 TB/s;");
+                    "for example: l2 50 MiB, 12 TB/s; or per cycle of the clock: l2 50 MiB, 5120 B/cycle;");
             l2 = Optional.empty();
         }
-        Optional<MemoryLevel> l3 = kind == Kind.GPU ? Optional.empty() : props.get("l3").flatMap(p -> memory(p, "l3", kind, clock, false));
+        Optional<MemoryLevel> l3 = kind == Kind.GPU ? Optional.empty() : props.get("l3").flatMap(p -> memory(p, "l3", chip, false));
         Optional<MemoryLevel> dram;
         if (props.has("hbm") && props.has("dram")) {
             conflict(props, where, "hbm", "dram", "a target has one main memory, 'hbm' or 'dram'",
@@ -220,7 +225,7 @@ final class TargetResolver {
         } else {
             String key = props.has("dram") || kind == Kind.CPU && !props.has("hbm") ? "dram" : "hbm";
             dram = props.require(key, where, at, key + " 80 GiB, 3.35 TB/s, latency 600 ns;", diagnostics)
-                    .flatMap(p -> memory(p, key, kind, clock, false));
+                    .flatMap(p -> memory(p, key, chip, false));
             dram.ifPresent(d -> {
                 if (d.bytesPerSecond() <= 0) {
                     diagnostics.error(ErrorCode.E014, props.get(key).get().span(), key + " needs a bandwidth",
@@ -242,9 +247,11 @@ final class TargetResolver {
                 || l2.isEmpty() || dram.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new TargetSpec(decl.name().text(), kind, backend, arch.map(Word.Ident::text).orElse(""),
+        TargetSpec spec = new TargetSpec(decl.name().text(), kind, backend, arch.map(Word.Ident::text).orElse(""),
                 (int) units.getAsLong(), clock.getAsDouble(), tensor, vector, sfu, smemUnit, smemBlock, regs, (int) threads,
-                (int) blocks, (int) simd, l1, l2.get(), l3, dram.get(), launch, decl.span()));
+                (int) blocks, (int) simd, l1, l2.get(), l3, dram.get(), launch, decl.span());
+        base.ifPresent(b -> inheritedBandwidths(props, b, spec));
+        return Optional.of(spec);
     }
 
     /** The line of a memory level that does not give one: 128 B in a GPU's caches (NVIDIA's L1 and L2 lines), else 64 B. */
@@ -362,6 +369,73 @@ final class TargetResolver {
                 && id.text().equals(type.spelling())).map(i -> i.words().getFirst().span()).findFirst();
     }
 
+    /**
+     * Warns where a GPU target changes its SMs or clock but inherits a per-SM level (its l1, the
+     * shared memory) whose bandwidth its base gave as a chip total: shared memory delivers bytes
+     * per cycle per SM, and the total kept the base's, so that {@code clock 1.6 GHz} on h100-sxm
+     * made 128 B/cycle per SM into 146. CPU targets are left alone: their figures are what a
+     * probe measured, and {@code extends host-zen5-2c { clock ... }} is how a user fits them.
+     */
+    private void inheritedBandwidths(PropertyBag props, TargetSpec base, TargetSpec spec) {
+        if (spec.kind() != Kind.GPU) {
+            return;
+        }
+        Optional<Property> changed = java.util.stream.Stream.of("sms", "clock").filter(props::own).map(k -> props.get(k).get())
+                .min(java.util.Comparator.comparingInt(p -> p.span().start()));
+        if (changed.isEmpty() || spec.units() == base.units() && spec.clockHz() == base.clockHz()) {
+            return;
+        }
+        Map<String, Optional<MemoryLevel>> levels = Map.of("l1", spec.l1(), "l2", Optional.of(spec.l2()));
+        for (String key : List.of("l1", "l2")) {
+            Optional<MemoryLevel> level = levels.get(key);
+            Optional<String> from = props.inheritedFrom(key);
+            Optional<Word.Quantity> written = props.get(key).flatMap(TargetResolver::bandwidthOf);
+            if (level.isEmpty() || !level.get().perUnit() || from.isEmpty() || written.isEmpty()
+                    || written.get().unit().startsWith("B/cycle")) {
+                continue;
+            }
+            double was = level.get().bytesPerSecond() / base.units() / base.clockHz();
+            double now = level.get().bytesPerSecond() / spec.units() / spec.clockHz();
+            List<String> restated = new ArrayList<>();
+            for (Item item : props.get(key).get().items()) {
+                restated.add(item.words().getLast() != written.get() ? Printer.itemText(item)
+                        : (item.words().size() == 2 ? "bandwidth " : "") + figure(was) + " B/cycle/sm");
+            }
+            diagnostics.warning(ErrorCode.W001, changed.get().key().span(), "'" + changed.get().key().text()
+                            + "' changes the bandwidth per SM of '" + key + "': the " + Values.shown(written.get()) + " inherited from "
+                            + DiagnosticRenderer.quote(from.get()) + " was " + figure(was) + " B/cycle per SM with " + chip(base)
+                            + ", and is " + figure(now) + " B/cycle per SM with " + chip(spec),
+                    "a cache private to each SM delivers so many bytes per cycle per SM; to keep the base's, restate it per cycle: "
+                            + key + " " + String.join(", ", restated) + ";");
+        }
+    }
+
+    /** The bandwidth a memory level's property gives: its second plain figure, or {@code bandwidth X}. */
+    private static Optional<Word.Quantity> bandwidthOf(Property p) {
+        int plain = 0;
+        for (Item item : p.items()) {
+            List<Word> w = item.words();
+            if (w.size() == 1 && w.getFirst() instanceof Word.Quantity q && plain++ == 1) {
+                return Optional.of(q);
+            }
+            if (w.size() == 2 && w.get(0) instanceof Word.Ident name && name.text().equals("bandwidth")
+                    && w.get(1) instanceof Word.Quantity q) {
+                return Optional.of(q);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Four significant digits, without trailing zeros: 128, 146.3. */
+    private static String figure(double v) {
+        return new BigDecimal(v).round(new MathContext(4)).stripTrailingZeros().toPlainString();
+    }
+
+    /** "132 SMs at 1.83 GHz" */
+    private static String chip(TargetSpec t) {
+        return t.units() + (t.units() == 1 ? " SM" : " SMs") + " at " + figure(t.clockHz() / 1e9) + " GHz";
+    }
+
     private Optional<Item> single(Property p) {
         if (p.items().size() != 1) {
             diagnostics.error(ErrorCode.E015, p.items().get(1).span(), "'" + p.key().text() + "' takes one value");
@@ -477,12 +551,13 @@ final class TargetResolver {
      * {@code l2 50 MiB, 5.5 TB/s, latency 260 cycles, ways 16, line 128 B}: the first plain
      * figure is the capacity, the second the bandwidth; the rest are named.
      */
-    private Optional<MemoryLevel> memory(Property p, String key, Kind kind, OptionalDouble clock, boolean perUnitDefault) {
+    private Optional<MemoryLevel> memory(Property p, String key, Chip chip, boolean perUnitDefault) {
+        OptionalDouble clock = chip.clock();
         long bytes = -1;
         double bandwidth = 0;
         double latency = 0;
         long ways = 0;
-        long line = defaultLine(kind, key);
+        long line = defaultLine(chip.kind(), key);
         boolean shaped = false; // ways or line given
         boolean perUnit = perUnitDefault;
         boolean ok = true;
@@ -501,7 +576,7 @@ final class TargetResolver {
                     ok &= v.isPresent();
                     bytes = v.orElse(-1);
                 } else if (plain == 1) {
-                    OptionalDouble v = bandwidth(q, key);
+                    OptionalDouble v = bandwidth(q, key, chip);
                     ok &= v.isPresent();
                     bandwidth = v.orElse(0);
                 } else {
@@ -534,7 +609,7 @@ final class TargetResolver {
                         }
                     }
                     case "bandwidth" -> {
-                        OptionalDouble v = bandwidth(q, key);
+                        OptionalDouble v = bandwidth(q, key, chip);
                         ok &= v.isPresent();
                         bandwidth = v.orElse(0);
                     }
@@ -569,9 +644,49 @@ final class TargetResolver {
         return ok ? Optional.of(new MemoryLevel(bytes, bandwidth, latency, (int) ways, (int) line, perUnit)) : Optional.empty();
     }
 
-    private OptionalDouble bandwidth(Word.Quantity q, String key) {
-        return within(values.positive(q, Dimension.BANDWIDTH, key + " bandwidth", NONE), q, key + " bandwidth",
-                MIN_BANDWIDTH, MAX_BANDWIDTH, "between 1 MB/s and 1000000 TB/s");
+    /** The kind, units and clock of the target a memory level belongs to: per-cycle figures are resolved with them. */
+    record Chip(Kind kind, OptionalLong units, OptionalDouble clock) {
+    }
+
+    /**
+     * A bandwidth per second, or, for a cache, per cycle of the target's clock: {@code 5120 B/cycle}
+     * for the whole level, {@code 128 B/cycle/sm} per SM or core. A per-cycle figure is resolved
+     * with the target's final units and clock, so that a target that extends another and changes
+     * them keeps the bytes per cycle.
+     */
+    private OptionalDouble bandwidth(Word.Quantity q, String key, Chip chip) {
+        Optional<Values.Measured> m = values.split(q);
+        if (m.isEmpty()) {
+            return OptionalDouble.empty();
+        }
+        boolean cache = !key.equals("hbm") && !key.equals("dram");
+        String what = key + " bandwidth";
+        String range = "between 1 MB/s and 1000000 TB/s";
+        String unit = m.get().unit();
+        if (unit.equals("B/cycle") && cache && !m.get().per().equals(Values.PER_BLOCK)) {
+            double value = m.get().value().doubleValue();
+            if (!(value > 0) || Double.isInfinite(value)) {
+                diagnostics.error(ErrorCode.E017, q.span(), what + " must be positive and finite, got " + Values.shown(q));
+                return OptionalDouble.empty();
+            }
+            if (chip.units().isEmpty() || chip.clock().isEmpty()) {
+                return OptionalDouble.empty(); // reported already
+            }
+            double total = value * (m.get().per().isEmpty() ? 1 : chip.units().getAsLong()) * chip.clock().getAsDouble();
+            return within(OptionalDouble.of(total), q, what, MIN_BANDWIDTH, MAX_BANDWIDTH,
+                    range + String.format(Locale.ROOT, " (here %.3g B/s)", total));
+        }
+        if (Dimension.BANDWIDTH.factor(unit).isEmpty() || !m.get().per().isEmpty()) {
+            List<String> units = new ArrayList<>(Dimension.BANDWIDTH.units());
+            if (cache) {
+                units.addAll(List.of("B/cycle", "B/cycle/sm", "B/cycle/core", "B/cycle/cu"));
+            }
+            values.unknownUnit(q.span(), q.unit(), what, "a bandwidth" + (cache ? ", per second or per cycle of the clock"
+                    + " (B/cycle for the whole level, B/cycle/sm per SM or core)" : " per second (memory does not run at the target's "
+                    + "clock)"), units, "");
+            return OptionalDouble.empty();
+        }
+        return within(values.positive(q, Dimension.BANDWIDTH, what, NONE), q, what, MIN_BANDWIDTH, MAX_BANDWIDTH, range);
     }
 
     private OptionalDouble latency(Word.Quantity q, String key, OptionalDouble clock) {

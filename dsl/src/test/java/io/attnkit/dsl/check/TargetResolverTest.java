@@ -10,7 +10,8 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
- * The figures a target resolves to, where they are not written as such. What is refused is in {@code diagnostics/target-kinds.attn}.
+ * The figures a target resolves to, where they are not written as such: defaults, and rates and
+ * bandwidths given per cycle. What is refused is in {@code diagnostics/target-kinds.attn}.
  */
 class TargetResolverTest {
 
@@ -60,6 +61,45 @@ class TargetResolverTest {
     void aLineGivenIsKept() {
         Program p = check(H100 + "target small_lines extends lab_h100 { l2 50 MiB, 12 TB/s, line 32 B; }\n");
         assertEquals(32, target(p, "small_lines").l2().lineBytes());
+    }
+
+    /** A bandwidth per cycle is resolved with the units and clock the target ends up with, after 'extends'. */
+    @Test
+    void aBandwidthPerCycleFollowsTheClockAndTheUnitsOfTheTargetThatExtends() {
+        Program p = check(H100 + """
+                target per_cycle extends lab_h100 {
+                  l1 256 KiB/sm, 128 B/cycle/sm, latency 30 cycles;
+                  l2 50 MiB, bandwidth 5120 B/cycle;
+                }
+                target slower extends per_cycle {
+                  sms 114;
+                  clock 1.6 GHz;
+                }
+                """);
+        assertEquals(128.0 * 132 * 1.83e9, target(p, "per_cycle").l1().orElseThrow().bytesPerSecond(), 1);
+        assertEquals(5120 * 1.83e9, target(p, "per_cycle").l2().bytesPerSecond(), 1);
+        TargetSpec slower = target(p, "slower");
+        assertEquals(128.0 * 114 * 1.6e9, slower.l1().orElseThrow().bytesPerSecond(), 1);
+        assertEquals(5120 * 1.6e9, slower.l2().bytesPerSecond(), 1);
+        assertEquals(128.0, slower.l1().orElseThrow().bytesPerSecond() / slower.units() / slower.clockHz(), 1e-9);
+    }
+
+    /** A chip total inherited unchanged, with the units and clock of the base, is the base's figure exactly. */
+    @Test
+    void aChipTotalInheritedWithTheSameClockIsTheBasesExactly() {
+        Program p = check(H100 + "target more_hbm extends lab_h100 { hbm 141 GB, 4.8 TB/s; }\n");
+        assertEquals(target(p, "lab_h100").l1(), target(p, "more_hbm").l1());
+        assertEquals(target(p, "lab_h100").l2(), target(p, "more_hbm").l2());
+    }
+
+    /** A CPU target's figures are measured; fitting its clock with 'extends' is not warned about. */
+    @Test
+    void aCpuTargetAtAnotherClockKeepsItsMeasuredBandwidthsQuietly() {
+        Program p = check("""
+                target probed extends testcpu { l1 48 KiB/core, 800 GB/s; }
+                target slower extends probed { clock 1.5 GHz; }
+                """);
+        assertEquals(800e9, target(p, "slower").l1().orElseThrow().bytesPerSecond());
     }
 
     /** The target's own arch replaces the one it inherits, whether in 'arch' or in 'backend cuda sm_NN'. */
