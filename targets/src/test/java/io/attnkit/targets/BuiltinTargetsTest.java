@@ -94,7 +94,7 @@ class BuiltinTargetsTest {
                 target a100-40gb {
                   backend cuda; arch sm_80;
                   sms 7; clock 1 GHz;
-                  tensor bf16 2048 flop/cycle/sm; sfu 16 op/cycle/sm;
+                  tensor bf16 2048 flop/cycle/sm; fma f32 128 flop/cycle/sm; sfu 16 op/cycle/sm;
                   smem 64 KiB/sm; regs 64 Ki/sm; threads 2048/sm; blocks 32/sm;
                   l2 1 MiB, 1 TB/s; hbm 1 GiB, 100 GB/s;
                 }

@@ -2,6 +2,7 @@ package io.attnkit.dsl.check;
 
 import java.math.BigDecimal;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -47,8 +48,8 @@ enum Dimension {
         return Optional.ofNullable(units.get(unit));
     }
 
-    /** The units this dimension accepts, for messages. */
-    String accepted() {
-        return String.join(", ", units.keySet().stream().map(u -> u.isEmpty() ? "(none)" : u).toList());
+    /** The units this dimension accepts, for messages: "(none)" for a plain number. */
+    List<String> units() {
+        return units.keySet().stream().map(u -> u.isEmpty() ? "(none)" : u).toList();
     }
 }

@@ -336,10 +336,11 @@ public final class Frontend {
                 specs.put(name, Optional.empty());
                 return Optional.empty();
             }
-            bag = new PropertyBag(baseBag.get(), own);
+            bag = new PropertyBag(baseBag.get(), base, own);
         }
         chain.removeLast();
-        Optional<TargetSpec> spec = resolver.resolve(decl, bag);
+        Optional<TargetSpec> spec = resolver.resolve(decl, bag,
+                decl.base().flatMap(b -> specs.getOrDefault(b.text(), Optional.empty())));
         specs.put(name, spec);
         if (spec.isPresent()) {
             merged.put(name, bag);

@@ -15,6 +15,8 @@ import java.util.function.Function;
 /** The properties of one declaration by key, with duplicates and unknown keys reported. */
 final class PropertyBag {
     private final Map<String, Property> byKey = new LinkedHashMap<>();
+    /** For each key set by a base rather than by the declaration itself, the name of the base that set it. */
+    private final Map<String, String> inherited = new LinkedHashMap<>();
 
     PropertyBag(List<Property> properties, Collection<String> known, String where, Diagnostics diagnostics) {
         this(properties, known, where, diagnostics, key -> Optional.empty());
@@ -40,10 +42,18 @@ final class PropertyBag {
         }
     }
 
-    /** A bag whose entries are {@code base}'s, overridden key by key by {@code overrides}. */
-    PropertyBag(PropertyBag base, PropertyBag overrides) {
+    /**
+     * A bag whose entries are those of {@code base} (the merged properties of the declaration
+     * named {@code baseName}), overridden key by key by {@code overrides}.
+     */
+    PropertyBag(PropertyBag base, String baseName, PropertyBag overrides) {
         byKey.putAll(base.byKey);
         byKey.putAll(overrides.byKey);
+        for (String key : base.byKey.keySet()) {
+            if (!overrides.has(key)) {
+                inherited.put(key, base.inherited.getOrDefault(key, baseName));
+            }
+        }
     }
 
     Optional<Property> get(String key) {
@@ -52,6 +62,16 @@ final class PropertyBag {
 
     boolean has(String key) {
         return byKey.containsKey(key);
+    }
+
+    /** The base that set {@code key}, when the declaration inherits it rather than setting it itself. */
+    Optional<String> inheritedFrom(String key) {
+        return Optional.ofNullable(inherited.get(key));
+    }
+
+    /** Whether the declaration itself sets {@code key}. */
+    boolean own(String key) {
+        return has(key) && !inherited.containsKey(key);
     }
 
     /** Reports a missing required property at {@code declSpan}. */

@@ -13,13 +13,17 @@ import io.attnkit.dsl.syntax.Decl.TargetDecl;
 import io.attnkit.dsl.syntax.Property;
 import io.attnkit.dsl.syntax.Property.Item;
 import io.attnkit.dsl.syntax.Property.Word;
+import io.attnkit.dsl.syntax.Printer;
 import java.math.BigDecimal;
+import java.math.MathContext;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
 
@@ -33,7 +37,7 @@ final class TargetResolver {
 
     /** Properties that only GPU targets have, and only CPU targets. */
     static final List<String> GPU_ONLY = List.of("smem", "regs", "blocks");
-    static final List<String> CPU_ONLY = List.of("simd");
+    static final List<String> CPU_ONLY = List.of("simd", "l3");
 
     /*
      * Bounds on figures, far beyond any real machine either way (docs/targets.md, "Bounds"): a
@@ -70,8 +74,11 @@ final class TargetResolver {
         return new PropertyBag(decl.properties(), KEYS, "target " + DiagnosticRenderer.quote(decl.name().text()), diagnostics);
     }
 
-    /** Resolves {@code props} (the merged properties of {@code decl} and its bases). */
-    Optional<TargetSpec> resolve(TargetDecl decl, PropertyBag props) {
+    /**
+     * Resolves {@code props}, the merged properties of {@code decl} and its bases; {@code base} is
+     * the target {@code decl} extends, resolved, when it extends one.
+     */
+    Optional<TargetSpec> resolve(TargetDecl decl, PropertyBag props, Optional<TargetSpec> base) {
         int before = diagnostics.errorCount();
         String where = "target " + DiagnosticRenderer.quote(decl.name().text());
         Span at = decl.name().span();
@@ -82,12 +89,14 @@ final class TargetResolver {
                 .flatMap(i -> i.words().get(1) instanceof Word.Ident second ? Optional.of(second) : Optional.empty());
         Optional<Item> backendItem = archInBackend.isEmpty() ? written
                 : written.map(i -> new Item(List.of(i.words().getFirst()), i.words().getFirst().span()));
-        if (archInBackend.isPresent() && props.has("arch")) {
+        // Given in both, the target's own one replaces the one it inherits; given twice by the target itself, it is an error.
+        boolean archFromBackend = archInBackend.isPresent() && (!props.has("arch") || props.own("backend") && !props.own("arch"));
+        if (archInBackend.isPresent() && props.has("arch") && props.own("backend") == props.own("arch")) {
             diagnostics.error(ErrorCode.E012, archInBackend.get().span(), where + " gives its arch twice, in 'backend' and in 'arch'",
                     "'arch' is set at " + props.get("arch").get().span().location());
         }
-        Backend backend = backendItem.flatMap(i -> values.name(i, "a backend (cuda, opencl or java)"))
-                .flatMap(id -> {
+        Optional<Word.Ident> backendWord = backendItem.flatMap(i -> values.name(i, "a backend (cuda, opencl or java)"));
+        Backend backend = backendWord.flatMap(id -> {
                     for (Backend b : Backend.values()) {
                         if (b.spelling().equals(id.text())) {
                             return Optional.of(b);
@@ -97,15 +106,16 @@ final class TargetResolver {
                             + Suggest.hint(id.text(), List.of("cuda", "opencl", "java")), "backends: cuda, opencl, java");
                     return Optional.empty();
                 }).orElse(null);
-        String arch = props.get("arch").flatMap(p -> single(p).flatMap(i -> values.name(i, "an architecture name")))
-                .or(() -> archInBackend).map(Word.Ident::text).orElse("");
+        Optional<Word.Ident> arch = archFromBackend ? archInBackend
+                : props.get("arch").flatMap(p -> single(p).flatMap(i -> values.name(i, "an architecture name")));
+        boolean archOwn = props.own(archFromBackend ? "backend" : "arch");
         if (backend == Backend.CUDA && !props.has("arch") && archInBackend.isEmpty()) {
             diagnostics.error(ErrorCode.E014, at, where + " has backend cuda but no 'arch'", "add, for example: arch sm_90;");
         }
 
         if (props.has("sms") && props.has("cores")) {
-            diagnostics.error(ErrorCode.E015, props.get("cores").get().span(), where + " sets both 'sms' and 'cores'",
-                    "a GPU target counts SMs, a CPU target counts cores");
+            conflict(props, where, "sms", "cores", "a GPU target counts SMs, a CPU target counts cores",
+                    "a target is of the kind of the target it extends: extend one of the other kind, or declare it whole");
             return Optional.empty();
         }
         // Without 'sms' or 'cores' the kind is taken from the backend, then from 'simd', so that one error
@@ -114,12 +124,15 @@ final class TargetResolver {
         Kind kind = props.has("cores") ? Kind.CPU : props.has("sms") ? Kind.GPU
                 : backend != null ? (backend == Backend.JAVA ? Kind.CPU : Kind.GPU)
                 : props.has("simd") ? Kind.CPU : Kind.GPU;
+        if (counted && backend != null && backendWord.isPresent()) {
+            backendOfKind(props, where, backend, backendWord.get(), kind);
+        }
         for (String key : kind == Kind.CPU ? GPU_ONLY : CPU_ONLY) {
             props.get(key).ifPresent(p -> diagnostics.error(ErrorCode.E013, p.key().span(), "'" + key + "' does not apply to "
                     + where + ", a " + (kind == Kind.CPU ? "CPU target" + (counted ? " (it counts 'cores')" : "")
                     : "GPU target" + (counted ? " (it counts 'sms')" : "")),
                     kind == Kind.CPU ? "GPU-only properties: " + String.join(", ", GPU_ONLY)
-                            : "CPU-only properties: " + String.join(", ", CPU_ONLY)));
+                            : "CPU-only properties: " + String.join(", ", CPU_ONLY) + " (a GPU's last cache level is its 'l2')"));
         }
         OptionalLong units;
         if (props.has("cores")) {
@@ -135,12 +148,22 @@ final class TargetResolver {
                 .flatMap(this::single).flatMap(i -> values.quantity(i, "a clock frequency"))
                 .map(q -> within(values.positive(q, Dimension.FREQUENCY, "clock", NONE), q, "clock", MIN_CLOCK, MAX_CLOCK,
                         "between 1 MHz and 100 GHz")).orElse(OptionalDouble.empty());
+        OptionalInt computeCapability = arch.map(a -> arch(a, kind, where, counted)).orElse(OptionalInt.empty());
 
+        String per = kind == Kind.GPU ? "sm" : "core";
         Map<DType, Double> tensor = rates(props.get("tensor"), "tensor", units, clock);
         Map<DType, Double> vector = rates(props.get("fma"), "fma", units, clock);
-        if (!props.has("tensor") && !props.has("fma")) {
-            diagnostics.error(ErrorCode.E014, at, where + " has neither 'tensor' nor 'fma' throughput",
-                    "add, for example: fma f32 256 flop/cycle/sm;");
+        if (computeCapability.isPresent()) {
+            tensorCores(props, where, arch.get(), archOwn, computeCapability.getAsInt(), tensor.keySet());
+        }
+        if (!props.has("fma")) {
+            diagnostics.error(ErrorCode.E014, at, where + " has no 'fma'", "the softmax and f32 kernels run on the FMA pipe; "
+                    + "add its f32 rate, for example: fma f32 " + (kind == Kind.GPU ? 256 : 64) + " flop/cycle/" + per + ";");
+        } else if (typeSpan(props.get("fma").get(), DType.F32).isEmpty()) {
+            Property fma = props.get("fma").get();
+            diagnostics.error(ErrorCode.E014, props.own("fma") ? fma.span() : at, where + " has no f32 rate in 'fma'",
+                    "the softmax and f32 kernels run on the FMA pipe; add, for example: fma f32 " + (kind == Kind.GPU ? 256 : 64)
+                            + " flop/cycle/" + per + ", " + Printer.itemText(fma.items().getFirst()) + ";");
         }
         double sfu = 0;
         if (kind == Kind.GPU) {
@@ -183,18 +206,26 @@ final class TargetResolver {
                     .orElse(OptionalLong.of(1)).orElse(1);
         }
 
-        Optional<MemoryLevel> l1 = props.get("l1").flatMap(p -> memory(p, "l1", clock, true));
+        Chip chip = new Chip(kind, units, clock);
+        Optional<MemoryLevel> l1 = props.get("l1").flatMap(p -> memory(p, "l1", chip, true));
         Optional<MemoryLevel> l2 = props.require("l2", where, at, "l2 50 MiB, 5.5 TB/s;", diagnostics)
-                .flatMap(p -> memory(p, "l2", clock, false));
-        Optional<MemoryLevel> l3 = props.get("l3").flatMap(p -> memory(p, "l3", clock, false));
+                .flatMap(p -> memory(p, "l2", chip, false));
+        if (kind == Kind.GPU && l2.isPresent() && l2.get().bytesPerSecond() <= 0) {
+            // The simulator has no L2 bandwidth of its own: without one, every L2 hit was free.
+            diagnostics.error(ErrorCode.E014, props.get("l2").get().span(), "l2 needs a bandwidth on a GPU target",
+                    "for example: l2 50 MiB, 12 TB/s; or per cycle of the clock: l2 50 MiB, 5120 B/cycle;");
+            l2 = Optional.empty();
+        }
+        Optional<MemoryLevel> l3 = kind == Kind.GPU ? Optional.empty() : props.get("l3").flatMap(p -> memory(p, "l3", chip, false));
         Optional<MemoryLevel> dram;
         if (props.has("hbm") && props.has("dram")) {
-            diagnostics.error(ErrorCode.E015, props.get("dram").get().span(), where + " sets both 'hbm' and 'dram'");
+            conflict(props, where, "hbm", "dram", "a target has one main memory, 'hbm' or 'dram'",
+                    "'extends' replaces a property of the same key: to replace the base's memory, restate it under its key");
             dram = Optional.empty();
         } else {
             String key = props.has("dram") || kind == Kind.CPU && !props.has("hbm") ? "dram" : "hbm";
             dram = props.require(key, where, at, key + " 80 GiB, 3.35 TB/s, latency 600 ns;", diagnostics)
-                    .flatMap(p -> memory(p, key, clock, false));
+                    .flatMap(p -> memory(p, key, chip, false));
             dram.ifPresent(d -> {
                 if (d.bytesPerSecond() <= 0) {
                     diagnostics.error(ErrorCode.E014, props.get(key).get().span(), key + " needs a bandwidth",
@@ -216,9 +247,193 @@ final class TargetResolver {
                 || l2.isEmpty() || dram.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new TargetSpec(decl.name().text(), kind, backend, arch, (int) units.getAsLong(),
-                clock.getAsDouble(), tensor, vector, sfu, smemUnit, smemBlock, regs, (int) threads, (int) blocks,
-                (int) simd, l1, l2.get(), l3, dram.get(), launch, decl.span()));
+        TargetSpec spec = new TargetSpec(decl.name().text(), kind, backend, arch.map(Word.Ident::text).orElse(""),
+                (int) units.getAsLong(), clock.getAsDouble(), tensor, vector, sfu, smemUnit, smemBlock, regs, (int) threads,
+                (int) blocks, (int) simd, l1, l2.get(), l3, dram.get(), launch, decl.span());
+        base.ifPresent(b -> inheritedBandwidths(props, b, spec));
+        return Optional.of(spec);
+    }
+
+    /** The line of a memory level that does not give one: 128 B in a GPU's caches (NVIDIA's L1 and L2 lines), else 64 B. */
+    static int defaultLine(Kind kind, String key) {
+        return kind == Kind.GPU && !key.equals("hbm") && !key.equals("dram") ? 128 : 64;
+    }
+
+    /**
+     * Reports {@code a} and {@code b}, which exclude each other. When the target sets one and
+     * inherits the other, the error is at the one it sets, the user's line, and names the base
+     * the other comes from ({@code whyInherited} says what to do); else at {@code b}.
+     */
+    private void conflict(PropertyBag props, String where, String a, String b, String why, String whyInherited) {
+        Optional<String> baseOfA = props.inheritedFrom(a);
+        Optional<String> baseOfB = props.inheritedFrom(b);
+        if (baseOfA.isPresent() == baseOfB.isPresent()) {
+            diagnostics.error(ErrorCode.E015, props.get(b).get().span(), where + " sets both '" + a + "' and '" + b + "'", why);
+            return;
+        }
+        String own = baseOfA.isPresent() ? b : a;
+        String inherited = baseOfA.isPresent() ? a : b;
+        String base = baseOfA.or(() -> baseOfB).get();
+        diagnostics.error(ErrorCode.E015, props.get(own).get().key().span(), where + " sets '" + own + "', which conflicts with '"
+                        + inherited + "' of " + DiagnosticRenderer.quote(base) + ", the target it extends",
+                "'" + inherited + "' is set at " + props.get(inherited).get().span().location(), why + "; " + whyInherited);
+    }
+
+    /**
+     * A backend runs on one kind of target: cuda on GPUs, java on CPUs (opencl on either). A
+     * {@code backend java} on a GPU target was simulated as a GPU all the same.
+     */
+    private void backendOfKind(PropertyBag props, String where, Backend backend, Word.Ident word, Kind kind) {
+        Kind runsOn = switch (backend) {
+            case CUDA -> Kind.GPU;
+            case JAVA -> Kind.CPU;
+            case OPENCL -> kind;
+        };
+        if (runsOn == kind) {
+            return;
+        }
+        String units = kind == Kind.GPU ? "sms" : "cores";
+        String kindName = kind == Kind.GPU ? "a GPU" : "a CPU";
+        String runs = "backend " + backend.spelling() + " runs on " + (runsOn == Kind.GPU ? "GPUs" : "CPUs");
+        Optional<String> base = props.inheritedFrom(units);
+        if (base.isPresent()) {
+            diagnostics.error(ErrorCode.E015, word.span(), runs + ", but " + where + " extends " + DiagnosticRenderer.quote(base.get())
+                            + ", " + kindName + " target (it counts '" + units + "')",
+                    "'" + units + "' is set at " + props.get(units).get().span().location(),
+                    "a target is of the kind of the target it extends: extend " + (kind == Kind.GPU ? "a CPU" : "a GPU")
+                            + " target, or declare it whole");
+        } else {
+            diagnostics.error(ErrorCode.E015, word.span(), runs + ", but " + where + " counts '" + units + "', as " + kindName + " does",
+                    "cuda runs on GPUs, java on CPUs, opencl on either");
+        }
+    }
+
+    /**
+     * Checks an {@code arch} against the kind of the target: on a GPU, {@code sm_} and a compute
+     * capability NVIDIA has shipped (the simulator reads the microarchitecture from it, and took
+     * any other name for Ampere); on a CPU, a {@code -march} name.
+     */
+    private OptionalInt arch(Word.Ident arch, Kind kind, String where, boolean counted) {
+        String name = arch.text();
+        if (kind == Kind.GPU) {
+            OptionalInt cc = Archs.computeCapability(name);
+            if (cc.isEmpty()) {
+                String lower = name.toLowerCase(Locale.ROOT);
+                String hint = Archs.computeCapability(lower).isPresent() ? "; did you mean '" + lower + "'?"
+                        : Suggest.hint(name, Archs.gpuNames());
+                diagnostics.error(ErrorCode.E015, arch.span(), "unknown GPU arch " + DiagnosticRenderer.quote(name) + hint,
+                        "a GPU's arch is sm_ and a compute capability NVIDIA has shipped: " + Archs.shipped()
+                                + "; sm_90a and the like for Hopper and later");
+            }
+            return cc;
+        }
+        if (Archs.gpuLike(name)) {
+            diagnostics.error(ErrorCode.E015, arch.span(), "arch " + DiagnosticRenderer.quote(name) + " is a GPU's, but " + where
+                    + " is a CPU target" + (counted ? " (it counts 'cores')" : ""), "a CPU's arch is its -march name, such as znver5 or sapphirerapids");
+        } else if (!Archs.cpuSpelling(name)) {
+            String lower = name.toLowerCase(Locale.ROOT);
+            diagnostics.error(ErrorCode.E015, arch.span(), "arch " + DiagnosticRenderer.quote(name) + " is not a -march name"
+                            + (Archs.cpuSpelling(lower) ? "; did you mean '" + lower + "'?" : ""),
+                    "-march names are lowercase letters, digits, '_' and '-', such as znver5, sapphirerapids or x86-64-v4");
+        }
+        return OptionalInt.empty();
+    }
+
+    /**
+     * Tensor rates for types the arch has no Tensor Cores for ({@code tensor f16} on sm_60): at
+     * the arch, unless the target inherits it and gives the rates itself.
+     */
+    private void tensorCores(PropertyBag props, String where, Word.Ident arch, boolean archOwn, int cc, Set<DType> types) {
+        List<DType> missing = types.stream().filter(d -> cc < Archs.TENSOR_SINCE.get(d)).sorted().toList();
+        if (missing.isEmpty()) {
+            return;
+        }
+        String which = String.join(", ", missing.stream().map(d -> d.spelling() + " (from sm_" + Archs.TENSOR_SINCE.get(d) + ")").toList());
+        String fix = "leave " + (missing.size() == 1 ? "it" : "them") + " out of 'tensor' (the FMA pipe then does the matrix "
+                + "products), or give a later arch";
+        Property tensor = props.get("tensor").get();
+        if (!archOwn && props.own("tensor")) {
+            diagnostics.error(ErrorCode.E015, typeSpan(tensor, missing.getFirst()).orElse(tensor.span()), where + " gives 'tensor' rates for "
+                    + which + ", but its arch " + arch.text() + " has no Tensor Cores for " + (missing.size() == 1 ? "it" : "them"),
+                    "'arch' is set at " + arch.span().location(), fix);
+        } else {
+            diagnostics.error(ErrorCode.E015, arch.span(), "arch " + arch.text() + " has no Tensor Cores for " + which + ", but "
+                    + where + " gives 'tensor' rates for " + (missing.size() == 1 ? "it" : "them"),
+                    "'tensor' is set at " + tensor.span().location(), fix);
+        }
+    }
+
+    /** Where {@code rates} (a {@code tensor} or {@code fma} property) names {@code type}. */
+    private static Optional<Span> typeSpan(Property rates, DType type) {
+        return rates.items().stream().filter(i -> !i.words().isEmpty() && i.words().getFirst() instanceof Word.Ident id
+                && id.text().equals(type.spelling())).map(i -> i.words().getFirst().span()).findFirst();
+    }
+
+    /**
+     * Warns where a GPU target changes its SMs or clock but inherits a per-SM level (its l1, the
+     * shared memory) whose bandwidth its base gave as a chip total: shared memory delivers bytes
+     * per cycle per SM, and the total kept the base's, so that {@code clock 1.6 GHz} on h100-sxm
+     * made 128 B/cycle per SM into 146. CPU targets are left alone: their figures are what a
+     * probe measured, and {@code extends host-zen5-2c { clock ... }} is how a user fits them.
+     */
+    private void inheritedBandwidths(PropertyBag props, TargetSpec base, TargetSpec spec) {
+        if (spec.kind() != Kind.GPU) {
+            return;
+        }
+        Optional<Property> changed = java.util.stream.Stream.of("sms", "clock").filter(props::own).map(k -> props.get(k).get())
+                .min(java.util.Comparator.comparingInt(p -> p.span().start()));
+        if (changed.isEmpty() || spec.units() == base.units() && spec.clockHz() == base.clockHz()) {
+            return;
+        }
+        Map<String, Optional<MemoryLevel>> levels = Map.of("l1", spec.l1(), "l2", Optional.of(spec.l2()));
+        for (String key : List.of("l1", "l2")) {
+            Optional<MemoryLevel> level = levels.get(key);
+            Optional<String> from = props.inheritedFrom(key);
+            Optional<Word.Quantity> written = props.get(key).flatMap(TargetResolver::bandwidthOf);
+            if (level.isEmpty() || !level.get().perUnit() || from.isEmpty() || written.isEmpty()
+                    || written.get().unit().startsWith("B/cycle")) {
+                continue;
+            }
+            double was = level.get().bytesPerSecond() / base.units() / base.clockHz();
+            double now = level.get().bytesPerSecond() / spec.units() / spec.clockHz();
+            List<String> restated = new ArrayList<>();
+            for (Item item : props.get(key).get().items()) {
+                restated.add(item.words().getLast() != written.get() ? Printer.itemText(item)
+                        : (item.words().size() == 2 ? "bandwidth " : "") + figure(was) + " B/cycle/sm");
+            }
+            diagnostics.warning(ErrorCode.W001, changed.get().key().span(), "'" + changed.get().key().text()
+                            + "' changes the bandwidth per SM of '" + key + "': the " + Values.shown(written.get()) + " inherited from "
+                            + DiagnosticRenderer.quote(from.get()) + " was " + figure(was) + " B/cycle per SM with " + chip(base)
+                            + ", and is " + figure(now) + " B/cycle per SM with " + chip(spec),
+                    "a cache private to each SM delivers so many bytes per cycle per SM; to keep the base's, restate it per cycle: "
+                            + key + " " + String.join(", ", restated) + ";");
+        }
+    }
+
+    /** The bandwidth a memory level's property gives: its second plain figure, or {@code bandwidth X}. */
+    private static Optional<Word.Quantity> bandwidthOf(Property p) {
+        int plain = 0;
+        for (Item item : p.items()) {
+            List<Word> w = item.words();
+            if (w.size() == 1 && w.getFirst() instanceof Word.Quantity q && plain++ == 1) {
+                return Optional.of(q);
+            }
+            if (w.size() == 2 && w.get(0) instanceof Word.Ident name && name.text().equals("bandwidth")
+                    && w.get(1) instanceof Word.Quantity q) {
+                return Optional.of(q);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Four significant digits, without trailing zeros: 128, 146.3. */
+    private static String figure(double v) {
+        return new BigDecimal(v).round(new MathContext(4)).stripTrailingZeros().toPlainString();
+    }
+
+    /** "132 SMs at 1.83 GHz" */
+    private static String chip(TargetSpec t) {
+        return t.units() + (t.units() == 1 ? " SM" : " SMs") + " at " + figure(t.clockHz() / 1e9) + " GHz";
     }
 
     private Optional<Item> single(Property p) {
@@ -298,6 +513,11 @@ final class TargetResolver {
     private static final Map<String, Double> TOTAL_RATES = Map.of("FLOP/s", 1.0, "GFLOP/s", 1e9, "TFLOP/s", 1e12,
             "PFLOP/s", 1e15, "op/s", 1.0, "Gop/s", 1e9, "Top/s", 1e12);
 
+    /** Every unit a rate takes, for messages. */
+    private static final List<String> RATE_UNITS = List.of("flop/cycle/sm", "flop/cycle/core", "flop/cycle/cu", "flop/cycle",
+            "op/cycle/sm", "op/cycle/core", "op/cycle/cu", "op/cycle", "FLOP/s", "GFLOP/s", "TFLOP/s", "PFLOP/s", "op/s", "Gop/s",
+            "Top/s");
+
     /** A rate in operations per cycle per unit: {@code 4096 flop/cycle/sm}, or a chip total per second. */
     private OptionalDouble perCycle(Word.Quantity q, String what, OptionalLong units, OptionalDouble clock) {
         Optional<Values.Measured> m = values.split(q);
@@ -323,8 +543,7 @@ final class TargetResolver {
             return within(OptionalDouble.of(perCycle), q, what, MIN_RATE, MAX_RATE,
                     range + String.format(java.util.Locale.ROOT, " (here %.3g)", perCycle));
         }
-        diagnostics.error(ErrorCode.E016, q.span(), "unknown unit " + DiagnosticRenderer.quote(q.unit()) + " for " + what,
-                "rates are written 4096 flop/cycle/sm, 16 op/cycle/sm, or as chip totals: 989.4 TFLOP/s");
+        values.unknownUnit(q.span(), q.unit(), what, "a rate per cycle and SM or core, or a chip total", RATE_UNITS, "");
         return OptionalDouble.empty();
     }
 
@@ -332,12 +551,13 @@ final class TargetResolver {
      * {@code l2 50 MiB, 5.5 TB/s, latency 260 cycles, ways 16, line 128 B}: the first plain
      * figure is the capacity, the second the bandwidth; the rest are named.
      */
-    private Optional<MemoryLevel> memory(Property p, String key, OptionalDouble clock, boolean perUnitDefault) {
+    private Optional<MemoryLevel> memory(Property p, String key, Chip chip, boolean perUnitDefault) {
+        OptionalDouble clock = chip.clock();
         long bytes = -1;
         double bandwidth = 0;
         double latency = 0;
         long ways = 0;
-        long line = 64;
+        long line = defaultLine(chip.kind(), key);
         boolean shaped = false; // ways or line given
         boolean perUnit = perUnitDefault;
         boolean ok = true;
@@ -356,7 +576,7 @@ final class TargetResolver {
                     ok &= v.isPresent();
                     bytes = v.orElse(-1);
                 } else if (plain == 1) {
-                    OptionalDouble v = bandwidth(q, key);
+                    OptionalDouble v = bandwidth(q, key, chip);
                     ok &= v.isPresent();
                     bandwidth = v.orElse(0);
                 } else {
@@ -381,7 +601,7 @@ final class TargetResolver {
                     case "line" -> {
                         OptionalLong v = values.bytes(q, key + " line", 1, MAX_LINE_BYTES, NONE);
                         ok &= v.isPresent();
-                        line = v.orElse(64);
+                        line = v.orElse(line);
                         shaped = true;
                         if (v.isPresent() && Long.bitCount(line) != 1) {
                             diagnostics.error(ErrorCode.E017, q.span(), key + " line must be a power of two, got " + line);
@@ -389,7 +609,7 @@ final class TargetResolver {
                         }
                     }
                     case "bandwidth" -> {
-                        OptionalDouble v = bandwidth(q, key);
+                        OptionalDouble v = bandwidth(q, key, chip);
                         ok &= v.isPresent();
                         bandwidth = v.orElse(0);
                     }
@@ -424,9 +644,49 @@ final class TargetResolver {
         return ok ? Optional.of(new MemoryLevel(bytes, bandwidth, latency, (int) ways, (int) line, perUnit)) : Optional.empty();
     }
 
-    private OptionalDouble bandwidth(Word.Quantity q, String key) {
-        return within(values.positive(q, Dimension.BANDWIDTH, key + " bandwidth", NONE), q, key + " bandwidth",
-                MIN_BANDWIDTH, MAX_BANDWIDTH, "between 1 MB/s and 1000000 TB/s");
+    /** The kind, units and clock of the target a memory level belongs to: per-cycle figures are resolved with them. */
+    record Chip(Kind kind, OptionalLong units, OptionalDouble clock) {
+    }
+
+    /**
+     * A bandwidth per second, or, for a cache, per cycle of the target's clock: {@code 5120 B/cycle}
+     * for the whole level, {@code 128 B/cycle/sm} per SM or core. A per-cycle figure is resolved
+     * with the target's final units and clock, so that a target that extends another and changes
+     * them keeps the bytes per cycle.
+     */
+    private OptionalDouble bandwidth(Word.Quantity q, String key, Chip chip) {
+        Optional<Values.Measured> m = values.split(q);
+        if (m.isEmpty()) {
+            return OptionalDouble.empty();
+        }
+        boolean cache = !key.equals("hbm") && !key.equals("dram");
+        String what = key + " bandwidth";
+        String range = "between 1 MB/s and 1000000 TB/s";
+        String unit = m.get().unit();
+        if (unit.equals("B/cycle") && cache && !m.get().per().equals(Values.PER_BLOCK)) {
+            double value = m.get().value().doubleValue();
+            if (!(value > 0) || Double.isInfinite(value)) {
+                diagnostics.error(ErrorCode.E017, q.span(), what + " must be positive and finite, got " + Values.shown(q));
+                return OptionalDouble.empty();
+            }
+            if (chip.units().isEmpty() || chip.clock().isEmpty()) {
+                return OptionalDouble.empty(); // reported already
+            }
+            double total = value * (m.get().per().isEmpty() ? 1 : chip.units().getAsLong()) * chip.clock().getAsDouble();
+            return within(OptionalDouble.of(total), q, what, MIN_BANDWIDTH, MAX_BANDWIDTH,
+                    range + String.format(Locale.ROOT, " (here %.3g B/s)", total));
+        }
+        if (Dimension.BANDWIDTH.factor(unit).isEmpty() || !m.get().per().isEmpty()) {
+            List<String> units = new ArrayList<>(Dimension.BANDWIDTH.units());
+            if (cache) {
+                units.addAll(List.of("B/cycle", "B/cycle/sm", "B/cycle/core", "B/cycle/cu"));
+            }
+            values.unknownUnit(q.span(), q.unit(), what, "a bandwidth" + (cache ? ", per second or per cycle of the clock"
+                    + " (B/cycle for the whole level, B/cycle/sm per SM or core)" : " per second (memory does not run at the target's "
+                    + "clock)"), units, "");
+            return OptionalDouble.empty();
+        }
+        return within(values.positive(q, Dimension.BANDWIDTH, what, NONE), q, what, MIN_BANDWIDTH, MAX_BANDWIDTH, range);
     }
 
     private OptionalDouble latency(Word.Quantity q, String key, OptionalDouble clock) {
@@ -442,6 +702,11 @@ final class TargetResolver {
                 return OptionalDouble.empty();
             }
             seconds = clock.isPresent() ? OptionalDouble.of(cycles.doubleValue() / clock.getAsDouble()) : OptionalDouble.empty();
+        } else if (Dimension.TIME.factor(q.unit()).isEmpty()) {
+            List<String> units = new ArrayList<>(Dimension.TIME.units());
+            units.addAll(List.of("cycles", "cycle"));
+            values.unknownUnit(q.span(), q.unit(), key + " latency", "a time, or cycles of the target's clock", units, "");
+            return OptionalDouble.empty();
         } else {
             seconds = values.measure(q, Dimension.TIME, key + " latency", NONE);
             if (seconds.isPresent() && seconds.getAsDouble() < 0) {

@@ -179,10 +179,10 @@ public final class Unparser {
             props.add(property("simd", item(quantity(t.simdBits(), "bit"))));
             props.add(property("threads", item(quantity(t.maxThreadsPerUnit(), per))));
         }
-        t.l1().ifPresent(l -> props.add(memory("l1", l, per)));
-        props.add(memory("l2", t.l2(), per));
-        t.l3().ifPresent(l -> props.add(memory("l3", l, per)));
-        props.add(memory(gpu ? "hbm" : "dram", t.dram(), per));
+        t.l1().ifPresent(l -> props.add(memory("l1", l, per, t.kind())));
+        props.add(memory("l2", t.l2(), per, t.kind()));
+        t.l3().ifPresent(l -> props.add(memory("l3", l, per, t.kind())));
+        props.add(memory(gpu ? "hbm" : "dram", t.dram(), per, t.kind()));
         if (t.launchOverhead() != 0) {
             props.add(property("launch", item(number(t.launchOverhead(), "s"))));
         }
@@ -199,7 +199,7 @@ public final class Unparser {
         return items.isEmpty() ? Optional.empty() : Optional.of(new Property(Name.of(key), items, Comments.NONE, Span.NONE));
     }
 
-    private static Property memory(String key, MemoryLevel level, String per) {
+    private static Property memory(String key, MemoryLevel level, String per, TargetSpec.Kind kind) {
         List<Item> items = new ArrayList<>();
         items.add(item(quantity(level.bytes(), level.perUnit() ? "B" + per : "B")));
         if (level.bytesPerSecond() > 0) {
@@ -211,7 +211,7 @@ public final class Unparser {
         if (level.ways() > 0) {
             items.add(item(ident("ways"), quantity(level.ways(), "")));
         }
-        if (level.lineBytes() != 64) {
+        if (level.lineBytes() != TargetResolver.defaultLine(kind, key)) {
             items.add(item(ident("line"), quantity(level.lineBytes(), "B")));
         }
         return new Property(Name.of(key), items, Comments.NONE, Span.NONE);

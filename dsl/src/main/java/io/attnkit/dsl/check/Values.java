@@ -117,9 +117,7 @@ final class Values {
         }
         Optional<BigDecimal> factor = dimension.factor(m.unit());
         if (factor.isEmpty()) {
-            diagnostics.error(ErrorCode.E016, m.span(), "unknown unit " + DiagnosticRenderer.quote(m.unit())
-                    + " for " + what + Suggest.hint(m.unit(), List.of(dimension.accepted().split(", "))),
-                    what + " is " + dimension.description() + "; units: " + dimension.accepted());
+            unknownUnit(m.span(), m.unit(), what, dimension.description(), dimension.units(), "");
             return OptionalDouble.empty();
         }
         double v = m.value().multiply(factor.get()).doubleValue();
@@ -129,6 +127,21 @@ final class Values {
             return OptionalDouble.empty();
         }
         return OptionalDouble.of(v);
+    }
+
+    /**
+     * Reports {@code unit} as unknown for {@code what}, or as missing when it is empty, with a
+     * note that lists every unit {@code what} takes: {@code units}, then {@code more} (units
+     * described in words, such as the cycles of a latency) when not empty.
+     */
+    void unknownUnit(Span span, String unit, String what, String description, List<String> units, String more) {
+        String note = what + " is " + description + "; units: " + String.join(", ", units) + (more.isEmpty() ? "" : ", " + more);
+        if (unit.isEmpty()) {
+            diagnostics.error(ErrorCode.E016, span, what + " needs a unit", note);
+        } else {
+            diagnostics.error(ErrorCode.E016, span, "unknown unit " + DiagnosticRenderer.quote(unit) + " for " + what
+                    + Suggest.hint(unit, units), note);
+        }
     }
 
     private static String describePer(Set<String> allowed) {
@@ -179,9 +192,7 @@ final class Values {
         }
         Optional<BigDecimal> factor = Dimension.BYTES.factor(m.get().unit());
         if (factor.isEmpty()) {
-            diagnostics.error(ErrorCode.E016, q.span(), "unknown unit " + DiagnosticRenderer.quote(m.get().unit()) + " for " + what
-                    + Suggest.hint(m.get().unit(), List.of(Dimension.BYTES.accepted().split(", "))),
-                    what + " is a size; units: " + Dimension.BYTES.accepted());
+            unknownUnit(q.span(), m.get().unit(), what, Dimension.BYTES.description(), Dimension.BYTES.units(), "");
             return OptionalLong.empty();
         }
         return wholeInRange(m.get().value().multiply(factor.get()), q, what, min, max);

@@ -26,11 +26,15 @@ public record Diagnostic(Severity severity, ErrorCode code, String message, Span
         return new Diagnostic(Severity.ERROR, code, message, span, List.of(notes));
     }
 
+    public static Diagnostic warning(ErrorCode code, Span span, String message, String... notes) {
+        return new Diagnostic(Severity.WARNING, code, message, span, List.of(notes));
+    }
+
     public boolean isError() {
         return severity == Severity.ERROR;
     }
 
-    /** {@code file:line:col: error[E012]: message} */
+    /** {@code file:line:col: error[E012]: message}, or {@code warning[W001]} */
     public String headline() {
         return span.location() + ": " + severity.label() + "[" + code + "]: " + message;
     }

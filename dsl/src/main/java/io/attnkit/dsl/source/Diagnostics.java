@@ -33,6 +33,11 @@ public final class Diagnostics {
         report(Diagnostic.error(code, span, message, notes));
     }
 
+    /** A finding that does not stop the file from checking. */
+    public void warning(ErrorCode code, Span span, String message, String... notes) {
+        report(Diagnostic.warning(code, span, message, notes));
+    }
+
     public boolean hasErrors() {
         return errors > 0;
     }

@@ -1,8 +1,9 @@
 package io.attnkit.dsl.source;
 
 /**
- * Stable diagnostic codes. A code never changes meaning once released; tests and users match on
- * it. {@code docs/language.md} lists them with examples.
+ * Stable diagnostic codes: {@code E} for errors, {@code W} for warnings. A code never changes
+ * meaning once released; tests and users match on it. {@code docs/language.md} lists them with
+ * examples.
  */
 public enum ErrorCode {
     E001("syntax error"),
@@ -32,7 +33,9 @@ public enum ErrorCode {
     E044("document lengths do not cover kv_len"),
     E045("mask too large"),
     E050("import failed"),
-    E051("cyclic definition");
+    E051("cyclic definition"),
+    /** A warning: the file still checks. */
+    W001("inherited bandwidth of a per-unit level no longer matches the units or the clock");
 
     private final String title;
 

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.TestFactory;
  * <pre>  heads 4..9: dense;  // error[E020]: already assigned</pre>
  *
  * expects, on its line, a diagnostic with that code whose message contains that text (in a
- * {@code //} or {@code /*} comment);
+ * {@code //} or {@code /*} comment), and {@code warning[W001]: ...} a warning;
  * {@code error[E020]@9: ...} also pins the column, and {@code note: text} after the message
  * text expects a note that contains it. One comment may hold several expectations. A diagnostic
  * nobody expected fails the test as much as an expected one that is missing. Files under
@@ -39,12 +39,13 @@ import org.junit.jupiter.api.TestFactory;
  */
 class ExpectedDiagnosticsTest {
     private static final Pattern EXPECTATION = Pattern.compile(
-            "error\\[(E\\d{3})](?:@(\\d+))?:\\s*(.*?)\\s*(?=error\\[E\\d{3}]|$)");
-    private static final Pattern HEADLINE = Pattern.compile("^[^\\n]+:\\d+:\\d+: error\\[E\\d{3}]: [^\\n]+$");
+            "(error\\[E|warning\\[W)(\\d{3})](?:@(\\d+))?:\\s*(.*?)\\s*(?=error\\[E\\d{3}]|warning\\[W\\d{3}]|$)");
+    private static final Pattern HEADLINE = Pattern.compile("^[^\\n]+:\\d+:\\d+: (error\\[E|warning\\[W)\\d{3}]: [^\\n]+$");
 
     record Expected(String file, int line, ErrorCode code, Optional<Integer> column, String message, List<String> notes) {
         boolean matches(Diagnostic d) {
             return d.span().source().name().equals(file) && d.span().line() == line && d.code() == code
+                    && d.isError() == code.name().startsWith("E")
                     && column.map(c -> c == d.span().column()).orElse(true)
                     && d.message().contains(message)
                     && notes.stream().allMatch(n -> d.notes().stream().anyMatch(x -> x.contains(n)));
@@ -52,7 +53,8 @@ class ExpectedDiagnosticsTest {
 
         @Override
         public String toString() {
-            return file + ":" + line + column.map(c -> ":" + c).orElse("") + ": error[" + code + "]: " + message
+            return file + ":" + line + column.map(c -> ":" + c).orElse("") + ": " + (code.name().startsWith("E") ? "error" : "warning")
+                    + "[" + code + "]: " + message
                     + (notes.isEmpty() ? "" : " note: " + String.join(" note: ", notes));
         }
     }
@@ -76,9 +78,9 @@ class ExpectedDiagnosticsTest {
             }
             Matcher m = EXPECTATION.matcher(text.substring(comment + 2));
             while (m.find()) {
-                String[] parts = m.group(3).split("\\s+note:\\s+");
-                out.add(new Expected(source.name(), line, ErrorCode.valueOf(m.group(1)),
-                        Optional.ofNullable(m.group(2)).map(Integer::parseInt), parts[0],
+                String[] parts = m.group(4).split("\\s+note:\\s+");
+                out.add(new Expected(source.name(), line, ErrorCode.valueOf(m.group(1).substring(m.group(1).length() - 1) + m.group(2)),
+                        Optional.ofNullable(m.group(3)).map(Integer::parseInt), parts[0],
                         List.of(parts).subList(1, parts.length)));
             }
         }

@@ -56,24 +56,24 @@ final class ModelGenerator {
     // ---- targets ----------------------------------------------------------------------------
 
     private TargetSpec gpu(String name) {
-        TargetSpec.Backend backend = pick(TargetSpec.Backend.values());
-        String arch = backend == TargetSpec.Backend.CUDA || random.nextBoolean() ? "sm_" + (70 + random.nextInt(40)) : "";
+        // cuda and opencl run on GPUs; an arch with Tensor Cores for every type
+        TargetSpec.Backend backend = pick(new TargetSpec.Backend[] {TargetSpec.Backend.CUDA, TargetSpec.Backend.OPENCL});
+        String arch = backend == TargetSpec.Backend.CUDA || random.nextBoolean()
+                ? pick(new String[] {"sm_89", "sm_90", "sm_90a", "sm_100", "sm_100a", "sm_103", "sm_120", "sm_121a"}) : "";
         long smem = 1024L * (16 + random.nextInt(240));
         long perBlock = random.nextBoolean() ? smem - 1024L * random.nextInt(16) : 0;
         return new TargetSpec(name, TargetSpec.Kind.GPU, backend, arch, 1 + random.nextInt(200), hz(), rates(true),
                 rates(false), positive(64), smem, perBlock, 1 + random.nextInt(1 << 20), 1 + random.nextInt(4096),
                 1 + random.nextInt(64), 0, random.nextBoolean() ? Optional.of(level(true)) : Optional.empty(),
-                level(random.nextBoolean()), Optional.empty(), dram(), random.nextBoolean() ? 0 : positive(1e-5), S);
+                withBandwidth(level(random.nextBoolean())), Optional.empty(), dram(), random.nextBoolean() ? 0 : positive(1e-5), S);
     }
 
     private TargetSpec cpu(String name) {
         Map<DType, Double> tensor = random.nextInt(4) == 0 ? rates(true) : Map.of();
         Map<DType, Double> fma = rates(false);
-        if (fma.isEmpty() && tensor.isEmpty()) {
-            fma = Map.of(DType.F32, positive(128));
-        }
-        TargetSpec.Backend backend = pick(TargetSpec.Backend.values());
-        String arch = backend == TargetSpec.Backend.CUDA || random.nextBoolean() ? "avx512" : "";
+        // java and opencl run on CPUs; an arch is a -march name
+        TargetSpec.Backend backend = pick(new TargetSpec.Backend[] {TargetSpec.Backend.JAVA, TargetSpec.Backend.OPENCL});
+        String arch = random.nextBoolean() ? pick(new String[] {"znver4", "sapphirerapids", "x86-64-v4", "neoverse_v2"}) : "";
         return new TargetSpec(name, TargetSpec.Kind.CPU, backend, arch,
                 1 + random.nextInt(256), hz(), tensor, fma, random.nextBoolean() ? 0 : positive(16), 0, 0, 0,
                 1 + random.nextInt(64), 1, 64 << random.nextInt(5), random.nextBoolean() ? Optional.of(level(true)) : Optional.empty(),
@@ -92,7 +92,7 @@ final class ModelGenerator {
                 out.put(d, positive(8192));
             }
         }
-        if (out.isEmpty() && !mayBeEmpty) {
+        if (!mayBeEmpty) { // an FMA pipe always has an f32 rate
             out.put(DType.F32, positive(512));
         }
         return out;
@@ -107,8 +107,11 @@ final class ModelGenerator {
     }
 
     private MemoryLevel dram() {
-        MemoryLevel l = level(false);
-        return new MemoryLevel(l.bytes(), positive(1e13), l.latency(), l.ways(), l.lineBytes(), false);
+        return withBandwidth(level(false));
+    }
+
+    private MemoryLevel withBandwidth(MemoryLevel l) {
+        return new MemoryLevel(l.bytes(), positive(1e13), l.latency(), l.ways(), l.lineBytes(), l.perUnit());
     }
 
     private double positive(double scale) {
