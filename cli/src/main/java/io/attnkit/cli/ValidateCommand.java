@@ -129,8 +129,8 @@ final class ValidateCommand implements Callable<Integer> {
             throw new CliException(ExitCodes.USAGE, "--rounds must be at least 1");
         }
         String name = target.orElseThrow(() -> new CliException(ExitCodes.USAGE,
-                "--cpu needs --target NAME, the CPU target that describes this machine (host-zen5-2c, host-epyc-2c, "
-                        + "or your own; docs/targets.md)"));
+                "--cpu needs --target NAME, the CPU target that describes this machine (host-zen4-2c, host-zen5-2c, "
+                        + "host-epyc-2c, or your own; docs/targets.md)"));
         TargetSpec t = target(name, TargetSpec.Kind.CPU);
         Path scratch = Files.createTempDirectory("attnkit-validate-cpu");
         try {

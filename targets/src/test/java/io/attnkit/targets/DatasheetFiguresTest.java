@@ -86,7 +86,13 @@ class DatasheetFiguresTest {
                 // host-probe on the Zen 5 machine, and AMD's Zen 5 optimization guide.
                 row("host-zen5-2c", "f32 FMA 212.6 GFLOP/s per core, both busy (512-bit)", 212.6e9, t -> t.vectorFlops().get(DType.F32) * t.clockHz()),
                 row("host-zen5-2c", "L1D 48 KiB per core", 48 * KIB, t -> t.l1().orElseThrow().bytes()),
-                row("host-zen5-2c", "L2 1 MiB per core", MIB, t -> t.l2().bytes()));
+                row("host-zen5-2c", "L2 1 MiB per core", MIB, t -> t.l2().bytes()),
+                // host-probe and sysfs on the Zen 4 machine.
+                row("host-zen4-2c", "f32 FMA one core 115.2-117.4 GFLOP/s (512-bit in two halves)", 115.2e9,
+                        t -> t.vectorFlops().get(DType.F32) * t.clockHz()),
+                row("host-zen4-2c", "L1D 32 KiB per core, 8-way", 32 * KIB, t -> t.l1().orElseThrow().bytes()),
+                row("host-zen4-2c", "L2 1 MiB per core", MIB, t -> t.l2().bytes()),
+                row("host-zen4-2c", "DRAM read 32.5 GB/s on two threads", 32.5e9, t -> t.dram().bytesPerSecond()));
     }
 
     private static Published row(String target, String figure, double value, ToDoubleFunction<TargetSpec> modelled) {
