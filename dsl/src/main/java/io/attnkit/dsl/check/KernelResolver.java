@@ -320,7 +320,7 @@ final class KernelResolver {
         Optional<DType> d = DType.parse(id.text());
         if (d.isEmpty()) {
             diagnostics.error(ErrorCode.E015, id.span(), "unknown type " + DiagnosticRenderer.quote(id.text())
-                    + Suggest.hint(id.text(), TargetResolver.dtypeNames()), "types: " + String.join(", ", TargetResolver.dtypeNames()));
+                    + Suggest.hint(id.text(), TargetFigures.dtypeNames()), "types: " + String.join(", ", TargetFigures.dtypeNames()));
         }
         return d.orElse(null);
     }

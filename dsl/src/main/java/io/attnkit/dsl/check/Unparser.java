@@ -211,7 +211,7 @@ public final class Unparser {
         if (level.ways() > 0) {
             items.add(item(ident("ways"), quantity(level.ways(), "")));
         }
-        if (level.lineBytes() != TargetResolver.defaultLine(kind, key)) {
+        if (level.lineBytes() != TargetFigures.defaultLine(kind, key)) {
             items.add(item(ident("line"), quantity(level.lineBytes(), "B")));
         }
         return new Property(Name.of(key), items, Comments.NONE, Span.NONE);
