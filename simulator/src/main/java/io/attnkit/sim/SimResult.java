@@ -41,7 +41,6 @@ public record SimResult(String kernel, String target, boolean cpu, Schedule sche
     /** {@link #mmaWidenedTo} of matmuls on the FMA pipe: the target has no matrix unit for the type. */
     public static final String FMA_PIPE = "fma";
 
-
     public SimResult {
         launches = List.copyOf(launches);
     }
