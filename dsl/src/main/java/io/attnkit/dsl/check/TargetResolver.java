@@ -219,7 +219,10 @@ final class TargetResolver {
         TargetSpec spec = new TargetSpec(decl.name().text(), kind, backend, arch.map(Word.Ident::text).orElse(""),
                 (int) units.getAsLong(), clock.getAsDouble(), tensor, vector, sfu, smemUnit, smemBlock, regs, (int) threads,
                 (int) blocks, (int) simd, l1, l2.get(), l3, dram.get(), launch, decl.span());
-        base.ifPresent(b -> rules.inheritedBandwidths(props, b, spec));
+        base.ifPresent(b -> {
+            rules.inheritedBandwidths(props, b, spec);
+            rules.inheritedRates(props, b, spec);
+        });
         return Optional.of(spec);
     }
 }

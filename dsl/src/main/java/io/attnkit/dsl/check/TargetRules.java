@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -157,12 +158,8 @@ final class TargetRules {
      * probe measured, and {@code extends host-zen5-2c { clock ... }} is how a user fits them.
      */
     void inheritedBandwidths(PropertyBag props, TargetSpec base, TargetSpec spec) {
-        if (spec.kind() != Kind.GPU) {
-            return;
-        }
-        Optional<Property> changed = Stream.of("sms", "clock").filter(props::own).map(k -> props.get(k).get())
-                .min(Comparator.comparingInt(p -> p.span().start()));
-        if (changed.isEmpty() || spec.units() == base.units() && spec.clockHz() == base.clockHz()) {
+        Optional<Property> changed = chipChange(props, base, spec);
+        if (changed.isEmpty()) {
             return;
         }
         Map<String, Optional<MemoryLevel>> levels = Map.of("l1", spec.l1(), "l2", Optional.of(spec.l2()));
@@ -188,6 +185,67 @@ final class TargetRules {
                     "a cache private to each SM delivers so many bytes per cycle per SM; to keep the base's, restate it per cycle: "
                             + key + " " + String.join(", ", restated) + ";");
         }
+    }
+
+    /**
+     * The first of a GPU's own {@code sms} and {@code clock} that changes what its base had: what
+     * turns an inherited chip total into another figure per SM and per cycle.
+     */
+    private static Optional<Property> chipChange(PropertyBag props, TargetSpec base, TargetSpec spec) {
+        if (spec.kind() != Kind.GPU || spec.units() == base.units() && spec.clockHz() == base.clockHz()) {
+            return Optional.empty();
+        }
+        return Stream.of("sms", "clock").filter(props::own).map(k -> props.get(k).get())
+                .min(Comparator.comparingInt(p -> p.span().start()));
+    }
+
+    /**
+     * As {@link #inheritedBandwidths}, for the rates ({@code tensor}, {@code fma}, {@code sfu}) a
+     * GPU inherits written as chip totals ({@code TFLOP/s}): an SM's pipes do so many operations
+     * per cycle, and a total is divided anew by the child's SMs and clock.
+     */
+    void inheritedRates(PropertyBag props, TargetSpec base, TargetSpec spec) {
+        Optional<Property> changed = chipChange(props, base, spec);
+        if (changed.isEmpty()) {
+            return;
+        }
+        for (String key : List.of("tensor", "fma", "sfu")) {
+            Optional<String> from = props.inheritedFrom(key);
+            Optional<Property> property = props.get(key);
+            if (from.isEmpty() || property.isEmpty()) {
+                continue;
+            }
+            List<String> restated = new ArrayList<>();
+            boolean total = false;
+            for (Item item : property.get().items()) {
+                List<Word> words = item.words();
+                OptionalDouble was = words.getLast() instanceof Word.Quantity q && !q.unit().contains("/cycle")
+                        ? perCycle(base, key, words) : OptionalDouble.empty();
+                total |= was.isPresent();
+                String type = words.size() == 2 && words.getFirst() instanceof Word.Ident id ? id.text() + " " : "";
+                restated.add(was.isEmpty() ? Printer.itemText(item) : type + figure(was.getAsDouble())
+                        + (key.equals("sfu") ? " op/cycle/sm" : " flop/cycle/sm"));
+            }
+            if (total) {
+                diagnostics.warning(ErrorCode.W001, changed.get().key().span(), "'" + changed.get().key().text()
+                                + "' changes the rate per SM and cycle of '" + key + "': its chip totals, inherited from "
+                                + DiagnosticRenderer.quote(from.get()) + ", were divided by " + chip(base)
+                                + " and are now divided by " + chip(spec),
+                        "an SM's pipes do so many operations per cycle; to keep the base's, restate them per cycle: "
+                                + key + " " + String.join(", ", restated) + ";");
+            }
+        }
+    }
+
+    /** The base's rate per SM and cycle that an item of {@code key} ({@code bf16 989 TFLOP/s}) stands for. */
+    private static OptionalDouble perCycle(TargetSpec base, String key, List<Word> words) {
+        if (key.equals("sfu")) {
+            return words.size() == 1 ? OptionalDouble.of(base.sfuOps()) : OptionalDouble.empty();
+        }
+        Optional<DType> type = words.size() == 2 && words.getFirst() instanceof Word.Ident id ? DType.parse(id.text())
+                : Optional.empty();
+        Map<DType, Double> rates = key.equals("tensor") ? base.tensorFlops() : base.vectorFlops();
+        return type.filter(rates::containsKey).map(t -> OptionalDouble.of(rates.get(t))).orElse(OptionalDouble.empty());
     }
 
     /** The bandwidth a memory level's property gives: its second plain figure, or {@code bandwidth X}. */
