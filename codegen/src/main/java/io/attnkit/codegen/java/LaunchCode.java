@@ -22,7 +22,7 @@ import java.util.function.Supplier;
 
 /**
  * The execution side of a generated kernel: the public {@code run} methods, the launch (K/V
- * panels, work items sorted by cost, a thread per core), the worker that runs one (batch, head,
+ * panels, work items grouped by K/V head and sorted by cost, a thread per core), the worker that runs one (batch, head,
  * q-block) over its tiles with the methods of {@link TileCode}, and the loads and stores around it.
  */
 final class LaunchCode {
@@ -71,6 +71,7 @@ final class LaunchCode {
                             + "pass them to run(q, k, v, o, threads, headPattern, runs, rows)");
         }
         type.addMethod(simple.build());
+        type.addMethod(workOrder());
 
         type.addMethod(MethodSpec.methodBuilder("run").addModifiers(PUBLIC, STATIC).returns(long.class)
                 .addJavadoc("""
@@ -90,18 +91,71 @@ final class LaunchCode {
                 .addStatement("require(k.length == BATCH * KV_HEADS * KV_LEN * HEAD_DIM, $S)", "k must have BATCH·KV_HEADS·KV_LEN·HEAD_DIM elements")
                 .addStatement("require(v.length == BATCH * KV_HEADS * KV_LEN * V_DIM, $S)", "v must have BATCH·KV_HEADS·KV_LEN·V_DIM elements")
                 .addStatement("require(o.length == BATCH * HEADS * Q_LEN * V_DIM, $S)", "o must have BATCH·HEADS·Q_LEN·V_DIM elements")
-                .addStatement("require(headPattern.length == BATCH * HEADS && runs.length == rows.length, $S)",
-                        "one pattern per (batch, head), and row masks for every run table")
-                .beginControlFlow("for (int p : headPattern)")
-                .addStatement("require(p >= 0 && p < PATTERNS + runs.length, $S)", "pattern index out of range")
-                .endControlFlow()
-                .beginControlFlow("for (int r = 0; r < runs.length; r++)")
-                .addStatement("require(runs[r].length >= Q_BLOCKS + 1 && rows[r].length >= Q_LEN + 1, $S)", "malformed run table")
+                .addStatement("requirePatterns(headPattern, runs)")
+                .addStatement("require(runs.length == rows.length, $S)", "row masks for every run table")
+                .beginControlFlow("for (int[] r : rows)")
+                .addStatement("require(r.length >= Q_LEN + 1, $S)", "malformed row mask")
                 .endControlFlow()
                 .addStatement("Launch launch = new Launch(q, o, headPattern, runs, rows)")
                 .addStatement("launch.pack(k, v, threads)")
                 .addStatement("return launch.attend(threads)")
                 .build());
+    }
+
+    /**
+     * The order the work items run in. Grouped by (batch, K/V head), so that the threads work
+     * on one head's K and V panels together while the caches hold them (ordered by cost alone,
+     * a causal kernel's items alternate heads, and each head's panels are evicted from the
+     * last-level cache before its next item); the groups with the most tiles first, and within
+     * a group the q-blocks with the most tiles first, so that the long items start early and
+     * the short ones fill the end.
+     */
+    private MethodSpec workOrder() {
+        return MethodSpec.methodBuilder("workOrder").addModifiers(PUBLIC, STATIC).returns(INTS)
+                .addJavadoc("""
+                        The order in which {@code run} takes the work items: item {@code (b * HEADS + h) * Q_BLOCKS + qb} \
+                        is q-block {@code qb} of head {@code h} in batch {@code b}. The items of one K/V head run \
+                        together (its query heads share its panels in the caches), the heads with the most tiles \
+                        first, and within one the q-blocks with the most tiles first.
+
+                        @param headPattern and {@code runs}: as for {@code run}
+                        """)
+                .addParameter(INTS, "headPattern").addParameter(INT_TABLES, "runs")
+                .addStatement("requirePatterns(headPattern, runs)")
+                .addStatement("int items = BATCH * HEADS * Q_BLOCKS")
+                .addStatement("int groups = BATCH * KV_HEADS")
+                .addStatement("long[] keyed = new long[items]")
+                .addStatement("long[] groupTiles = new long[groups]")
+                .beginControlFlow("for (int t = 0; t < items; t++)")
+                .addStatement("int p = headPattern[t / Q_BLOCKS]")
+                .addStatement("int n = tiles(p < PATTERNS ? RUNS[p] : runs[p - PATTERNS], t % Q_BLOCKS)")
+                .addStatement("keyed[t] = ((long) (Integer.MAX_VALUE - n) << 32) | t")
+                .addStatement("groupTiles[kvHead(t / Q_BLOCKS)] += n")
+                .endControlFlow()
+                .addStatement("$T.sort(keyed)", Arrays.class)
+                .addStatement("Integer[] byTiles = new Integer[groups]")
+                .addStatement("$T.setAll(byTiles, g -> g)", Arrays.class)
+                .addStatement("$T.sort(byTiles, (a, b) -> groupTiles[a] != groupTiles[b] ? $T.compare(groupTiles[b], groupTiles[a]) : a - b)",
+                        Arrays.class, Long.class)
+                .addComment("a stable bucket sort of the items, by the rank of their group")
+                .addStatement("int[] next = new int[groups + 1]")
+                .addStatement("int[] rank = new int[groups]")
+                .beginControlFlow("for (int r = 0; r < groups; r++)")
+                .addStatement("rank[byTiles[r]] = r")
+                .endControlFlow()
+                .beginControlFlow("for (int t = 0; t < items; t++)")
+                .addStatement("next[rank[kvHead(t / Q_BLOCKS)] + 1]++")
+                .endControlFlow()
+                .beginControlFlow("for (int r = 0; r < groups; r++)")
+                .addStatement("next[r + 1] += next[r]")
+                .endControlFlow()
+                .addStatement("int[] order = new int[items]")
+                .beginControlFlow("for (long key : keyed)")
+                .addStatement("int t = (int) key")
+                .addStatement("order[next[rank[kvHead(t / Q_BLOCKS)]]++] = t")
+                .endControlFlow()
+                .addStatement("return order")
+                .build();
     }
 
     private TypeSpec launch() {
@@ -128,19 +182,9 @@ final class LaunchCode {
                                 + "return 0;\n$<}$<)")
                         .build())
                 .addMethod(MethodSpec.methodBuilder("attend").returns(long.class).addParameter(int.class, "threads")
-                        .addJavadoc("Runs every work item, the costliest first; returns the K/V tiles loaded.\n")
-                        .addStatement("int items = BATCH * HEADS * Q_BLOCKS")
-                        .addStatement("long[] keyed = new long[items]")
-                        .beginControlFlow("for (int t = 0; t < items; t++)")
-                        .addStatement("int[] table = table(headPattern[t / Q_BLOCKS])")
-                        .addStatement("keyed[t] = ((long) (Integer.MAX_VALUE - tiles(table, t % Q_BLOCKS)) << 32) | t")
-                        .endControlFlow()
-                        .addStatement("$T.sort(keyed)", Arrays.class)
-                        .addStatement("order = new int[items]")
-                        .beginControlFlow("for (int t = 0; t < items; t++)")
-                        .addStatement("order[t] = (int) keyed[t]")
-                        .endControlFlow()
-                        .addStatement("return forAll(threads, items, () -> new $T(this)::item)", worker)
+                        .addJavadoc("Runs every work item in {@link #workOrder} order; returns the K/V tiles loaded.\n")
+                        .addStatement("order = workOrder(headPattern, runs)")
+                        .addStatement("return forAll(threads, order.length, () -> new $T(this)::item)", worker)
                         .build())
                 .build();
     }
@@ -162,7 +206,7 @@ final class LaunchCode {
                         .addStatement("int item = launch.order[index]")
                         .addStatement("int qb = item % Q_BLOCKS")
                         .addStatement("int bh = item / Q_BLOCKS")
-                        .addStatement("int kv = bh / HEADS * KV_HEADS + bh % HEADS / GROUP")
+                        .addStatement("int kv = kvHead(bh)")
                         .addStatement("int pattern = launch.headPattern[bh]")
                         .addStatement("int[] table = launch.table(pattern)")
                         .addStatement("int[] rowTable = pattern < PATTERNS ? null : launch.rows[pattern - PATTERNS]")
@@ -235,6 +279,11 @@ final class LaunchCode {
                     .endControlFlow();
         }
         type.addMethod(panel.addStatement("return panel").build());
+        type.addMethod(MethodSpec.methodBuilder("kvHead").addModifiers(PRIVATE, STATIC).returns(int.class)
+                .addJavadoc("The (batch, K/V head) whose panels (batch, head) {@code bh} reads.\n")
+                .addParameter(int.class, "bh")
+                .addStatement("return bh / HEADS * KV_HEADS + bh % HEADS / GROUP")
+                .build());
         type.addMethod(MethodSpec.methodBuilder("tiles").addModifiers(PRIVATE, STATIC).returns(int.class)
                 .addJavadoc("K/V tiles q-block {@code qb} visits under run table {@code table}.\n")
                 .addParameter(INTS, "table").addParameter(int.class, "qb")
@@ -293,6 +342,16 @@ final class LaunchCode {
                 .addStatement("throw new $T(failure.get())", IllegalStateException.class)
                 .endControlFlow()
                 .addStatement("return $T.stream(sums).sum()", Arrays.class)
+                .build());
+        type.addMethod(MethodSpec.methodBuilder("requirePatterns").addModifiers(PRIVATE, STATIC)
+                .addParameter(INTS, "headPattern").addParameter(INT_TABLES, "runs")
+                .addStatement("require(headPattern.length == BATCH * HEADS, $S)", "one pattern per (batch, head)")
+                .beginControlFlow("for (int p : headPattern)")
+                .addStatement("require(p >= 0 && p < PATTERNS + runs.length, $S)", "pattern index out of range")
+                .endControlFlow()
+                .beginControlFlow("for (int[] r : runs)")
+                .addStatement("require(r.length >= Q_BLOCKS + 1, $S)", "malformed run table")
+                .endControlFlow()
                 .build());
         type.addMethod(MethodSpec.methodBuilder("require").addModifiers(PRIVATE, STATIC)
                 .addParameter(boolean.class, "condition").addParameter(String.class, "message")

@@ -15,13 +15,15 @@ import io.attnkit.sim.gpu.Work;
 import io.attnkit.sim.l2.AddressSpace;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * The kernels of AttnKit's Java backend on a CPU, one worker thread per core, as its generated
  * code runs them: a first pass decodes K and V of every (batch, KV head) into f32 panels; then
- * the work items, one q-block of one (batch, head) each, costliest first, are taken by the
- * workers from a shared counter. An item loads Q transposed and pre-scaled, and for every
+ * the work items, one q-block of one (batch, head) each, grouped by K/V head and costliest
+ * first within a group ({@link #workOrder}), are taken by the workers from a shared counter. An item loads Q transposed and pre-scaled, and for every
  * visited tile runs the Q·K^T micro-kernel (6 keys by 2 query vectors of accumulators, one
  * broadcast and two FMAs per key and dimension), the element mask on PARTIAL tiles, the online
  * softmax (queries along the vector lanes, exp2 by a degree-5 polynomial) and the P·V
@@ -101,7 +103,7 @@ public final class JavaKernelSchedule {
 
         StepCost full = tile(kernel, machine, qp, kp, false);
         StepCost partial = tile(kernel, machine, qp, kp, true);
-        int[] order = costliestFirst(map);
+        int[] order = workOrder(map);
         Launch attend = new Launch("attend", order.length, 1, 0, 1, 1, PREFETCH_TILES, n -> {
             int item = order[(int) n];
             int qb = item % map.qBlocks();
@@ -185,20 +187,43 @@ public final class JavaKernelSchedule {
         return new StepCost(0, 0, cycles, 0, 0, true, bytes, 0, fmaCycles, 0);
     }
 
-    /** Work items in the order the backend runs them: most visited tiles first, then by index. */
-    static int[] costliestFirst(BlockMap map) {
+    /**
+     * Work items ({@code (b * heads + h) * qBlocks + qb}) in the order the backend's {@code
+     * workOrder} runs them: grouped by (batch, K/V head), the groups with the most visited tiles
+     * first; within a group the items with the most tiles first; ties by index.
+     */
+    public static int[] workOrder(BlockMap map) {
         Shape s = map.shape();
-        int items = s.batch() * s.heads() * map.qBlocks();
+        int qBlocks = map.qBlocks();
+        int items = s.batch() * s.heads() * qBlocks;
         long[] keyed = new long[items];
+        long[] groupTiles = new long[s.batch() * s.kvHeads()];
+        int[] group = new int[items];
         for (int t = 0; t < items; t++) {
-            int bh = t / map.qBlocks();
-            BlockMap.Pattern p = map.pattern(bh / s.heads(), bh % s.heads());
-            keyed[t] = ((long) (Integer.MAX_VALUE - p.visitedTiles(t % map.qBlocks())) << 32) | t;
+            int bh = t / qBlocks;
+            int b = bh / s.heads();
+            int h = bh % s.heads();
+            int tiles = map.pattern(b, h).visitedTiles(t % qBlocks);
+            keyed[t] = ((long) (Integer.MAX_VALUE - tiles) << 32) | t;
+            group[t] = b * s.kvHeads() + s.kvHeadOf(h);
+            groupTiles[group[t]] += tiles;
         }
         Arrays.sort(keyed);
+        Comparator<Integer> mostTilesFirst = Comparator.<Integer>comparingLong(g -> -groupTiles[g]).thenComparingInt(g -> g);
+        List<Integer> groups = IntStream.range(0, groupTiles.length).boxed().sorted(mostTilesFirst).toList();
+        int[] rank = new int[groupTiles.length];
+        for (int r = 0; r < rank.length; r++) {
+            rank[groups.get(r)] = r;
+        }
         int[] order = new int[items];
-        for (int t = 0; t < items; t++) {
-            order[t] = (int) keyed[t];
+        long[] byGroup = new long[items];
+        for (int i = 0; i < items; i++) {
+            // the stable second key: the group's rank above the position in the cost order
+            byGroup[i] = ((long) rank[group[(int) keyed[i]]] << 32) | i;
+        }
+        Arrays.sort(byGroup);
+        for (int i = 0; i < items; i++) {
+            order[i] = (int) keyed[(int) byGroup[i]];
         }
         return order;
     }

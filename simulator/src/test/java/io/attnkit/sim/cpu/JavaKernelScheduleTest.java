@@ -1,5 +1,6 @@
 package io.attnkit.sim.cpu;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -84,14 +85,28 @@ class JavaKernelScheduleTest {
     }
 
     @Test
-    void itemsRunCostliestFirst() {
+    void itemsRunHeadByHeadCostliestFirst() {
         KernelSpec k = Fixtures.kernel("kernel k { shape batch 1, heads 2, q_len 640, head_dim 64; tile q 64, kv 64; mask causal; }");
-        int[] order = JavaKernelSchedule.costliestFirst(BlockMap.of(k));
-        // q-block 9 of each head visits 10 tiles, q-block 0 one: the last q-blocks come first, head 0 before head 1.
-        assertEquals(9, order[0]);
-        assertEquals(19, order[1]);
-        assertEquals(0, order[order.length - 2]);
-        assertEquals(10, order[order.length - 1]);
+        int[] order = JavaKernelSchedule.workOrder(BlockMap.of(k));
+        // q-block 9 of each head visits 10 tiles, q-block 0 one: all of head 0, its last q-block first, then head 1.
+        assertArrayEquals(new int[] {9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10}, order);
+    }
+
+    @Test
+    void theHeadsOfOneKvHeadRunTogetherTheCostliestGroupFirst() {
+        KernelSpec k = Fixtures.kernel("""
+                kernel k {
+                    shape batch 1, heads 4, kv_heads 2, q_len 192, head_dim 64;
+                    tile q 64, kv 64;
+                    mask causal;
+                    heads 0..1: window(64);
+                    heads 2..3: dense;
+                }
+                """);
+        int[] order = JavaKernelSchedule.workOrder(BlockMap.of(k));
+        // heads 2 and 3 share K/V head 1 and visit 1, 2, 3 tiles per q-block (12 in all), so they run first,
+        // interleaved costliest first; heads 0 and 1 (K/V head 0) visit 1, 2, 2 tiles under the window.
+        assertArrayEquals(new int[] {8, 11, 7, 10, 6, 9, 1, 2, 4, 5, 0, 3}, order);
     }
 
     @Test
