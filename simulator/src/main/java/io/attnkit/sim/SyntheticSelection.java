@@ -22,9 +22,11 @@ import java.util.Map;
  * previous select-blocks, then the best others up to {@code count}, and the keys
  * {@code (p - window, p]};</li>
  * <li>{@code xattention(block, stride, threshold)}: per query block of {@code block} positions,
- * the diagonal tile, and every earlier tile with probability {@code 1 - threshold}. The
- * selector keeps tiles until they hold {@code threshold} of the row's attention mass; how many
- * that takes depends on the data, so this density is an assumption, not the selector's.</li>
+ * the selector's threshold rule on random block masses, uniform in [0, 1): key block 0 and the
+ * diagonal block, then the heaviest others until the kept mass reaches {@code threshold} of the
+ * row's. With masses that even, a threshold t keeps about {@code 1 - sqrt(1 - t)} of the
+ * blocks (0.68 at 0.9); real attention concentrates its mass in fewer blocks, so this density
+ * is an assumption (an upper end), not the selector's on real data.</li>
  * </ul>
  * Rows of one group of {@code rowGroup} rows (the kernel's q tile) share their random scores,
  * as neighbouring queries of real inputs largely agree; each row still keeps exactly what its
@@ -105,14 +107,32 @@ public final class SyntheticSelection implements Selection {
             }
             case Mask.XAttention x -> {
                 int diagonal = (int) (p / x.block());
-                List<Integer> blocks = new ArrayList<>();
                 long group = p / x.block();
-                for (int j = 0; j < diagonal; j++) {
-                    if (unit(mix(seed, id, batch, head, group, j)) < 1 - x.threshold()) {
-                        blocks.add(j);
-                    }
+                // Step 5 of the selector on random block masses: blocks 0 and the diagonal, then the
+                // heaviest others while the kept mass is below threshold x the row's.
+                double[] mass = new double[diagonal + 1];
+                double total = 0;
+                for (int j = 0; j <= diagonal; j++) {
+                    mass[j] = unit(mix(seed, id, batch, head, group, j));
+                    total += mass[j];
                 }
-                blocks.add(diagonal);
+                List<Integer> blocks = new ArrayList<>(List.of(0));
+                double kept = mass[0];
+                if (diagonal > 0) {
+                    blocks.add(diagonal);
+                    kept += mass[diagonal];
+                }
+                long[] heaviest = new long[Math.max(0, diagonal - 1)];
+                for (int j = 1; j < diagonal; j++) {
+                    // the mass's top 31 bits above the index, so ascending is lightest first; ties to the lower block
+                    heaviest[j - 1] = (mix(seed, id, batch, head, group, j) >>> 33 << 32) | (Integer.MAX_VALUE - j);
+                }
+                Arrays.sort(heaviest);
+                for (int i = heaviest.length - 1; i >= 0 && kept < x.threshold() * total; i--) {
+                    int j = Integer.MAX_VALUE - (int) heaviest[i];
+                    blocks.add(j);
+                    kept += mass[j];
+                }
                 yield blocksOf(blocks, x.block(), kv);
             }
             default -> throw new IllegalArgumentException(selector + " is not a data-dependent selector");

@@ -1,7 +1,6 @@
 package io.attnkit.sim;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.attnkit.dsl.blocks.BlockMap;
@@ -109,22 +108,31 @@ class SyntheticSelectionTest {
     }
 
     @Test
-    void xattentionKeepsTheDiagonalAndAboutOneMinusThresholdOfTheRest() {
-        KernelSpec k = kernel("batch 1, heads 4, q_len 8192, head_dim 64", "causal & xattention(block 64, stride 8, threshold 0.9)");
-        Shape s = k.shape();
-        SyntheticSelection a = new SyntheticSelection(s, 2, 64);
-        Mask sel = selector(k);
-        long kept = 0;
+    void xattentionKeepsBlockZeroTheDiagonalAndMoreAsTheThresholdRises() {
+        double[] thresholds = {0.3, 0.6, 0.9, 0.99, 1.0};
+        long[] kept = new long[thresholds.length];
         long candidates = 0;
-        for (int row = 0; row < s.qLen(); row += 64) {
-            int diagonal = row / 64;
-            List<Integer> blocks = wholeBlocks(a.visible(sel, 0, 2, row), 64, s.kvLen());
-            assertTrue(blocks.contains(diagonal) && blocks.stream().allMatch(j -> j <= diagonal));
-            kept += blocks.size() - 1;
-            candidates += diagonal;
+        for (int t = 0; t < thresholds.length; t++) {
+            KernelSpec k = kernel("batch 1, heads 4, q_len 8192, head_dim 64",
+                    "causal & xattention(block 64, stride 8, threshold " + thresholds[t] + ")");
+            Shape s = k.shape();
+            SyntheticSelection a = new SyntheticSelection(s, 2, 64);
+            Mask sel = selector(k);
+            candidates = 0;
+            for (int row = 0; row < s.qLen(); row += 64) {
+                int diagonal = row / 64;
+                List<Integer> blocks = wholeBlocks(a.visible(sel, 0, 2, row), 64, s.kvLen());
+                assertTrue(blocks.contains(0) && blocks.contains(diagonal) && blocks.stream().allMatch(j -> j <= diagonal),
+                        "row " + row + ": " + blocks);
+                kept[t] += blocks.size();
+                candidates += diagonal + 1;
+            }
+            if (t > 0) {
+                assertTrue(kept[t] >= kept[t - 1], "threshold " + thresholds[t] + " keeps no fewer blocks than " + thresholds[t - 1]);
+            }
         }
-        double fraction = (double) kept / candidates;
-        assertEquals(0.1, fraction, 0.01, "kept fraction of earlier tiles");
-        assertNotEquals(0, kept);
+        // uniform masses: threshold t keeps about 1 - sqrt(1 - t) of the blocks
+        assertEquals(1 - Math.sqrt(1 - 0.9), (double) kept[2] / candidates, 0.03, "kept fraction at 0.9");
+        assertEquals(candidates, kept[4], "threshold 1 keeps every block");
     }
 }
