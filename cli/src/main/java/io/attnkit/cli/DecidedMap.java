@@ -74,7 +74,8 @@ record DecidedMap(BlockMap map, Optional<String> selection) {
         try {
             return new DecidedMap(Selector.decide(kernel, qs, ks).blockMap(), Optional.of(selection));
         } catch (WeightsException e) {
-            throw new CliException(ExitCodes.INPUT, e.getMessage());
+            // as run reports it: a side file that cannot be used, like an unreadable input
+            throw new CliException(ExitCodes.USAGE, e.getMessage());
         } catch (IllegalArgumentException e) {
             throw new CliException(ExitCodes.USAGE, e.getMessage());
         }

@@ -230,6 +230,29 @@ class SimulateCommandTest {
             """;
 
     @Test
+    void missingRouterWeightsWarnAtCheckAndStopRunAndSimulateAlike() throws IOException {
+        Path k = file("""
+                router trained { weights "nope.safetensors"; }
+                kernel routed {
+                  shape heads 4, kv_heads 2, q_len 256, head_dim 16;
+                  tile q 64, kv 64;
+                  mask causal;
+                  heads *: route trained(dense, window(64));
+                  target h100-sxm;
+                }
+                """);
+        CliRunner check = CliRunner.run("check", k.toString());
+        assertEquals(0, check.exitCode(), check.err());
+        assertTrue(check.err().contains(":1:26: warning[W002]: router weights 'nope.safetensors' do not exist"), check.err());
+        for (String command : List.of("simulate", "run")) {
+            CliRunner r = command.equals("run") ? CliRunner.run("run", k.toString(), "--random") : CliRunner.run("simulate", k.toString());
+            assertEquals(2, r.exitCode(), command + ": " + r.err());
+            assertTrue(r.err().strip().endsWith("nope.safetensors: no such file"), command + ": " + r.err());
+            assertFalse(r.err().contains("Exception"), r.err());
+        }
+    }
+
+    @Test
     void syntheticSelectionIsSeededAndSaysSo() throws IOException {
         Path k = file(TOP_K);
         CliRunner a = CliRunner.run("simulate", k.toString(), "--synthetic-selection", "--seed", "4", "--json", "-");

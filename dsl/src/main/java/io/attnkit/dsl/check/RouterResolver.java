@@ -2,9 +2,11 @@ package io.attnkit.dsl.check;
 
 import io.attnkit.dsl.model.RouterSpec;
 import io.attnkit.dsl.source.Diagnostics;
+import io.attnkit.dsl.source.DiagnosticRenderer;
 import io.attnkit.dsl.source.ErrorCode;
 import io.attnkit.dsl.syntax.Decl.RouterDecl;
 import io.attnkit.dsl.syntax.Property;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -29,7 +31,7 @@ final class RouterResolver {
 
     Optional<RouterSpec> resolve(RouterDecl decl, Path directory) {
         int before = diagnostics.errorCount();
-        String where = "router " + io.attnkit.dsl.source.DiagnosticRenderer.quote(decl.name().text());
+        String where = "router " + DiagnosticRenderer.quote(decl.name().text());
         PropertyBag props = new PropertyBag(decl.properties(), KEYS, where, diagnostics);
         int pool = (int) props.get("pool").map(p -> one(p).flatMap(i -> values.quantity(i, "a number of keys"))
                         .map(q -> values.count(q, "pool", 1, Integer.MAX_VALUE, NONE)).orElse(OptionalLong.empty()))
@@ -37,8 +39,17 @@ final class RouterResolver {
         double hidden = props.get("hidden").map(p -> one(p).flatMap(i -> values.quantity(i, "a multiplier such as 4x"))
                         .map(q -> values.positive(q, Dimension.RATIO, "hidden", NONE)).orElse(OptionalDouble.empty()))
                 .orElse(OptionalDouble.of(RouterSpec.DEFAULT_HIDDEN)).orElse(0);
-        Optional<String> weights = props.get("weights").flatMap(p -> one(p).flatMap(i -> values.string(i, "a file name in quotes")))
-                .map(s -> directory.resolve(s.value()).normalize().toString());
+        Optional<String> weights = props.get("weights").flatMap(p -> one(p).flatMap(i -> values.string(i, "a file name in quotes"))
+                .map(s -> {
+                    Path file = directory.resolve(s.value()).normalize();
+                    // Only a warning: the file may be written later; run and simulate read it and refuse it then.
+                    if (!Files.isRegularFile(file)) {
+                        diagnostics.warning(ErrorCode.W002, s.span(), "router weights " + DiagnosticRenderer.quote(s.value())
+                                + (Files.isDirectory(file) ? " is a directory" : " do not exist")
+                                + "; run and simulate read them, relative to this file", "looked for " + DiagnosticRenderer.clip(file.toAbsolutePath().toString(), 200));
+                    }
+                    return file.toString();
+                }));
         OptionalDouble ratio = props.get("sparse_ratio").map(p -> one(p).flatMap(i -> values.quantity(i, "a fraction"))
                 .map(q -> {
                     OptionalDouble v = values.measure(q, Dimension.RATIO, "sparse_ratio", NONE);

@@ -35,7 +35,8 @@ public enum ErrorCode {
     E050("import failed"),
     E051("cyclic definition"),
     /** A warning: the file still checks. */
-    W001("inherited bandwidth of a per-unit level no longer matches the units or the clock");
+    W001("inherited bandwidth of a per-unit level no longer matches the units or the clock"),
+    W002("router weights file not found");
 
     private final String title;
 
