@@ -19,8 +19,11 @@ public final class SimText {
         StringBuilder b = new StringBuilder();
         b.append(headline(r)).append('\n');
         line(b, "  time         %s (%s cycles)", time(r.seconds()), String.format(Locale.ROOT, "%.4g", r.cycles()));
-        line(b, "  throughput   %.1f TFLOP/s, %.1f%% of the %.1f TFLOP/s peak", r.flopsPerSecond() / 1e12,
-                100 * r.fractionOfPeak(), r.peakFlops() / 1e12);
+        // In the peak's unit: a CPU's 0.2 TFLOP/s would read the same for the rate and the peak.
+        double unit = r.peakFlops() >= 1e12 ? 1e12 : 1e9;
+        String flops = unit == 1e12 ? "TFLOP/s" : "GFLOP/s";
+        line(b, "  throughput   %.1f %s, %.1f%% of the %.1f %s peak", r.flopsPerSecond() / unit, flops,
+                100 * r.fractionOfPeak(), r.peakFlops() / unit, flops);
         if (r.schedule() == Schedule.STANDARD) {
             line(b, "  tiles        %d of the block map visible (%d full, %d partial); the unfused kernels compute all of S",
                     r.visitedTiles(), r.fullTiles(), r.partialTiles());
