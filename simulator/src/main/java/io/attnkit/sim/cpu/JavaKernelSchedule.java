@@ -48,6 +48,14 @@ public final class JavaKernelSchedule {
     static final double MASK_ALU = 4;
     /** Scalar instructions per element that Q and O cost on the way in and out: load, convert, scale, store. */
     static final double SCALAR_PER_ELEMENT = 4;
+    /**
+     * Scalar instructions per hidden element of a PARTIAL tile under a mask decided on the input
+     * ({@code maskRows}: the scores of one row are a column of Sᵀ, so each hidden key is a store
+     * of its own): address, store, increment, compare and branch.
+     */
+    static final double ROW_MASK_PER_HIDDEN = 4;
+    /** Scalar instructions per row of such a tile: the binary search for its first interval, the interval loop's bounds. */
+    static final double ROW_MASK_PER_ROW = 24;
 
     private JavaKernelSchedule() {
     }
@@ -103,6 +111,14 @@ public final class JavaKernelSchedule {
 
         StepCost full = tile(kernel, machine, qp, kp, false);
         StepCost partial = tile(kernel, machine, qp, kp, true);
+        // Patterns decided on the input mask their PARTIAL tiles row by row, at a cost that grows with the keys
+        // they hide: their average over the pattern's PARTIAL tiles, from its exact visible count.
+        StepCost[] partialOf = new StepCost[map.patterns().size()];
+        for (int i = 0; i < partialOf.length; i++) {
+            BlockMap.Pattern p = map.patterns().get(i);
+            partialOf[i] = p.mask().isStatic() || p.partialTiles() == 0 ? partial
+                    : rowMaskedTile(kernel, machine, qp, kp, Math.min(t.q(), s.qLen()), hiddenPerPartialTile(p, s, t));
+        }
         int[] order = workOrder(map);
         Launch attend = new Launch("attend", order.length, 1, 0, 1, 1, PREFETCH_TILES, n -> {
             int item = order[(int) n];
@@ -113,6 +129,7 @@ public final class JavaKernelSchedule {
             int kv = b * s.kvHeads() + s.kvHeadOf(h);
             int rows = (int) Math.min(t.q(), s.qLen() - (long) qb * t.q());
             BlockMap.Pattern p = map.pattern(b, h);
+            StepCost partialTile = partialOf[map.patternIndex(b, h)];
             List<Segment> segments = new ArrayList<>();
             StepCost loadQ = new Work().alu(SCALAR_PER_ELEMENT * lanes * rows * s.headDim())
                     .latency(machine.micro().ctaLaunchCycles()).cost(machine, f32);
@@ -124,7 +141,7 @@ public final class JavaKernelSchedule {
                 boolean isFull = p.runKind(qb, r) == BlockMap.Kind.FULL;
                 tiles += to - from;
                 // Every tile step reads whole register blocks of the panel: KP rows, zero-padded at the end.
-                segments.add(new Segment(isFull ? "FULL" : "PARTIAL", to - from, isFull ? full : partial, List.of(
+                segments.add(new Segment(isFull ? "FULL" : "PARTIAL", to - from, isFull ? full : partialTile, List.of(
                         new Access(kPanel[kv], from, (long) kp * s.headDim() * 4, false, true),
                         new Access(vPanel[kv], from, (long) kp * s.vDim() * 4, false, true, true))));
             }
@@ -172,6 +189,31 @@ public final class JavaKernelSchedule {
         phases.add(new Work().fma(elements * s.vDim() + (double) qp * s.vDim()).operands(blocks * s.vDim() * loadsPerDim)
                 .cost(machine, DType.F32));
         return inSequence(phases);
+    }
+
+    /**
+     * A PARTIAL tile under a mask decided on the input: the tile with the mask phase replaced by
+     * {@code maskRows}, scalar code over {@code rows} rows that stores -∞ over each of the
+     * {@code hidden} keys it hides.
+     */
+    static StepCost rowMaskedTile(KernelSpec kernel, Machine machine, int qp, int kp, int rows, double hidden) {
+        int lanes = Math.max(1, machine.target().simdBits() / 32);
+        StepCost unmasked = tile(kernel, machine, qp, kp, false);
+        StepCost mask = new Work().alu(lanes * (ROW_MASK_PER_HIDDEN * hidden + ROW_MASK_PER_ROW * rows)).cost(machine, DType.F32);
+        return inSequence(List.of(unmasked, mask));
+    }
+
+    /** The keys a PARTIAL tile of {@code p} hides on average: its visited tiles' elements, less the visible ones. */
+    static double hiddenPerPartialTile(BlockMap.Pattern p, Shape s, Tiles t) {
+        double elements = 0;
+        for (int qb = 0; qb < p.qBlocks(); qb++) {
+            long rows = Math.min(t.q(), s.qLen() - (long) qb * t.q());
+            for (int r = 0; r < p.runs(qb); r++) {
+                long keys = Math.min((long) p.runTo(qb, r) * t.kv(), s.kvLen()) - (long) p.runFrom(qb, r) * t.kv();
+                elements += (double) rows * keys;
+            }
+        }
+        return Math.max(0, elements - p.visibleElements()) / p.partialTiles();
     }
 
     /** Phases that run one after the other, each overlapping its loads with its arithmetic. */

@@ -75,6 +75,35 @@ class JavaKernelScheduleTest {
     }
 
     @Test
+    void aPartialTileOfAMaskDecidedOnTheInputCostsAStorePerHiddenKey() {
+        Machine zen4 = Machine.of(Fixtures.target("host-zen4-2c"));
+        KernelSpec k = Fixtures.kernel("kernel k { shape heads 8, q_len 4096, head_dim 64; dtype f32; tile q 64, kv 64; }");
+        StepCost unmasked = JavaKernelSchedule.tile(k, zen4, 64, 66, false);
+        double perHidden = JavaKernelSchedule.rowMaskedTile(k, zen4, 64, 66, 64, 1001).serialCycles()
+                - JavaKernelSchedule.rowMaskedTile(k, zen4, 64, 66, 64, 1000).serialCycles();
+        double perRow = JavaKernelSchedule.rowMaskedTile(k, zen4, 64, 66, 65, 1000).serialCycles()
+                - JavaKernelSchedule.rowMaskedTile(k, zen4, 64, 66, 64, 1000).serialCycles();
+        assertEquals(JavaKernelSchedule.ROW_MASK_PER_HIDDEN / JavaKernelSchedule.ROW_MASK_PER_ROW, perHidden / perRow, 1e-9);
+        double none = JavaKernelSchedule.rowMaskedTile(k, zen4, 64, 66, 64, 0).serialCycles();
+        assertEquals(unmasked.serialCycles() + 64 * perRow, none, 1e-6 * none);
+        // a scalar store each: hiding half the tile costs more than the vector mask of a static pattern
+        assertTrue(JavaKernelSchedule.rowMaskedTile(k, zen4, 64, 66, 64, 2048).serialCycles()
+                > JavaKernelSchedule.tile(k, zen4, 64, 66, true).serialCycles());
+    }
+
+    @Test
+    void hiddenKeysPerPartialTileComeFromTheVisibleCount() {
+        // causal, 640 rows and keys in 64 x 64 tiles: the 10 diagonal tiles are PARTIAL and each hides 64·63/2 keys
+        KernelSpec causal = Fixtures.kernel("kernel k { shape heads 2, q_len 640, head_dim 64; tile q 64, kv 64; mask causal; }");
+        BlockMap map = BlockMap.of(causal);
+        assertEquals(64 * 63 / 2.0, JavaKernelSchedule.hiddenPerPartialTile(map.pattern(0, 0), causal.shape(), causal.tiles()), 1e-9);
+        // ragged: 100 rows and keys, tiles of 64: PARTIAL tiles (0,0) hiding 2016 and (1,1) hiding 36·35/2 = 630
+        KernelSpec ragged = Fixtures.kernel("kernel k { shape heads 1, q_len 100, head_dim 64; tile q 64, kv 64; mask causal; }");
+        BlockMap raggedMap = BlockMap.of(ragged);
+        assertEquals((2016 + 630) / 2.0, JavaKernelSchedule.hiddenPerPartialTile(raggedMap.pattern(0, 0), ragged.shape(), ragged.tiles()), 1e-9);
+    }
+
+    @Test
     void phasesAddUpEachAtItsBusiestResource() {
         StepCost loadBound = new StepCost(0, 500, 200, 0, 10, true, 4000, 0, 200, 0);
         StepCost fmaBound = new StepCost(0, 100, 900, 0, 0, true, 800, 0, 900, 0);
