@@ -111,6 +111,9 @@ final class SimulateCommand implements Callable<Integer> {
         if (traceCtas < 1) {
             throw new CliException(ExitCodes.USAGE, "--trace-ctas must be at least 1");
         }
+        if (trace.isEmpty() && spec.commandLine().getParseResult().hasMatchedOption("--trace-ctas")) {
+            throw new CliException(ExitCodes.USAGE, "--trace-ctas sizes the trace; give --trace FILE too");
+        }
         if (maxCtas < 1) {
             throw new CliException(ExitCodes.USAGE, "--max-ctas must be at least 1");
         }

@@ -156,6 +156,12 @@ class SimulateCommandTest {
         CliRunner cpuDropout = CliRunner.run("simulate", k.toString(), "--target", "host-epyc-2c", "--dropout", "0.1");
         assertEquals(2, cpuDropout.exitCode(), "the Java backend has no dropout");
         assertTrue(cpuDropout.err().contains("--dropout applies to GPU targets"), cpuDropout.err());
+        CliRunner splitDropout = CliRunner.run("simulate", k.toString(), "--kv-splits", "2", "--dropout", "0.1");
+        assertEquals(2, splitDropout.exitCode(), splitDropout.err());
+        assertTrue(splitDropout.err().contains("kv splits do not combine with dropout"), splitDropout.err());
+        CliRunner traceCtasAlone = CliRunner.run("simulate", k.toString(), "--trace-ctas", "4");
+        assertEquals(2, traceCtasAlone.exitCode(), "a trace size without a trace is a mistake, not a no-op");
+        assertEquals("attnkit: error: --trace-ctas sizes the trace; give --trace FILE too", traceCtasAlone.err().strip());
     }
 
     @Test

@@ -95,6 +95,14 @@ public final class Simulator {
             throw new OptionsException("at most " + maxRegisters + " registers per thread on " + target.name() + ", not "
                     + options.resources().get().registersPerThread());
         }
+        if (options.kvSplits() > 1 && options.dropout() > 0) {
+            // FlashAttention-2 runs split-KV only without dropout ("SplitKV is not implemented for dropout"); auto picks 1
+            throw new OptionsException("kv splits do not combine with dropout: FlashAttention-2's split-KV kernel has none");
+        }
+        if (options.packGqa() && options.dropout() > 0) {
+            throw new OptionsException("packing grouped heads does not combine with dropout: FlashAttention-2 packs a decode "
+                    + "step only without it, and FlashAttention-3 has no dropout");
+        }
         if (options.kvSplits() != SimOptions.AUTO_KV_SPLITS && options.kvSplits() > map.kvBlocks()) {
             throw new OptionsException("kv splits must be in 1.." + map.kvBlocks() + " (the K/V blocks of a row), not "
                     + options.kvSplits());
@@ -212,6 +220,9 @@ public final class Simulator {
     private static int kvSplits(KernelSpec kernel, BlockMap map, Machine machine, SimOptions options) {
         if (options.kvSplits() != SimOptions.AUTO_KV_SPLITS) {
             return options.kvSplits();
+        }
+        if (options.dropout() > 0) {
+            return 1; // FlashAttention-2 chooses splits only without dropout
         }
         Launch unsplit = FlashSchedule.launch(kernel, map, machine, options.raster(), new AddressSpace());
         Launch sized = options.resources().map(r -> unsplit.withResources(r.sharedMemPerCta(), r.registersPerThread()))

@@ -140,5 +140,7 @@ class PackedGroupsSimulationTest {
             e = assertThrows(OptionsException.class, () -> Simulator.simulate(grouped, H100, BlockMap.of(grouped), o));
             assertEquals("packing grouped heads applies to the forward of the flash schedule on a GPU target", e.getMessage());
         }
+        e = assertThrows(OptionsException.class, () -> Simulator.simulate(grouped, H100, BlockMap.of(grouped), pack.withDropout(0.1)));
+        assertTrue(e.getMessage().startsWith("packing grouped heads does not combine with dropout"), e.getMessage());
     }
 }

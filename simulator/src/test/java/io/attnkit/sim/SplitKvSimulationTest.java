@@ -174,5 +174,20 @@ class SplitKvSimulationTest {
                 SimOptions.defaults().withKvSplits(2)), "the CPU model runs the Java backend's kernel");
         assertThrows(IllegalArgumentException.class, () -> Simulator.simulate(k, H100, map, SimOptions.defaults().withKvSplits(5)),
                 "more splits than the 4 K/V blocks of a row");
+        var e = assertThrows(IllegalArgumentException.class, () -> Simulator.simulate(k, H100, map,
+                SimOptions.defaults().withKvSplits(2).withDropout(0.1)), "FlashAttention-2 has no split-KV kernel with dropout");
+        assertTrue(e.getMessage().contains("dropout"), e.getMessage());
+    }
+
+    @Test
+    void autoKeepsTheLaunchWholeWithDropoutAsFlashAttention2Does() {
+        KernelSpec k = FlashSimulationTest.kernel("batch 1, heads 32, kv_heads 8, q_len 1, kv_len 131072, head_dim 128",
+                "q 16, kv 128, stages 2", "mask causal;");
+        BlockMap map = BlockMap.of(k);
+        assertTrue(Simulator.simulate(k, H100, map, SimOptions.defaults().withKvSplits(SimOptions.AUTO_KV_SPLITS)).kvSplits() > 1);
+        SimResult dropped = Simulator.simulate(k, H100, map,
+                SimOptions.defaults().withKvSplits(SimOptions.AUTO_KV_SPLITS).withDropout(0.1));
+        assertEquals(1, dropped.kvSplits());
+        assertEquals(1, dropped.launches().size());
     }
 }
