@@ -100,6 +100,11 @@ public record NcuProfile(String source, List<Launch> launches) {
                 throw new ProfileException(where + ": " + row.size() + " fields, the header has " + columns.size());
             }
             kernels.putIfAbsent(row.get(id), row.get(kernel));
+            if (metrics.getOrDefault(row.get(id), Map.of()).containsKey(row.get(name))
+                    || unmeasured.getOrDefault(row.get(id), Set.of()).contains(row.get(name))) {
+                // two values for one launch: keeping either would compare against a figure picked at random
+                throw new ProfileException(where + ": " + row.get(name) + " a second time for launch " + row.get(id));
+            }
             Double v = value(where, row.get(name), row.get(unit), row.get(value));
             if (v != null) {
                 metrics.computeIfAbsent(row.get(id), k -> new LinkedHashMap<>()).put(row.get(name), v);
@@ -122,6 +127,12 @@ public record NcuProfile(String source, List<Launch> launches) {
             throw new ProfileException(source + ": the export holds no kernel launch");
         }
         List<String> units = rows.get(1);
+        Set<String> seen = new LinkedHashSet<>();
+        for (int c = first; c < columns.size(); c++) {
+            if (!seen.add(columns.get(c))) {
+                throw new ProfileException(source + ":" + lines.get(0) + ": column " + columns.get(c) + " a second time");
+            }
+        }
         List<Launch> launches = new ArrayList<>();
         for (int r = 2; r < rows.size(); r++) {
             List<String> row = rows.get(r);

@@ -114,6 +114,15 @@ class NcuProfileTest {
         assertThrows(ProfileException.class,
                 () -> NcuProfile.parse("p.csv", HEADER + "\n" + row(0, "k", "x", "byte/usecond", "3")), "a prefixed denominator");
 
+        ProfileException twice = assertThrows(ProfileException.class, () -> NcuProfile.parse("p.csv", String.join("\n", HEADER,
+                row(0, "k", "dram__bytes_read.sum", "byte", "3"), row(1, "k", "dram__bytes_read.sum", "byte", "4"),
+                row(0, "k", "dram__bytes_read.sum", "byte", "5"))));
+        assertEquals("p.csv:4: dram__bytes_read.sum a second time for launch 0", twice.getMessage());
+        ProfileException column = assertThrows(ProfileException.class, () -> NcuProfile.parse("raw.csv", String.join("\n",
+                "\"ID\",\"Kernel Name\",\"CC\",\"dram__bytes_read.sum\",\"dram__bytes_read.sum\"",
+                "\"\",\"\",\"\",\"byte\",\"byte\"", "\"0\",\"k\",\"8.0\",\"3\",\"4\"")));
+        assertEquals("raw.csv:1: column dram__bytes_read.sum a second time", column.getMessage());
+
         ProfileException negative = assertThrows(ProfileException.class,
                 () -> NcuProfile.parse("p.csv", HEADER + "\n" + row(0, "k", "dram__bytes_read.sum", "byte", "-3")));
         assertEquals("p.csv:2: metric dram__bytes_read.sum is negative (-3)", negative.getMessage());
