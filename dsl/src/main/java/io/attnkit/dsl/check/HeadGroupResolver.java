@@ -92,6 +92,9 @@ final class HeadGroupResolver {
                             yield Optional.empty();
                         }
                     }
+                    if (members != null && !members.isEmpty() && router.isPresent()) {
+                        warnIfRatioRoundsAway(router.get(), r, members, shape);
+                    }
                     yield router.isPresent() && full.isPresent() && sparse.isPresent()
                             ? Optional.of(new HeadMode.Routed(router.get(), full.get(), sparse.get())) : Optional.empty();
                 }
@@ -112,6 +115,26 @@ final class HeadGroupResolver {
             ok = false;
         }
         return ok ? groups : null;
+    }
+
+    /**
+     * A fixed ratio applies to each routed set on its own, rounded ({@code Routing.byRatio}): a set
+     * of few KV heads can end up all sparse or all dense, which the ratio did not say.
+     */
+    private void warnIfRatioRoundsAway(RouterSpec router, HeadPattern.Routed pattern, List<Integer> members, Shape shape) {
+        if (router.sparseRatio().isEmpty()) {
+            return;
+        }
+        double ratio = router.sparseRatio().getAsDouble();
+        long kvHeads = members.stream().map(shape::kvHeadOf).distinct().count();
+        long sparse = Math.round(ratio * kvHeads);
+        if (ratio > 0 && ratio < 1 && (sparse == 0 || sparse == kvHeads)) {
+            diagnostics.warning(ErrorCode.W003, pattern.router().span(), "sparse_ratio " + BigDecimal.valueOf(ratio).stripTrailingZeros().toPlainString() + " of router "
+                            + DiagnosticRenderer.quote(router.name()) + " rounds to " + sparse + " of the " + kvHeads + " KV head"
+                            + (kvHeads == 1 ? "" : "s") + " this set covers: all of it runs the " + (sparse == 0 ? "full" : "sparse")
+                            + " pattern",
+                    "the ratio applies to each routed set on its own; route the heads in one statement to share it out");
+        }
     }
 
     private Optional<RouterSpec> routerOf(HeadPattern pattern) {

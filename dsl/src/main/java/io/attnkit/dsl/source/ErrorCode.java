@@ -36,7 +36,8 @@ public enum ErrorCode {
     E051("cyclic definition"),
     /** A warning: the file still checks. */
     W001("inherited bandwidth of a per-unit level no longer matches the units or the clock"),
-    W002("router weights file not found");
+    W002("router weights file not found"),
+    W003("sparse_ratio rounds to all or none of a routed set");
 
     private final String title;
 

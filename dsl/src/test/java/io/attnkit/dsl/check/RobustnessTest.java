@@ -43,7 +43,7 @@ class RobustnessTest {
      * test is about exactness, so it only guards against hangs. Speed is FrontendBenchmark's job.
      */
     private static final Duration LARGE_VALID_BOUND = Duration.ofSeconds(60);
-    private static final Pattern HEADLINE = Pattern.compile("^[^\\n]+:\\d+:\\d+: error\\[E\\d{3}]: [^\\n]+$");
+    private static final Pattern HEADLINE = Pattern.compile("^[^\\n]+:\\d+:\\d+: (error\\[E\\d{3}]|warning\\[W\\d{3}]): [^\\n]+$");
     private static final int TEN_MB = 10 << 20;
 
     @TempDir
