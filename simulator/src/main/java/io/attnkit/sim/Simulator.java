@@ -96,7 +96,7 @@ public final class Simulator {
                     + options.resources().get().registersPerThread());
         }
         if (options.kvSplits() > 1 && options.dropout() > 0) {
-            // FlashAttention-2 runs split-KV only without dropout ("SplitKV is not implemented for dropout"); auto picks 1
+            // FlashAttention-2 has no split-KV kernel with dropout (its flash_api.cpp splits only at p_dropout 0); auto picks 1
             throw new OptionsException("kv splits do not combine with dropout: FlashAttention-2's split-KV kernel has none");
         }
         if (options.packGqa() && options.dropout() > 0) {

@@ -129,10 +129,11 @@ final class HeadGroupResolver {
         long kvHeads = members.stream().map(shape::kvHeadOf).distinct().count();
         long sparse = Math.round(ratio * kvHeads);
         if (ratio > 0 && ratio < 1 && (sparse == 0 || sparse == kvHeads)) {
-            diagnostics.warning(ErrorCode.W003, pattern.router().span(), "sparse_ratio " + BigDecimal.valueOf(ratio).stripTrailingZeros().toPlainString() + " of router "
-                            + DiagnosticRenderer.quote(router.name()) + " rounds to " + sparse + " of the " + kvHeads + " KV head"
-                            + (kvHeads == 1 ? "" : "s") + " this set covers: all of it runs the " + (sparse == 0 ? "full" : "sparse")
-                            + " pattern",
+            String shown = BigDecimal.valueOf(ratio).stripTrailingZeros().toPlainString();
+            diagnostics.warning(ErrorCode.W003, pattern.router().span(), "sparse_ratio " + shown + " of router "
+                            + DiagnosticRenderer.quote(router.name()) + " rounds to " + sparse + " of the " + kvHeads
+                            + " KV head" + (kvHeads == 1 ? "" : "s") + " this set covers: all of it runs the "
+                            + (sparse == 0 ? "full" : "sparse") + " pattern",
                     "the ratio applies to each routed set on its own; route the heads in one statement to share it out");
         }
     }

@@ -45,8 +45,9 @@ final class RouterResolver {
                     // Only a warning: the file may be written later; run and simulate read it and refuse it then.
                     if (!Files.isRegularFile(file)) {
                         diagnostics.warning(ErrorCode.W002, s.span(), "router weights " + DiagnosticRenderer.quote(s.value())
-                                + (Files.isDirectory(file) ? " is a directory" : " do not exist")
-                                + "; run and simulate read them, relative to this file", "looked for " + DiagnosticRenderer.clip(file.toAbsolutePath().toString(), 200));
+                                        + (Files.isDirectory(file) ? " is a directory" : " do not exist")
+                                        + "; run and simulate read them, relative to this file",
+                                "looked for " + DiagnosticRenderer.clip(file.toAbsolutePath().toString(), 200));
                     }
                     return file.toString();
                 }));

@@ -23,9 +23,11 @@ import java.util.stream.IntStream;
  * The kernels of AttnKit's Java backend on a CPU, one worker thread per core, as its generated
  * code runs them: a first pass decodes K and V of every (batch, KV head) into f32 panels; then
  * the work items, one q-block of one (batch, head) each, grouped by K/V head and costliest
- * first within a group ({@link #workOrder}), are taken by the workers from a shared counter. An item loads Q transposed and pre-scaled, and for every
- * visited tile runs the Q·K^T micro-kernel (6 keys by 2 query vectors of accumulators, one
- * broadcast and two FMAs per key and dimension), the element mask on PARTIAL tiles, the online
+ * first within a group ({@link #workOrder}), are taken by the workers from a shared counter.
+ * An item loads Q transposed and pre-scaled, and for every visited tile runs the Q·K^T
+ * micro-kernel (6 keys by 2 query vectors of accumulators, one broadcast and two FMAs per key
+ * and dimension), the element mask on PARTIAL tiles ({@code maskRows} for masks decided on the
+ * input), the online
  * softmax (queries along the vector lanes, exp2 by a degree-5 polynomial) and the P·V
  * micro-kernel; then it normalises and stores O.
  */
