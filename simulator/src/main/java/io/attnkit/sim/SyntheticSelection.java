@@ -2,6 +2,7 @@ package io.attnkit.sim;
 
 import io.attnkit.dsl.blocks.IntervalSet;
 import io.attnkit.dsl.blocks.Selection;
+import io.attnkit.dsl.select.XAttentionThreshold;
 import io.attnkit.dsl.model.Mask;
 import io.attnkit.dsl.model.Shape;
 import java.util.ArrayList;
@@ -108,32 +109,12 @@ public final class SyntheticSelection implements Selection {
             case Mask.XAttention x -> {
                 int diagonal = (int) (p / x.block());
                 long group = p / x.block();
-                // Step 5 of the selector on random block masses: blocks 0 and the diagonal, then the
-                // heaviest others while the kept mass is below threshold x the row's.
+                // the selector's own threshold rule, on random block masses
                 double[] mass = new double[diagonal + 1];
-                double total = 0;
                 for (int j = 0; j <= diagonal; j++) {
                     mass[j] = unit(mix(seed, id, batch, head, group, j));
-                    total += mass[j];
                 }
-                List<Integer> blocks = new ArrayList<>(List.of(0));
-                double kept = mass[0];
-                if (diagonal > 0) {
-                    blocks.add(diagonal);
-                    kept += mass[diagonal];
-                }
-                long[] heaviest = new long[Math.max(0, diagonal - 1)];
-                for (int j = 1; j < diagonal; j++) {
-                    // the mass's top 31 bits above the index, so ascending is lightest first; ties to the lower block
-                    heaviest[j - 1] = (mix(seed, id, batch, head, group, j) >>> 33 << 32) | (Integer.MAX_VALUE - j);
-                }
-                Arrays.sort(heaviest);
-                for (int i = heaviest.length - 1; i >= 0 && kept < x.threshold() * total; i--) {
-                    int j = Integer.MAX_VALUE - (int) heaviest[i];
-                    blocks.add(j);
-                    kept += mass[j];
-                }
-                yield blocksOf(blocks, x.block(), kv);
+                yield IntervalSet.ofBlocks(XAttentionThreshold.kept(mass, diagonal, x.threshold()), x.block(), kv);
             }
             default -> throw new IllegalArgumentException(selector + " is not a data-dependent selector");
         };

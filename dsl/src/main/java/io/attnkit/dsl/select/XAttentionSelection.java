@@ -89,26 +89,8 @@ final class XAttentionSelection {
 
     /** Keeps blocks 0 and {@code queryBlock}, then the heaviest others until the threshold is reached. */
     private static void choose(double[] mass, int queryBlock, double threshold, int[] words, int base) {
-        double total = 0;
-        for (int kb = 0; kb <= queryBlock; kb++) {
-            total += mass[kb];
-        }
-        double required = threshold * total;
-        boolean[] forced = new boolean[queryBlock + 1];
-        forced[0] = true;
-        forced[queryBlock] = true;
-        double kept = mass[0];
-        Tables.set(words, base, 0);
-        if (queryBlock != 0) {
-            kept += mass[queryBlock];
-            Tables.set(words, base, queryBlock);
-        }
-        for (int kb : Ranking.order(mass, queryBlock + 1, forced)) {
-            if (kept >= required) {
-                break;
-            }
+        for (int kb : XAttentionThreshold.kept(mass, queryBlock, threshold)) {
             Tables.set(words, base, kb);
-            kept += mass[kb];
         }
     }
 }
