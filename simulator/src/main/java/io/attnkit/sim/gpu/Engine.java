@@ -33,6 +33,13 @@ public final class Engine {
     private double tracedL2;
     private double tracedTensor;
     private long ctaSequence;
+    /**
+     * Once fewer CTAs are left than slots will free, CTAs that end within this share of a
+     * lifetime of one another are taken to end together, and their slots are filled together
+     * ({@link #fillFreedSlots}): on hardware their order is decided by jitter of about that
+     * size, not by the model's rounding.
+     */
+    static final double SAME_INSTANT_SHARE = 0.01;
 
     /**
      * @param maxChunkSteps at most this many steps between two looks at a CTA (1: tile by tile,
@@ -62,6 +69,10 @@ public final class Engine {
         final boolean[] smDirty;
         final List<Integer> dirtySms = new ArrayList<>();
         final List<ResidentCta> active = new ArrayList<>();
+        /** Slots freed at the current instant, {sm, slot}, waiting for the grid's next CTAs. */
+        final List<int[]> freed = new ArrayList<>();
+        /** Until when CTAs that end are taken as ending with the first of {@link #freed}. */
+        double freedUntil;
         final EventHeap<ResidentCta> heap = new EventHeap<>();
         final LaunchCounters c = new LaunchCounters();
         final Sharing sharing = new Sharing();
@@ -114,9 +125,16 @@ public final class Engine {
         updateRates(r);
         l2.rated(now);
         trace.counters(start, tracedDram, tracedL2, tracedTensor);
-        while (r.heap.size() > 0) {
+        while (r.heap.size() > 0 || !r.freed.isEmpty()) {
             ResidentCta cta = r.heap.peek();
             double wake = l2.nextWake();
+            double nextEvent = Math.min(wake, cta == null ? Double.POSITIVE_INFINITY : cta.eventTime);
+            if (!r.freed.isEmpty() && (cta == null || nextEvent > r.freedUntil)) {
+                fillFreedSlots(r);
+                updateRates(r);
+                l2.rated(now);
+                continue;
+            }
             if (wake < cta.eventTime) {
                 // A CTA reaches an item where the L2's answer changes: only its hit fractions move.
                 now = Math.max(now, wake);
@@ -209,9 +227,43 @@ public final class Engine {
         }
         r.dramDemand -= cta.dramDemand;
         r.l2Demand -= cta.l2Demand;
-        if (r.next < r.launch.grid()) {
-            place(r, cta.sm, cta.slot);
+        long remaining = r.launch.grid() - r.next;
+        if (remaining > r.active.size() + r.freed.size()) {
+            place(r, cta.sm, cta.slot); // every slot will take another CTA: where this one goes decides nothing
+        } else if (remaining > 0) {
+            if (r.freed.isEmpty()) {
+                r.freedUntil = now + Math.max(1, SAME_INSTANT_SHARE * (now - cta.placedAt));
+            }
+            r.freed.add(new int[] {cta.sm, cta.slot});
         }
+    }
+
+    /**
+     * Gives the slots freed at one instant to the grid's last CTAs, the SMs with the fewest
+     * resident CTAs first (ties by SM, then slot). CTAs of equal work end together; placing
+     * by the order their events came out of the heap would be decided by rounding, and tends
+     * to fill both slots of a few SMs with a partial last wave where the hardware spreads it.
+     * Only the last CTAs wait for the instant to close: before them every freed slot is
+     * refilled at once, so no slot idles.
+     */
+    private void fillFreedSlots(Run r) {
+        List<int[]> freed = r.freed;
+        while (!freed.isEmpty() && r.next < r.launch.grid()) {
+            int best = 0;
+            for (int i = 1; i < freed.size(); i++) {
+                int[] a = freed.get(i);
+                int[] b = freed.get(best);
+                int byLoad = Integer.compare(r.resident[a[0]], r.resident[b[0]]);
+                if (byLoad < 0 || byLoad == 0 && (a[0] < b[0] || a[0] == b[0] && a[1] < b[1])) {
+                    best = i;
+                }
+            }
+            int[] slot = freed.get(best);
+            freed.set(best, freed.getLast());
+            freed.removeLast();
+            place(r, slot[0], slot[1]);
+        }
+        freed.clear();
     }
 
     private void place(Run r, int sm, int slot) {
@@ -221,6 +273,7 @@ public final class Engine {
         r.c.tiles += program.tiles();
         cta.segmentStart = now;
         cta.since = now;
+        cta.placedAt = now;
         beginChunk(cta);
         r.slots[sm][slot] = cta;
         if (r.resident[sm]++ == 0) {

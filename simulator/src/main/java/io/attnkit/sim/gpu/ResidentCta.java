@@ -23,6 +23,7 @@ final class ResidentCta implements L2Model.Progress, EventHeap.Entry {
     double rate; // steps per cycle
     double since; // time up to which the CTA is charged
     double segmentStart;
+    double placedAt; // when the CTA took its slot
     double eventTime = Double.POSITIVE_INFINITY;
     int heapIndex = -1;
     L2Model.Chunk chunk;
