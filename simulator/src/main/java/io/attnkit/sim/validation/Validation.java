@@ -77,7 +77,27 @@ public final class Validation {
 
     /** Everything the validation measured. */
     public record Report(List<Row> table18, List<Row> table18Fa2, Traffic figure2, List<Slope> theorem2,
-                         DensityFit proposition4, List<Row> heldOut, List<Row> heldOutBackward, List<Row> appendixE) {
+                         DensityFit proposition4, List<Row> heldOut, List<Row> heldOutBackward, List<Row> appendixE,
+                         List<DecodeRow> decode) {
+    }
+
+    /**
+     * One decode step of the Flash-Decoding post's table by one method, predicted on both A100
+     * cards ({@code splits}: the ranges the split-KV launch cut the keys into on the 40 GB one).
+     */
+    public record DecodeRow(String method, int batch, int kvLen, double publishedUs, double a100Us40, double a100Us80,
+                            int splits) {
+        public Row on40gb() {
+            return new Row(label(), a100Us40, publishedUs);
+        }
+
+        public Row on80gb() {
+            return new Row(label(), a100Us80, publishedUs);
+        }
+
+        public String label() {
+            return String.format(Locale.ROOT, "%s B=%d N=%d", method, batch, kvLen);
+        }
     }
 
     /**
@@ -92,7 +112,7 @@ public final class Validation {
     public static Report run(boolean quick, SimOptions base) {
         return new Report(table18(quick, Schedule.FLASH1, base), table18(quick, Schedule.FLASH, base), figure2(base),
                 theorem2(quick, base), proposition4(quick, base), heldOut(quick, base), heldOutBackward(quick, base),
-                appendixE(quick, base));
+                appendixE(quick, base), decode(base));
     }
 
     static TargetSpec target(String name) {
@@ -175,6 +195,42 @@ public final class Validation {
             rows.add(new Row(label, r.seconds() * 1e3, p.ms()));
         }
         return rows;
+    }
+
+    /** The methods of the Flash-Decoding post's table, as {@link DecodeRow#method()} names them. */
+    public static final String FA2_NO_SPLIT = "FA2 v2.0.9";
+    public static final String FLASH_DECODING = "Flash-Decoding";
+
+    /**
+     * The Flash-Decoding post's micro-benchmark ({@link Published#FLASH_DECODING}), held out, on
+     * both A100 cards. FlashAttention v2.0.9 is FlashAttention-2's forward as that version
+     * launches it for d 128 on sm_80: 128 x 64 tiles, 4 warps, one CTA per (batch, query head)
+     * reading its KV head's cache. Flash-Decoding is its split-KV forward (64 x 128 tiles, the
+     * split count by FlashAttention-2's rule) and the combine launch, with the eight query heads of
+     * a KV head packed into one CTA's rows; see docs/validation.md for why packed.
+     */
+    static List<DecodeRow> decode(SimOptions base) {
+        TargetSpec a40 = target("a100-40gb");
+        TargetSpec a80 = target("a100-80gb");
+        SimOptions noSplit = base.withResources(fa2Resources(128, 64, 128));
+        SimOptions split = base.withResources(fa2Resources(64, 128, 128)).withKvSplits(SimOptions.AUTO_KV_SPLITS)
+                .withPackGqa(true);
+        List<DecodeRow> rows = new ArrayList<>();
+        for (Published.DecodeTiming p : Published.FLASH_DECODING) {
+            String fa2 = decodeKernel(p, "q 128, kv 64");
+            rows.add(new DecodeRow(FA2_NO_SPLIT, p.batch(), p.kvLen(), p.flashAttentionUs(),
+                    simulate(fa2, a40, noSplit).seconds() * 1e6, simulate(fa2, a80, noSplit).seconds() * 1e6, 1));
+            String fd = decodeKernel(p, "q 64, kv 128");
+            SimResult on40 = simulate(fd, a40, split);
+            rows.add(new DecodeRow(FLASH_DECODING, p.batch(), p.kvLen(), p.flashDecodingUs(), on40.seconds() * 1e6,
+                    simulate(fd, a80, split).seconds() * 1e6, on40.kvSplits()));
+        }
+        return rows;
+    }
+
+    private static String decodeKernel(Published.DecodeTiming p, String tiles) {
+        return "kernel decode { shape batch " + p.batch() + ", heads 16, kv_heads 2, q_len 1, kv_len " + p.kvLen()
+                + ", head_dim 128; dtype f16; tile " + tiles + ", stages 1, warps 4; }";
     }
 
     /**

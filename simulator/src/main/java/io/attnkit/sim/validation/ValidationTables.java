@@ -79,6 +79,24 @@ public final class ValidationTables {
         }
         b.setLength(b.length() - 1);
         b.append("\n");
+
+        b.append("\n### Held out: Flash-Decoding micro-benchmark, one decode step on an A100 (f16, 16 query heads, 2 KV "
+                + "heads, d 128, q_len 1)\n\n");
+        b.append("| method | B | N | published (us) | predicted 40GB (us) | error 40GB | predicted 80GB (us) | error 80GB | splits |\n");
+        b.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (Validation.DecodeRow d : r.decode()) {
+            b.append(f("| %s | %d | %d | %.1f | %.1f | %+.1f%% | %.1f | %+.1f%% | %d |\n", d.method(), d.batch(), d.kvLen(),
+                    d.publishedUs(), d.a100Us40(), 100 * d.on40gb().error(), d.a100Us80(), 100 * d.on80gb().error(), d.splits()));
+        }
+        b.append("\n");
+        for (String method : List.of(Validation.FA2_NO_SPLIT, Validation.FLASH_DECODING)) {
+            List<Validation.DecodeRow> rows = r.decode().stream().filter(d -> d.method().equals(method)).toList();
+            List<Row> on40 = rows.stream().map(Validation.DecodeRow::on40gb).toList();
+            List<Row> on80 = rows.stream().map(Validation.DecodeRow::on80gb).toList();
+            b.append(f("%s: mean absolute error %.1f%% on the 40 GB card (%d of %d within 15%%), %.1f%% on the 80 GB card "
+                            + "(%d of %d).\n", method, 100 * meanAbs(on40), within(on40, 0.15), on40.size(), 100 * meanAbs(on80),
+                    within(on80, 0.15), on80.size()));
+        }
         return b.toString();
     }
 
