@@ -71,8 +71,9 @@ public final class Engine {
         final List<ResidentCta> active = new ArrayList<>();
         /** Slots freed at the current instant, {sm, slot}, waiting for the grid's next CTAs. */
         final List<int[]> freed = new ArrayList<>();
-        /** Until when CTAs that end are taken as ending with the first of {@link #freed}. */
-        double freedUntil;
+        /** The current instant: CTAs that end between these times are taken to end together. */
+        double instantStart = Double.NEGATIVE_INFINITY;
+        double instantEnd = Double.NEGATIVE_INFINITY;
         final EventHeap<ResidentCta> heap = new EventHeap<>();
         final LaunchCounters c = new LaunchCounters();
         final Sharing sharing = new Sharing();
@@ -129,7 +130,7 @@ public final class Engine {
             ResidentCta cta = r.heap.peek();
             double wake = l2.nextWake();
             double nextEvent = Math.min(wake, cta == null ? Double.POSITIVE_INFINITY : cta.eventTime);
-            if (!r.freed.isEmpty() && (cta == null || nextEvent > r.freedUntil)) {
+            if (!r.freed.isEmpty() && (cta == null || nextEvent > r.instantEnd)) {
                 fillFreedSlots(r);
                 updateRates(r);
                 l2.rated(now);
@@ -227,15 +228,30 @@ public final class Engine {
         }
         r.dramDemand -= cta.dramDemand;
         r.l2Demand -= cta.l2Demand;
+        if (now > r.instantEnd) {
+            r.instantStart = now;
+            r.instantEnd = now + Math.max(1, SAME_INSTANT_SHARE * (now - cta.placedAt));
+        }
         long remaining = r.launch.grid() - r.next;
-        if (remaining > r.active.size() + r.freed.size()) {
-            place(r, cta.sm, cta.slot); // every slot will take another CTA: where this one goes decides nothing
-        } else if (remaining > 0) {
-            if (r.freed.isEmpty()) {
-                r.freedUntil = now + Math.max(1, SAME_INSTANT_SHARE * (now - cta.placedAt));
-            }
+        if (remaining == 0) {
+            return;
+        }
+        if (remaining > r.active.size() + r.freed.size() || remaining > endingThisInstant(r) + r.freed.size()) {
+            place(r, cta.sm, cta.slot); // every slot that frees now takes a CTA: where this one goes decides nothing
+        } else {
             r.freed.add(new int[] {cta.sm, cta.slot});
         }
+    }
+
+    /** The CTAs in flight that may still end in the current instant: those placed before it began. */
+    private static int endingThisInstant(Run r) {
+        int n = 0;
+        for (ResidentCta a : r.active) {
+            if (a.placedAt < r.instantStart) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /**

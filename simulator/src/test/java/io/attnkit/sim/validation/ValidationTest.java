@@ -106,8 +106,9 @@ class ValidationTest {
 
     /**
      * The Flash-Decoding post's table, held out (docs/validation.md): FlashAttention v2.0.9
-     * without split lands within 15% on every row, and within 5% at B = 16, whose 40 leftover
-     * CTAs (256 for 216 slots) the last wave spreads one per SM; Flash-Decoding on the 40 GB card
+     * without split lands within 15% on every row, and within 5% at B = 16 and 32, whose grids end
+     * in a partial wave (256 and 512 CTAs for 216 slots) that the engine spreads one CTA per SM
+     * (it took two SMs' slots at a time and was 32% and 14% slow); Flash-Decoding on the 40 GB card
      * within 15% from 2K keys on, and its time stays flat while batch x keys is constant, then
      * about doubles with the keys.
      */
@@ -120,7 +121,7 @@ class ValidationTest {
         assertEquals(Published.FLASH_DECODING.size(), fa2.size());
         assertEquals(Published.FLASH_DECODING.size(), fd.size());
         for (Validation.DecodeRow d : fa2) {
-            double bound = d.batch() == 16 ? 0.05 : 0.15;
+            double bound = d.batch() == 16 || d.batch() == 32 ? 0.05 : 0.15;
             assertEquals(0, d.on40gb().error(), bound, d.label() + " on the 40 GB card");
             assertEquals(0, d.on80gb().error(), bound, d.label() + " on the 80 GB card");
             assertEquals(1, d.splits(), "FlashAttention v2.0.9 has no split-KV");
