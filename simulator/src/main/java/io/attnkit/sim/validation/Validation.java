@@ -198,8 +198,10 @@ public final class Validation {
     }
 
     /** The methods of the Flash-Decoding post's table, as {@link DecodeRow#method()} names them. */
+    public static final String EAGER = "PyTorch Eager";
     public static final String FA2_NO_SPLIT = "FA2 v2.0.9";
     public static final String FLASH_DECODING = "Flash-Decoding";
+    public static final List<String> DECODE_METHODS = List.of(EAGER, FA2_NO_SPLIT, FLASH_DECODING);
 
     /**
      * The Flash-Decoding post's micro-benchmark ({@link Published#FLASH_DECODING}), held out, on
@@ -207,7 +209,9 @@ public final class Validation {
      * launches it for d 128 on sm_80: 128 x 64 tiles, 4 warps, one CTA per (batch, query head)
      * reading its KV head's cache. Flash-Decoding is its split-KV forward (64 x 128 tiles, the
      * split count by FlashAttention-2's rule) and the combine launch, with the eight query heads of
-     * a KV head packed into one CTA's rows; see docs/validation.md for why packed.
+     * a KV head packed into one CTA's rows; see docs/validation.md for why packed. PyTorch Eager
+     * is {@link Schedule#STANDARD}, which copies K and V out to every query head as that program
+     * does.
      */
     static List<DecodeRow> decode(SimOptions base) {
         TargetSpec a40 = target("a100-40gb");
@@ -216,8 +220,11 @@ public final class Validation {
         SimOptions split = base.withResources(fa2Resources(64, 128, 128)).withKvSplits(SimOptions.AUTO_KV_SPLITS)
                 .withPackGqa(true);
         List<DecodeRow> rows = new ArrayList<>();
+        SimOptions eager = base.withSchedule(Schedule.STANDARD);
         for (Published.DecodeTiming p : Published.FLASH_DECODING) {
             String fa2 = decodeKernel(p, "q 128, kv 64");
+            rows.add(new DecodeRow(EAGER, p.batch(), p.kvLen(), p.eagerUs(),
+                    simulate(fa2, a40, eager).seconds() * 1e6, simulate(fa2, a80, eager).seconds() * 1e6, 1));
             rows.add(new DecodeRow(FA2_NO_SPLIT, p.batch(), p.kvLen(), p.flashAttentionUs(),
                     simulate(fa2, a40, noSplit).seconds() * 1e6, simulate(fa2, a80, noSplit).seconds() * 1e6, 1));
             String fd = decodeKernel(p, "q 64, kv 128");

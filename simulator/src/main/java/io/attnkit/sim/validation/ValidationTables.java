@@ -89,7 +89,7 @@ public final class ValidationTables {
                     d.publishedUs(), d.a100Us40(), 100 * d.on40gb().error(), d.a100Us80(), 100 * d.on80gb().error(), d.splits()));
         }
         b.append("\n");
-        for (String method : List.of(Validation.FA2_NO_SPLIT, Validation.FLASH_DECODING)) {
+        for (String method : Validation.DECODE_METHODS) {
             List<Validation.DecodeRow> rows = r.decode().stream().filter(d -> d.method().equals(method)).toList();
             List<Row> on40 = rows.stream().map(Validation.DecodeRow::on40gb).toList();
             List<Row> on80 = rows.stream().map(Validation.DecodeRow::on80gb).toList();

@@ -110,7 +110,7 @@ class ValidationTest {
      * in a partial wave (256 and 512 CTAs for 216 slots) that the engine spreads one CTA per SM
      * (it took two SMs' slots at a time and was 32% and 14% slow); Flash-Decoding on the 40 GB card
      * within 15% from 2K keys on, and its time stays flat while batch x keys is constant, then
-     * about doubles with the keys.
+     * about doubles with the keys. PyTorch Eager is held to the documented misses.
      */
     @Test
     void heldOutDecodeStaysWithinTheDocumentedBounds() {
@@ -132,6 +132,13 @@ class ValidationTest {
                 assertEquals(0, d.on40gb().error(), 0.15, d.label() + " on the 40 GB card");
             }
             assertTrue(d.a100Us80() < d.a100Us40(), d.label() + ": the 80 GB card's HBM is faster");
+        }
+        // PyTorch Eager misses both ways (docs/validation.md): fast from B = 2 on, slow at B = 1.
+        for (Validation.DecodeRow d : report.decode()) {
+            if (d.method().equals(Validation.EAGER)) {
+                double e = d.on40gb().error();
+                assertTrue(d.batch() > 1 ? e > -0.75 && e < -0.45 : e > 0.9 && e < 1.3, d.label() + ": " + e);
+            }
         }
         double at64k = fd.stream().filter(d -> d.kvLen() == 65536).findFirst().orElseThrow().a100Us40();
         double at128k = fd.stream().filter(d -> d.kvLen() == 131072).findFirst().orElseThrow().a100Us40();
