@@ -42,14 +42,22 @@ final class SimulationSize {
         if (options.schedule() == Schedule.FLASH1) {
             return times(times(heads, Math.max(1, t.kvBlocks(s.kvLen()))), passes);
         }
-        // At most one split per key block: more is refused by the simulator, with its own message.
-        long splits = Math.min(Math.max(1, options.kvSplits()), Math.max(1, t.kvBlocks(s.kvLen())));
+        long splits = splits(kernel, options);
         // Packed grouped heads: a CTA per KV head and block of group x q_len packed rows.
         long qBlocks = packed(options) ? ((long) s.qLen() * s.groupSize() + t.q() - 1) / t.q() : t.qBlocks(s.qLen());
         long rowHeads = packed(options) ? (long) s.batch() * s.kvHeads() : heads;
         long forward = options.pass().forward() ? times(times(rowHeads, qBlocks), splits) : 0;
         long backward = options.pass().backward() ? times(heads, t.kvBlocks(s.kvLen())) : 0;
         return forward > Long.MAX_VALUE - backward ? Long.MAX_VALUE : forward + backward;
+    }
+
+    /**
+     * The ranges an explicit --kv-splits cuts each row's keys into: at most one per key block (more
+     * is refused by the simulator, with its own message); 1 under {@code auto}, whose count the
+     * simulation picks.
+     */
+    private static long splits(KernelSpec kernel, SimOptions options) {
+        return Math.min(Math.max(1, options.kvSplits()), Math.max(1, kernel.tiles().kvBlocks(kernel.shape().kvLen())));
     }
 
     private static boolean packed(SimOptions options) {
@@ -84,7 +92,7 @@ final class SimulationSize {
                     "kernel %s would %s %s %s (batch %d x %s %d x %s), more than "
                             + "--max-ctas %d; simulate a smaller shape, or raise --max-ctas (time and memory grow with it)",
                     kernel.name(), walked ? "walk" : "launch", count(ctas), units, s.batch(), packed(options) ? "KV heads" : "heads",
-                    packed(options) ? s.kvHeads() : s.heads(), blocks(options, s), max));
+                    packed(options) ? s.kvHeads() : s.heads(), blocks(options, kernel), max));
         }
     }
 
@@ -92,18 +100,22 @@ final class SimulationSize {
         return ctas == Long.MAX_VALUE ? "more than 2^63" : String.format(Locale.ROOT, "about %,d", ctas);
     }
 
-    private static String blocks(SimOptions options, Shape s) {
+    private static String blocks(SimOptions options, KernelSpec kernel) {
+        Shape s = kernel.shape();
         if (options.schedule() == Schedule.STANDARD) {
             return "128 x 128 blocks of S, once per pass";
         }
         if (options.schedule() == Schedule.FLASH1) {
             return "K/V blocks, once per pass";
         }
+        long splits = splits(kernel, options);
+        String forward = (packed(options) ? "blocks of packed query rows" : "blocks of queries")
+                + (splits > 1 ? " x " + splits + " key splits" : "");
         return switch (options.pass()) {
-            case FWD -> packed(options) ? "blocks of packed query rows" : "blocks of queries";
+            case FWD -> forward;
             case BWD -> "blocks of keys";
-            // the backward is not packed: its grid is per query head
-            case FWD_BWD -> packed(options) ? "blocks of packed query rows, then heads " + s.heads() + " x blocks of keys"
+            // the backward is neither packed nor split: its grid is per query head
+            case FWD_BWD -> packed(options) || splits > 1 ? forward + ", then heads " + s.heads() + " x blocks of keys"
                     : "blocks of queries, then of keys";
         };
     }

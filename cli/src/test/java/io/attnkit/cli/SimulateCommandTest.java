@@ -568,6 +568,12 @@ class SimulateCommandTest {
                 + "query rows, then heads 8 x blocks of keys), more than --max-ctas 381; simulate a smaller shape, or raise "
                 + "--max-ctas (time and memory grow with it)", step.err().strip());
         assertEquals(0, CliRunner.run("simulate", k.toString(), "--pack-gqa", "--pass", "fwd+bwd", "--max-ctas", "382").exitCode());
+        // Split-KV multiplies the forward's grid, and the message says by how much: 8 x 16 x 3.
+        CliRunner split = CliRunner.run("simulate", k.toString(), "--kv-splits", "3", "--max-ctas", "383");
+        assertEquals("attnkit: error: kernel prefill would launch about 384 CTAs (batch 1 x heads 8 x blocks of queries "
+                + "x 3 key splits), more than --max-ctas 383; simulate a smaller shape, or raise --max-ctas "
+                + "(time and memory grow with it)", split.err().strip());
+        assertEquals(0, CliRunner.run("simulate", k.toString(), "--kv-splits", "3", "--max-ctas", "384").exitCode());
         // FlashAttention-1: a CTA per head whose program has a segment per K/V block. 2^31 keys ran
         // out of memory after a minute; here 8 heads x 32 blocks of 64 keys, twice.
         Path fa1 = file(CAUSAL.replace("tile q 128, kv 64", "tile q 16, kv 64"));
