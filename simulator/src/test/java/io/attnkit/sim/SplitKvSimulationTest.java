@@ -24,7 +24,8 @@ class SplitKvSimulationTest {
     /**
      * L2 bytes of the split launch, counted from the block map: a CTA per (row, range) that
      * visits a tile of its range loads the Q tile and its K/V tiles; every CTA writes an FP32
-     * partial output and a log-sum-exp, whether or not its range has a visible key.
+     * partial output and a log-sum-exp, whether or not its range has a visible key. The third
+     * figure is how many of those CTAs have none.
      */
     static long[] expectedSplitBytes(KernelSpec k, BlockMap map, int splits) {
         Shape s = k.shape();
@@ -34,6 +35,7 @@ class SplitKvSimulationTest {
         int per = (map.kvBlocks() + splits - 1) / splits;
         long read = 0;
         long write = 0;
+        long empty = 0;
         for (int b = 0; b < s.batch(); b++) {
             for (int h = 0; h < s.heads(); h++) {
                 BlockMap.Pattern p = map.pattern(b, h);
@@ -51,13 +53,15 @@ class SplitKvSimulationTest {
                         });
                         if (keys[1] > 0) {
                             read += rows * s.headDim() * in + keys[0] * (s.headDim() + s.vDim()) * in;
+                        } else {
+                            empty++;
                         }
                         write += rows * s.vDim() * 4 + rows * 4;
                     }
                 }
             }
         }
-        return new long[] {read, write};
+        return new long[] {read, write, empty};
     }
 
     @ParameterizedTest
@@ -81,6 +85,8 @@ class SplitKvSimulationTest {
         long[] expected = expectedSplitBytes(k, map, splits);
         assertEquals(expected[0], split.l2ReadBytes(), "Q and K/V bytes of the ranges");
         assertEquals(expected[1], split.l2WriteBytes(), "FP32 partial outputs and log-sum-exps");
+        assertEquals(expected[2], split.emptyCtas(), "ranges with no visible key");
+        assertEquals(0, combine.emptyCtas(), "the combine runs no tile program");
         // The merge reads every partial back and writes O (storage type) and the log-sum-exp once per row.
         Shape s = k.shape();
         long rows = (long) s.batch() * s.heads() * s.qLen();

@@ -287,6 +287,9 @@ public final class Engine {
         CtaProgram program = r.launch.programOf().apply(n);
         ResidentCta cta = new ResidentCta(ctaSequence++, n, program, sm, slot, trace.sampled(r.launch, n));
         r.c.tiles += program.tiles();
+        if (program.tiles() == 0) {
+            r.c.emptyCtas++;
+        }
         cta.segmentStart = now;
         cta.since = now;
         cta.placedAt = now;

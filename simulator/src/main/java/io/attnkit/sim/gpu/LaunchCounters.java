@@ -17,6 +17,7 @@ final class LaunchCounters {
     long events;
     long steps;
     long tiles;
+    long emptyCtas;
 
     /** Charges {@code steps} (fractional while a chunk is in flight) of {@code cta}'s chunk at its present hit rates. */
     void charge(ResidentCta cta, double steps) {
@@ -59,6 +60,7 @@ final class LaunchCounters {
 
     LaunchStats stats(Launch launch, Occupancy occupancy, double cycles) {
         return new LaunchStats(launch.name(), launch.grid(), occupancy, cycles, smActive, warpCycles, dramRead, dramWrite,
-                l2Read, l2Write, l2ReadHit, smem, tensor, fma, sfu, tensorFlops, events, steps, tiles);
+                l2Read, l2Write, l2ReadHit, smem, tensor, fma, sfu, tensorFlops, events, steps, tiles,
+                tiles > 0 ? emptyCtas : 0); // a launch of other kernels (copies, the combine) has no tiles to miss
     }
 }

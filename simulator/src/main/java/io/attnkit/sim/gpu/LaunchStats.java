@@ -11,12 +11,15 @@ package io.attnkit.sim.gpu;
  * @param tensorCycles       sum over SMs of tensor-pipe busy cycles
  * @param events             engine events (chunk completions)
  * @param steps              CTA steps simulated (tiles of the tile program, prologues, epilogues)
+ * @param emptyCtas          CTAs of a tile program that visit no tile (a split's key range a window
+ *                           does not reach, a q-block a mask hides whole): they cost only their
+ *                           set-up; 0 for launches of other kernels
  */
 public record LaunchStats(String name, long grid, Occupancy occupancy, double cycles, double smActiveCycles,
                           double warpCycles, double dramReadBytes, double dramWriteBytes, long l2ReadBytes,
                           long l2WriteBytes, double l2ReadHitBytes, double smemBytes, double tensorCycles,
                           double fmaCycles, double sfuCycles, double tensorFlops, long events, long steps,
-                          long tiles) {
+                          long tiles, long emptyCtas) {
 
     /** Full waves of CTAs: grid over resident slots. */
     public double waves(int sms) {

@@ -98,6 +98,7 @@ public final class SimJson {
         for (LaunchStats l : r.launches()) {
             ObjectNode node = launches.addObject();
             node.put("name", l.name());
+            node.put("ctas_without_tiles", l.emptyCtas());
             putLaunch(node.putObject("metrics"), l, r);
         }
         return root;

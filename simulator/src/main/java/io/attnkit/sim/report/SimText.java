@@ -28,8 +28,10 @@ public final class SimText {
             line(b, "  tiles        %d of the block map visible (%d full, %d partial); the unfused kernels compute all of S",
                     r.visitedTiles(), r.fullTiles(), r.partialTiles());
         } else {
-            line(b, "  tiles        %d visited%s (%d full, %d partial)", r.visitedTiles(),
-                    r.pass() == Pass.FWD_BWD ? " in each pass" : "", r.fullTiles(), r.partialTiles());
+            long empty = r.launches().stream().mapToLong(LaunchStats::emptyCtas).sum();
+            line(b, "  tiles        %d visited%s (%d full, %d partial)%s", r.visitedTiles(),
+                    r.pass() == Pass.FWD_BWD ? " in each pass" : "", r.fullTiles(), r.partialTiles(),
+                    empty > 0 ? String.format(Locale.ROOT, "; %,d CTAs visit none", empty) : "");
         }
         line(b, "  %-12s %s read, %s written", dram, bytes(r.dramReadBytes()), bytes(r.dramWriteBytes()));
         memoryWarning(r).ifPresent(w -> line(b, "  warning      %s", w));
@@ -62,8 +64,8 @@ public final class SimText {
         }
         if (r.launches().size() > 1) {
             for (LaunchStats l : r.launches()) {
-                line(b, "  launch %-20s %s, %s %s read, %s written", l.name(), time(l.cycles() / r.clockHz()), dram,
-                        bytes(l.dramReadBytes()), bytes(l.dramWriteBytes()));
+                line(b, "  launch %-20s %s, %s %s read, %s written%s", l.name(), time(l.cycles() / r.clockHz()), dram,
+                        bytes(l.dramReadBytes()), bytes(l.dramWriteBytes()), emptyCtas(l));
             }
         }
         return b.toString();
@@ -86,6 +88,11 @@ public final class SimText {
                 r.overlapCtas() ? ", CTAs overlapping" : "",
                 r.resources().map(res -> String.format(Locale.ROOT, ", %d registers and %d B shared memory per CTA given",
                         res.registersPerThread(), res.sharedMemPerCta())).orElse(""));
+    }
+
+    /** How many of a launch's CTAs visit no tile, when some do: a split-KV launch under a window can be mostly such. */
+    private static String emptyCtas(LaunchStats l) {
+        return l.emptyCtas() > 0 ? String.format(Locale.ROOT, "; %,d of %,d CTAs visit no tile", l.emptyCtas(), l.grid()) : "";
     }
 
     private static void line(StringBuilder b, String format, Object... args) {
