@@ -9,7 +9,8 @@ import java.util.List;
  * every resident CTA makes steps at a constant rate, so a run of a thousand identical tiles is
  * one interval, not a thousand: its bytes and cycles are charged in closed form. Events are a
  * chunk of steps finishing (a segment, or a single step when the L2 is looked up line by
- * line), a CTA exiting and the next one taking its slot.
+ * line), a CTA exiting and the next one taking its slot (in a grid's last wave, the slots
+ * freed at one instant are filled together, the least loaded SMs first).
  *
  * <p>The rate of a CTA is the least of three bounds: its SM's compute throughput shared with
  * the other resident CTAs (a closed queueing network over the matrix and vector phases, solved
@@ -34,10 +35,11 @@ public final class Engine {
     private double tracedTensor;
     private long ctaSequence;
     /**
-     * Once fewer CTAs are left than slots will free, CTAs that end within this share of a
-     * lifetime of one another are taken to end together, and their slots are filled together
-     * ({@link #fillFreedSlots}): on hardware their order is decided by jitter of about that
-     * size, not by the model's rounding.
+     * An instant opens when a CTA ends and lasts this share of that CTA's lifetime (at least a
+     * cycle): CTAs that end within it are taken to end together, and once fewer CTAs are left
+     * than slots can free in it, their slots are filled together ({@link #fillFreedSlots}).
+     * A chosen figure (docs/validation.md, "Choices: simultaneous ends"): the model's CTAs of
+     * equal work end within rounding of one another, and their order must not decide the tail.
      */
     static final double SAME_INSTANT_SHARE = 0.01;
 
@@ -128,14 +130,15 @@ public final class Engine {
         trace.counters(start, tracedDram, tracedL2, tracedTensor);
         while (r.heap.size() > 0 || !r.freed.isEmpty()) {
             ResidentCta cta = r.heap.peek();
-            double wake = l2.nextWake();
-            double nextEvent = Math.min(wake, cta == null ? Double.POSITIVE_INFINITY : cta.eventTime);
-            if (!r.freed.isEmpty() && (cta == null || nextEvent > r.instantEnd)) {
+            if (!r.freed.isEmpty() && (cta == null || cta.eventTime > r.instantEnd)) {
+                // No CTA ends in this instant any more: fill now, before an L2 wake moves the clock.
+                // The new CTAs' reuse surfaces through nextWake() like any other's.
                 fillFreedSlots(r);
                 updateRates(r);
                 l2.rated(now);
                 continue;
             }
+            double wake = l2.nextWake();
             if (wake < cta.eventTime) {
                 // A CTA reaches an item where the L2's answer changes: only its hit fractions move.
                 now = Math.max(now, wake);
@@ -236,6 +239,7 @@ public final class Engine {
         if (remaining == 0) {
             return;
         }
+        // The first test spares the scan of the CTAs in flight until the grid's last wave.
         if (remaining > r.active.size() + r.freed.size() || remaining > endingThisInstant(r) + r.freed.size()) {
             place(r, cta.sm, cta.slot); // every slot that frees now takes a CTA: where this one goes decides nothing
         } else {
