@@ -31,7 +31,7 @@ public final class SimText {
             long empty = r.launches().stream().mapToLong(LaunchStats::emptyCtas).sum();
             line(b, "  tiles        %d visited%s (%d full, %d partial)%s", r.visitedTiles(),
                     r.pass() == Pass.FWD_BWD ? " in each pass" : "", r.fullTiles(), r.partialTiles(),
-                    empty > 0 ? String.format(Locale.ROOT, "; %,d CTAs visit none", empty) : "");
+                    empty > 0 ? String.format(Locale.ROOT, "; %,d %s visit none", empty, cpu ? "work items" : "CTAs") : "");
         }
         line(b, "  %-12s %s read, %s written", dram, bytes(r.dramReadBytes()), bytes(r.dramWriteBytes()));
         memoryWarning(r).ifPresent(w -> line(b, "  warning      %s", w));
@@ -65,7 +65,7 @@ public final class SimText {
         if (r.launches().size() > 1) {
             for (LaunchStats l : r.launches()) {
                 line(b, "  launch %-20s %s, %s %s read, %s written%s", l.name(), time(l.cycles() / r.clockHz()), dram,
-                        bytes(l.dramReadBytes()), bytes(l.dramWriteBytes()), emptyCtas(l));
+                        bytes(l.dramReadBytes()), bytes(l.dramWriteBytes()), emptyCtas(l, cpu));
             }
         }
         return b.toString();
@@ -91,8 +91,9 @@ public final class SimText {
     }
 
     /** How many of a launch's CTAs visit no tile, when some do: a split-KV launch under a window can be mostly such. */
-    private static String emptyCtas(LaunchStats l) {
-        return l.emptyCtas() > 0 ? String.format(Locale.ROOT, "; %,d of %,d CTAs visit no tile", l.emptyCtas(), l.grid()) : "";
+    private static String emptyCtas(LaunchStats l, boolean cpu) {
+        return l.emptyCtas() > 0 ? String.format(Locale.ROOT, "; %,d of %,d %s visit no tile", l.emptyCtas(), l.grid(),
+                cpu ? "work items" : "CTAs") : "";
     }
 
     private static void line(StringBuilder b, String format, Object... args) {
