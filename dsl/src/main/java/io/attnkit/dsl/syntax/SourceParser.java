@@ -12,12 +12,9 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import org.antlr.v4.runtime.BailErrorStrategy;
 import org.antlr.v4.runtime.CharStreams;
-import org.antlr.v4.runtime.DefaultErrorStrategy;
-import org.antlr.v4.runtime.Parser;
 import org.antlr.v4.runtime.CommonTokenStream;
 import org.antlr.v4.runtime.Token;
 import org.antlr.v4.runtime.atn.PredictionMode;
-import org.antlr.v4.runtime.misc.IntervalSet;
 import org.antlr.v4.runtime.misc.ParseCancellationException;
 
 /**
@@ -141,7 +138,7 @@ public final class SourceParser {
         AttnParser careful = new AttnParser(tokens);
         careful.removeErrorListeners();
         careful.addErrorListener(listener);
-        careful.setErrorHandler(new DeclarationRecovery());
+        careful.setErrorHandler(new StatementRecovery());
         TreeBuilder builder = new TreeBuilder(source, tokens, offsets, listener::errorOffsets);
         boolean declarations = false;
         while (true) {
@@ -179,24 +176,6 @@ public final class SourceParser {
                 } while (next != Token.EOF && next != AttnLexer.IMPORT && next != AttnLexer.TARGET
                         && next != AttnLexer.ROUTER && next != AttnLexer.KERNEL);
             }
-        }
-    }
-
-    /**
-     * Error recovery for a declaration parsed on its own. ANTLR resynchronises on the tokens that
-     * may follow the rules being parsed; for a declaration parsed as a start rule that is only
-     * the end of the file, so one error would swallow every declaration after it. Adding the
-     * keywords that start a declaration restores what parsing the whole file would do.
-     */
-    private static final class DeclarationRecovery extends DefaultErrorStrategy {
-        @Override
-        protected IntervalSet getErrorRecoverySet(Parser recognizer) {
-            IntervalSet set = new IntervalSet(super.getErrorRecoverySet(recognizer));
-            set.add(AttnLexer.IMPORT);
-            set.add(AttnLexer.TARGET);
-            set.add(AttnLexer.ROUTER);
-            set.add(AttnLexer.KERNEL);
-            return set;
         }
     }
 

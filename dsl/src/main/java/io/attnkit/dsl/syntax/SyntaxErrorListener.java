@@ -9,8 +9,10 @@ import io.attnkit.dsl.source.SourceFile;
 import io.attnkit.dsl.source.Span;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.antlr.v4.runtime.BaseErrorListener;
 import org.antlr.v4.runtime.CommonToken;
 import org.antlr.v4.runtime.Lexer;
@@ -38,6 +40,8 @@ final class SyntaxErrorListener extends BaseErrorListener {
     private int errorCount;
     /** Parser errors at token indexes up to this one follow from the last reported error. */
     private int quietThrough = -1;
+    /** Token indexes of the strings left open: the parser's complaint right after one is its echo. */
+    private final Set<Integer> openStrings = new HashSet<>();
     /** A comment runs to the end of the file: the parser's complaints about the end are its echo. */
     private boolean openComment;
 
@@ -78,6 +82,7 @@ final class SyntaxErrorListener extends BaseErrorListener {
                 CommonToken fixed = (CommonToken) t;
                 fixed.setText(t.getText() + "\"");
                 fixed.setType(AttnLexer.STRING);
+                openStrings.add(t.getTokenIndex());
             } else if (t.getType() == AttnLexer.UNTERMINATED_COMMENT) {
                 int from = offsets.charOffset(t.getStartIndex());
                 report(new Span(source, from, from + 2), "unterminated comment: '/*' without a closing '*/'");
@@ -119,8 +124,13 @@ final class SyntaxErrorListener extends BaseErrorListener {
             return;
         }
         TokenStream tokens = parser.getInputStream();
-        quietThrough = boundaryAtOrAfter(tokens, index);
         Token previous = previousVisible(tokens, index);
+        // A statement left open at the end of a line ends there: the next line is a statement of its own.
+        boolean startsLine = previous != null && offending.getType() != Token.EOF && offending.getLine() > previous.getLine();
+        quietThrough = startsLine ? index - 1 : boundaryAtOrAfter(tokens, index);
+        if (previous != null && openStrings.contains(previous.getTokenIndex())) {
+            return; // a string open to the end of its line has swallowed what ended the statement
+        }
         IntervalSet expectedSet = e != null && e.getExpectedTokens() != null ? e.getExpectedTokens() : parser.getExpectedTokens();
         String expected = describe(expectedSet, parser.getVocabulary());
         Span at = spanOf(offending);
@@ -137,8 +147,7 @@ final class SyntaxErrorListener extends BaseErrorListener {
             }
         }
         boolean missing = msg != null && msg.startsWith("missing ");
-        boolean newLine = previous != null && offending.getType() != Token.EOF && offending.getLine() > previous.getLine()
-                && expectedSet != null && expectedSet.contains(AttnLexer.SEMI);
+        boolean newLine = startsLine && expectedSet != null && expectedSet.contains(AttnLexer.SEMI);
         if (newLine) {
             // A statement left open at the end of a line: only a separator could continue it there.
             IntervalSet separators = IntervalSet.of(AttnLexer.SEMI);
