@@ -69,7 +69,12 @@ headSet
     ;
 
 headRange
-    : first=NUMBER (DOTDOT last=NUMBER)?
+    : first=headIndex (DOTDOT last=headIndex)?
+    ;
+
+// A negative index is read, not a syntax error, so that the resolver can say what is wrong with it.
+headIndex
+    : MINUS? NUMBER
     ;
 
 headPattern

@@ -250,6 +250,10 @@ final class HeadGroupResolver {
     private OptionalLong index(String literal, Span span) {
         try {
             BigDecimal v = new Word.Quantity(literal, "", span).value();
+            if (v.signum() < 0) {
+                diagnostics.error(ErrorCode.E022, span, "head " + literal + " is out of range: head indexes start at 0");
+                return OptionalLong.empty();
+            }
             if (v.stripTrailingZeros().scale() > 0) {
                 diagnostics.error(ErrorCode.E015, span, "head index " + DiagnosticRenderer.quote(literal) + " is not a whole number");
                 return OptionalLong.empty();

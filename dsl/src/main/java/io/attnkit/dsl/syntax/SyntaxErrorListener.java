@@ -146,7 +146,9 @@ final class SyntaxErrorListener extends BaseErrorListener {
                 return;
             }
         }
-        boolean missing = msg != null && msg.startsWith("missing ");
+        // A '..' always wants the number after it: what follows instead was not meant to replace it.
+        boolean missing = msg != null && msg.startsWith("missing ")
+                || previous != null && previous.getType() == AttnLexer.DOTDOT && offending.getType() != AttnLexer.NUMBER;
         boolean newLine = startsLine && expectedSet != null && expectedSet.contains(AttnLexer.SEMI);
         if (newLine) {
             // A statement left open at the end of a line: only a separator could continue it there.

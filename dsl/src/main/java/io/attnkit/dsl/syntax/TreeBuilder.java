@@ -179,7 +179,7 @@ final class TreeBuilder {
         return switch (h) {
             case AttnParser.AllHeadsContext a -> new HeadSet.All(span(a));
             case AttnParser.HeadRangesContext r -> new HeadSet.Ranges(r.headRange().stream()
-                    .map(x -> new HeadSet.Range(x.first.getText(), Optional.ofNullable(x.last).map(Token::getText), span(x)))
+                    .map(x -> new HeadSet.Range(x.first.getText(), Optional.ofNullable(x.last).map(AttnParser.HeadIndexContext::getText), span(x)))
                     .toList(), span(r));
             default -> throw new IllegalStateException("unknown head set " + h.getClass().getSimpleName());
         };
