@@ -199,7 +199,7 @@ final class TargetFigures {
         double latency = 0;
         long ways = 0;
         long line = defaultLine(chip.kind(), key);
-        boolean shaped = false; // ways or line given
+        boolean lineGiven = false;
         boolean perUnit = perUnitDefault;
         boolean ok = true;
         int plain = 0;
@@ -237,13 +237,12 @@ final class TargetFigures {
                         OptionalLong v = values.count(q, key + " ways", 1, 1024, NONE);
                         ok &= v.isPresent();
                         ways = v.orElse(0);
-                        shaped = true;
                     }
                     case "line" -> {
                         OptionalLong v = values.bytes(q, key + " line", 1, MAX_LINE_BYTES, NONE);
                         ok &= v.isPresent();
                         line = v.orElse(line);
-                        shaped = true;
+                        lineGiven = true;
                         if (v.isPresent() && Long.bitCount(line) != 1) {
                             diagnostics.error(ErrorCode.E017, q.span(), key + " line must be a power of two, got " + line);
                             ok = false;
@@ -273,16 +272,31 @@ final class TargetFigures {
             }
             return Optional.empty();
         }
-        // A cache whose ways or line are given holds at least one set: a smaller one was simulated
-        // as that one set, silently larger.
+        // A cache holds at least one set, of the ways and line given or of the defaults the
+        // simulator then uses: a smaller one was simulated as that one set, silently larger (a
+        // 1-byte L2 hit 83% of the time).
         boolean cache = !key.equals("hbm") && !key.equals("dram");
-        long set = Math.max(1, ways) * line;
-        if (ok && cache && shaped && bytes < set) {
-            diagnostics.error(ErrorCode.E017, p.span(), String.format(Locale.ROOT, "%s of %d B cannot hold %s of %d B lines "
-                    + "(%d B)", key, bytes, ways > 0 ? "one set of " + ways + " ways" : "one", line, set));
+        long setWays = ways > 0 ? ways : MemoryLevel.DEFAULT_WAYS;
+        long set = setWays * line;
+        if (ok && cache && bytes < set) {
+            diagnostics.error(ErrorCode.E017, p.span(), String.format(Locale.ROOT, "%s of %d B cannot hold one set of %d ways "
+                    + "of %d B lines (%d B)", key, bytes, setWays, line, set), defaultsNote(ways, lineGiven, line));
             ok = false;
         }
         return ok ? Optional.of(new MemoryLevel(bytes, bandwidth, latency, (int) ways, (int) line, perUnit)) : Optional.empty();
+    }
+
+    /** What a cache too small for one set assumed: the defaults of what it does not give. */
+    private static String[] defaultsNote(long ways, boolean lineGiven, long line) {
+        List<String> assumed = new ArrayList<>();
+        if (ways == 0) {
+            assumed.add(MemoryLevel.DEFAULT_WAYS + " ways");
+        }
+        if (!lineGiven) {
+            assumed.add(line + " B lines");
+        }
+        return assumed.isEmpty() ? new String[0]
+                : new String[] {"not given, so assumed: " + String.join(" and ", assumed) + " (set them with 'ways N' and 'line SIZE')"};
     }
 
     /** The kind, units and clock of the target a memory level belongs to: per-cycle figures are resolved with them. */

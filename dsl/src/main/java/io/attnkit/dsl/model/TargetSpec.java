@@ -57,6 +57,13 @@ public record TargetSpec(String name, Kind kind, Backend backend, String arch, i
      */
     public record MemoryLevel(long bytes, double bytesPerSecond, double latency, int ways, int lineBytes,
                               boolean perUnit) {
+        /** Associativity of a cache that does not give one: 16 ways, as measured on Volta to Hopper. */
+        public static final int DEFAULT_WAYS = 16;
+
+        /** The associativity, {@link #DEFAULT_WAYS} when not described. */
+        public int waysOrDefault() {
+            return ways > 0 ? ways : DEFAULT_WAYS;
+        }
     }
 
     /** Peak dense FLOP/s of the fastest pipe for {@code dtype}: tensor cores if present, else FMA. */

@@ -101,7 +101,7 @@ final class ModelGenerator {
     private MemoryLevel level(boolean perUnit) {
         int ways = random.nextBoolean() ? 0 : 1 + random.nextInt(1024);
         int line = 1 << random.nextInt(12); // up to 2 KiB
-        long set = (long) Math.max(1, ways) * line; // a cache holds at least one set
+        long set = (long) (ways > 0 ? ways : MemoryLevel.DEFAULT_WAYS) * line; // a cache holds at least one set
         return new MemoryLevel(set + random.nextLong(1L << 40), random.nextBoolean() ? 0 : positive(1e13),
                 random.nextBoolean() ? 0 : positive(1e-6), ways, line, perUnit);
     }

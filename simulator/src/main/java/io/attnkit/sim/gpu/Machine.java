@@ -17,8 +17,8 @@ public record Machine(TargetSpec target, Microarch micro, int sms, double clockH
                       double smemBytesPerCycle, double dramBytesPerCycle, double dramLatencyCycles, double l2BytesPerCycle,
                       double l2LatencyCycles, long l2Bytes, int l2Ways, int l2LineBytes, double launchCycles) {
 
-    /** L2 associativity when the target does not give one: 16 ways, as measured on Volta to Hopper. */
-    public static final int DEFAULT_L2_WAYS = 16;
+    /** L2 associativity when the target does not give one (the front end checks that the L2 holds a set of them). */
+    public static final int DEFAULT_L2_WAYS = TargetSpec.MemoryLevel.DEFAULT_WAYS;
     /** L2 hit latency when the target does not give one, about 200 cycles on Ampere and Hopper (see docs). */
     public static final double DEFAULT_L2_LATENCY_CYCLES = 200;
     /** DRAM latency when the target does not give one, about 500 cycles. */
@@ -42,7 +42,7 @@ public record Machine(TargetSpec target, Microarch micro, int sms, double clockH
         double dramLatency = t.dram().latency() > 0 ? t.dram().latency() * clock : DEFAULT_DRAM_LATENCY_CYCLES;
         double l2Bw = shared.bytesPerSecond() > 0 ? shared.bytesPerSecond() / clock : Double.POSITIVE_INFINITY;
         double l2Latency = shared.latency() > 0 ? shared.latency() * clock : DEFAULT_L2_LATENCY_CYCLES;
-        int ways = shared.ways() > 0 ? shared.ways() : DEFAULT_L2_WAYS;
+        int ways = shared.waysOrDefault();
         int line = shared.lineBytes() > 0 ? shared.lineBytes() : 128;
         double smem = l1 > 0 ? l1 : micro.smemBytesPerCycle();
         return new Machine(t, micro, t.units(), clock, fmaLanes, t.sfuOps() > 0 ? t.sfuOps() : 16, smem, dram, dramLatency, l2Bw,
