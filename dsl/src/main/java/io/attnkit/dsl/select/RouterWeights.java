@@ -70,7 +70,25 @@ public record RouterWeights(int inputs, int hidden, double[] w1, double[] b1, do
             throw new WeightsException(name + ": tensor '" + tensor + "' has shape " + Arrays.toString(shape)
                     + ", expected " + Arrays.toString(expected) + " (" + why + ")");
         }
-        return tensors.values(tensor);
+        double[] values = tensors.values(tensor);
+        for (int i = 0; i < values.length; i++) {
+            if (!Double.isFinite(values[i])) { // a NaN score is never > 0: every head would go dense without a word
+                throw new WeightsException(name + ": tensor '" + tensor + "' holds " + values[i] + " at " + index(i, shape)
+                        + "; router weights must be finite");
+            }
+        }
+        return values;
+    }
+
+    /** The row-major element {@code i} of {@code shape} as an index such as [3, 17]. */
+    private static String index(int i, long[] shape) {
+        long[] at = new long[shape.length];
+        long rest = i;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            at[d] = shape[d] == 0 ? 0 : rest % shape[d];
+            rest = shape[d] == 0 ? rest : rest / shape[d];
+        }
+        return Arrays.toString(at);
     }
 
     private static String number(double x) {

@@ -191,4 +191,42 @@ class RouterTest {
                 .write(f);
         assertTrue(errorFor(f).contains("tensor 'w2' has shape [2], expected [1, 2]"));
     }
+    /**
+     * A NaN weight gives a NaN score, and NaN > 0 is false: every head went dense and the run
+     * looked fine. A file trained into NaN (or overflowed to infinity in f16) is refused instead,
+     * whichever tensor holds it and in every dtype.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"F32", "BF16", "F16"})
+    void nonFiniteWeightsAreRefusedNamingFileAndTensor(String dtype) throws Exception {
+        Path f = dir.resolve("r.safetensors");
+        new SafetensorsWriter()
+                .add("w1", dtype, new long[] {2, 2}, 1, 0, Double.NaN, -1)
+                .add("b1", dtype, new long[] {2}, 0, 0.5)
+                .add("w2", dtype, new long[] {1, 2}, 1, -2)
+                .add("b2", dtype, new long[] {1}, -0.25)
+                .write(f);
+        assertEquals(f + ": tensor 'w1' holds NaN at [1, 0]; router weights must be finite", errorFor(f));
+
+        new SafetensorsWriter()
+                .add("w1", dtype, new long[] {2, 2}, 1, 0, 0, -1)
+                .add("b1", dtype, new long[] {2}, 0, 0.5)
+                .add("w2", dtype, new long[] {1, 2}, 1, -2)
+                .add("b2", dtype, new long[] {1}, Double.NEGATIVE_INFINITY)
+                .write(f);
+        assertEquals(f + ": tensor 'b2' holds -Infinity at [0]; router weights must be finite", errorFor(f));
+
+        new SafetensorsWriter() // 1e6 is finite in f32 but past f16's 65504: written as f16, it is infinite
+                .add("w1", dtype, new long[] {2, 2}, 1, 0, 0, -1)
+                .add("b1", dtype, new long[] {2}, 0, 0.5)
+                .add("w2", dtype, new long[] {1, 2}, 1e6, -2)
+                .add("b2", dtype, new long[] {1}, -0.25)
+                .write(f);
+        if (dtype.equals("F16")) {
+            assertEquals(f + ": tensor 'w2' holds Infinity at [0, 0]; router weights must be finite", errorFor(f));
+        } else {
+            KernelSpec kernel = kernel();
+            Selector.decide(kernel, Tensor.random(2, 8, 4, 1, 1), keys()); // large but finite: accepted
+        }
+    }
 }
