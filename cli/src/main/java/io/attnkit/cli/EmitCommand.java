@@ -73,22 +73,25 @@ final class EmitCommand implements Callable<Integer> {
                     new HarnessFiles.Inputs(writeInputs, seed, !noExpected), out);
             return ExitCodes.OK;
         }
-        List<KernelSpec> kernels = Loaded.kernels(file, kernel, err);
+        Loaded.Some some = Loaded.kernels(file, kernel, err);
         Origin origin = Origin.of(file.toString(), Frontend.read(file));
         if (writeInputs || noExpected) {
             throw new CliException(ExitCodes.USAGE, "--write-inputs and --no-expected go with --harness");
         }
         List<GeneratedFile> files = new ArrayList<>();
-        for (KernelSpec k : kernels) {
+        for (KernelSpec k : some.kernels()) {
             files.addAll(emitter.emit(k, origin));
         }
-        write(output, files, out);
+        write(output, files, some.loaded().inputs(), out);
         return ExitCodes.OK;
     }
 
-    /** Writes generated files under {@code output}, all or none, and names each on {@code out}. */
-    static void write(Path output, List<GeneratedFile> generated, PrintWriter out) throws IOException {
-        write(staged(output, generated), out);
+    /**
+     * Writes generated files under {@code output}, all or none, and names each on {@code out};
+     * refused, before anything is written, when one of them is one of {@code inputs}.
+     */
+    static void write(Path output, List<GeneratedFile> generated, List<Path> inputs, PrintWriter out) throws IOException {
+        write(staged(output, generated), inputs, out);
     }
 
     /** Each generated file's place under {@code output} and what writes it; two files in one place are refused. */
@@ -104,13 +107,24 @@ final class EmitCommand implements Callable<Integer> {
         return files;
     }
 
-    /** Writes {@code files}, all or none, and names each on {@code out}. */
-    static void write(Map<Path, AtomicFiles.Writer> files, PrintWriter out) throws IOException {
+    /**
+     * Writes {@code files}, all or none, and names each on {@code out}; refused, before anything
+     * is written, when one of them is one of {@code inputs} (a generated k.cu over the k.cu read).
+     */
+    static void write(Map<Path, AtomicFiles.Writer> files, List<Path> inputs, PrintWriter out) throws IOException {
+        notOverInputs(files.keySet(), inputs);
         AtomicFiles.writeAll(files);
         for (Path path : files.keySet()) {
             out.println("wrote " + path);
         }
         out.flush();
+    }
+
+    /** Refuses the generated {@code paths} when one of them is one of the command's {@code inputs}. */
+    static void notOverInputs(java.util.Collection<Path> paths, List<Path> inputs) throws IOException {
+        for (Path path : paths) {
+            OutputPaths.notAnInput(path, "the generated", inputs);
+        }
     }
 
     /** The backend names for the help text. */

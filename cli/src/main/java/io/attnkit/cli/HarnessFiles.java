@@ -43,11 +43,24 @@ final class HarnessFiles {
             throw new CliException(ExitCodes.USAGE, "--no-expected goes with --write-inputs");
         }
         Map<Path, AtomicFiles.Writer> files = EmitCommand.staged(output, CudaHarness.files(kernel, origin, arch));
+        List<Path> read = one.loaded().inputs();
+        Path stale = output.resolve("expected.npy");
+        if (inputs.write()) { // checked before the reference runs, which takes long at long contexts
+            List<Path> npy = new ArrayList<>(List.of(output.resolve("q.npy"), output.resolve("k.npy"), output.resolve("v.npy")));
+            if (inputs.expected()) {
+                npy.add(stale);
+            }
+            EmitCommand.notOverInputs(npy, read);
+        }
+        EmitCommand.notOverInputs(files.keySet(), read);
+        Path input = inputs.write() && !inputs.expected() ? OutputPaths.inputAt(stale, read) : null;
+        if (input != null) { // removed below, after the writes: refused now, as a write over an input is
+            throw new CliException(ExitCodes.USAGE, "--no-expected would remove " + stale + ", which is the input " + input);
+        }
         if (inputs.write()) {
             files.putAll(inputFiles(kernel, output, inputs));
         }
-        EmitCommand.write(files, out); // code and inputs together: all or none
-        Path stale = output.resolve("expected.npy");
+        EmitCommand.write(files, read, out); // code and inputs together: all or none
         if (inputs.write() && !inputs.expected() && java.nio.file.Files.deleteIfExists(stale)) {
             // the harness checks O whenever expected.npy exists: an earlier one belongs to other inputs
             out.println("removed " + stale + " (it belonged to earlier inputs)");

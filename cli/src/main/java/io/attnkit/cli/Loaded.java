@@ -124,12 +124,14 @@ record Loaded(Path file, Frontend.Result result) {
     }
 
     /**
-     * Checks {@code file} and returns the kernel named, or every kernel it declares. Input errors
-     * end the command with exit code 1.
+     * Checks {@code file} and returns the kernel named, or every kernel it declares, with the
+     * checked file (whose {@link #inputs()} a command must not write over). Input errors end the
+     * command with exit code 1.
      */
-    static List<KernelSpec> kernels(Path file, Optional<String> name, PrintWriter err) throws InputException {
+    static Some kernels(Path file, Optional<String> name, PrintWriter err) throws InputException {
         if (name.isPresent()) {
-            return List.of(kernel(file, name, Optional.empty(), err).kernel());
+            One one = kernel(file, name, Optional.empty(), err);
+            return new Some(one.loaded(), List.of(one.kernel()));
         }
         Loaded loaded = check(file, Optional.empty(), err);
         if (!loaded.result().ok()) {
@@ -138,7 +140,7 @@ record Loaded(Path file, Frontend.Result result) {
         if (loaded.result().kernelsOfRoot().isEmpty()) {
             throw new CliException(ExitCodes.USAGE, "'" + file + "' declares no kernel" + imported(loaded));
         }
-        return loaded.result().kernelsOfRoot();
+        return new Some(loaded, loaded.result().kernelsOfRoot());
     }
 
     private static String names(List<KernelSpec> kernels) {
@@ -147,5 +149,9 @@ record Loaded(Path file, Frontend.Result result) {
 
     /** One kernel of a checked file. */
     record One(Loaded loaded, KernelSpec kernel) {
+    }
+
+    /** Kernels of a checked file: the one named, or all it declares. */
+    record Some(Loaded loaded, List<KernelSpec> kernels) {
     }
 }

@@ -17,11 +17,20 @@ final class OutputPaths {
 
     /** As {@link #notAnInput(Path, String, Path...)}, for a list that may hold nulls. */
     static void notAnInput(Path output, String option, java.util.List<Path> inputs) throws IOException {
+        Path input = inputAt(output, inputs);
+        if (input != null) {
+            throw new CliException(ExitCodes.USAGE, option + " " + output + " would overwrite the input " + input);
+        }
+    }
+
+    /** The one of {@code inputs} (which may hold nulls) that {@code path} names, or null. */
+    static Path inputAt(Path path, java.util.List<Path> inputs) throws IOException {
         for (Path input : inputs) {
-            if (input != null && same(output, input)) {
-                throw new CliException(ExitCodes.USAGE, option + " " + output + " would overwrite the input " + input);
+            if (input != null && same(path, input)) {
+                return input;
             }
         }
+        return null;
     }
 
     /**

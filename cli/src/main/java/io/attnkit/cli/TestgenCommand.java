@@ -45,17 +45,17 @@ final class TestgenCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InputException, BackendException, IOException {
         PrintWriter out = spec.commandLine().getOut();
-        List<KernelSpec> kernels = Loaded.kernels(file, kernel, spec.commandLine().getErr());
+        Loaded.Some some = Loaded.kernels(file, kernel, spec.commandLine().getErr());
         Origin origin = Origin.of(file.toString(), Frontend.read(file));
         List<GeneratedFile> files = new ArrayList<>();
         List<String> summaries = new ArrayList<>();
         TestSuiteEmitter emitter = new TestSuiteEmitter();
-        for (KernelSpec k : kernels) {
+        for (KernelSpec k : some.kernels()) {
             List<GeneratedFile> suite = emitter.emit(k, origin);
             files.addAll(suite);
             summaries.add(k.name() + ": " + (suite.size() - 1) + " variants, " + output.resolve(suite.getLast().path()));
         }
-        EmitCommand.write(output, files, out);
+        EmitCommand.write(output, files, some.loaded().inputs(), out);
         summaries.forEach(out::println);
         out.flush();
         return ExitCodes.OK;

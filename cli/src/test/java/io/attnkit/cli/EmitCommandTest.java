@@ -55,4 +55,114 @@ class EmitCommandTest {
         assertTrue(r.err().contains("error[E"), r.err());
         assertFalse(Files.exists(out));
     }
+    /** The reporter's base.attn, on one line. */
+    private static final String KERNEL_K =
+            "kernel k { shape batch 1, heads 4, q_len 256, head_dim 64; dtype f32; tile q 64, kv 64; mask causal; }\n";
+
+    /** Lists {@code dir}, each file with its content, to show that a refused command left it as it was. */
+    private static java.util.Map<String, String> contents(Path dir) throws IOException {
+        java.util.Map<String, String> out = new java.util.TreeMap<>();
+        try (var files = Files.walk(dir)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                out.put(dir.relativize(f).toString(), Files.readString(f, java.nio.charset.StandardCharsets.ISO_8859_1));
+            }
+        }
+        return out;
+    }
+
+    /** Emits {@code args} into {@code dir} and checks the refusal: exit 2, one line naming the input, nothing written. */
+    private void refused(String input, String... args) throws IOException {
+        var before = contents(dir);
+        CliRunner r = CliRunner.run(args);
+        assertEquals(2, r.exitCode(), r.out() + r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertTrue(r.err().startsWith("attnkit: error: ") && r.err().contains("would overwrite the input " + input), r.err());
+        assertEquals(before, contents(dir), "a refused emit writes nothing");
+        assertEquals("", r.out());
+    }
+
+    /**
+     * The reporter's case: a kernel kept in k.cu (any name is a .attn file to attnkit) and emitted
+     * next to itself. The CUDA backend writes k.cu for kernel k, which replaced the source.
+     */
+    @Test
+    void cudaRefusesToWriteItsKernelOverTheAttnFileItReads() throws IOException {
+        Path input = dir.resolve("k.cu");
+        Files.writeString(input, KERNEL_K);
+        refused(input.toString(), "emit", "--backend", "cuda", "--harness", "-o", dir.toString(), input.toString());
+        refused(input.toString(), "emit", "--backend", "cuda", "-o", dir.toString(), input.toString());
+        // the same file spelled another way: through a directory and back
+        refused(input.toString(), "emit", "--backend", "cuda", "-o", dir.resolve("x/..").toString(), input.toString());
+    }
+
+    @Test
+    void openClRefusesToWriteItsKernelOverTheAttnFileItReads() throws IOException {
+        Path input = dir.resolve("k.cl");
+        Files.writeString(input, KERNEL_K);
+        refused(input.toString(), "emit", "--backend", "opencl", "-o", dir.toString(), input.toString());
+    }
+
+    /** The harness's own files (build.sh, harness.cu, attn_npy.h) and its inputs are outputs too. */
+    @Test
+    void theHarnessRefusesToWriteItsFilesOverTheAttnFile() throws IOException {
+        for (String name : new String[] {"build.sh", "harness.cu", "attn_npy.h", "q.npy", "v.npy", "expected.npy"}) {
+            Path input = dir.resolve(name);
+            Files.writeString(input, KERNEL_K);
+            refused(input.toString(), "emit", "--backend", "cuda", "--harness", "--write-inputs", "-o", dir.toString(),
+                    input.toString());
+            Files.delete(input);
+        }
+    }
+
+    /** A symbolic link to the input is the input: writing through it replaced the source all the same. */
+    @Test
+    void aLinkToTheInputIsTheInput() throws IOException {
+        Path real = dir.resolve("src/kernel.attn");
+        Files.createDirectories(real.getParent());
+        Files.writeString(real, KERNEL_K);
+        Path link = dir.resolve("k.cu");
+        try {
+            Files.createSymbolicLink(link, real);
+        } catch (UnsupportedOperationException | IOException e) {
+            org.junit.jupiter.api.Assumptions.abort("no symbolic links here: " + e);
+        }
+        refused(real.toString(), "emit", "--backend", "cuda", "-o", dir.toString(), real.toString());
+    }
+
+    /** An imported file is an input as well: a kernel file whose import is named as the generated one. */
+    @Test
+    void anImportedFileIsAnInput() throws IOException {
+        Path imported = dir.resolve("k.cl");
+        Files.writeString(imported, "router half { sparse_ratio 0.5; }\n");
+        Path main = dir.resolve("main.attn");
+        Files.writeString(main, "import \"k.cl\";\n" + KERNEL_K);
+        refused(imported.toString(), "emit", "--backend", "opencl", "-o", dir.toString(), main.toString());
+    }
+
+    /**
+     * {@code --no-expected} removes a stale expected.npy: when that is the file read, it is refused
+     * too, before anything is written.
+     */
+    @Test
+    void noExpectedDoesNotRemoveTheInput() throws IOException {
+        Path input = dir.resolve("expected.npy");
+        Files.writeString(input, KERNEL_K);
+        var before = contents(dir);
+        CliRunner r = CliRunner.run("emit", "--backend", "cuda", "--harness", "--write-inputs", "--no-expected",
+                "-o", dir.toString(), input.toString());
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals("attnkit: error: --no-expected would remove " + input + ", which is the input " + input, r.err().strip());
+        assertEquals(before, contents(dir));
+    }
+
+    /** Beside its input, with names that differ, emit still writes. */
+    @Test
+    void emitsBesideItsInput() throws IOException {
+        Path input = dir.resolve("k.attn");
+        Files.writeString(input, KERNEL_K);
+        CliRunner r = CliRunner.run("emit", "--backend", "cuda", "--harness", "-o", dir.toString(), input.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals(KERNEL_K, Files.readString(input));
+        assertTrue(Files.readString(dir.resolve("k.cu")).contains("__global__"));
+    }
 }
