@@ -235,10 +235,9 @@ class SimulateCommandTest {
             }
             """;
 
-    @Test
-    void missingRouterWeightsWarnAtCheckAndStopRunAndSimulateAlike() throws IOException {
-        Path k = file("""
-                router trained { weights "nope.safetensors"; }
+    /** A kernel whose heads a trained router sends to a window, its weights in {@code weights}. */
+    private static String routed(String weights) {
+        return "router trained { weights \"" + weights + "\"; }\n" + """
                 kernel routed {
                   shape heads 4, kv_heads 2, q_len 256, head_dim 16;
                   tile q 64, kv 64;
@@ -246,7 +245,12 @@ class SimulateCommandTest {
                   heads *: route trained(dense, window(64));
                   target h100-sxm;
                 }
-                """);
+                """;
+    }
+
+    @Test
+    void missingRouterWeightsWarnAtCheckAndStopRunAndSimulateAlike() throws IOException {
+        Path k = file(routed("nope.safetensors"));
         CliRunner check = CliRunner.run("check", k.toString());
         assertEquals(0, check.exitCode(), check.err());
         assertTrue(check.err().contains(":1:26: warning[W002]: router weights 'nope.safetensors' do not exist"), check.err());
@@ -256,6 +260,45 @@ class SimulateCommandTest {
             assertTrue(r.err().strip().endsWith("nope.safetensors: no such file"), command + ": " + r.err());
             assertFalse(r.err().contains("Exception"), r.err());
         }
+    }
+
+    /**
+     * Router weights trained into NaN: every score was NaN, NaN > 0 is false, and run and simulate
+     * sent every head dense without a word. Wherever the NaN (or an infinity) sits, both refuse the
+     * file in one line naming it, the tensor and the element.
+     */
+    @Test
+    void nonFiniteRouterWeightsStopRunAndSimulateAlike() throws IOException {
+        Path k = file(routed("trained.safetensors"));
+        Path weights = dir.resolve("trained.safetensors");
+        Random random = new Random(11);
+        int inputs = 32;
+        int hidden = 128; // the default 4x of 2 x head_dim
+        String[] tensors = {"w1", "b1", "w2", "b2"};
+        int[] sizes = {hidden * inputs, hidden, hidden, 1};
+        double[] bad = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY};
+        for (int trial = 0; trial < 4; trial++) {
+            int t = trial % 4;
+            int at = random.nextInt(sizes[t]);
+            double value = bad[random.nextInt(bad.length)];
+            TestFiles.routerWeights(weights, inputs, hidden,
+                    (name, i) -> name.equals(tensors[t]) && i == at ? value : random.nextGaussian() * 0.1);
+            String index = switch (t) {
+                case 0 -> "[" + at / inputs + ", " + at % inputs + "]";
+                case 2 -> "[0, " + at + "]";
+                default -> "[" + at + "]";
+            };
+            String expected = "attnkit: error: " + weights + ": tensor '" + tensors[t] + "' holds " + value + " at " + index
+                    + "; router weights must be finite";
+            for (String command : List.of("simulate", "run")) {
+                CliRunner r = command.equals("run") ? CliRunner.run("run", k.toString(), "--random") : CliRunner.run("simulate", k.toString());
+                assertEquals(2, r.exitCode(), command + ": " + r.out() + r.err());
+                assertEquals(expected, r.err().strip(), command);
+                assertEquals("", r.out(), command);
+            }
+        }
+        TestFiles.routerWeights(weights, inputs, hidden, (name, i) -> random.nextGaussian() * 0.1); // finite: it runs
+        assertEquals(0, CliRunner.run("simulate", k.toString()).exitCode());
     }
 
     @Test
