@@ -657,6 +657,16 @@ class SimulateCommandTest {
                 + "(time and memory grow with it)", standard.err().strip());
     }
 
+    /** The reporter's --registers 1: "1 registers" in the first line. */
+    @Test
+    void oneRegisterIsSingular() throws IOException {
+        Path k = file(CAUSAL);
+        CliRunner r = CliRunner.run("simulate", k.toString(), "--registers", "1", "--smem", "1000");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().lines().findFirst().orElseThrow().endsWith(", 1 register and 1000 B shared memory per CTA given"),
+                r.out());
+    }
+
     /** Every option that moves the numbers is in the report's first line and the JSON, so saved runs can be told apart. */
     @Test
     void theOptionsThatMoveTheNumbersAreRecorded() throws IOException {

@@ -86,8 +86,8 @@ public final class SimText {
                 r.kvSplits() > 1 ? ", kv splits " + r.kvSplits() : "",
                 r.dropout() > 0 ? ", dropout " + probability(r.dropout()) : "",
                 r.overlapCtas() ? ", CTAs overlapping" : "",
-                r.resources().map(res -> String.format(Locale.ROOT, ", %d registers and %d B shared memory per CTA given",
-                        res.registersPerThread(), res.sharedMemPerCta())).orElse(""));
+                r.resources().map(res -> String.format(Locale.ROOT, ", %d register%s and %d B shared memory per CTA given",
+                        res.registersPerThread(), res.registersPerThread() == 1 ? "" : "s", res.sharedMemPerCta())).orElse(""));
     }
 
     /** How many of a launch's CTAs visit no tile, when some do: a split-KV launch under a window can be mostly such. */
