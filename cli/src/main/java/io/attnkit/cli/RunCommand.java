@@ -112,6 +112,10 @@ final class RunCommand implements Callable<Integer> {
             throw new CliException(ExitCodes.USAGE, "--repeat and --threads must be at least 1");
         }
         Runner runner = Backends.runner(backend);
+        if (threads.isPresent() && !runner.usesThreads()) { // as the java backend refuses --device
+            throw new CliException(ExitCodes.USAGE, "the " + runner.backend() + " backend runs on a device (--device); "
+                    + "it has no --threads");
+        }
         Loaded.One one = Loaded.kernel(file, kernel, Optional.empty(), this.spec.commandLine().getErr());
         KernelSpec spec = one.kernel();
         if (files) {

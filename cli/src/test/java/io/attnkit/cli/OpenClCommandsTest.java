@@ -54,6 +54,15 @@ class OpenClCommandsTest {
         assertEquals(1, r.err().lines().filter(l -> l.startsWith("attnkit")).count(), r.err());
     }
 
+    /** --threads was ignored by the OpenCL backend without a word; it is refused, as --device is by the java backend. */
+    @Test
+    void threadsAreRefusedAsDeviceIsOnJava() throws IOException {
+        Path file = Files.writeString(dir.resolve("streaming.attn"), KERNEL);
+        CliRunner r = CliRunner.run("run", "--backend", "opencl", "--threads", "3", "--random", file.toString());
+        assertEquals(2, r.exitCode(), r.out() + r.err());
+        assertEquals("attnkit: error: the opencl backend runs on a device (--device); it has no --threads", r.err().strip());
+    }
+
     @Test
     void dataDependentKernelsAreRefusedInOneLine() throws IOException {
         Path file = Files.writeString(dir.resolve("moba.attn"), "kernel moba { shape batch 1, heads 2, q_len 256, head_dim 16; "

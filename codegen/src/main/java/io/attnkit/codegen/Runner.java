@@ -10,6 +10,14 @@ public interface Runner {
     /** The name users pass to {@code --backend}. */
     String backend();
 
+    /**
+     * Whether {@link RunOptions#threads()} applies: a backend that runs on a device (OpenCL) sets
+     * its own parallelism, and a {@code --threads} given to it would be ignored without a word.
+     */
+    default boolean usesThreads() {
+        return true;
+    }
+
     /** Generates and compiles {@code kernel}; the result runs any number of inputs. */
     CompiledKernel compile(KernelSpec kernel, RunOptions options) throws BackendException;
 

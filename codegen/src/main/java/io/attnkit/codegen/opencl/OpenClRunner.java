@@ -45,6 +45,11 @@ public final class OpenClRunner implements Runner {
     }
 
     @Override
+    public boolean usesThreads() {
+        return false; // one work-group per tile of rows, on the device
+    }
+
+    @Override
     public CompiledKernel compile(KernelSpec kernel, RunOptions options) throws BackendException {
         CKernelModel model = CKernelModel.of(kernel, new Origin("<in memory>", "-"), backend());
         String source = OpenClEmitter.source(model);
