@@ -34,6 +34,9 @@ record DecidedMap(BlockMap map, Optional<String> selection) {
             // Static masks, and routers with a fixed sparse ratio: nothing to decide on data.
             if (inputs.q().isPresent()) {
                 out.println("note: kernel " + kernel.name() + " decides nothing on data (its masks are static): --q and --k are not read");
+            } else if (inputs.synthetic()) {
+                out.println("note: kernel " + kernel.name() + " decides nothing on data (its masks are static): "
+                        + "--synthetic-selection changes nothing");
             }
             return new DecidedMap(BlockMap.of(kernel), Optional.empty());
         }

@@ -301,6 +301,18 @@ class SimulateCommandTest {
         assertEquals(0, CliRunner.run("simulate", k.toString()).exitCode());
     }
 
+    /** On static masks --synthetic-selection was ignored without a word, where --q and --k get a note. */
+    @Test
+    void syntheticSelectionOnStaticMasksSaysItChangesNothing() throws IOException {
+        Path k = file(CAUSAL);
+        CliRunner plain = CliRunner.run("simulate", k.toString());
+        CliRunner r = CliRunner.run("simulate", k.toString(), "--synthetic-selection", "--seed", "9");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue((r.out() + r.err()).contains("note: kernel prefill decides nothing on data (its masks are static): "
+                + "--synthetic-selection changes nothing"), r.out() + r.err());
+        assertEquals(plain.out(), r.out().replaceAll("(?m)^note: .*\n", ""), "the numbers are those without the option");
+    }
+
     @Test
     void syntheticSelectionIsSeededAndSaysSo() throws IOException {
         Path k = file(TOP_K);
