@@ -54,8 +54,8 @@ final class DonePasses {
             if (i < size && objects[i] == o) {
                 i++; // replaced
             }
-            Trails trails = byObject.get(o);
-            double[] g = trails.holdsPasses() ? trails.donePasses() : NONE;
+            Trails trails = byObject.peek(o);
+            double[] g = trails != null && trails.holdsPasses() ? trails.donePasses() : NONE;
             if (g.length > 0) {
                 n = put(n, o, g);
             }

@@ -68,6 +68,11 @@ final class FirstTouches {
         this.pending = new ArrayList<>(Collections.nCopies(2 * objects, (List<Pass>) null));
     }
 
+    /** True when passes over {@code object} wait to be checked: its record of touched items is still needed. */
+    boolean pending(int object) {
+        return pendingKeys.get(2 * object) || pendingKeys.get(2 * object + 1);
+    }
+
     /** Notes that {@code t} passed the items up to {@code to} by {@code now} at hit fraction {@code hit}. */
     void record(Trail t, double to, double hit, double now) {
         if (!(to > t.checked)) {

@@ -468,6 +468,6 @@ public final class StreamReuseL2 implements L2Model {
 
     /** Forgets what done trails passed longer ago than twice the distance at which nothing survives. */
     private void forgetDead() {
-        byObject.forgetOlderThan(dramBytes, 2 * curve.deadDistance());
+        byObject.forgetOlderThan(dramBytes, 2 * curve.deadDistance(), o -> !firstTouches.pending(o));
     }
 }

@@ -104,7 +104,8 @@ final class TrailSnapshot {
         int trails = 0;
         BitSet moving = byObject.moving();
         for (int o = moving.nextSetBit(0); o >= 0; o = moving.nextSetBit(o + 1)) {
-            List<Trail> active = byObject.get(o).active;
+            Trails held = byObject.peek(o);
+            List<Trail> active = held == null ? List.of() : held.active;
             if (active.isEmpty()) {
                 moving.clear(o);
                 continue;

@@ -1,6 +1,7 @@
 package io.attnkit.sim.l2;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -48,9 +49,10 @@ class TrailsByObjectTest {
                 objects.get(o).finish(t, o == 1 ? 100 : 900); // when DRAM had moved 100 or 900 bytes
             }
         }
-        objects.forgetOlderThan(1_000, 500); // forgets what was passed before 500 bytes
+        objects.forgetOlderThan(1_000, 500, o -> true); // forgets what was passed before 500 bytes
         assertEquals(List.of(objects.get(2), objects.get(4)), visited(objects));
-        objects.forgetOlderThan(10_000, 500);
+        assertNull(objects.peek(1), "an object left with nothing is dropped, its record of touched items too");
+        objects.forgetOlderThan(10_000, 500, o -> true);
         assertEquals(List.of(objects.get(4)), visited(objects), "a trail in flight keeps its object");
         objects.begin(trail(1, false, 20));
         assertEquals(List.of(objects.get(1), objects.get(4)), visited(objects), "a new trail brings an object back");
@@ -67,11 +69,31 @@ class TrailsByObjectTest {
         // The read passed every item later, so it owns them all, but it was done earlier in DRAM terms.
         objects.get(0).finish(read, 100);
         objects.get(0).finish(write, 900);
-        objects.forgetOlderThan(1_000, 500);
+        objects.forgetOlderThan(1_000, 500, o -> true);
         assertTrue(objects.get(0).isEmpty(), "no read pass left");
         assertEquals(5, objects.get(0).latestPass(5, true), 1e-9, "the write passed item 5 at cycle 5, and that is still known");
         assertEquals(List.of(objects.get(0)), visited(objects), "so the object is still visited, and forgets it later");
-        objects.forgetOlderThan(10_000, 500);
+        objects.forgetOlderThan(10_000, 500, o -> true);
+        assertEquals(List.of(), visited(objects));
+    }
+
+    @Test
+    void anObjectWhosePassesWaitToBeCheckedKeepsItsRecordOfTouchedItems() {
+        TrailsByObject objects = new TrailsByObject(3);
+        for (int o = 0; o < 3; o++) {
+            Trail t = trail(o, false, 0);
+            objects.begin(t);
+            objects.get(o).active.remove(t);
+            objects.get(o).finish(t, 100);
+            objects.get(o).touched.add(0, 10);
+        }
+        objects.forgetOlderThan(10_000, 500, o -> o != 1); // object 1's first touches are not settled yet
+        assertNull(objects.peek(0));
+        assertNull(objects.peek(2));
+        assertTrue(objects.peek(1).touched.covers(0, 10), "kept, with what it touched");
+        assertEquals(List.of(objects.get(1)), visited(objects), "and visited again, to be dropped once it may be");
+        objects.forgetOlderThan(10_000, 500, o -> true);
+        assertNull(objects.peek(1));
         assertEquals(List.of(), visited(objects));
     }
 }
