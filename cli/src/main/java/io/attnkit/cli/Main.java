@@ -39,6 +39,10 @@ public final class Main implements Runnable {
         int code;
         try {
             code = execute(args, out, err);
+        } catch (OutOfMemoryError e) { // a shape too big for the heap is not a bug: say how to get more
+            err.println("attnkit: error: out of memory: the JVM's heap of " + Runtime.getRuntime().maxMemory() / (1 << 20)
+                    + " MiB is full; give it more (ATTNKIT_JVM_OPTS=-Xmx8g attnkit ...) or try a smaller shape");
+            code = ExitCodes.USAGE;
         } catch (Throwable t) { // an Error escaping picocli: still one line
             err.println("attnkit: internal error: " + Failures.describe(t));
             Failures.debugTrace(t, err);
