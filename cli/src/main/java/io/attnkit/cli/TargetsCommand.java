@@ -1,6 +1,7 @@
 package io.attnkit.cli;
 
 import io.attnkit.dsl.check.Frontend;
+import io.attnkit.dsl.check.InputException;
 import io.attnkit.dsl.model.DType;
 import io.attnkit.dsl.model.TargetSpec;
 import io.attnkit.dsl.model.WorkingSet;
@@ -8,19 +9,22 @@ import io.attnkit.dsl.source.Diagnostic;
 import io.attnkit.dsl.source.DiagnosticRenderer;
 import io.attnkit.targets.BuiltinTargets;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code attnkit targets}: the built-in hardware targets and their key figures. */
+/** {@code attnkit targets}: the built-in hardware targets, and those a file declares, with their key figures. */
 @Command(name = "targets", mixinStandardHelpOptions = true,
-        description = "List the built-in hardware targets with their key figures, or every figure of one target.")
+        description = "List the built-in hardware targets with their key figures, or every figure of one target; "
+                + "with --targets, also the targets an .attn file declares.")
 final class TargetsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -28,9 +32,21 @@ final class TargetsCommand implements Callable<Integer> {
     @Parameters(arity = "0..1", paramLabel = "NAME", description = "a target to describe in full")
     Optional<String> name;
 
+    @Option(names = "--targets", paramLabel = "FILE.attn", description = "an .attn file whose target declarations "
+            + "(its own and its imports') are listed after the built-in ones, such as your own machine's (docs/targets.md)")
+    Optional<Path> file;
+
     @Override
-    public Integer call() {
+    public Integer call() throws InputException {
         PrintWriter out = spec.commandLine().getOut();
+        if (file.isPresent()) { // the file's targets are checked as simulate would check them
+            Loaded loaded = Loaded.check(file.get(), Optional.empty(), spec.commandLine().getErr());
+            if (!loaded.result().ok()) {
+                throw new CliException(ExitCodes.INPUT, "'" + file.get() + "' has errors");
+            }
+            show(loaded.result().program().targets(), out);
+            return ExitCodes.OK;
+        }
         Frontend.Result result = Frontend.checkText("<targets>", "", BuiltinTargets.library());
         if (!result.ok()) {
             PrintWriter err = spec.commandLine().getErr();
@@ -39,7 +55,12 @@ final class TargetsCommand implements Callable<Integer> {
             }
             throw new CliException(ExitCodes.INTERNAL, "the built-in targets have errors");
         }
-        List<TargetSpec> targets = result.program().targets();
+        show(result.program().targets(), out);
+        return ExitCodes.OK;
+    }
+
+    /** The target named, in full, or the table of all of {@code targets}. */
+    private void show(List<TargetSpec> targets, PrintWriter out) {
         if (name.isPresent()) {
             TargetSpec t = targets.stream().filter(x -> x.name().equals(name.get())).findFirst()
                     .orElseThrow(() -> new CliException(ExitCodes.USAGE, "unknown target '" + name.get() + "'; known: "
@@ -49,7 +70,6 @@ final class TargetsCommand implements Callable<Integer> {
             list(targets, out);
         }
         out.flush();
-        return ExitCodes.OK;
     }
 
     private static void list(List<TargetSpec> targets, PrintWriter out) {

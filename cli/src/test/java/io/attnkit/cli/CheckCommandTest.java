@@ -123,4 +123,28 @@ class CheckCommandTest {
             java.nio.file.Files.deleteIfExists(dashed);
         }
     }
+
+    /** `targets --targets FILE` lists and describes what the file declares beside the built-in targets. */
+    @Test
+    void targetsShowsTheTargetsAFileDeclares(@TempDir Path dir) throws IOException {
+        Path mine = dir.resolve("mine.attn");
+        Files.writeString(mine, "// one core of the test machine\ntarget mine extends host-zen5-2c {\n  cores 1;\n}\n");
+        CliRunner all = CliRunner.run("targets", "--targets", mine.toString());
+        assertEquals(0, all.exitCode(), all.err());
+        assertTrue(all.out().lines().anyMatch(l -> l.startsWith("mine ") && l.contains(" cpu ")), all.out());
+        assertTrue(all.out().lines().anyMatch(l -> l.startsWith("h100-sxm ")), "the built-in targets are listed too");
+        CliRunner one = CliRunner.run("targets", "--targets", mine.toString(), "mine");
+        assertEquals(0, one.exitCode(), one.err());
+        assertTrue(one.out().startsWith("target mine (" + mine + ":2:1)"), one.out());
+        assertTrue(one.out().lines().anyMatch(l -> l.strip().equals("cores          1")), one.out());
+        assertEquals(2, CliRunner.run("targets", "mine").exitCode(), "without the file it is unknown");
+
+        Path bad = dir.resolve("bad.attn");
+        Files.writeString(bad, "target bad extends nope { }\n");
+        CliRunner r = CliRunner.run("targets", "--targets", bad.toString());
+        assertEquals(1, r.exitCode());
+        assertTrue(r.err().contains(bad + ":1:20: error[E010]: undefined target 'nope'"), r.err());
+        assertTrue(r.err().strip().endsWith("attnkit: error: '" + bad + "' has errors"), r.err());
+        assertEquals("", r.out());
+    }
 }
