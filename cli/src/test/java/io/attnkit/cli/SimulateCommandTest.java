@@ -381,6 +381,35 @@ class SimulateCommandTest {
         assertFalse(r.out().contains("HBM") || r.out().contains("tensor") || r.out().contains("CTA"), r.out());
     }
 
+    /** A CPU's trace speaks as its report does: a track per core, the LLC, and the FMA pipe its products run on. */
+    @Test
+    void aCpuTraceNamesCoresTheLlcAndTheFmaPipe() throws IOException {
+        Path trace = dir.resolve("cpu-trace.json");
+        Path json = dir.resolve("cpu.json");
+        CliRunner r = CliRunner.run("simulate", file(CAUSAL).toString(), "--target", "host-zen5-2c", "--trace", trace.toString(),
+                "--json", json.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        ObjectMapper mapper = new ObjectMapper();
+        java.util.Set<String> tracks = new java.util.TreeSet<>();
+        java.util.List<Double> fmaBusy = new java.util.ArrayList<>();
+        for (JsonNode e : mapper.readTree(trace.toFile()).get("traceEvents")) {
+            String name = e.get("name").asText();
+            if (e.get("ph").asText().equals("M")) {
+                tracks.add(e.get("args").get("name").asText());
+            } else if (e.get("ph").asText().equals("C") && name.equals("bandwidth")) {
+                assertTrue(e.get("args").has("LLC GB/s") && !e.get("args").has("L2 GB/s"), e.toString());
+            } else if (e.get("ph").asText().equals("C")) {
+                assertEquals("FMA pipe active %", name);
+                fmaBusy.add(e.get("args").get("%").asDouble());
+            }
+        }
+        assertEquals(java.util.Set.of("core 0", "core 1", "memory and FMA pipe"), tracks);
+        double mean = fmaBusy.stream().mapToDouble(Double::doubleValue).average().orElse(0);
+        double reported = mapper.readTree(json.toFile()).get("metrics").get("sm__pipe_fma_cycles_active.avg.pct_of_peak_sustained_elapsed").asDouble();
+        assertTrue(fmaBusy.stream().allMatch(b -> b >= 0 && b <= 100.0001), fmaBusy.toString());
+        assertTrue(Math.abs(mean - reported) < 0.1 * reported, "the track's mean " + mean + "% against the report's " + reported + "%");
+    }
+
     @Test
     void aKernelWithoutTargetNeedsOne() throws IOException {
         CliRunner r = CliRunner.run("simulate", file(CAUSAL.replace("target h100-sxm;", "")).toString());

@@ -144,7 +144,7 @@ public final class Simulator {
             case MODEL -> new StreamReuseL2(new HitCurve(machine.l2Bytes(), machine.l2Ways()), space.objects(),
                     options.refreshEvents());
         };
-        ChromeTrace trace = options.traceCtas() > 0 ? new ChromeTrace(options.traceCtas(), machine.clockHz()) : null;
+        ChromeTrace trace = options.traceCtas() > 0 ? new ChromeTrace(options.traceCtas(), machine.clockHz(), cpu) : null;
         Engine engine = new Engine(machine, l2, options.maxChunkSteps(), options.overlapCtas(), trace == null ? TraceSink.NONE : trace);
         List<LaunchStats> stats = new ArrayList<>();
         for (Launch launch : launches) {

@@ -1,5 +1,6 @@
 package io.attnkit.sim.gpu;
 
+import io.attnkit.dsl.model.TargetSpec;
 import io.attnkit.sim.l2.L2Model;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,8 +29,13 @@ public final class Engine {
     private final long maxChunkSteps;
     private final TraceSink trace;
     private final boolean overlap;
+    /** A CPU target's run: its matrix products run on the FMA pipe. */
+    private final boolean cpu;
     private double now;
-    /** DRAM bytes, L2 bytes and tensor-pipe cycles of the launches already run: the trace's counters run on across launches. */
+    /**
+     * DRAM bytes, L2 bytes and matrix-pipe cycles (the tensor pipe's; a CPU's FMA pipe's, where its
+     * matrix products run) of the launches already run: the trace's counters run on across launches.
+     */
     private double tracedDram;
     private double tracedL2;
     private double tracedTensor;
@@ -54,6 +60,7 @@ public final class Engine {
         this.maxChunkSteps = Math.max(1, Math.min(maxChunkSteps, l2.maxChunkSteps()));
         this.overlap = overlap;
         this.trace = trace;
+        this.cpu = machine.target().kind() == TargetSpec.Kind.CPU;
     }
 
     /** Current time in cycles. */
@@ -181,7 +188,7 @@ public final class Engine {
         now = Math.max(now, start + machine.launchCycles() + (r.c.dramRead + r.c.dramWrite) / machine.dramBytesPerCycle());
         tracedDram += r.c.dramRead + r.c.dramWrite;
         tracedL2 += r.c.l2Read + r.c.l2Write;
-        tracedTensor += r.c.tensor;
+        tracedTensor += matrixCycles(r.c);
         trace.counters(now, tracedDram, tracedL2, tracedTensor);
         return r.c.stats(launch, occupancy, now - start);
     }
@@ -203,7 +210,12 @@ public final class Engine {
             pendingL2 += perStep * a.stepsDone(now);
         }
         trace.counters(now, tracedDram + r.c.dramRead + r.c.dramWrite + pending.dramRead + pending.dramWrite,
-                tracedL2 + r.c.l2Read + r.c.l2Write + pendingL2, tracedTensor + r.c.tensor + pending.tensor);
+                tracedL2 + r.c.l2Read + r.c.l2Write + pendingL2, tracedTensor + matrixCycles(r.c) + matrixCycles(pending));
+    }
+
+    /** The cycles of the pipe that runs the matrix products: the FMA pipe on a CPU, which has no tensor pipe. */
+    private double matrixCycles(LaunchCounters c) {
+        return cpu ? c.fma : c.tensor;
     }
 
     /** Charges the CTAs whose hit fractions the L2 changed at their old ones, and reads the new. */

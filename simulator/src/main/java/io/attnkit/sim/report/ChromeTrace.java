@@ -23,6 +23,8 @@ public final class ChromeTrace implements TraceSink {
 
     private final int ctas;
     private final double clockHz;
+    /** A CPU target's run: tracks per core, the last-level cache, the FMA pipe, as its report words them. */
+    private final boolean cpu;
     private final List<Span> spans = new ArrayList<>();
     private final TreeSet<Integer> sms = new TreeSet<>();
     private final List<double[]> samples = new ArrayList<>();
@@ -39,10 +41,17 @@ public final class ChromeTrace implements TraceSink {
     /**
      * @param ctas    about how many CTAs of each launch to record
      * @param clockHz the SM clock, to turn cycles into microseconds
+     * @param cpu     a CPU target's run: a core per track, the pipe counted is the FMA pipe
      */
-    public ChromeTrace(int ctas, double clockHz) {
+    public ChromeTrace(int ctas, double clockHz, boolean cpu) {
         this.ctas = ctas;
         this.clockHz = clockHz;
+        this.cpu = cpu;
+    }
+
+    /** A GPU's trace. */
+    public ChromeTrace(int ctas, double clockHz) {
+        this(ctas, clockHz, false);
     }
 
     @Override
@@ -107,11 +116,12 @@ public final class ChromeTrace implements TraceSink {
         for (int sm : sms) {
             ObjectNode meta = events.addObject();
             meta.put("name", "process_name").put("ph", "M").put("pid", sm + 1);
-            meta.putObject("args").put("name", "SM " + sm);
+            meta.putObject("args").put("name", (cpu ? "core " : "SM ") + sm);
         }
         ObjectNode counterMeta = events.addObject();
         counterMeta.put("name", "process_name").put("ph", "M").put("pid", 0);
-        counterMeta.putObject("args").put("name", "memory and tensor pipe");
+        String pipe = cpu ? "FMA pipe" : "tensor pipe";
+        counterMeta.putObject("args").put("name", "memory and " + pipe);
         for (Span s : spans) {
             ObjectNode e = events.addObject();
             e.put("name", s.name()).put("cat", s.launchName()).put("ph", "X")
@@ -128,9 +138,9 @@ public final class ChromeTrace implements TraceSink {
             ObjectNode e = events.addObject();
             e.put("name", "bandwidth").put("ph", "C").put("ts", micros(from[0])).put("pid", 0);
             e.putObject("args").put("DRAM GB/s", (to[1] - from[1]) / seconds / 1e9)
-                    .put("L2 GB/s", (to[2] - from[2]) / seconds / 1e9);
+                    .put(cpu ? "LLC GB/s" : "L2 GB/s", (to[2] - from[2]) / seconds / 1e9);
             ObjectNode t = events.addObject();
-            t.put("name", "tensor pipe active %").put("ph", "C").put("ts", micros(from[0])).put("pid", 0);
+            t.put("name", pipe + " active %").put("ph", "C").put("ts", micros(from[0])).put("pid", 0);
             t.putObject("args").put("%", 100 * (to[3] - from[3]) / cycles / smCount);
         }
         root.put("displayTimeUnit", "ns");
