@@ -191,8 +191,8 @@ public final class Frontend {
                 content = read(target);
             } catch (InputException e) {
                 diagnostics.error(ErrorCode.E050, imp.span(), "cannot import " + DiagnosticRenderer.quote(imp.path()) + ": "
-                        + DiagnosticRenderer.clip(e.reason(), 200), "imports are read relative to the importing file: "
-                        + DiagnosticRenderer.clip(target.toAbsolutePath().toString(), 200));
+                        + DiagnosticRenderer.clip(e.reason(), 200), "imports are read relative to the importing file, so this one names "
+                        + DiagnosticRenderer.clip(target.toAbsolutePath().normalize().toString(), 200));
                 continue;
             }
             stack.add(real);
