@@ -704,7 +704,7 @@ class SimulateCommandTest {
         Path k = file(CAUSAL);
         CliRunner r = CliRunner.run("simulate", k.toString(), "--registers", "1", "--smem", "1000");
         assertEquals(0, r.exitCode(), r.err());
-        assertTrue(r.out().lines().findFirst().orElseThrow().endsWith(", 1 register and 1000 B shared memory per CTA given"),
+        assertTrue(r.out().lines().findFirst().orElseThrow().endsWith(", 1 register per thread and 1000 B shared memory per CTA given"),
                 r.out());
     }
 
@@ -717,7 +717,7 @@ class SimulateCommandTest {
         assertEquals(0, r.exitCode(), r.err());
         String first = r.out().lines().findFirst().orElseThrow();
         assertEquals("kernel prefill on h100-sxm: schedule flash, pass fwd+bwd, raster q-major, L2 model, dropout 1E-320, "
-                + "CTAs overlapping, 128 registers and 65536 B shared memory per CTA given", first);
+                + "CTAs overlapping, 128 registers per thread and 65536 B shared memory per CTA given", first);
         assertTrue(r.out().contains("visited in each pass ("), r.out());
         CliRunner nearlyAll = CliRunner.run("simulate", k.toString(), "--dropout", "0.99999999");
         assertTrue(nearlyAll.out().lines().findFirst().orElseThrow().endsWith(", dropout 0.99999999"),

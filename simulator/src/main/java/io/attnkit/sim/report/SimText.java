@@ -86,7 +86,7 @@ public final class SimText {
                 r.kvSplits() > 1 ? ", kv splits " + r.kvSplits() : "",
                 r.dropout() > 0 ? ", dropout " + probability(r.dropout()) : "",
                 r.overlapCtas() ? ", CTAs overlapping" : "",
-                r.resources().map(res -> String.format(Locale.ROOT, ", %d register%s and %d B shared memory per CTA given",
+                r.resources().map(res -> String.format(Locale.ROOT, ", %d register%s per thread and %d B shared memory per CTA given",
                         res.registersPerThread(), res.registersPerThread() == 1 ? "" : "s", res.sharedMemPerCta())).orElse(""));
     }
 
