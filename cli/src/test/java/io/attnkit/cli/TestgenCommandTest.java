@@ -76,8 +76,8 @@ class TestgenCommandTest {
     }
 
     /**
-     * The generated tests named the weights by the absolute path the front end resolved (the
-     * reporter's said /tmp/breakit/nope.safetensors), so they ran on one machine only. They name
+     * The generated tests named the weights by the absolute path the front end resolved, so they
+     * ran on one machine only. They name
      * them relative to the directory testgen ran in, where the tests read them from.
      */
     @Test
