@@ -172,21 +172,19 @@ public record NcuProfile(String source, List<Launch> launches) {
     }
 
     /**
-     * The value in base units; null for what is not a number ("n/a", "NaN", empty), as ncu prints
-     * for some metrics. The commas of "1,234,567" are ncu's thousands separators.
+     * The value in base units; null for what ncu prints where it has no number ("n/a", "NaN", "inf",
+     * empty). The commas of "1,234,567" are ncu's thousands separators; anything else that is not a
+     * plain decimal number ("1.2.3", "0x1p3", "5d", "1,5") is refused.
      */
     private static Double value(String where, String metric, String unit, String text) throws ProfileException {
-        String plain = text.replace(",", "").trim();
-        double v;
-        try {
-            v = Double.parseDouble(plain);
-        } catch (NumberFormatException e) {
+        String trimmed = text.trim();
+        if (NO_NUMBER.matcher(trimmed).matches()) {
             return null;
         }
-        boolean numeral = plain.matches("[-+]?[0-9.]+([eE][-+]?[0-9]+)?"); // not "inf" or "NaN", which ncu may print
-        if (!Double.isFinite(v) && !numeral) {
-            return null;
+        if (!NUMBER.matcher(trimmed).matches()) { // "1.2.3", "0x1p3", "5d", "1,5": parseDouble's leniency would misread them
+            throw new ProfileException(where + ": metric " + metric + " is not a number (" + trimmed + ")");
         }
+        double v = Double.parseDouble(trimmed.replace(",", ""));
         if (v < 0) { // the counters compared (bytes, cycles, time, hit rates) cannot be negative
             throw new ProfileException(where + ": metric " + metric + " is negative (" + text.trim() + ")");
         }
@@ -196,6 +194,13 @@ public record NcuProfile(String source, List<Launch> launches) {
         }
         return scaled;
     }
+
+    /** A plain decimal number, optional exponent; ',' only between groups of three digits, as ncu's thousands separator. */
+    private static final java.util.regex.Pattern NUMBER = java.util.regex.Pattern.compile(
+            "[-+]?(?:(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\\.[0-9]*)?|\\.[0-9]+)(?:[eE][-+]?[0-9]+)?");
+    /** What ncu prints where it has no number: not measured. */
+    private static final java.util.regex.Pattern NO_NUMBER = java.util.regex.Pattern.compile(
+            "(?i)|n/a|[-+]?nan|[-+]?inf(inity)?");
 
     /** Denominators ncu writes in base units: {@code register/thread}, {@code byte/block}, {@code Gbyte/second}. */
     private static final java.util.Set<String> PER = java.util.Set.of("thread", "block", "warp", "second", "cycle", "inst",

@@ -67,6 +67,22 @@ class NcuProfileTest {
                 "sm__cycles_elapsed.avg", "lts__t_sector_hit_rate.pct"), java.util.List.copyOf(launch.unmeasured()));
     }
 
+    /** Only plain decimal numbers are read; what parseDouble would bend into one is refused, not guessed at. */
+    @Test
+    void malformedNumbersAreRefusedWithFileLineAndMetric() throws ProfileException {
+        for (String bad : new String[] {"1.2.3", "abc", "0x1p3", "5d", "1,5", "12,34", "1234,567", ",123", "1,234,", "1e", "."}) {
+            ProfileException e = assertThrows(ProfileException.class,
+                    () -> NcuProfile.parse("p.csv", HEADER + "\n" + row(0, "k", "dram__bytes_read.sum", "byte", bad)), bad);
+            assertEquals("p.csv:2: metric dram__bytes_read.sum is not a number (" + bad + ")", e.getMessage());
+        }
+        String[][] good = {{"1,048,576", "1048576"}, {"12,345.5", "12345.5"}, {"4.0e-02", "0.04"}, {".5", "0.5"},
+                {"7.", "7"}, {"+3E2", "300"}, {" 42 ", "42"}};
+        for (String[] g : good) {
+            NcuProfile p = NcuProfile.parse("p.csv", HEADER + "\n" + row(0, "k", "dram__bytes_read.sum", "byte", g[0]));
+            assertEquals(Double.parseDouble(g[1]), p.launches().getFirst().metrics().get("dram__bytes_read.sum"), 1e-12, g[0]);
+        }
+    }
+
     @Test
     void readsTheRawLayoutWithItsRowOfUnits() throws ProfileException {
         String text = String.join("\n",
