@@ -54,6 +54,9 @@ public record NcuProfile(String source, List<Launch> launches) {
 
     /** Parses the text of an export; {@code source} names it in error messages. */
     public static NcuProfile parse(String source, String text) throws ProfileException {
+        if (text.startsWith("\uFEFF")) { // a byte order mark, as Windows tools write: not part of the header
+            text = text.substring(1);
+        }
         String[] lines = text.split("\r?\n", -1);
         int header = -1;
         for (int i = 0; i < lines.length && header < 0; i++) {

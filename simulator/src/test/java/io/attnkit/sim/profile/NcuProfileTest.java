@@ -83,6 +83,16 @@ class NcuProfileTest {
         }
     }
 
+    /** A byte order mark before the header (as Windows tools save UTF-8) is not part of it. */
+    @Test
+    void aLeadingByteOrderMarkIsSkipped(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("bom.csv");
+        Files.write(file, ("\uFEFF" + HEADER + "\n" + row(0, "k", "dram__bytes_read.sum", "byte", "3") + "\n")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        NcuProfile p = NcuProfile.read(file);
+        assertEquals(3, p.launches().getFirst().metrics().get("dram__bytes_read.sum"));
+    }
+
     @Test
     void readsTheRawLayoutWithItsRowOfUnits() throws ProfileException {
         String text = String.join("\n",
