@@ -50,17 +50,19 @@ public record ProfileComparison(List<Row> rows, List<String> unmeasured, int sim
                 continue;
             }
             boolean everywhere = true;
-            boolean named = false; // with no number in some launch: said to be not measured, not passed over
+            // with no number in some launch, or absent from it while other launches have it: said to be
+            // not measured, not passed over; a metric no launch names is simply not in the profile
+            boolean named = false;
             double total = 0;
             for (NcuProfile.Launch l : measured.launches()) {
                 Double v = l.metrics().get(metric);
                 everywhere &= v != null;
-                named |= l.unmeasured().contains(metric);
+                named |= v != null || l.unmeasured().contains(metric);
                 total += v == null ? 0 : v;
             }
             if (everywhere && Double.isFinite(total)) {
                 rows.add(new Row(metric, sim.get(metric).asDouble(), total));
-            } else if (named || everywhere) {
+            } else if (named) {
                 unmeasured.add(metric);
             }
         }

@@ -80,5 +80,8 @@ class ProfileComparisonTest {
         assertEquals(List.of("dram__bytes_read.sum"), c.rows().stream().map(ProfileComparison.Row::metric).toList(),
                 "time is missing from one launch, a hit rate does not add up");
         assertEquals(-0.5, c.rows().getFirst().error(), 1e-9);
+        assertEquals(List.of("gpu__time_duration.sum"), c.unmeasured(),
+                "measured in five launches and absent from the sixth: said to be not measured, not passed over");
+        assertTrue(c.format("p").contains("not measured (no number in the profile): gpu__time_duration.sum"), c.format("p"));
     }
 }
