@@ -130,6 +130,10 @@ public record NcuProfile(String source, List<Launch> launches) {
             throw new ProfileException(source + ": the export holds no kernel launch");
         }
         List<String> units = rows.get(1);
+        if (!unitsRow(units, id, first)) { // taken as units, a launch's numbers would refuse or misscale the rest
+            throw new ProfileException(source + ":" + lines.get(1) + ": no row of units under the header (this line holds "
+                    + "numbers, not units); export with ncu --csv --page raw --print-units base, which prints one");
+        }
         Set<String> seen = new LinkedHashSet<>();
         for (int c = first; c < columns.size(); c++) {
             if (!seen.add(columns.get(c))) {
@@ -156,6 +160,25 @@ public record NcuProfile(String source, List<Launch> launches) {
             launches.add(new Launch(row.get(id), row.get(kernel), metrics, unmeasured));
         }
         return launches;
+    }
+
+    /**
+     * Whether {@code row} is the raw layout's row of units: no launch ID, or metric cells that are
+     * units ("byte", "%", "1/second", empty) and no numbers.
+     */
+    private static boolean unitsRow(List<String> row, int id, int first) {
+        if (id < row.size() && row.get(id).isBlank()) {
+            return true;
+        }
+        boolean named = false;
+        for (int c = first; c < row.size(); c++) {
+            String cell = row.get(c).trim();
+            if (NUMBER.matcher(cell).matches() && !cell.equals("1") || !cell.isEmpty() && NO_NUMBER.matcher(cell).matches()) {
+                return false;
+            }
+            named |= !cell.isEmpty() && !cell.equals("1");
+        }
+        return named;
     }
 
     private static int column(String source, List<String> columns, String name) throws ProfileException {

@@ -112,6 +112,18 @@ class NcuProfileTest {
         assertEquals(20_000, p.launches().get(1).metrics().get("gpu__time_duration.sum"), 1e-6);
     }
 
+    /** Without its row of units, the raw layout's first launch is not read as units. */
+    @Test
+    void aRawExportWithoutItsRowOfUnitsIsRefusedClearly() {
+        String header = "\"ID\",\"Kernel Name\",\"CC\",\"dram__bytes_read.sum\",\"gpu__time_duration.sum\"";
+        ProfileException e = assertThrows(ProfileException.class, () -> NcuProfile.parse("raw.csv", String.join("\n",
+                "program output", header, "\"0\",\"k\",\"9.0\",\"100.1\",\"1,400.5\"")));
+        assertTrue(e.getMessage().startsWith("raw.csv:3: no row of units under the header"), e.getMessage());
+        ProfileException two = assertThrows(ProfileException.class, () -> NcuProfile.parse("raw.csv", String.join("\n",
+                header, "\"0\",\"k\",\"9.0\",\"n/a\",\"1\"", "\"1\",\"k\",\"9.0\",\"3\",\"4\"")));
+        assertTrue(two.getMessage().startsWith("raw.csv:2: no row of units under the header"), two.getMessage());
+    }
+
     @Test
     void badExportsAreNamedWithFileAndLine(@TempDir Path dir) throws Exception {
         ProfileException none = assertThrows(ProfileException.class,
