@@ -65,10 +65,21 @@ final class HarnessFiles {
             // the harness checks O whenever expected.npy exists: an earlier one belongs to other inputs
             out.println("removed " + stale + " (it belonged to earlier inputs)");
         }
-        out.println("build: cd " + output + " && " + CudaHarness.nvccCommand(arch));
+        out.println("build: cd " + shellQuoted(output.toString()) + " && " + CudaHarness.nvccCommand(arch));
         out.println("run:   ./harness . [REPEATS]   (reads q.npy k.npy v.npy and, to check O, expected.npy: --write-inputs)");
         out.println("       ./harness --random [REPEATS]   (makes its own inputs, checks the tiles only)");
         out.flush();
+    }
+
+    /**
+     * {@code word} as one POSIX shell word, so that the printed command can be pasted: as it is when
+     * it holds only characters the shell leaves alone, else in single quotes, each embedded ' as '\''.
+     */
+    static String shellQuoted(String word) {
+        if (!word.isEmpty() && word.matches("[A-Za-z0-9_./:@%+=,-]+")) {
+            return word;
+        }
+        return "'" + word.replace("'", "'\\''") + "'";
     }
 
     /** Random normal q, k, v (seeds S, S+1, S+2, as {@code attnkit run --random}) and the float64 reference's O. */

@@ -155,6 +155,22 @@ class EmitCommandTest {
         assertEquals(before, contents(dir));
     }
 
+    /** The printed build command can be pasted into a shell whatever the output directory is called. */
+    @Test
+    void theBuildCommandQuotesTheOutputDirectoryForTheShell() throws IOException {
+        Path input = dir.resolve("k.attn");
+        Files.writeString(input, KERNEL_K);
+        Path out = dir.resolve("sp dir").resolve("x'y");
+        CliRunner r = CliRunner.run("emit", "--backend", "cuda", "--harness", "-o", out.toString(), input.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        String quoted = "'" + out.toString().replace("'", "'\\''") + "'";
+        assertTrue(r.out().contains("build: cd " + quoted + " && nvcc "), r.out());
+        assertEquals("a/b-c_d.e", HarnessFiles.shellQuoted("a/b-c_d.e"), "nothing to quote");
+        assertEquals("'it'\\''s'", HarnessFiles.shellQuoted("it's"));
+        assertEquals("'$HOME'", HarnessFiles.shellQuoted("$HOME"));
+        assertEquals("''", HarnessFiles.shellQuoted(""));
+    }
+
     /** Beside its input, with names that differ, emit still writes. */
     @Test
     void emitsBesideItsInput() throws IOException {
