@@ -87,13 +87,24 @@ final class SimulationSize {
                     kernel.name(), walked ? "walk" : "launch", count(ctas), units, ENGINE_MAX_CTAS));
         }
         if (ctas > max) {
-            Shape s = kernel.shape();
             throw new CliException(ExitCodes.USAGE, String.format(Locale.ROOT,
-                    "kernel %s would %s %s %s (batch %d x %s %d x %s), more than "
-                            + "--max-ctas %d; simulate a smaller shape, or raise --max-ctas (time and memory grow with it)",
-                    kernel.name(), walked ? "walk" : "launch", count(ctas), units, s.batch(), packed(options) ? "KV heads" : "heads",
-                    packed(options) ? s.kvHeads() : s.heads(), blocks(options, kernel), max));
+                    "kernel %s %s, more than --max-ctas %d; simulate a smaller shape, or raise --max-ctas (time and memory grow with it)",
+                    kernel.name(), estimate(kernel, options), max));
         }
+    }
+
+    /**
+     * The estimate as {@link #require} words it: "would launch about 1,234 CTAs (batch 1 x heads 16 x
+     * blocks of queries)", or "walk ... tiles of S" and "K/V blocks" for the schedules that walk.
+     */
+    static String estimate(KernelSpec kernel, SimOptions options) {
+        long ctas = ctas(kernel, options);
+        boolean standard = options.schedule() == Schedule.STANDARD;
+        boolean walked = standard || options.schedule() == Schedule.FLASH1;
+        Shape s = kernel.shape();
+        return String.format(Locale.ROOT, "would %s %s %s (batch %d x %s %d x %s)", walked ? "walk" : "launch", count(ctas),
+                standard ? "tiles of S" : walked ? "K/V blocks" : "CTAs", s.batch(), packed(options) ? "KV heads" : "heads",
+                packed(options) ? s.kvHeads() : s.heads(), blocks(options, kernel));
     }
 
     private static String count(long ctas) {

@@ -13,6 +13,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -147,10 +148,28 @@ final class ValidateCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * Refuses, before anything is simulated, a row past the size {@code simulate} refuses by default
+     * (its --max-ctas estimate): a shape such as standard attention at 1M tokens would otherwise
+     * simulate for minutes, silently.
+     */
+    private static void requireSimulable(MeasuredGrid grid, SimOptions options) {
+        for (MeasuredGrid.Timed t : grid.timings()) {
+            Validation.Setup s = Validation.setup(t.config(), options);
+            if (SimulationSize.ctas(s.kernel(), s.options()) > SimulationSize.DEFAULT_MAX_CTAS) {
+                throw new CliException(ExitCodes.USAGE, String.format(Locale.ROOT,
+                        "%s:%d: %s %s, more than %,d (simulate's --max-ctas default); too large to simulate, leave the row out",
+                        grid.source(), t.line(), t.config().label(), SimulationSize.estimate(s.kernel(), s.options()),
+                        SimulationSize.DEFAULT_MAX_CTAS));
+            }
+        }
+    }
+
     private String measuredTable(SimOptions options) throws IOException, InputException {
         TargetSpec t = target(target.orElse("h200"), TargetSpec.Kind.GPU);
         try {
             MeasuredGrid grid = MeasuredGrid.read(measured.get());
+            requireSimulable(grid, options);
             return grid.markdown(t, grid.compare(t, options));
         } catch (ProfileException e) {
             throw new CliException(ExitCodes.INPUT, e.getMessage());

@@ -66,6 +66,22 @@ class ValidateCommandTest {
         assertEquals("attnkit: error: " + dir + ": is a directory", directory.err().strip());
     }
 
+    /** A row past simulate's --max-ctas estimate is refused at once, by its line, not simulated for minutes. */
+    @Test
+    void aRowTooLargeToSimulateIsRefusedByLine() throws IOException {
+        Path grid = dir.resolve("odd.jsonl");
+        Files.writeString(grid, """
+                {"kind": "attention", "impl": "flash", "dtype": "bf16", "batch": 1, "heads": 2, "n": 256, "d": 64, "causal": true, "pass": "bwd", "ms": 0.1}
+                {"kind": "attention", "impl": "standard", "dtype": "f16", "batch": 1, "heads": 16, "n": 1048576, "d": 128, "causal": true, "pass": "fwd", "ms": 100}
+                """);
+        CliRunner r = CliRunner.run("validate", "--measured", grid.toString(), "--target", "h100-sxm");
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals("attnkit: error: " + grid + ":2: standard d128 causal N=1048576 would walk about 1,073,741,824 tiles of S "
+                + "(batch 1 x heads 16 x 128 x 128 blocks of S, once per pass), more than 1,048,576 (simulate's --max-ctas default); "
+                + "too large to simulate, leave the row out", r.err().strip());
+        assertEquals("", r.out());
+    }
+
     /** Options of one mode given without it are refused at once, not ignored through a minute of simulation. */
     @Test
     void optionsOfAnotherModeAreRefused() throws IOException {

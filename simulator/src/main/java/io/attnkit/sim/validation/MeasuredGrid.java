@@ -27,8 +27,8 @@ public record MeasuredGrid(String source, Optional<String> device, Optional<Doub
         timings = List.copyOf(timings);
     }
 
-    /** One timed configuration: milliseconds measured. */
-    public record Timed(Config config, double ms) {
+    /** One timed configuration: milliseconds measured, on line {@code line} (from 1) of the file, for messages. */
+    public record Timed(Config config, double ms, int line) {
     }
 
     /** A row of the comparison: predicted and measured time; error as in the published tables (speed). */
@@ -74,7 +74,7 @@ public record MeasuredGrid(String source, Optional<String> device, Optional<Doub
                 case "matmul_bf16" -> matmul = Optional.of(number(row, "tflop_per_s", where));
                 case "attention" -> {
                     if (!row.has("error")) { // rows that ran out of memory have no time
-                        timings.add(new Timed(config(row, where), number(row, "ms", where)));
+                        timings.add(new Timed(config(row, where), number(row, "ms", where), i + 1));
                     }
                 }
                 default -> throw new ProfileException(where + ": unknown kind '" + kind + "'");

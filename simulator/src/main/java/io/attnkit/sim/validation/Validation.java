@@ -396,6 +396,16 @@ public final class Validation {
             throw new IllegalArgumentException("forward and backward together: FlashAttention-2 tiles them differently; "
                     + "compare each pass alone");
         }
+        Setup setup = setup(c, base);
+        return Simulator.simulate(setup.kernel(), target, BlockMap.of(setup.kernel()), setup.options());
+    }
+
+    /** What {@link #fa2OrStandard} simulates for {@code c}: the kernel and the options, to size it before it runs. */
+    public record Setup(KernelSpec kernel, SimOptions options) {
+    }
+
+    /** The kernel and options {@link #fa2OrStandard} simulates {@code c} with (checked as it checks them). */
+    public static Setup setup(Config c, SimOptions base) {
         boolean d64 = c.headDim() == 64;
         SimOptions o = base.withPass(c.pass());
         if (!c.fa2()) {
@@ -403,7 +413,7 @@ public final class Validation {
         } else if (c.pass() == Pass.FWD) {
             o = o.withResources(fa2Resources(128, d64 ? 128 : 64, c.headDim()));
         }
-        return simulate(fa2Kernel(c), target, o);
+        return new Setup(program(fa2Kernel(c)).kernels().getFirst(), o);
     }
 
     /** Why {@code c} cannot be simulated (the first error in its kernel), or empty when it can. */
