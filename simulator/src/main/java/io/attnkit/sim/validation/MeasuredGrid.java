@@ -103,7 +103,7 @@ public record MeasuredGrid(String source, Optional<String> device, Optional<Doub
             throw new ProfileException(where + ": head dimension " + d + ": FlashAttention-2's tiles are modelled for 64 and 128");
         }
         Config c = new Config(impl.equals("flash"), pass, dtype, positive(row, "batch", where), positive(row, "heads", where),
-                positive(row, "n", where), d, row.path("causal").asBoolean());
+                positive(row, "n", where), d, bool(row, "causal", where));
         Optional<String> problem = Validation.problem(c);
         if (problem.isPresent()) {
             throw new ProfileException(where + ": " + problem.get());
@@ -117,6 +117,15 @@ public record MeasuredGrid(String source, Optional<String> device, Optional<Doub
             throw new ProfileException(where + ": field '" + field + "' must be a positive number, found " + describe(v));
         }
         return v.asDouble();
+    }
+
+    /** A JSON true or false: not the string "true", 1, or a missing field read as false. */
+    private static boolean bool(JsonNode row, String field, String where) throws ProfileException {
+        JsonNode v = required(row, field, where);
+        if (!v.isBoolean()) {
+            throw new ProfileException(where + ": field '" + field + "' must be true or false, found " + describe(v));
+        }
+        return v.booleanValue();
     }
 
     private static String text(JsonNode row, String field, String where) throws ProfileException {

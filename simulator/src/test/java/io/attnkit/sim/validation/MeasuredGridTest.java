@@ -105,7 +105,11 @@ class MeasuredGridTest {
                 {good.replace("\"ms\": 1.0", "\"ms\": 1e999"), "t.jsonl:2: field 'ms' must be a positive number, found a number out of range"},
                 {good.replace("\"batch\": 32", "\"batch\": [32]"), "t.jsonl:2: field 'batch' must be a positive number, found an array"},
                 {good.replace("\"impl\": \"flash\", ", ""), "t.jsonl:2: missing field 'impl'"},
-                {"{\"kind\": \"copy\", \"tb_per_s\": null}", "t.jsonl:2: field 'tb_per_s' must be a positive number, found null"}};
+                {"{\"kind\": \"copy\", \"tb_per_s\": null}", "t.jsonl:2: field 'tb_per_s' must be a positive number, found null"},
+                {good.replace("\"causal\": false, ", ""), "t.jsonl:2: missing field 'causal'"},
+                {good.replace("\"causal\": false", "\"causal\": \"yes\""), "t.jsonl:2: field 'causal' must be true or false, found the string \"yes\""},
+                {good.replace("\"causal\": false", "\"causal\": \"true\""), "t.jsonl:2: field 'causal' must be true or false, found the string \"true\""},
+                {good.replace("\"causal\": false", "\"causal\": 1"), "t.jsonl:2: field 'causal' must be true or false, found the number 1"}};
         for (String[] c : cases) {
             assertEquals(c[1], assertThrows(ProfileException.class, () -> MeasuredGrid.parse("t.jsonl", good + "\n" + c[0])).getMessage(), c[0]);
         }
