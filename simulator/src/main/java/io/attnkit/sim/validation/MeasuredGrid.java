@@ -51,6 +51,7 @@ public record MeasuredGrid(String source, Optional<String> device, Optional<Doub
         Optional<Double> copy = Optional.empty();
         Optional<Double> matmul = Optional.empty();
         List<Timed> timings = new ArrayList<>();
+        int outOfMemory = 0;
         List<String> lines = text.lines().toList();
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i).strip();
@@ -62,7 +63,7 @@ public record MeasuredGrid(String source, Optional<String> device, Optional<Doub
             try {
                 row = JSON.readTree(line);
             } catch (JsonProcessingException e) {
-                throw new ProfileException(where + ": not a JSON object: " + e.getOriginalMessage());
+                throw new ProfileException(where + ": malformed JSON: " + reason(e));
             }
             if (!row.isObject()) { // valid JSON all the same: a kind read off it would be ''
                 throw new ProfileException(where + ": expected a JSON object, found " + describe(row));
@@ -75,13 +76,16 @@ public record MeasuredGrid(String source, Optional<String> device, Optional<Doub
                 case "attention" -> {
                     if (!row.has("error")) { // rows that ran out of memory have no time
                         timings.add(new Timed(config(row, where), number(row, "ms", where), i + 1));
+                    } else {
+                        outOfMemory++;
                     }
                 }
                 default -> throw new ProfileException(where + ": unknown kind '" + kind + "'");
             }
         }
         if (timings.isEmpty()) {
-            throw new ProfileException(source + ": no timed attention row");
+            throw new ProfileException(source + ": no timed attention row" + (outOfMemory == 0 ? ""
+                    : " (" + outOfMemory + (outOfMemory == 1 ? " row was" : " rows were") + " out of memory, skipped)"));
         }
         return new MeasuredGrid(source, device, copy, matmul, timings);
     }
@@ -142,6 +146,25 @@ public record MeasuredGrid(String source, Optional<String> device, Optional<Doub
             throw new ProfileException(where + ": missing field '" + field + "'");
         }
         return v;
+    }
+
+    /**
+     * Jackson's reason without its internals: its first line, short of the "(start marker at [Source:
+     * ...])" and StreamReadFeature hints, with the column it stopped at.
+     */
+    private static String reason(JsonProcessingException e) {
+        String m = e.getOriginalMessage() == null ? "unreadable" : e.getOriginalMessage().lines().findFirst().orElse("unreadable");
+        for (String internal : new String[] {" (start marker at", " at [Source", "[Source:", " (for ", " (through reference"}) {
+            int cut = m.indexOf(internal);
+            if (cut > 0) {
+                m = m.substring(0, cut);
+            }
+        }
+        m = m.strip();
+        if (m.length() > 120) {
+            m = m.substring(0, 120) + "...";
+        }
+        return e.getLocation() != null && e.getLocation().getColumnNr() > 0 ? m + " at column " + e.getLocation().getColumnNr() : m;
     }
 
     /** What a JSON value is, for a message: "an array", "the number -2", "the string \"x\"". */

@@ -73,7 +73,14 @@ class MeasuredGridTest {
     void badLinesAreNamedWithFileAndLine() {
         String good = attention("flash", "fwd", 512, 64, false, 1.0);
         assertTrue(assertThrows(ProfileException.class, () -> MeasuredGrid.parse("t.jsonl", good + "\nnot json\n"))
-                .getMessage().startsWith("t.jsonl:2: not a JSON object: "));
+                .getMessage().startsWith("t.jsonl:2: malformed JSON: "));
+        String truncated = good.substring(0, good.length() - 1);
+        assertEquals("t.jsonl:2: malformed JSON: Unexpected end-of-input: expected close marker for Object at column "
+                + (truncated.length() + 1), assertThrows(ProfileException.class,
+                () -> MeasuredGrid.parse("t.jsonl", good + "\n" + truncated)).getMessage());
+        String oom = good.replace("\"ms\": 1.0", "\"error\": \"out of memory\"");
+        assertEquals("t.jsonl: no timed attention row (2 rows were out of memory, skipped)", assertThrows(ProfileException.class,
+                () -> MeasuredGrid.parse("t.jsonl", oom + "\n" + oom)).getMessage());
         assertTrue(assertThrows(ProfileException.class, () -> MeasuredGrid.parse("t.jsonl",
                 attention("flash", "fwd+bwd", 512, 64, false, 1.0))).getMessage().startsWith("t.jsonl:1: pass 'fwd+bwd'"));
         assertTrue(assertThrows(ProfileException.class, () -> MeasuredGrid.parse("t.jsonl",
