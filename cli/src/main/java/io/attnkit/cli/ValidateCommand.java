@@ -117,7 +117,12 @@ final class ValidateCommand implements Callable<Integer> {
         } else {
             found = Validation.builtinTarget(name);
         }
-        return found.filter(t -> t.kind() == kind).orElseThrow(() -> new CliException(ExitCodes.USAGE, "no "
+        if (found.isPresent() && found.get().kind() != kind) { // it exists: say which kind it is, not that it is missing
+            boolean gpu = kind == TargetSpec.Kind.GPU;
+            throw new CliException(ExitCodes.USAGE, "'" + name + "' is a " + (gpu ? "CPU" : "GPU") + " target; "
+                    + (gpu ? "--measured needs a GPU" : "--cpu needs a CPU") + " target");
+        }
+        return found.orElseThrow(() -> new CliException(ExitCodes.USAGE, "no "
                 + (kind == TargetSpec.Kind.GPU ? "GPU" : "CPU") + " target '" + name + "'"
                 + targets.map(f -> " in " + f).orElse("; see 'attnkit targets'")));
     }

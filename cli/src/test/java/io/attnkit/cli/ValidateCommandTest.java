@@ -57,7 +57,12 @@ class ValidateCommandTest {
         assertEquals("attnkit: error: " + grid + ":1: expected a JSON object, found an array", array.err().strip());
         CliRunner cpu = CliRunner.run("validate", "--measured", grid.toString(), "--target", "host-epyc-2c");
         assertEquals(2, cpu.exitCode());
-        assertEquals("attnkit: error: no GPU target 'host-epyc-2c'; see 'attnkit targets'", cpu.err().strip());
+        assertEquals("attnkit: error: 'host-epyc-2c' is a CPU target; --measured needs a GPU target", cpu.err().strip());
+        CliRunner zen5 = CliRunner.run("validate", "--measured", grid.toString(), "--target", "host-zen5-2c");
+        assertEquals(2, zen5.exitCode());
+        assertEquals("attnkit: error: 'host-zen5-2c' is a CPU target; --measured needs a GPU target", zen5.err().strip());
+        CliRunner nowhere = CliRunner.run("validate", "--measured", grid.toString(), "--target", "tpu-v9");
+        assertEquals("attnkit: error: no GPU target 'tpu-v9'; see 'attnkit targets'", nowhere.err().strip());
         CliRunner missing = CliRunner.run("validate", "--measured", dir.resolve("none.jsonl").toString());
         assertEquals(2, missing.exitCode(), "a file that cannot be read is a usage error");
         assertEquals("attnkit: error: " + dir.resolve("none.jsonl") + ": no such file", missing.err().strip());
@@ -225,7 +230,7 @@ class ValidateCommandTest {
         assertEquals(1, none.err().strip().lines().count(), none.err());
         CliRunner gpu = CliRunner.run("validate", "--cpu", "--target", "h100-sxm");
         assertEquals(2, gpu.exitCode());
-        assertEquals("attnkit: error: no CPU target 'h100-sxm'; see 'attnkit targets'", gpu.err().strip());
+        assertEquals("attnkit: error: 'h100-sxm' is a GPU target; --cpu needs a CPU target", gpu.err().strip());
         CliRunner both = CliRunner.run("validate", "--cpu", "--measured", "x.jsonl", "--target", "host-zen5-2c");
         assertEquals(2, both.exitCode());
         assertEquals("attnkit: error: give --cpu or --measured, not both", both.err().strip());
