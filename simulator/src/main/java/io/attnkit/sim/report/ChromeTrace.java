@@ -49,10 +49,6 @@ public final class ChromeTrace implements TraceSink {
         this.cpu = cpu;
     }
 
-    /** A GPU's trace. */
-    public ChromeTrace(int ctas, double clockHz) {
-        this(ctas, clockHz, false);
-    }
 
     @Override
     public boolean sampled(Launch launch, long n) {

@@ -16,7 +16,7 @@ class ChromeTraceTest {
      * at 1 GHz, the last one {@code jump} bytes higher (the engine's exact total at a launch's end).
      */
     private static double dramArea(int samples, double jump) {
-        ChromeTrace trace = new ChromeTrace(256, 1e9);
+        ChromeTrace trace = new ChromeTrace(256, 1e9, false);
         for (int t = 0; t < samples; t++) {
             double total = t + (t == samples - 1 ? jump : 0);
             trace.counters(t, total, total, 0);
