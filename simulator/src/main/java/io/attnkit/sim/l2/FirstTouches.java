@@ -121,7 +121,7 @@ final class FirstTouches {
         }
         Trails trails = byObject.get(key / 2);
         boolean write = key % 2 == 1;
-        settle(passes, write ? trails.written : trails.touched, write ? trails.touched : null, now, write);
+        settle(passes, write ? trails.written() : trails.touched, write ? trails.touched : null, now, write);
         if (passes.isEmpty()) {
             pendingKeys.clear(key);
             pending.set(key, null); // most objects of a decode batch are swept once

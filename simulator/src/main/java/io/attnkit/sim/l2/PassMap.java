@@ -47,6 +47,11 @@ final class PassMap {
     /** The stretches' geometry, highest first, as {@link #geometry()} returns it; null once they change. */
     private double[] geometry;
 
+    /** The DRAM count of the oldest stretch held, as noted when added; infinite when none is held. */
+    double oldestDram() {
+        return oldestDram;
+    }
+
     boolean isEmpty() {
         return byLo.isEmpty();
     }
@@ -100,8 +105,8 @@ final class PassMap {
     }
 
     /** The stretches, highest first. */
-    Iterable<Ramp> descending() {
-        return byLo.descendingMap().values();
+    List<Ramp> descending() {
+        return new ArrayList<>(byLo.values()).reversed();
     }
 
     /**
@@ -112,15 +117,16 @@ final class PassMap {
     double[] geometry() {
         if (geometry == null) {
             double[] g = new double[byLo.size() * GEOMETRY_STRIDE];
-            int i = 0;
-            for (Ramp r : descending()) {
+            int i = g.length;
+            // filled from the end: a descending view of the map would stay cached in it, three objects per object
+            for (Ramp r : byLo.values()) {
+                i -= GEOMETRY_STRIDE;
                 g[i] = r.lo;
                 g[i + 1] = r.hi;
                 g[i + 2] = r.end;
                 g[i + 3] = r.rate;
                 g[i + 4] = r.endTime;
                 g[i + 5] = r.bytes;
-                i += GEOMETRY_STRIDE;
             }
             geometry = g;
         }

@@ -8,18 +8,39 @@ import java.util.List;
  * a done trail last passed each item, of all trails and of the writes alone.
  */
 final class Trails {
-    final List<Trail> active = new ArrayList<>();
-    /** Items any trail has passed, and those a write has. */
+    /**
+     * The writes of an object never written, shared and never added to: three of an attention's
+     * four tensors are only read, and a decode batch holds a million objects.
+     */
+    private static final PassMap NO_WRITES = new PassMap();
+
+    final List<Trail> active = new ArrayList<>(2); // most objects see one or two trails at a time
+    /** Items any trail has passed. */
     final TouchedItems touched = new TouchedItems();
-    final TouchedItems written = new TouchedItems();
+    private TouchedItems written;
     private final PassMap passes = new PassMap();
-    private final PassMap writes = new PassMap();
+    private PassMap writes = NO_WRITES;
     private final TrailsByObject owner;
     private final int object;
 
     Trails(int object, TrailsByObject owner) {
         this.object = object;
         this.owner = owner;
+    }
+
+    /** Items a write has passed. */
+    TouchedItems written() {
+        if (written == null) {
+            written = new TouchedItems();
+        }
+        return written;
+    }
+
+    private PassMap writesToAdd() {
+        if (writes == NO_WRITES) {
+            writes = new PassMap();
+        }
+        return writes;
     }
 
     boolean isEmpty() {
@@ -36,6 +57,16 @@ final class Trails {
         owner.passesChanged(object);
     }
 
+    /** True when done trails passed any item, of reads or of writes. */
+    boolean holdsAnyPass() {
+        return !passes.isEmpty() || !writes.isEmpty();
+    }
+
+    /** The DRAM count when the oldest pass held (of reads or of writes) was made; infinite when none is held. */
+    double oldestPassDram() {
+        return Math.min(passes.oldestDram(), writes.oldestDram());
+    }
+
     /** True when nothing at all is left: no trail in flight and no pass, of reads or of writes. */
     boolean holdsNothing() {
         return isEmpty() && writes.isEmpty();
@@ -49,9 +80,10 @@ final class Trails {
     /** {@code t} is done, when the L2 has exchanged {@code dram} bytes with DRAM. */
     void finish(Trail t, double dram) {
         markChanged();
+        owner.passAdded(object, dram);
         passes.add(t, dram);
         if (t.write) {
-            writes.add(t, dram);
+            writesToAdd().add(t, dram);
         }
     }
 
@@ -62,11 +94,12 @@ final class Trails {
     void finishItem(long item, double begin, double end, double bytes, boolean write, double dram) {
         double rate = end > begin ? 1 / (end - begin) : Double.POSITIVE_INFINITY;
         markChanged();
+        owner.passAdded(object, dram);
         passes.add(item, item + 1, begin, end, rate, bytes, dram);
         touched.add(item, item + 1);
         if (write) {
-            writes.add(item, item + 1, begin, end, rate, bytes, dram);
-            written.add(item, item + 1);
+            writesToAdd().add(item, item + 1, begin, end, rate, bytes, dram);
+            written().add(item, item + 1);
         }
     }
 

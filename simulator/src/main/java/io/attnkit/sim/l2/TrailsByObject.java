@@ -27,6 +27,9 @@ final class TrailsByObject {
     private int changedCount;
     /** Objects a trail began on since the snapshot last looked, or that had trails in flight then. */
     private final BitSet moving = new BitSet();
+    /** Objects holding passes by their oldest, each once ({@code queued}): those forgetting may have work on. */
+    private final AgeingQueue ageing = new AgeingQueue();
+    private final BitSet queued = new BitSet();
 
     TrailsByObject(int objects) {
         all = new Trails[objects];
@@ -77,6 +80,14 @@ final class TrailsByObject {
         return out;
     }
 
+    /** {@code object} was passed when the L2 had exchanged {@code dram} bytes with DRAM: its passes age from then. */
+    void passAdded(int object, double dram) {
+        if (!queued.get(object)) {
+            queued.set(object);
+            ageing.add(object, dram);
+        }
+    }
+
     /** A superset of the objects with trails in flight: the snapshot clears those left with none. */
     BitSet moving() {
         return moving;
@@ -119,13 +130,28 @@ final class TrailsByObject {
      * are twice the dead distance old), so an access to it again misses as a first touch would.
      */
     void forgetOlderThan(double dramNow, double dead, IntPredicate droppable) {
-        for (int o = live.nextSetBit(0); o >= 0; o = live.nextSetBit(o + 1)) {
+        // Each object holding passes is queued by its oldest: those behind the front have nothing to forget.
+        AgeingQueue again = new AgeingQueue();
+        while (!ageing.isEmpty() && dramNow - ageing.firstDram() > dead) {
+            int o = ageing.removeFirst();
+            queued.clear(o);
             Trails trails = all[o];
+            if (trails == null) {
+                continue;
+            }
             trails.forgetOlderThan(dramNow, dead);
             if (trails.holdsNothing() && droppable.test(o)) {
                 live.clear(o);
                 all[o] = null;
-            }
+            } else if (trails.holdsAnyPass()) {
+                again.add(o, trails.oldestPassDram());
+            } else if (trails.holdsNothing()) {
+                again.add(o, Double.NEGATIVE_INFINITY); // not droppable yet: looked at again at the next call
+            } // trails in flight and no pass: queued again when one is done
+        }
+        while (!again.isEmpty()) {
+            double dram = again.firstDram();
+            passAdded(again.removeFirst(), dram);
         }
     }
 }

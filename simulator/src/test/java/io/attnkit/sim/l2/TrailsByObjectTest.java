@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class TrailsByObjectTest {
@@ -95,5 +97,37 @@ class TrailsByObjectTest {
         objects.forgetOlderThan(10_000, 500, o -> true);
         assertNull(objects.peek(1));
         assertEquals(List.of(), visited(objects));
+    }
+
+    @Test
+    void forgettingDropsExactlyTheObjectsWhosePassesAllAged() {
+        // Objects are looked at by their oldest pass only: none that aged may be missed, none still young dropped.
+        Random random = new Random(11);
+        int n = 300;
+        TrailsByObject objects = new TrailsByObject(n);
+        double[] latest = new double[n];
+        Arrays.fill(latest, Double.NaN); // NaN: never passed, or dropped
+        double dram = 0;
+        for (int step = 0; step < 3_000; step++) {
+            dram += random.nextInt(50);
+            if (random.nextInt(10) == 0) {
+                double dead = 200 + random.nextInt(400);
+                objects.forgetOlderThan(dram, dead, o -> true);
+                for (int o = 0; o < n; o++) {
+                    boolean aged = dram - latest[o] > dead;
+                    if (aged) {
+                        latest[o] = Double.NaN;
+                    }
+                    assertEquals(Double.isNaN(latest[o]), objects.peek(o) == null, "object " + o + " at step " + step);
+                }
+            } else {
+                int o = random.nextInt(n);
+                Trail t = trail(o, random.nextBoolean(), step); // each pass covers the same items: the latest replaces the rest
+                objects.begin(t);
+                objects.get(o).active.remove(t);
+                objects.get(o).finish(t, dram);
+                latest[o] = dram;
+            }
+        }
     }
 }
