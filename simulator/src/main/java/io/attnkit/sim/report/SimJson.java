@@ -116,6 +116,8 @@ public final class SimJson {
     private static void putTotals(ObjectNode m, SimResult r) {
         m.put("gpu__time_duration.sum", r.seconds() * 1e9);
         m.put("sm__cycles_elapsed.avg", r.cycles());
+        // summed like elapsed cycles: launches run one after another, so a profile's launches add up to it
+        m.put("sm__cycles_active.avg", r.launches().stream().mapToDouble(l -> l.smActiveCycles() / r.sms()).sum());
         m.put("sm__cycles_elapsed.avg.per_second", r.clockHz());
         m.put("dram__bytes_read.sum", Math.round(r.dramReadBytes()));
         m.put("dram__bytes_write.sum", Math.round(r.dramWriteBytes()));

@@ -84,4 +84,25 @@ class ProfileComparisonTest {
                 "measured in five launches and absent from the sixth: said to be not measured, not passed over");
         assertTrue(c.format("p").contains("not measured (no number in the profile): gpu__time_duration.sum"), c.format("p"));
     }
+    /** Active cycles add up over launches run one after another, like elapsed ones: compared as a total. */
+    @Test
+    void activeCyclesAreTotalledOverLaunchesAndCompared() {
+        JsonNode sim = simulate("kernel k { shape batch 1, heads 8, q_len 777, head_dim 64; dtype bf16; "
+                + "tile q 128, kv 64, stages 2, warps 4; }", SimOptions.defaults().withSchedule(Schedule.STANDARD));
+        JsonNode launches = sim.path("launches");
+        assertTrue(launches.size() > 1);
+        double active = 0;
+        double elapsed = 0;
+        for (JsonNode l : launches) {
+            active += l.path("metrics").get("sm__cycles_active.avg").asDouble();
+            elapsed += l.path("metrics").get("sm__cycles_elapsed.avg").asDouble();
+        }
+        assertEquals(active, sim.path("metrics").path("sm__cycles_active.avg").asDouble(), 1e-6 * active);
+        assertEquals(elapsed, sim.path("metrics").path("sm__cycles_elapsed.avg").asDouble(), 1e-6 * elapsed);
+        List<NcuProfile.Launch> measured = List.of(new NcuProfile.Launch("0", "a", Map.of("sm__cycles_active.avg", active)),
+                new NcuProfile.Launch("1", "b", Map.of("sm__cycles_active.avg", active)));
+        ProfileComparison c = ProfileComparison.of(sim, new NcuProfile("p", measured));
+        assertEquals(List.of("sm__cycles_active.avg"), c.rows().stream().map(ProfileComparison.Row::metric).toList());
+        assertEquals(-0.5, c.rows().getFirst().error(), 1e-9);
+    }
 }
