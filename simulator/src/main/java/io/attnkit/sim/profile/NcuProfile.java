@@ -3,6 +3,7 @@ package io.attnkit.sim.profile;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvParser;
+import io.attnkit.sim.report.SimJson;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,7 +23,9 @@ import java.util.Set;
  * Name", "Metric Unit" and "Metric Value" columns, and {@code --page raw}, a column per metric
  * with a row of units under the header. Lines before the header (the profiled program's own
  * output, {@code ==PROF==} lines) are skipped, as ncu mixes them into what it prints. Numbers are
- * read as ncu prints them in an English locale: "1,048,576" is a million bytes and more.
+ * read as ncu prints them in an English locale: "1,048,576" is a million bytes and more. A metric
+ * whose unit this reader cannot convert is passed over unless the simulation reports it
+ * ({@link SimJson#METRICS}), where it is an error: ncu's sections print many such metrics.
  */
 public record NcuProfile(String source, List<Launch> launches) {
     public NcuProfile {
@@ -103,6 +106,9 @@ public record NcuProfile(String source, List<Launch> launches) {
                 throw new ProfileException(where + ": " + row.size() + " fields, the header has " + columns.size());
             }
             kernels.putIfAbsent(row.get(id), row.get(kernel));
+            if (passedOver(row.get(name), row.get(unit))) {
+                continue;
+            }
             if (metrics.getOrDefault(row.get(id), Map.of()).containsKey(row.get(name))
                     || unmeasured.getOrDefault(row.get(id), Set.of()).contains(row.get(name))) {
                 // two values for one launch: keeping either would compare against a figure picked at random
@@ -140,6 +146,14 @@ public record NcuProfile(String source, List<Launch> launches) {
                 throw new ProfileException(source + ":" + lines.get(0) + ": column " + columns.get(c) + " a second time");
             }
         }
+        Set<Integer> passedOver = new LinkedHashSet<>();
+        for (int c = first; c < columns.size() && c < units.size(); c++) {
+            if (passedOver(columns.get(c), units.get(c))) {
+                passedOver.add(c);
+            } else { // refused by the row that prints the unit, not by each launch's
+                scale(source + ":" + lines.get(1), columns.get(c), units.get(c).trim());
+            }
+        }
         List<Launch> launches = new ArrayList<>();
         for (int r = 2; r < rows.size(); r++) {
             List<String> row = rows.get(r);
@@ -150,6 +164,9 @@ public record NcuProfile(String source, List<Launch> launches) {
             Map<String, Double> metrics = new LinkedHashMap<>();
             Set<String> unmeasured = new LinkedHashSet<>();
             for (int c = first; c < columns.size(); c++) {
+                if (passedOver.contains(c)) {
+                    continue;
+                }
                 Double v = value(where, columns.get(c), units.get(c), row.get(c));
                 if (v != null) {
                     metrics.put(columns.get(c), v);
@@ -232,10 +249,25 @@ public record NcuProfile(String source, List<Launch> launches) {
     private static final java.util.Set<String> PER = java.util.Set.of("thread", "block", "warp", "second", "cycle", "inst",
             "request", "sector", "sm");
 
+    /** A metric the simulation does not report, in a unit this reader cannot convert: nothing to compare it with. */
+    private static boolean passedOver(String metric, String unit) {
+        return Double.isNaN(factor(unit.trim())) && !SimJson.METRICS.contains(metric);
+    }
+
     private static double scale(String where, String metric, String unit) throws ProfileException {
+        double factor = factor(unit);
+        if (Double.isNaN(factor)) {
+            throw new ProfileException(where + ": metric " + metric + " has unit '" + unit
+                    + "' that this reader does not convert; export with ncu --print-units base");
+        }
+        return factor;
+    }
+
+    /** What a value in {@code unit} is multiplied by for base units; NaN for a unit this reader does not know. */
+    private static double factor(String unit) {
         int slash = unit.indexOf('/');
         if (slash > 0 && PER.contains(unit.substring(slash + 1).toLowerCase(Locale.ROOT))) {
-            return scale(where, metric, unit.substring(0, slash));
+            return factor(unit.substring(0, slash));
         }
         return switch (unit.toLowerCase(Locale.ROOT)) {
             case "", "%", "byte", "b", "cycle", "ns", "nsecond", "inst", "warp", "thread", "block", "register",
@@ -247,8 +279,7 @@ public record NcuProfile(String source, List<Launch> launches) {
             case "kibyte", "kib" -> 1024;
             case "mibyte", "mib" -> 1024.0 * 1024;
             case "gibyte", "gib" -> 1024.0 * 1024 * 1024;
-            default -> throw new ProfileException(where + ": metric " + metric + " has unit '" + unit
-                    + "' that this reader does not convert; export with ncu --print-units base");
+            default -> Double.NaN;
         };
     }
 }

@@ -8,6 +8,7 @@ import io.attnkit.sim.SimResult;
 import io.attnkit.sim.Utilization;
 import io.attnkit.sim.gpu.LaunchStats;
 import io.attnkit.sim.gpu.Occupancy;
+import java.util.Set;
 
 /**
  * A simulation as JSON. Counters are named as Nsight Compute names its metrics, so that a
@@ -18,6 +19,22 @@ import io.attnkit.sim.gpu.Occupancy;
 public final class SimJson {
     /** Bytes per L2 sector, the unit of Nsight's {@code lts__t_sectors} counters. */
     public static final int SECTOR_BYTES = 32;
+
+    /**
+     * Every metric name {@code metrics} and a launch's {@code metrics} can hold: a profile's unit
+     * that cannot be converted is an error on these, and passed over on the rest.
+     */
+    public static final Set<String> METRICS = Set.of("gpu__time_duration.sum", "sm__cycles_elapsed.avg",
+            "sm__cycles_elapsed.avg.per_second", "sm__cycles_active.avg", "dram__bytes_read.sum", "dram__bytes_write.sum",
+            "lts__t_bytes.sum", "lts__t_sectors_op_read.sum", "lts__t_sectors_op_write.sum", "lts__t_sector_hit_rate.pct",
+            "smsp__sass_data_bytes_mem_shared.sum", "sm__pipe_tensor_op_hmma_cycles_active.avg.pct_of_peak_sustained_elapsed",
+            "sm__pipe_fma_cycles_active.avg.pct_of_peak_sustained_elapsed",
+            "sm__pipe_xu_cycles_active.avg.pct_of_peak_sustained_elapsed", "sm__warps_active.avg.pct_of_peak_sustained_active",
+            "dram__throughput.avg.pct_of_peak_sustained_elapsed", "lts__t_bytes.sum.pct_of_peak_sustained_elapsed",
+            "smsp__sass_data_bytes_mem_shared.sum.pct_of_peak_sustained_elapsed", "launch__grid_size", "launch__block_size",
+            "launch__registers_per_thread", "launch__shared_mem_per_block_dynamic", "launch__occupancy_limit_shared_mem",
+            "launch__occupancy_limit_registers", "launch__occupancy_limit_warps", "launch__occupancy_limit_blocks",
+            "launch__waves_per_multiprocessor");
 
     private SimJson() {
     }

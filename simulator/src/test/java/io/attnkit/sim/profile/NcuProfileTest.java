@@ -149,8 +149,8 @@ class NcuProfileTest {
         assertEquals(197_630, launch.launches().getFirst().metrics().get("launch__shared_mem_per_block_dynamic"), 1e-6);
         assertEquals(2.5e12, launch.launches().getFirst().metrics().get("dram__bytes_read.sum.per_second"), 1);
         assertEquals(7, launch.launches().getFirst().metrics().get("smsp__inst_executed.sum.per_second"));
-        assertThrows(ProfileException.class,
-                () -> NcuProfile.parse("p.csv", HEADER + "\n" + row(0, "k", "x", "byte/usecond", "3")), "a prefixed denominator");
+        assertThrows(ProfileException.class, () -> NcuProfile.parse("p.csv", HEADER + "\n"
+                + row(0, "k", "lts__t_bytes.sum", "byte/usecond", "3")), "a prefixed denominator");
 
         ProfileException twice = assertThrows(ProfileException.class, () -> NcuProfile.parse("p.csv", String.join("\n", HEADER,
                 row(0, "k", "dram__bytes_read.sum", "byte", "3"), row(1, "k", "dram__bytes_read.sum", "byte", "4"),
@@ -189,5 +189,35 @@ class NcuProfileTest {
         Files.writeString(file, HEADER + "\n" + row(3, "k", "dram__bytes_read.sum", "byte", "7") + "\n");
         assertEquals(7, NcuProfile.read(file).launches().getFirst().metrics().get("dram__bytes_read.sum"));
         assertEquals("3", NcuProfile.read(file).launches().getFirst().id());
+    }
+    /**
+     * A unit this reader cannot scale matters only on a metric the simulation reports; on any other
+     * (ncu's sections print dozens) the metric is passed over and the rest still read.
+     */
+    @Test
+    void anUnknownUnitOnAMetricTheSimulationLacksIsPassedOver() throws ProfileException {
+        NcuProfile p = NcuProfile.parse("p.csv", String.join("\n", HEADER,
+                row(0, "k", "dram__bytes_read.sum", "byte", "3"),
+                row(0, "k", "smsp__warps_eligible.avg.per_cycle_active", "foo", "0.5"),
+                row(0, "k", "l1tex__t_bytes.sum.per_second", "byte/usecond", "7"),
+                row(1, "k2", "smsp__inst_executed.sum", "furlong", "9")));
+        assertEquals(2, p.launches().size(), "a launch whose only metric is passed over is still a launch");
+        assertEquals(java.util.Map.of("dram__bytes_read.sum", 3.0), p.launches().getFirst().metrics());
+        assertTrue(p.launches().getFirst().unmeasured().isEmpty());
+        assertTrue(p.launches().get(1).metrics().isEmpty() && p.launches().get(1).unmeasured().isEmpty());
+
+        String raw = String.join("\n", "\"ID\",\"Kernel Name\",\"CC\",\"dram__bytes_read.sum\",\"smsp__foo.avg\"",
+                "\"\",\"\",\"\",\"Kbyte\",\"foo\"", "\"0\",\"k\",\"9.0\",\"2\",\"1\"");
+        NcuProfile r = NcuProfile.parse("raw.csv", raw);
+        assertEquals(java.util.Map.of("dram__bytes_read.sum", 2000.0), r.launches().getFirst().metrics());
+
+        // on a metric the simulation reports, the unit is still refused, by the line that prints it
+        ProfileException e = assertThrows(ProfileException.class,
+                () -> NcuProfile.parse("raw.csv", raw.replace("smsp__foo.avg", "sm__cycles_active.avg")));
+        assertEquals("raw.csv:2: metric sm__cycles_active.avg has unit 'foo' that this reader does not convert; "
+                + "export with ncu --print-units base", e.getMessage());
+        ProfileException longLayout = assertThrows(ProfileException.class, () -> NcuProfile.parse("p.csv", String.join("\n",
+                HEADER, row(0, "k", "dram__bytes_read.sum", "byte", "3"), row(0, "k", "launch__grid_size", "foo", "5"))));
+        assertTrue(longLayout.getMessage().startsWith("p.csv:3: metric launch__grid_size has unit 'foo'"), longLayout.getMessage());
     }
 }

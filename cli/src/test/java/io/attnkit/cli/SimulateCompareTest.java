@@ -1,0 +1,71 @@
+package io.attnkit.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code simulate --compare}: what a real ncu export holds beside the metrics the simulation has. */
+class SimulateCompareTest {
+    @TempDir
+    Path dir;
+
+    private static final String KERNEL = """
+            kernel prefill {
+              shape heads 8, kv_heads 2, q_len 2000, head_dim 64;
+              dtype bf16;
+              tile q 128, kv 64, stages 2;
+              mask causal;
+              target h100-sxm;
+            }
+            """;
+
+    private static final String HEADER = "\"ID\",\"Process ID\",\"Process Name\",\"Host Name\",\"Kernel Name\",\"Context\","
+            + "\"Stream\",\"Block Size\",\"Grid Size\",\"Device\",\"CC\",\"Section Name\",\"Metric Name\",\"Metric Unit\","
+            + "\"Metric Value\"";
+
+    private static String row(int id, String kernel, String metric, String unit, double value) {
+        return "\"" + id + "\",\"1\",\"harness\",\"h\",\"" + kernel + "\",\"1\",\"7\",\"(128, 1, 1)\",\"(16, 8, 1)\",\"0\","
+                + "\"9.0\",\"s\",\"" + metric + "\",\"" + unit + "\",\"" + String.format(Locale.ROOT, "%.6f", value) + "\"";
+    }
+
+    private Path write(String name, String text) throws IOException {
+        Path p = dir.resolve(name);
+        Files.writeString(p, text);
+        return p;
+    }
+
+    private static JsonNode json(String... args) throws IOException {
+        CliRunner r = CliRunner.run(args);
+        assertEquals(0, r.exitCode(), r.err());
+        return new ObjectMapper().readTree(r.out());
+    }
+
+    /** A metric the simulation lacks, in a unit the reader cannot convert, does not stop the comparison. */
+    @Test
+    void anUnknownUnitOnAnotherMetricIsPassedOver() throws IOException {
+        Path k = write("k.attn", KERNEL);
+        double read = json("simulate", k.toString(), "--json", "-").get("metrics").get("dram__bytes_read.sum").asDouble();
+        Path profile = write("ncu.csv", String.join("\n", HEADER, row(0, "prefill", "dram__bytes_read.sum", "byte", read / 1.1),
+                row(0, "prefill", "smsp__warps_eligible.avg.per_cycle_active", "foo", 0.5), ""));
+        CliRunner text = CliRunner.run("simulate", k.toString(), "--compare", profile.toString());
+        assertEquals(0, text.exitCode(), text.err());
+        assertTrue(text.out().lines().anyMatch(l -> l.contains("dram__bytes_read.sum") && l.endsWith("+10.0%")), text.out());
+        assertFalse(text.out().contains("smsp__warps_eligible"), text.out());
+
+        Files.writeString(profile, String.join("\n", HEADER, row(0, "prefill", "dram__bytes_read.sum", "foo", read), ""));
+        CliRunner refused = CliRunner.run("simulate", k.toString(), "--compare", profile.toString());
+        assertEquals(1, refused.exitCode());
+        assertEquals("attnkit: error: " + profile + ":2: metric dram__bytes_read.sum has unit 'foo' that this reader "
+                + "does not convert; export with ncu --print-units base", refused.err().strip());
+    }
+}
