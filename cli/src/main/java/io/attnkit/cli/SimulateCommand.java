@@ -257,13 +257,32 @@ final class SimulateCommand implements Callable<Integer> {
         }
     }
 
-    /** The comparison in the JSON: one object per metric, the error relative to the measured value. */
+    /**
+     * The comparison in the JSON: one object per metric, the error relative to the measured value;
+     * with as many launches on each side (more than one), {@code launches} pairs them in order.
+     */
     private static void putComparison(ObjectNode tree, ProfileComparison c) {
         ObjectNode node = tree.putObject("comparison");
         node.put("measured_launches", c.measuredLaunches());
-        var rows = node.putArray("metrics");
-        for (ProfileComparison.Row row : c.rows()) {
-            ObjectNode o = rows.addObject();
+        node.put("simulated_launches", c.simulatedLaunches());
+        putRows(node, c.rows(), c.unmeasured());
+        if (!c.launches().isEmpty()) {
+            var launches = node.putArray("launches");
+            for (ProfileComparison.LaunchPair l : c.launches()) {
+                ObjectNode o = launches.addObject();
+                o.put("launch", l.number());
+                o.put("simulated", l.simulated());
+                o.put("measured", l.measured());
+                o.put("measured_id", l.measuredId());
+                putRows(o, l.rows(), l.unmeasured());
+            }
+        }
+    }
+
+    private static void putRows(ObjectNode node, List<ProfileComparison.Row> rows, List<String> unmeasured) {
+        var array = node.putArray("metrics");
+        for (ProfileComparison.Row row : rows) {
+            ObjectNode o = array.addObject();
             o.put("metric", row.metric());
             o.put("simulated", row.simulated());
             o.put("measured", row.measured());
@@ -271,7 +290,7 @@ final class SimulateCommand implements Callable<Integer> {
                 o.put("error", row.error());
             }
         }
-        c.unmeasured().forEach(node.putArray("not_measured")::add);
+        unmeasured.forEach(node.putArray("not_measured")::add);
     }
 
     /** No SM held two CTAs at once: the engine fills every SM's first slot before any second one. */

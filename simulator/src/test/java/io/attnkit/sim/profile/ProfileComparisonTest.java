@@ -1,6 +1,7 @@
 package io.attnkit.sim.profile;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -104,5 +105,54 @@ class ProfileComparisonTest {
         ProfileComparison c = ProfileComparison.of(sim, new NcuProfile("p", measured));
         assertEquals(List.of("sm__cycles_active.avg"), c.rows().stream().map(ProfileComparison.Row::metric).toList());
         assertEquals(-0.5, c.rows().getFirst().error(), 1e-9);
+    }
+    /** As many launches on each side: besides the totals, launch i faces launch i with every figure, rates included. */
+    @Test
+    void launchesPairInOrderWhenTheCountsAgree() {
+        JsonNode sim = simulate("kernel k { shape batch 1, heads 4, q_len 640, head_dim 64; dtype bf16; "
+                + "tile q 128, kv 64, stages 2, warps 4; mask causal; }", SimOptions.defaults().withSchedule(Schedule.STANDARD));
+        JsonNode launches = sim.path("launches");
+        int n = launches.size();
+        assertTrue(n > 1);
+        List<NcuProfile.Launch> measured = new ArrayList<>();
+        for (int i = 0; i < n; i++) { // launch i measured at (i + 2) / (i + 1) of every simulated figure
+            JsonNode m = launches.get(i).path("metrics");
+            double factor = (i + 2.0) / (i + 1);
+            Map<String, Double> metrics = new LinkedHashMap<>();
+            m.fieldNames().forEachRemaining(f -> metrics.put(f, m.get(f).asDouble() * factor));
+            metrics.remove("sm__warps_active.avg.pct_of_peak_sustained_active");
+            measured.add(new NcuProfile.Launch(String.valueOf(10 + i), "kernel_" + i, metrics,
+                    i == 1 ? java.util.Set.of("sm__warps_active.avg.pct_of_peak_sustained_active") : java.util.Set.of()));
+        }
+        ProfileComparison c = ProfileComparison.of(sim, new NcuProfile("p", measured));
+        assertTrue(c.rows().stream().allMatch(r -> ProfileComparison.additive(r.metric())), "totals: what adds up");
+        assertTrue(c.rows().stream().anyMatch(r -> r.metric().equals("dram__bytes_read.sum")));
+        assertEquals(n, c.launches().size());
+        for (int i = 0; i < n; i++) {
+            ProfileComparison.LaunchPair pair = c.launches().get(i);
+            assertEquals(i + 1, pair.number());
+            assertEquals(launches.get(i).path("name").asText(), pair.simulated());
+            assertEquals("kernel_" + i, pair.measured());
+            assertEquals(String.valueOf(10 + i), pair.measuredId());
+            assertTrue(pair.rows().stream().anyMatch(r -> r.metric().equals("lts__t_sector_hit_rate.pct")), "rates too");
+            assertTrue(pair.rows().stream().anyMatch(r -> r.metric().equals("launch__grid_size")), "launch figures too");
+            for (ProfileComparison.Row r : pair.rows()) {
+                if (r.measured() != 0) {
+                    assertEquals((i + 1.0) / (i + 2) - 1, r.error(), 1e-9, pair.simulated() + " " + r.metric());
+                }
+            }
+            assertEquals(i == 1 ? List.of("sm__warps_active.avg.pct_of_peak_sustained_active") : List.of(), pair.unmeasured());
+        }
+        String text = c.format("p.csv");
+        assertTrue(text.contains("\n  launch 2: simulated " + launches.get(1).path("name").asText() + ", measured kernel_1 (ID 11)\n"),
+                text);
+        assertTrue(text.lines().anyMatch(l -> l.startsWith("    launch__grid_size ") && l.endsWith("-50.0%")), text);
+        assertFalse(text.contains("not compared"), text);
+
+        // one launch fewer: totals only, and a line that says why the rest is not compared
+        ProfileComparison fewer = ProfileComparison.of(sim, new NcuProfile("p", measured.subList(0, n - 1)));
+        assertTrue(fewer.launches().isEmpty());
+        assertTrue(fewer.format("p.csv").contains("  per-launch figures (rates, percentages, launch figures) not compared: "
+                + "launch counts differ (" + n + " simulated vs " + (n - 1) + " measured)\n"), fewer.format("p.csv"));
     }
 }
