@@ -82,7 +82,8 @@ final class SimulateCommand implements Callable<Integer> {
     boolean syntheticSelection;
 
     @Option(names = "--compare", paramLabel = "PROFILE.csv", description = "set a measured Nsight Compute profile "
-            + "(ncu --csv --metrics ...) beside the simulation, metric by metric; totals over launches for bytes, time and cycles")
+            + "(ncu --csv --metrics ...) beside the simulation, metric by metric; totals over launches for bytes, time and cycles, "
+            + "and launch by launch, in order, where both sides have as many launches")
     Optional<Path> compare;
 
     @Option(names = "--max-ctas", paramLabel = "N", defaultValue = "" + SimulationSize.DEFAULT_MAX_CTAS,
