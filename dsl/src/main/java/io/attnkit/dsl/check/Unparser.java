@@ -87,7 +87,7 @@ public final class Unparser {
             };
             body.add(new KernelStmt.HeadsStmt(heads, pattern, Comments.NONE, Span.NONE));
         }
-        return new Decl.KernelDecl(Name.of(k.name()), body, List.of(), Comments.NONE, Span.NONE);
+        return new Decl.KernelDecl(Name.of(k.name()), body, List.of(), List.of(), Comments.NONE, Span.NONE);
     }
 
     private static HeadSet ranges(List<Integer> heads) {
@@ -143,7 +143,7 @@ public final class Unparser {
         if (r.sparseRatio().isPresent()) {
             props.add(property("sparse_ratio", item(number(r.sparseRatio().getAsDouble(), ""))));
         }
-        return new Decl.RouterDecl(Name.of(r.name()), props, List.of(), Comments.NONE, Span.NONE);
+        return new Decl.RouterDecl(Name.of(r.name()), props, List.of(), List.of(), Comments.NONE, Span.NONE);
     }
 
     // ---- targets --------------------------------------------------------------------------
@@ -186,7 +186,7 @@ public final class Unparser {
         if (t.launchOverhead() != 0) {
             props.add(property("launch", item(number(t.launchOverhead(), "s"))));
         }
-        return new Decl.TargetDecl(Name.of(t.name()), Optional.empty(), props, List.of(), Comments.NONE, Span.NONE);
+        return new Decl.TargetDecl(Name.of(t.name()), Optional.empty(), props, List.of(), List.of(), Comments.NONE, Span.NONE);
     }
 
     private static Optional<Property> rates(String key, Map<DType, Double> rates, String per) {

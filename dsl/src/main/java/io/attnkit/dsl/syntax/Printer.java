@@ -42,7 +42,7 @@ public final class Printer {
         for (AttnFile.Import i : file.imports()) {
             leading(i.comments(), "", first);
             out.append("import ").append(quote(i.path())).append(';');
-            trailing(i.comments());
+            trailing(i.comments().trailing());
             first = false;
         }
         for (Decl d : file.decls()) {
@@ -55,7 +55,7 @@ public final class Printer {
                 out.append(" extends ").append(t.base().get().text());
             }
             out.append(" {");
-            trailing(d.comments());
+            trailing(d.comments().trailing());
             switch (d) {
                 case TargetDecl t -> statements(t.properties());
                 case RouterDecl r -> statements(r.properties());
@@ -64,7 +64,8 @@ public final class Printer {
             for (String c : d.closingComments()) {
                 out.append(c.isEmpty() ? "" : INDENT).append(c).append('\n');
             }
-            out.append("}\n");
+            out.append('}');
+            trailing(d.afterClose());
             first = false;
         }
         if (!file.closingComments().isEmpty() && !first) {
@@ -107,7 +108,7 @@ public final class Printer {
                 }
             }
             out.append(';');
-            trailing(s.comments());
+            trailing(s.comments().trailing());
             first = false;
         }
     }
@@ -121,8 +122,9 @@ public final class Printer {
         }
     }
 
-    private void trailing(Comments c) {
-        for (String t : c.trailing()) {
+    /** Comments after a node on its last line, then the end of that line. */
+    private void trailing(List<String> comments) {
+        for (String t : comments) {
             out.append("  ").append(t);
         }
         out.append('\n');

@@ -101,7 +101,8 @@ final class TreeBuilder {
                     firstInBlock = false;
                 }
                 yield new Decl.TargetDecl(name(t.name), Optional.ofNullable(t.base).map(this::name), props,
-                        closing(t.RBRACE().getSymbol()), c, span(t));
+                        unclaimedLeft(t.RBRACE().getSymbol().getTokenIndex()), sameLineAfter(t.RBRACE().getSymbol()), c,
+                        span(t));
             }
             case AttnParser.RouterDeclContext r -> {
                 Comments c = comments(r, r.LBRACE().getSymbol(), first);
@@ -111,7 +112,8 @@ final class TreeBuilder {
                     props.add(property(p, firstInBlock));
                     firstInBlock = false;
                 }
-                yield new Decl.RouterDecl(name(r.name), props, closing(r.RBRACE().getSymbol()), c, span(r));
+                yield new Decl.RouterDecl(name(r.name), props, unclaimedLeft(r.RBRACE().getSymbol().getTokenIndex()),
+                        sameLineAfter(r.RBRACE().getSymbol()), c, span(r));
             }
             case AttnParser.KernelDeclContext k -> {
                 Comments c = comments(k, k.LBRACE().getSymbol(), first);
@@ -121,7 +123,8 @@ final class TreeBuilder {
                     body.add(kernelStmt(s, firstInBlock));
                     firstInBlock = false;
                 }
-                yield new Decl.KernelDecl(name(k.name), body, closing(k.RBRACE().getSymbol()), c, span(k));
+                yield new Decl.KernelDecl(name(k.name), body, unclaimedLeft(k.RBRACE().getSymbol().getTokenIndex()),
+                        sameLineAfter(k.RBRACE().getSymbol()), c, span(k));
             }
             default -> throw new IllegalStateException("unknown declaration " + d.getClass().getSimpleName());
         };
@@ -293,12 +296,6 @@ final class TreeBuilder {
             }
             out.add(commentText(t));
         }
-        return out;
-    }
-
-    private List<String> closing(Token rbrace) {
-        List<String> out = unclaimedLeft(rbrace.getTokenIndex());
-        out.addAll(sameLineAfter(rbrace));
         return out;
     }
 

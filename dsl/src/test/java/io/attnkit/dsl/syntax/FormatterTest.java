@@ -34,8 +34,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The canonical formatter: parse(fmt(x)) equals x, for every example and for random syntax
- * trees; fmt keeps every comment, in order; fmt is idempotent; and checking the formatted files
- * gives the model the originals give.
+ * trees; fmt keeps every comment, in order and between the same tokens (unless written inside a
+ * statement); fmt is idempotent; and checking the formatted files gives the model the originals
+ * give.
  */
 class FormatterTest {
 
@@ -82,6 +83,9 @@ class FormatterTest {
         AttnFile after = parse(name, once).file();
         assertEquals(SyntaxTrees.withoutComments(before), SyntaxTrees.withoutComments(after), () -> "fmt changed the meaning:\n" + once);
         assertEquals(SyntaxTrees.commentTexts(original), SyntaxTrees.commentTexts(once), () -> "fmt lost or reordered comments:\n" + once);
+        assertEquals(SyntaxTrees.significantTokens(original), SyntaxTrees.significantTokens(once), () -> "fmt changed the tokens:\n" + once);
+        assertEquals(SyntaxTrees.commentPlaces(original), SyntaxTrees.commentPlaces(once),
+                () -> "fmt moved a comment across a token:\n" + original + "\n---- formatted:\n" + once);
         String twice = format(name, once);
         assertEquals(once, twice, "fmt is not idempotent");
         assertEquals(after, parse(name, twice).file(), "the formatted tree is not a fixed point");
@@ -170,6 +174,82 @@ class FormatterTest {
             }
         }
         return out.append(text.substring(from)).toString();
+    }
+
+    /** Hand-written files with a comment in every position a line-level node leaves. */
+    @TestFactory
+    Stream<DynamicTest> commentsInEveryPositionStayInPlace() {
+        String lineComments = """
+                // before the first import
+                import "hardware.attn";  // after an import
+                // between the imports
+                import "sparse.attn";
+                // between the imports and the first declaration
+
+                // before the first declaration
+                target t extends lab_cpu {  // after an opening brace
+                  // before a property
+                  cores 2;  // after a property
+                  // before the closing brace
+                }  // after a closing brace
+                // between two declarations, on the next line
+
+                router r {
+                  sparse_ratio 50%;
+                }
+                // right after a closing brace
+
+                // before the next declaration
+                kernel k {
+                  // before the first statement
+                  shape heads 8, q_len 4K, head_dim 64;  // after a property
+
+                  // after a blank line
+                  mask ((causal)) & (window(8));  // after a mask, with parentheses fmt drops
+                  name "a\\qb";  // an escape fmt drops
+                  heads 0..3: dense;  // after a head assignment
+                  heads 4..7: route r(dense, window(512));
+                  // before the closing brace
+                }  // after the last closing brace
+                // at the end of the file
+                """;
+        String blockComments = """
+                /* before everything */ import "hardware.attn"; /* after an import */
+                kernel /* in a header */ k /* in a header */ { /* after a brace */ mask /* in a statement */ causal; /* after a statement */ } /* after a brace */ /* and another */
+                kernel k2 { } /* after an empty block */ kernel k3 {
+                  mask causal; } /* after a brace */ // then a line comment
+                /* at the end */""";
+        String glued = "kernel k {}// after a brace, no space\nkernel k2 {mask causal;}/* glued */kernel k3 {}/* end */";
+        String onlyComments = "// a file\n\n/* of comments only */\n";
+        String endsInComment = "kernel k {\n  mask causal;\n}  // no newline at the end";
+        return Stream.of(lineComments, blockComments, glued, onlyComments, endsInComment).map(text -> DynamicTest.dynamicTest(
+                text.lines().findFirst().orElse(""), () -> assertCanonical("handmade.attn", text)));
+    }
+
+    /** The user's report: a comment after a closing brace moved inside the block. */
+    @Test
+    void aCommentAfterAClosingBraceStaysAfterIt() {
+        String text = """
+                kernel a {
+                  mask causal;
+                }  // end of kernel a
+                // between a and b
+
+                kernel b {
+                  mask causal;
+                } /* end of b */
+                """;
+        assertEquals("""
+                kernel a {
+                  mask causal;
+                }  // end of kernel a
+
+                // between a and b
+
+                kernel b {
+                  mask causal;
+                }  /* end of b */
+                """, format("a.attn", text));
     }
 
     @Test

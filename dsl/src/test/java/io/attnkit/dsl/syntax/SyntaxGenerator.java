@@ -49,8 +49,8 @@ final class SyntaxGenerator {
     private Decl decl(Comments comments) {
         return switch (random.nextInt(3)) {
             case 0 -> new Decl.TargetDecl(name(), random.nextBoolean() ? Optional.of(name()) : Optional.empty(), properties(),
-                    closing(), comments, Span.NONE);
-            case 1 -> new Decl.RouterDecl(name(), properties(), closing(), comments, Span.NONE);
+                    closing(), trailing(), comments, Span.NONE);
+            case 1 -> new Decl.RouterDecl(name(), properties(), closing(), trailing(), comments, Span.NONE);
             default -> {
                 List<KernelStmt> body = new ArrayList<>();
                 int n = random.nextInt(6);
@@ -62,7 +62,7 @@ final class SyntaxGenerator {
                         default -> new KernelStmt.HeadsStmt(headSet(), headPattern(), c, Span.NONE);
                     });
                 }
-                yield new Decl.KernelDecl(name(), body, closing(), comments, Span.NONE);
+                yield new Decl.KernelDecl(name(), body, closing(), trailing(), comments, Span.NONE);
             }
         };
     }
@@ -239,7 +239,7 @@ final class SyntaxGenerator {
         return out;
     }
 
-    /** Comments after a statement on its line: block comments, then perhaps one line comment. */
+    /** Comments after a statement or a brace on its line: block comments, then perhaps one line comment. */
     private List<String> trailing() {
         List<String> out = new ArrayList<>();
         if (random.nextInt(4) == 0) {

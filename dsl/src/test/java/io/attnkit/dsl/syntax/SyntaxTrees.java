@@ -20,11 +20,13 @@ final class SyntaxTrees {
     private static Decl withoutComments(Decl d) {
         return switch (d) {
             case Decl.TargetDecl t -> new Decl.TargetDecl(t.name(), t.base(),
-                    t.properties().stream().map(SyntaxTrees::withoutComments).toList(), List.of(), Comments.NONE, t.span());
+                    t.properties().stream().map(SyntaxTrees::withoutComments).toList(), List.of(), List.of(), Comments.NONE,
+                    t.span());
             case Decl.RouterDecl r -> new Decl.RouterDecl(r.name(),
-                    r.properties().stream().map(SyntaxTrees::withoutComments).toList(), List.of(), Comments.NONE, r.span());
+                    r.properties().stream().map(SyntaxTrees::withoutComments).toList(), List.of(), List.of(), Comments.NONE,
+                    r.span());
             case Decl.KernelDecl k -> new Decl.KernelDecl(k.name(), k.body().stream().map(SyntaxTrees::withoutComments).toList(),
-                    List.of(), Comments.NONE, k.span());
+                    List.of(), List.of(), Comments.NONE, k.span());
         };
     }
 
@@ -51,5 +53,57 @@ final class SyntaxTrees {
             }
         }
         return out;
+    }
+
+    /**
+     * The tokens other than comments (the lexer skips whitespace), less what fmt may rewrite:
+     * parentheses, which it drops where precedence does not need them, and the escapes of strings,
+     * which it writes one way.
+     */
+    static List<String> significantTokens(String text) {
+        List<String> out = new ArrayList<>();
+        for (Token t : tokens(text)) {
+            if (significant(t)) {
+                out.add(t.getType() == AttnLexer.STRING ? "string " + TreeBuilder.unquote(t.getText()) : t.getText());
+            }
+        }
+        return out;
+    }
+
+    private static boolean significant(Token t) {
+        return t.getChannel() == Token.DEFAULT_CHANNEL && t.getType() != AttnLexer.LPAREN && t.getType() != AttnLexer.RPAREN;
+    }
+
+    /**
+     * Each comment with where fmt may put it: the number of tokens before the line-level node it
+     * is in, counted as {@link #significantTokens} counts them (a comment inside an import, a
+     * declaration's header or a statement moves to the lines before it), and whether it shares a line with the token before it (a comment after a
+     * statement or a brace stays on that line). A formatted file has every comment between
+     * nodes, so the places of a file and of its formatting must be equal.
+     */
+    static List<String> commentPlaces(String text) {
+        List<String> out = new ArrayList<>();
+        int count = 0;
+        int nodeStart = 0; // tokens before the node the next token belongs to
+        Token previous = null;
+        for (Token t : tokens(text)) {
+            if (significant(t)) {
+                count++;
+                previous = t;
+                if (t.getType() == AttnLexer.SEMI || t.getType() == AttnLexer.LBRACE || t.getType() == AttnLexer.RBRACE) {
+                    nodeStart = count;
+                }
+            } else if (t.getChannel() != Token.DEFAULT_CHANNEL) {
+                boolean trailing = count == nodeStart && previous != null && previous.getLine() == t.getLine();
+                out.add(nodeStart + (trailing ? " trailing " : " ") + t.getText().stripTrailing());
+            }
+        }
+        return out;
+    }
+
+    private static List<? extends Token> tokens(String text) {
+        AttnLexer lexer = new AttnLexer(CharStreams.fromString(text));
+        lexer.removeErrorListeners();
+        return lexer.getAllTokens();
     }
 }
