@@ -5,6 +5,7 @@ import io.attnkit.codegen.Backends;
 import io.attnkit.codegen.Emitter;
 import io.attnkit.codegen.GeneratedFile;
 import io.attnkit.codegen.Origin;
+import io.attnkit.codegen.cuda.CudaHarness;
 import io.attnkit.dsl.check.Frontend;
 import io.attnkit.dsl.check.InputException;
 import io.attnkit.dsl.io.AtomicFiles;
@@ -48,6 +49,11 @@ final class EmitCommand implements Callable<Integer> {
     @Option(names = "--kernel", paramLabel = "NAME", description = "emit only this kernel")
     Optional<String> kernel;
 
+    @Option(names = "--target", paramLabel = "NAME", description = "check the kernels against this target instead of "
+            + "their own; with --backend cuda a GPU, whose arch the harness is built for (default: the kernel's own, "
+            + "else " + CudaHarness.DEFAULT_ARCH + ")")
+    Optional<String> target;
+
     @Option(names = "--harness", description = "with --backend cuda: also write a self-checking host program "
             + "(harness.cu, attn_npy.h) and build.sh with its nvcc command; one kernel per directory")
     boolean harness;
@@ -69,14 +75,19 @@ final class EmitCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         Emitter emitter = Backends.emitter(backend);
         if (harness) {
-            HarnessFiles.write(backend, Loaded.kernel(file, kernel, Optional.empty(), err), output,
-                    new HarnessFiles.Inputs(writeInputs, seed, !noExpected), out);
+            HarnessFiles.write(backend, Loaded.kernel(file, kernel, target, err), target, output,
+                    new HarnessFiles.Inputs(writeInputs, seed, !noExpected), out, err);
             return ExitCodes.OK;
         }
-        Loaded.Some some = Loaded.kernels(file, kernel, err);
+        Loaded.Some some = Loaded.kernels(file, kernel, target, err);
         Origin origin = Origin.of(file.toString(), Frontend.read(file));
         if (writeInputs || noExpected) {
             throw new CliException(ExitCodes.USAGE, "--write-inputs and --no-expected go with --harness");
+        }
+        if (backend.equals("cuda")) {
+            for (KernelSpec k : some.kernels()) { // refuses CPU targets before anything is written
+                CudaTargets.of(some.loaded(), k, target);
+            }
         }
         List<GeneratedFile> files = new ArrayList<>();
         for (KernelSpec k : some.kernels()) {

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** {@code attnkit emit --backend cuda --harness}: the harness of one kernel and, on request, its inputs. */
 final class HarnessFiles {
@@ -29,16 +30,20 @@ final class HarnessFiles {
     record Inputs(boolean write, long seed, boolean expected) {
     }
 
-    /** Writes the harness of {@code one}'s kernel, built for the arch of its target (sm_90 without one). */
-    static void write(String backend, Loaded.One one, Path output, Inputs inputs, PrintWriter out)
-            throws BackendException, IOException, InputException {
+    /**
+     * Writes the harness of {@code one}'s kernel, built for the arch of {@code target} or the
+     * kernel's own (sm_90 without either, noted on {@code err}); a CPU target is refused.
+     */
+    static void write(String backend, Loaded.One one, Optional<String> target, Path output, Inputs inputs,
+                      PrintWriter out, PrintWriter err) throws BackendException, IOException, InputException {
         if (!backend.equals("cuda")) {
             throw new CliException(ExitCodes.USAGE, "--harness is for --backend cuda");
         }
         KernelSpec kernel = one.kernel();
         Path file = one.loaded().file();
         Origin origin = Origin.of(file.toString(), Frontend.read(file));
-        String arch = one.loaded().result().program().targetOf(kernel).map(CudaHarness::arch).orElse(CudaHarness.DEFAULT_ARCH);
+        CudaTargets.Arch chosen = CudaTargets.arch(one.loaded(), kernel, target);
+        String arch = chosen.arch();
         if (!inputs.write() && !inputs.expected()) {
             throw new CliException(ExitCodes.USAGE, "--no-expected goes with --write-inputs");
         }
@@ -65,6 +70,8 @@ final class HarnessFiles {
             // the harness checks O whenever expected.npy exists: an earlier one belongs to other inputs
             out.println("removed " + stale + " (it belonged to earlier inputs)");
         }
+        chosen.note().ifPresent(err::println); // after the writes: a refused command prints its error alone
+        err.flush();
         out.println("build: cd " + shellQuoted(output.toString()) + " && " + CudaHarness.nvccCommand(arch));
         out.println("run:   ./harness . [REPEATS]   (reads q.npy k.npy v.npy and, to check O, expected.npy: --write-inputs)");
         out.println("       ./harness --random [REPEATS]   (makes its own inputs, checks the tiles only)");

@@ -124,16 +124,16 @@ record Loaded(Path file, Frontend.Result result) {
     }
 
     /**
-     * Checks {@code file} and returns the kernel named, or every kernel it declares, with the
-     * checked file (whose {@link #inputs()} a command must not write over). Input errors end the
-     * command with exit code 1.
+     * Checks {@code file} (against {@code target} when given) and returns the kernel named, or
+     * every kernel it declares, with the checked file (whose {@link #inputs()} a command must not
+     * write over). Input errors end the command with exit code 1.
      */
-    static Some kernels(Path file, Optional<String> name, PrintWriter err) throws InputException {
+    static Some kernels(Path file, Optional<String> name, Optional<String> target, PrintWriter err) throws InputException {
         if (name.isPresent()) {
-            One one = kernel(file, name, Optional.empty(), err);
+            One one = kernel(file, name, target, err);
             return new Some(one.loaded(), List.of(one.kernel()));
         }
-        Loaded loaded = check(file, Optional.empty(), err);
+        Loaded loaded = check(file, target, err);
         if (!loaded.result().ok()) {
             throw new CliException(ExitCodes.INPUT, "'" + file + "' has errors");
         }

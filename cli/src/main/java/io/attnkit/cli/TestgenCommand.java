@@ -52,7 +52,7 @@ final class TestgenCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InputException, BackendException, IOException {
         PrintWriter out = spec.commandLine().getOut();
-        Loaded.Some some = Loaded.kernels(file, kernel, spec.commandLine().getErr());
+        Loaded.Some some = Loaded.kernels(file, kernel, Optional.empty(), spec.commandLine().getErr());
         Origin origin = Origin.of(file.toString(), Frontend.read(file));
         List<GeneratedFile> files = new ArrayList<>();
         List<String> summaries = new ArrayList<>();

@@ -2,6 +2,7 @@ package io.attnkit.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -85,6 +86,78 @@ class CudaCommandsTest {
         for (int i = 0; i < expected.length; i++) {
             assertEquals((float) expected[i], written[i], 0.0f);
         }
+    }
+
+    /** A kernel checked for a CPU's caches, not a GPU's shared memory: the cuda backend refuses it, before writing. */
+    @Test
+    void aCpuTargetIsRefusedByTheCudaBackend() throws IOException {
+        Path file = Files.writeString(dir.resolve("host.attn"), KERNEL.replace("a100-40gb", "host-zen5-2c"));
+        for (boolean harness : new boolean[] {true, false}) {
+            Path out = dir.resolve("out-" + harness);
+            CliRunner r = harness
+                    ? CliRunner.run("emit", file.toString(), "--backend", "cuda", "--harness", "-o", out.toString())
+                    : CliRunner.run("emit", file.toString(), "--backend", "cuda", "-o", out.toString());
+            assertEquals(2, r.exitCode(), r.err());
+            assertEquals("attnkit: error: kernel 'small_gqa' names target 'host-zen5-2c', a CPU target; the cuda backend "
+                    + "needs a GPU target: choose one with --target (a100-40gb, a100-80gb, h100-sxm, h200)", r.err().strip());
+            assertFalse(Files.exists(out), "nothing written");
+        }
+    }
+
+    @Test
+    void aCpuTargetChosenWithTargetIsRefusedByTheCudaBackend() throws IOException {
+        Path out = dir.resolve("out");
+        CliRunner r = CliRunner.run("emit", kernelFile().toString(), "--backend", "cuda", "--harness", "--target",
+                "host-epyc-2c", "-o", out.toString());
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals("attnkit: error: target 'host-epyc-2c' is a CPU target; the cuda backend needs a GPU target "
+                + "(a100-40gb, a100-80gb, h100-sxm, h200)", r.err().strip());
+        assertFalse(Files.exists(out), "nothing written");
+    }
+
+    /** --target picks the GPU, and so the arch, for a kernel that names a CPU or no target. */
+    @Test
+    void targetPicksTheArch() throws IOException {
+        Path file = Files.writeString(dir.resolve("host.attn"), KERNEL.replace("a100-40gb", "host-zen5-2c"));
+        CliRunner r = CliRunner.run("emit", file.toString(), "--backend", "cuda", "--harness", "--target", "a100-80gb",
+                "-o", dir.resolve("a").toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals("", r.err());
+        assertTrue(r.out().contains("-arch=sm_80 "), r.out());
+        r = CliRunner.run("emit", kernelFile().toString(), "--backend", "cuda", "--harness", "--target", "h200",
+                "-o", dir.resolve("b").toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("-arch=sm_90 "), r.out());
+    }
+
+    /** Without any target the harness still builds for sm_90, and says so. */
+    @Test
+    void noTargetBuildsForSm90WithANote() throws IOException {
+        Path file = Files.writeString(dir.resolve("none.attn"), KERNEL.replace("  target a100-40gb;\n", ""));
+        CliRunner r = CliRunner.run("emit", file.toString(), "--backend", "cuda", "--harness", "-o", dir.resolve("h").toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("-arch=sm_90 "), r.out());
+        assertEquals("note: kernel 'small_gqa' names no target: the harness is built for sm_90 (H100, H200); for another "
+                + "GPU choose its target with --target (see 'attnkit targets')", r.err().strip());
+        r = CliRunner.run("emit", file.toString(), "--backend", "cuda", "-o", dir.resolve("k").toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals("", r.err(), "the kernel source alone is built for no arch");
+    }
+
+    /** OpenCL runs on CPUs too (PoCL): a CPU target is fine there. */
+    @Test
+    void openClTakesACpuTarget() throws IOException {
+        Path file = Files.writeString(dir.resolve("host.attn"), KERNEL.replace("a100-40gb", "host-zen5-2c"));
+        CliRunner r = CliRunner.run("emit", file.toString(), "--backend", "opencl", "-o", dir.resolve("cl").toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals("", r.err());
+    }
+
+    @Test
+    void runDoesNotRunCuda() throws IOException {
+        CliRunner r = CliRunner.run("run", kernelFile().toString(), "--backend", "cuda", "--random");
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals("attnkit: error: backend 'cuda' only generates code; backends that run: java, opencl", r.err().strip());
     }
 
     @Test

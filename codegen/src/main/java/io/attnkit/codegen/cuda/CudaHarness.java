@@ -29,8 +29,15 @@ public final class CudaHarness {
     /** The arch of kernels without a GPU target. */
     public static final String DEFAULT_ARCH = "sm_90";
 
-    /** The target's arch (sm_80 on A100s, sm_90 on H100/H200), else sm_80 for A100 targets and sm_90 for others. */
+    /**
+     * The GPU target's arch (sm_80 on A100s, sm_90 on H100/H200), else sm_80 for A100 targets and
+     * sm_90 for others. A CPU target has none: guessing one built the harness for a GPU the kernel
+     * was never checked against.
+     */
     public static String arch(TargetSpec t) {
+        if (t.kind() != TargetSpec.Kind.GPU) {
+            throw new IllegalArgumentException("target '" + t.name() + "' is a CPU target; the cuda backend needs a GPU target");
+        }
         if (t.arch() != null && t.arch().matches("sm_\\d+a?")) {
             return t.arch();
         }

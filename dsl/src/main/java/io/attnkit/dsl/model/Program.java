@@ -18,9 +18,4 @@ public record Program(List<KernelSpec> kernels, List<TargetSpec> targets, List<R
     public Optional<TargetSpec> target(String name) {
         return targets.stream().filter(t -> t.name().equals(name)).findFirst();
     }
-
-    /** The target a kernel names, if it names one. */
-    public Optional<TargetSpec> targetOf(KernelSpec kernel) {
-        return kernel.target().flatMap(this::target);
-    }
 }
