@@ -29,7 +29,7 @@ emit() {
     echo "$kernel: skipped: $(tail -1 "$dir.emit.txt")"
     return 1
   fi
-  # build.sh names the kernel's own target's arch; the harness runs on ARCH
+  # build.sh names the target's arch; the harness runs on ARCH
   sed -i "s/-arch=sm_[0-9a-z]*/-arch=$ARCH/" "$dir/build.sh"
 }
 
@@ -40,7 +40,8 @@ done
 for file in "$ROOT"/examples/*.attn; do
   for kernel in $(kernels "$file"); do
     dir="$DIR/full/$kernel"
-    emit "$file" "$kernel" "$dir" || continue
+    # checked against TARGET, as simulate is below: a kernel whose own target is a CPU is refused by cuda otherwise
+    emit "$file" "$kernel" "$dir" --target "$TARGET" || continue
     echo "examples/$(basename "$file")" > "$dir/source.txt"  # for tools/gpu_report.py
     "$ATTNKIT" simulate "$file" --kernel "$kernel" --target "$TARGET" --occupancy-from-ptxas \
       --json "$dir/simulate.json" > "$dir/simulate.txt" 2>&1 || echo "$kernel: simulate failed (see $dir/simulate.txt)"
