@@ -2,8 +2,6 @@ package io.attnkit.sim.l2;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * For one object, when a finished trail last passed each item: disjoint stretches of items,
@@ -41,7 +39,7 @@ final class PassMap {
     /** Doubles per stretch in {@link #geometry}: lo, hi, end, rate, endTime, bytes. */
     static final int GEOMETRY_STRIDE = 6;
 
-    private final TreeMap<Double, Ramp> byLo = new TreeMap<>();
+    private final RampSet byLo = new RampSet();
     /** At most the least {@code dramAtEnd} of the stretches: forgetting looks at none while it is recent. */
     private double oldestDram = Double.POSITIVE_INFINITY;
     /** The stretches' geometry, highest first, as {@link #geometry()} returns it; null once they change. */
@@ -85,28 +83,28 @@ final class PassMap {
             if (owned) {
                 return here.hi;
             }
-            Map.Entry<Double, Ramp> next = byLo.ceilingEntry(here.hi);
-            return nextIfLater(next, x, passX, rate);
+            return nextIfLater(byLo.ceiling(here.hi), x, passX, rate);
         }
-        return nextIfLater(byLo.higherEntry(x), x, passX, rate);
+        return nextIfLater(byLo.higher(x), x, passX, rate);
     }
 
-    private static double nextIfLater(Map.Entry<Double, Ramp> next, double x, double passX, double rate) {
-        if (next == null) {
+    private static double nextIfLater(Ramp r, double x, double passX, double rate) {
+        if (r == null) {
             return Double.POSITIVE_INFINITY;
         }
-        Ramp r = next.getValue();
         return Trail.passesLater(r.at(r.lo), r.lo, x, passX, rate) ? r.lo : Double.POSITIVE_INFINITY;
     }
 
     private Ramp containing(double x) {
-        Map.Entry<Double, Ramp> e = byLo.floorEntry(x);
-        return e != null && x < e.getValue().hi ? e.getValue() : null;
+        Ramp r = byLo.floor(x);
+        return r != null && x < r.hi ? r : null;
     }
 
     /** The stretches, highest first. */
     List<Ramp> descending() {
-        return new ArrayList<>(byLo.values()).reversed();
+        List<Ramp> all = new ArrayList<>();
+        byLo.forEach(all::add);
+        return all.reversed();
     }
 
     /**
@@ -117,17 +115,16 @@ final class PassMap {
     double[] geometry() {
         if (geometry == null) {
             double[] g = new double[byLo.size() * GEOMETRY_STRIDE];
-            int i = g.length;
-            // filled from the end: a descending view of the map would stay cached in it, three objects per object
-            for (Ramp r : byLo.values()) {
-                i -= GEOMETRY_STRIDE;
+            int[] next = {g.length}; // filled from the end: highest first
+            byLo.forEach(r -> {
+                int i = next[0] -= GEOMETRY_STRIDE;
                 g[i] = r.lo;
                 g[i + 1] = r.hi;
                 g[i + 2] = r.end;
                 g[i + 3] = r.rate;
                 g[i + 4] = r.endTime;
                 g[i + 5] = r.bytes;
-            }
+            });
             geometry = g;
         }
         return geometry;
@@ -141,19 +138,13 @@ final class PassMap {
         if (!(dramNow - oldestDram > dead)) {
             return false; // none is that old
         }
-        double oldest = Double.POSITIVE_INFINITY;
-        boolean forgot = false;
-        for (var it = byLo.values().iterator(); it.hasNext(); ) {
-            Ramp r = it.next();
-            if (dramNow - r.dramAtEnd > dead) {
-                it.remove();
-                geometry = null;
-                forgot = true;
-            } else {
-                oldest = Math.min(oldest, r.dramAtEnd);
-            }
+        boolean forgot = byLo.removeIf(r -> dramNow - r.dramAtEnd > dead);
+        if (forgot) {
+            geometry = null;
         }
-        oldestDram = oldest;
+        double[] oldest = {Double.POSITIVE_INFINITY};
+        byLo.forEach(r -> oldest[0] = Math.min(oldest[0], r.dramAtEnd));
+        oldestDram = oldest[0];
         return forgot;
     }
 
@@ -174,9 +165,9 @@ final class PassMap {
         geometry = null;
         oldestDram = Math.min(oldestDram, dram);
         List<Ramp> pieces = new ArrayList<>();
-        Map.Entry<Double, Ramp> first = byLo.floorEntry(start);
-        double from = first != null && first.getValue().hi > start ? first.getKey() : start;
-        List<Ramp> overlapped = new ArrayList<>(byLo.subMap(from, true, end, false).values());
+        Ramp first = byLo.floor(start);
+        double from = first != null && first.hi > start ? first.lo : start;
+        List<Ramp> overlapped = byLo.between(from, end);
         double cursor = start;
         for (Ramp old : overlapped) {
             byLo.remove(old.lo);
@@ -227,9 +218,9 @@ final class PassMap {
     /** Puts consecutive stretches in place, joining neighbours of one trail. */
     private void put(List<Ramp> pieces) {
         Ramp run = null;
-        Map.Entry<Double, Ramp> left = pieces.isEmpty() ? null : byLo.lowerEntry(pieces.getFirst().lo);
-        if (left != null && left.getValue().hi == pieces.getFirst().lo && left.getValue().sameTrail(pieces.getFirst())) {
-            run = left.getValue();
+        Ramp left = pieces.isEmpty() ? null : byLo.lower(pieces.getFirst().lo);
+        if (left != null && left.hi == pieces.getFirst().lo && left.sameTrail(pieces.getFirst())) {
+            run = left;
             byLo.remove(run.lo);
         }
         for (Ramp p : pieces) {
@@ -240,18 +231,18 @@ final class PassMap {
                 run = run.cut(run.lo, p.hi);
             } else {
                 if (run != null) {
-                    byLo.put(run.lo, run);
+                    byLo.put(run);
                 }
                 run = p;
             }
         }
         if (run != null) {
-            Map.Entry<Double, Ramp> right = byLo.ceilingEntry(run.hi);
-            if (right != null && right.getKey() == run.hi && right.getValue().sameTrail(run)) {
-                byLo.remove(right.getKey());
-                run = run.cut(run.lo, right.getValue().hi);
+            Ramp right = byLo.ceiling(run.hi);
+            if (right != null && right.lo == run.hi && right.sameTrail(run)) {
+                byLo.remove(right.lo);
+                run = run.cut(run.lo, right.hi);
             }
-            byLo.put(run.lo, run);
+            byLo.put(run);
         }
     }
 }
