@@ -15,8 +15,11 @@ import io.attnkit.dsl.syntax.KernelStmt.HeadPattern;
 import io.attnkit.dsl.syntax.KernelStmt.HeadSet;
 import io.attnkit.dsl.syntax.Property.Word;
 import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.Comparator;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -62,12 +65,17 @@ final class HeadGroupResolver {
             return List.of(new HeadGroup(all, new HeadMode.Fixed(new Mask.Dense(Span.NONE)), Span.NONE));
         }
         boolean ok = true;
-        // Unassigned heads are reported unless a range could not be read: then they may be its heads.
+        // E021 counts a head as assigned when some range's written bounds span it, even a range
+        // reported as out of range (5..9 of 8 heads spans 5..7) or reversed (3..1 spans 1..3):
+        // a head outside every written span is unassigned whatever the bad range meant, so the
+        // report is never false. Only a bound that is not a whole number spans nothing we know,
+        // and then any head may be its own: E021 waits for the fix.
         boolean everyRangeRead = true;
         Span[] owner = new Span[heads];
+        BitSet spanned = new BitSet(heads);
         List<HeadGroup> groups = new ArrayList<>();
         for (KernelStmt.HeadsStmt stmt : statements) {
-            Claim claim = members(stmt.heads(), heads, owner);
+            Claim claim = members(stmt.heads(), heads, owner, spanned);
             everyRangeRead &= claim.everyRangeRead();
             List<Integer> members = claim.heads();
             Optional<HeadMode> mode = switch (stmt.pattern()) {
@@ -107,7 +115,7 @@ final class HeadGroupResolver {
                 groups.add(new HeadGroup(members, mode.get(), stmt.span()));
             }
         }
-        List<String> missing = ranges(h -> owner[h] == null, heads);
+        List<String> missing = ranges(h -> owner[h] == null && !spanned.get(h), heads);
         if (!missing.isEmpty() && everyRangeRead) {
             diagnostics.error(ErrorCode.E021, decl.name().span(), heads(missing, "is") + " not assigned a pattern (the kernel has "
                             + heads + " heads, 0.." + (heads - 1) + ")",
@@ -174,7 +182,13 @@ final class HeadGroupResolver {
     /** "head 8 is", "heads 8..11 are": {@code ranges} of heads with the verb agreeing. */
     private static String heads(List<String> ranges, String verb) {
         boolean one = ranges.size() == 1 && !ranges.getFirst().contains("..");
-        return (one ? "head " : "heads ") + String.join(", ", ranges) + " " + (one ? verb : verb.equals("is") ? "are" : verb);
+        return heads(ranges) + " " + (one ? verb : verb.equals("is") ? "are" : verb);
+    }
+
+    /** "head 8", "heads 8..11". */
+    private static String heads(List<String> ranges) {
+        boolean one = ranges.size() == 1 && !ranges.getFirst().contains("..");
+        return (one ? "head " : "heads ") + String.join(", ", ranges);
     }
 
     /**
@@ -184,8 +198,11 @@ final class HeadGroupResolver {
     private record Claim(List<Integer> heads, boolean everyRangeRead) {
     }
 
-    /** Claims the heads {@code set} names in {@code owner}. */
-    private Claim members(HeadSet set, int heads, Span[] owner) {
+    /**
+     * Claims the heads {@code set} names in {@code owner}; marks in {@code spanned} the in-range
+     * heads that its ranges reported as out of range or reversed still span.
+     */
+    private Claim members(HeadSet set, int heads, Span[] owner, BitSet spanned) {
         List<Integer> out = new ArrayList<>();
         boolean ok = true;
         boolean everyRangeRead = true;
@@ -202,21 +219,21 @@ final class HeadGroupResolver {
                     OptionalLong last = range.last().isPresent() ? index(range.last().get(), range.span()) : first;
                     if (first.isEmpty() || last.isEmpty()) {
                         ok = false;
-                        everyRangeRead = false;
+                        everyRangeRead &= span(range.first(), range.last().orElse(range.first()), heads, spanned);
                         continue;
                     }
                     if (last.getAsLong() < first.getAsLong()) {
                         diagnostics.error(ErrorCode.E017, range.span(), "empty head range " + first.getAsLong() + ".."
                                 + last.getAsLong(), "ranges are inclusive and ascending, such as 0..7");
                         ok = false;
-                        everyRangeRead = false;
+                        span(range.first(), range.last().get(), heads, spanned);
                         continue;
                     }
                     if (last.getAsLong() >= heads) {
                         diagnostics.error(ErrorCode.E022, range.span(), "head " + last.getAsLong() + " is out of range: the kernel has "
                                 + heads + " heads (0.." + (heads - 1) + ")");
                         ok = false;
-                        everyRangeRead = false;
+                        span(range.first(), range.last().orElse(range.first()), heads, spanned);
                         continue;
                     }
                     ranges.add(new long[] {first.getAsLong(), last.getAsLong()});
@@ -227,24 +244,53 @@ final class HeadGroupResolver {
         for (int i = 0; i < ranges.size(); i++) {
             long[] r = ranges.get(i);
             BitSet clash = new BitSet();
-            Span other = null;
+            // Each earlier range the overlap hits gets its own note: the user may need to edit any of them.
+            // Identity keys: all spans are equal (Span.equals) so models compare by structure.
+            Map<Span, BitSet> hit = new IdentityHashMap<>();
             for (long h = r[0]; h <= r[1]; h++) {
                 int head = (int) h;
                 if (owner[head] != null) {
                     clash.set(head);
-                    other = other == null ? owner[head] : other;
+                    hit.computeIfAbsent(owner[head], k -> new BitSet()).set(head);
                 } else {
                     owner[head] = spans.get(i);
                     out.add(head);
                 }
             }
             if (!clash.isEmpty()) {
+                String[] notes = hit.entrySet().stream()
+                        .sorted(Comparator.comparingInt(e -> e.getValue().nextSetBit(0)))
+                        .map(e -> heads(ranges(e.getValue()::get, heads)) + " first assigned at "
+                                + e.getKey().location())
+                        .toArray(String[]::new);
                 diagnostics.error(ErrorCode.E020, spans.get(i), heads(ranges(clash::get, heads), "is")
-                        + " already assigned", "first assigned at " + other.location());
+                        + " already assigned", notes);
                 ok = false;
             }
         }
         return new Claim(ok ? out.stream().sorted().toList() : null, everyRangeRead);
+    }
+
+    /**
+     * Marks the in-range heads between two written bounds, in either order, in {@code spanned};
+     * false when a bound is not a whole number, so what the range spans is unknown.
+     */
+    private static boolean span(String first, String last, int heads, BitSet spanned) {
+        BigInteger[] bounds = new BigInteger[2];
+        String[] literals = {first, last};
+        for (int i = 0; i < 2; i++) {
+            try {
+                bounds[i] = new Word.Quantity(literals[i], "", Span.NONE).value().toBigIntegerExact();
+            } catch (NumberFormatException | ArithmeticException e) {
+                return false;
+            }
+        }
+        BigInteger lo = bounds[0].min(bounds[1]).max(BigInteger.ZERO);
+        BigInteger hi = bounds[0].max(bounds[1]).min(BigInteger.valueOf(heads - 1L));
+        if (lo.compareTo(hi) <= 0) {
+            spanned.set(lo.intValueExact(), hi.intValueExact() + 1);
+        }
+        return true;
     }
 
     private OptionalLong index(String literal, Span span) {
