@@ -41,14 +41,14 @@ final class CheckCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         boolean failed = false;
-        boolean unreadable = false;
+        boolean refused = false; // a file that cannot be read, or a summary too large to build: exit 2
         for (Path file : files) {
             Loaded loaded;
             try {
                 loaded = Loaded.check(file, target, err);
             } catch (InputException e) { // reported, and the other files are still checked
                 Failures.reportAndGoOn(e, err);
-                unreadable = true;
+                refused = true;
                 continue;
             }
             if (!loaded.result().ok()) {
@@ -61,7 +61,13 @@ final class CheckCommand implements Callable<Integer> {
             List<KernelSpec> kernels = loaded.result().kernelsOfRoot();
             out.println(file + ": ok, " + kernels.size() + " kernel" + (kernels.size() == 1 ? "" : "s"));
             for (KernelSpec k : kernels.subList(0, Math.min(kernels.size(), MAX_SUMMARIES))) {
-                KernelSummary.print(k, target.or(k::target).flatMap(loaded.result().program()::target), blocks, out);
+                try {
+                    KernelSummary.print(k, target.or(k::target).flatMap(loaded.result().program()::target), blocks, out);
+                } catch (CliException e) { // a summary too large to build: the other kernels are still summarised
+                    out.flush();
+                    Failures.reportAndGoOn(e, err);
+                    refused = true;
+                }
             }
             if (kernels.size() > MAX_SUMMARIES) {
                 out.println("... and " + (kernels.size() - MAX_SUMMARIES) + " more kernels, not summarised: "
@@ -71,6 +77,6 @@ final class CheckCommand implements Callable<Integer> {
             out.flush();
         }
         err.flush();
-        return unreadable ? ExitCodes.USAGE : failed ? ExitCodes.INPUT : ExitCodes.OK;
+        return refused ? ExitCodes.USAGE : failed ? ExitCodes.INPUT : ExitCodes.OK;
     }
 }

@@ -13,16 +13,58 @@ import io.attnkit.dsl.model.Tiles;
 import io.attnkit.dsl.model.WorkingSet;
 import java.io.PrintWriter;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 
 /** What {@code attnkit check} prints for a kernel: its shape, and the block sparsity of each head group. */
 final class KernelSummary {
     private KernelSummary() {
     }
 
+    /**
+     * The most rows (q-blocks x distinct patterns) a summary builds. The block map holds a row of
+     * runs per q-block of each pattern, about 60 bytes with its build buffers: 2^22 rows fit a
+     * 256 MB heap (measured: causal & (sink(4) | window(100)) at tile q 1 over 4M queries), far
+     * below the default heap of any machine that runs a JDK, and 4,096 times the largest bundled
+     * example (ttt-e2e-sliding-window, 1,024 rows).
+     */
+    static final long MAX_ROWS = 1L << 22;
+    /** The largest q tile the language takes (KernelResolver.MAX_TILE). */
+    private static final int MAX_Q_TILE = 1 << 16;
+
+    /**
+     * Refuses, in one line, a kernel whose block map would pass {@link #MAX_ROWS}: it is counted
+     * from the shape and the heads' masks before anything is built, so check cannot run out of memory.
+     */
+    static void requireSummarisable(KernelSpec k) {
+        HeadMasks masks = HeadMasks.of(k);
+        if (!masks.isStatic()) {
+            return; // summarised from the heads alone, no block map
+        }
+        Set<Mask> distinct = new HashSet<>();
+        for (int h = 0; h < k.shape().heads(); h++) {
+            distinct.add(masks.maskOf(0, h));
+        }
+        long patterns = distinct.size();
+        long qBlocks = k.tiles().qBlocks(k.shape().qLen());
+        if (qBlocks * patterns <= MAX_ROWS) {
+            return;
+        }
+        long perPattern = MAX_ROWS / patterns;
+        long tile = perPattern == 0 ? Long.MAX_VALUE : (k.shape().qLen() + perPattern - 1) / perPattern;
+        String how = tile <= MAX_Q_TILE ? "use larger tiles ('tile q " + tile + "' or more fits)"
+                : "use larger tiles, fewer distinct patterns or a shorter q_len";
+        throw new CliException(ExitCodes.USAGE, String.format(Locale.ROOT,
+                "kernel %s: its block-sparsity summary would build %,d q-blocks x %d pattern%s = %,d rows, more than"
+                        + " check builds (%,d); %s, or pass -q to check without summaries",
+                k.name(), qBlocks, patterns, patterns == 1 ? "" : "s", qBlocks * patterns, MAX_ROWS, how));
+    }
+
     static void print(KernelSpec k, Optional<TargetSpec> target, boolean blocks, PrintWriter out) {
+        requireSummarisable(k);
         Shape s = k.shape();
         Tiles t = k.tiles();
         out.printf(Locale.ROOT, "kernel %s (%s)%n", k.name(), k.span().location());

@@ -60,6 +60,53 @@ class CheckCommandTest {
     }
 
     @Test
+    void refusesASummaryTooLargeToBuildAndSummarisesTheRest() throws IOException {
+        // 256M queries in tiles of one: a block map of 268M rows, some 16 GB, used to run out of memory.
+        Path f = file("big.attn", """
+                kernel big2 {
+                  shape heads 1, q_len 256M, head_dim 16;
+                  tile q 1, kv 1;
+                  mask causal & (sink(4) | window(100));
+                }
+                kernel small {
+                  shape heads 2, q_len 1K, head_dim 16;
+                  mask causal;
+                }
+                """);
+        CliRunner r = CliRunner.run("check", f.toString());
+        assertEquals(2, r.exitCode(), r.err());
+        assertTrue(r.err().contains("attnkit: error: kernel big2: its block-sparsity summary would build 268,435,456 q-blocks"
+                + " x 1 pattern = 268,435,456 rows, more than check builds (4,194,304); use larger tiles ('tile q 64' or more"
+                + " fits)"), r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertFalse(r.out().contains("kernel big2"), r.out());
+        assertTrue(r.out().contains("kernel small"), r.out());
+        // The refusal is about summaries: the diagnostics alone still pass.
+        assertEquals(0, CliRunner.run("check", "-q", f.toString()).exitCode());
+    }
+
+    @Test
+    void countsEachDistinctPatternOnceAgainstTheSummaryBound() throws IOException {
+        // Six heads, five masks (heads 0 and 5 share one): 1M q-blocks x 5 is past the bound, as 1M x 1 is not.
+        Path f = file("five.attn", """
+                kernel five {
+                  shape heads 6, q_len 1M, head_dim 16;
+                  tile q 1, kv 64;
+                  heads 0: causal;
+                  heads 1: window(8);
+                  heads 2: sink(4) | window(8);
+                  heads 3: window(16);
+                  heads 4: window(32);
+                  heads 5: causal;
+                }
+                """);
+        CliRunner r = CliRunner.run("check", f.toString());
+        assertEquals(2, r.exitCode(), r.err());
+        assertTrue(r.err().contains("would build 1,048,576 q-blocks x 5 patterns = 5,242,880 rows"), r.err());
+        assertTrue(r.err().contains("'tile q 2' or more fits"), r.err());
+    }
+
+    @Test
     void reportsEveryErrorWithLocationAndExitsWithOne() throws IOException {
         Path f = file("bad.attn", """
                 kernel bad {
