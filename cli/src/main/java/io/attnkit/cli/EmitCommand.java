@@ -74,6 +74,7 @@ final class EmitCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Emitter emitter = Backends.emitter(backend);
+        AtomicFiles.checkDirectory(output); // before any work
         if (harness) {
             HarnessFiles.write(backend, Loaded.kernel(file, kernel, target, err), target, output,
                     new HarnessFiles.Inputs(writeInputs, seed, !noExpected), out, err);

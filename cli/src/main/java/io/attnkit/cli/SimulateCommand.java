@@ -245,16 +245,21 @@ final class SimulateCommand implements Callable<Integer> {
         if (trace.isPresent() && trace.get().toString().equals("-")) {
             throw new CliException(ExitCodes.USAGE, "--trace writes a file; only --json can go to standard output ('-')");
         }
+        // first what each names (a device, /dev/stdout), before comparing them with other files
+        if (jsonToFile) {
+            AtomicFiles.checkWritable(json.get());
+        }
+        if (trace.isPresent()) {
+            AtomicFiles.checkWritable(trace.get());
+        }
         if (jsonToFile && trace.isPresent() && OutputPaths.same(json.get(), trace.get())) {
             throw new CliException(ExitCodes.USAGE, "--json and --trace name the same file");
         }
         if (jsonToFile) {
             OutputPaths.notAnInput(json.get(), "--json", inputs);
-            AtomicFiles.checkWritable(json.get());
         }
         if (trace.isPresent()) {
             OutputPaths.notAnInput(trace.get(), "--trace", inputs);
-            AtomicFiles.checkWritable(trace.get());
         }
     }
 

@@ -6,6 +6,7 @@ import io.attnkit.codegen.Origin;
 import io.attnkit.codegen.testing.TestSuiteEmitter;
 import io.attnkit.dsl.check.Frontend;
 import io.attnkit.dsl.check.InputException;
+import io.attnkit.dsl.io.AtomicFiles;
 import io.attnkit.dsl.model.HeadGroup;
 import io.attnkit.dsl.model.HeadGroup.HeadMode;
 import io.attnkit.dsl.model.KernelSpec;
@@ -52,6 +53,7 @@ final class TestgenCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InputException, BackendException, IOException {
         PrintWriter out = spec.commandLine().getOut();
+        AtomicFiles.checkDirectory(output); // before any work
         Loaded.Some some = Loaded.kernels(file, kernel, Optional.empty(), spec.commandLine().getErr());
         Origin origin = Origin.of(file.toString(), Frontend.read(file));
         List<GeneratedFile> files = new ArrayList<>();

@@ -91,8 +91,8 @@ final class ValidateCommand implements Callable<Integer> {
             }
         }
         if (out.isPresent()) {
-            OutputPaths.notAnInput(out.get(), "--out", measured.orElse(null), targets.orElse(null));
             AtomicFiles.checkWritable(out.get()); // before minutes of simulation, not after
+            OutputPaths.notAnInput(out.get(), "--out", measured.orElse(null), targets.orElse(null));
         }
         SimOptions options = SimOptions.defaults().withOverlapCtas(overlapCtas);
         String tables = cpu ? cpuTable() : measured.isPresent() ? measuredTable(options)

@@ -1,6 +1,8 @@
 package io.attnkit.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -43,5 +45,47 @@ class OutputPathsTest {
         try (var files = Files.list(dir)) {
             assertEquals(1, files.count(), "only k.attn: no file 'out' and no temporary file");
         }
+    }
+
+    /**
+     * /dev/stdout leads to the shell's redirected file or pipe: a rename over it lost the report
+     * (or failed after the work), so every output option refuses /dev and /proc, through links too.
+     */
+    @Test
+    void outputsUnderDevOrProcAreRefusedBeforeAnyWork() throws IOException {
+        Path kernel = dir.resolve("k.attn");
+        Files.writeString(kernel, """
+                kernel decode {
+                  shape heads 8, q_len 1, kv_len 4096, head_dim 64;
+                  dtype bf16;
+                  target h100-sxm;
+                }
+                """);
+        String k = kernel.toString();
+        Path link = Files.createSymbolicLink(dir.resolve("out.json"), Path.of("/dev/stdout"));
+        for (String[] args : new String[][] {
+                {"simulate", k, "--json", "/dev/stdout"},
+                {"simulate", k, "--json", link.toString()},
+                {"simulate", k, "--trace", "/proc/self/fd/1"},
+                {"run", k, "--q", "q.npy", "--k", "k.npy", "--v", "v.npy", "--out", "/dev/stdout"},
+                {"validate", "--quick", "--out", "/dev/stderr"},
+                {"emit", k, "-o", "/dev/fd"},
+                {"testgen", k, "-o", "/proc/self"}}) {
+            CliRunner r = CliRunner.run(args);
+            String joined = String.join(" ", args);
+            assertEquals(2, r.exitCode(), joined);
+            String err = r.err().strip();
+            assertTrue(err.startsWith("attnkit: error: '" + args[args.length - 1] + "' is not a regular "), joined + ": " + err);
+            assertEquals(1, err.lines().count(), err);
+            assertEquals("", r.out(), joined);
+        }
+        assertTrue(CliRunner.run("simulate", k, "--json", "/dev/stdout").err().contains("use '-'"));
+
+        Path dangling = Files.createSymbolicLink(dir.resolve("dangling.json"), dir.resolve("missing/deeper/zzz.json"));
+        CliRunner r = CliRunner.run("simulate", k, "--json", dangling.toString());
+        assertEquals(2, r.exitCode());
+        assertEquals("attnkit: error: '" + dangling + "' is a link to " + dir.resolve("missing/deeper/zzz.json")
+                + ", whose directory does not exist", r.err().strip());
+        assertFalse(Files.exists(dir.resolve("missing")), "no directories are made where a link points");
     }
 }

@@ -96,6 +96,7 @@ public final class AtomicFiles {
             // normalized away, it would write a file named after the directory ('out/.' wrote 'out')
             throw new IOException("'" + target + "' names a directory");
         }
+        notASystemPlace(target, false);
         Path absolute = resolved(target);
         if (Files.isDirectory(absolute)) {
             throw new IOException("'" + target + "' is a directory");
@@ -123,6 +124,58 @@ public final class AtomicFiles {
             }
         } else if (!Files.isWritable(existing)) {
             throw new IOException("cannot write '" + target + "': " + existing + " is not writable");
+        }
+    }
+
+    /**
+     * Fails when {@code dir}, an output directory, is or leads through links to a place under
+     * /dev or /proc, or exists and is not a directory. Commands call it before any work.
+     */
+    public static void checkDirectory(Path dir) throws IOException {
+        if (dir.toString().isEmpty()) {
+            throw new IOException("empty directory name");
+        }
+        notASystemPlace(dir, true);
+        Path absolute = dir.toAbsolutePath().normalize();
+        if (Files.exists(absolute) && !Files.isDirectory(absolute)) {
+            throw new IOException("'" + dir + "' exists and is not a directory");
+        }
+    }
+
+    /**
+     * Refuses {@code target} when it, its directory, or any link on the way names a place under
+     * /dev or /proc: /dev/stdout leads to the shell's redirected file or pipe, which a rename
+     * would replace or miss. A link whose target's directory does not exist is refused too, so
+     * that a write does not create directories wherever a link points.
+     */
+    private static void notASystemPlace(Path target, boolean directory) throws IOException {
+        Path p = target.toAbsolutePath().normalize();
+        for (int hops = 0; ; hops++) {
+            systemPlace(target, p, directory);
+            Path parent = p.getParent();
+            if (parent != null && Files.exists(parent)) { // a linked directory on the way
+                p = parent.toRealPath().resolve(p.getFileName());
+                systemPlace(target, p, directory);
+            }
+            if (!Files.isSymbolicLink(p)) {
+                break;
+            }
+            if (hops == MAX_LINK_HOPS) {
+                throw new IOException("too many levels of symbolic links: " + target);
+            }
+            p = p.resolveSibling(Files.readSymbolicLink(p)).toAbsolutePath().normalize();
+            if (p.getParent() != null && !Files.exists(p.getParent()) && !Files.exists(p)) {
+                throw new IOException("'" + target + "' is a link to " + p + ", whose directory does not exist");
+            }
+        }
+    }
+
+    private static void systemPlace(Path target, Path p, boolean directory) throws IOException {
+        Path root = p.getRoot();
+        if (root != null && (p.startsWith(root.resolve("dev")) || p.startsWith(root.resolve("proc")))) {
+            String where = p.equals(target.toAbsolutePath().normalize()) ? "" : " (it leads to " + p + ")";
+            throw new IOException("'" + target + "' is not a regular " + (directory ? "directory" : "file") + where
+                    + "; outputs are written as files" + (directory ? "" : " (use '-' where an option offers standard output)"));
         }
     }
 
