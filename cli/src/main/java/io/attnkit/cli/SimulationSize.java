@@ -26,6 +26,9 @@ final class SimulationSize {
     /** What no --max-ctas lifts: the engine numbers a launch's CTAs with ints, and a billion would run for days. */
     static final long ENGINE_MAX_CTAS = 1L << 30;
 
+    /** The standard schedule's blocks of S: 128 query rows by 128 keys, whatever the kernel's tiles. */
+    private static final int STANDARD_BLOCK = 128;
+
     private SimulationSize() {
     }
 
@@ -65,7 +68,7 @@ final class SimulationSize {
     }
 
     private static long blocksOf128(int length) {
-        return (length + 127L) / 128;
+        return (length + STANDARD_BLOCK - 1L) / STANDARD_BLOCK;
     }
 
     /** The product, or Long.MAX_VALUE past it: a shape of 2^64 CTAs is refused, not wrapped into a small one. */
@@ -114,7 +117,10 @@ final class SimulationSize {
     private static String blocks(SimOptions options, KernelSpec kernel) {
         Shape s = kernel.shape();
         if (options.schedule() == Schedule.STANDARD) {
-            return "128 x 128 blocks of S, once per pass";
+            // the factors of ctas(): the count is their product
+            long passes = (options.pass().forward() ? 1 : 0) + (options.pass().backward() ? 1 : 0);
+            return blocksOf128(s.qLen()) + " x " + blocksOf128(s.kvLen()) + " blocks of S of " + STANDARD_BLOCK + " x "
+                    + STANDARD_BLOCK + (passes > 1 ? " x " + passes + " passes" : "");
         }
         if (options.schedule() == Schedule.FLASH1) {
             return "K/V blocks, once per pass";

@@ -693,9 +693,16 @@ class SimulateCommandTest {
         Path longContext = file(CAUSAL.replace("q_len 2000", "q_len 128K"));
         CliRunner standard = CliRunner.run("simulate", longContext.toString(), "--schedule", "standard");
         assertEquals(2, standard.exitCode(), standard.err());
-        assertEquals("attnkit: error: kernel prefill would walk about 8,388,608 tiles of S (batch 1 x heads 8 x 128 x 128 "
-                + "blocks of S, once per pass), more than --max-ctas 1048576; simulate a smaller shape, or raise --max-ctas "
+        assertEquals("attnkit: error: kernel prefill would walk about 8,388,608 tiles of S (batch 1 x heads 8 x 1024 x 1024 "
+                + "blocks of S of 128 x 128), more than --max-ctas 1048576; simulate a smaller shape, or raise --max-ctas "
                 + "(time and memory grow with it)", standard.err().strip());
+        // the factors shown multiply to the count: query and key blocks of their own lengths, and both passes
+        Path uneven = file(CAUSAL.replace("q_len 2000", "q_len 1000, kv_len 200K").replace("mask causal;", ""));
+        CliRunner both = CliRunner.run("simulate", uneven.toString(), "--schedule", "standard", "--pass", "fwd+bwd",
+                "--max-ctas", "1000");
+        assertEquals(2, both.exitCode(), both.err());
+        assertTrue(both.err().startsWith("attnkit: error: kernel prefill would walk about 204,800 tiles of S (batch 1 x heads 8 "
+                + "x 8 x 1600 blocks of S of 128 x 128 x 2 passes), more than --max-ctas 1000"), both.err());
     }
 
     /** The reporter's --registers 1: "1 registers" in the first line. */

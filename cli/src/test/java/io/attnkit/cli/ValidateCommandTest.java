@@ -82,7 +82,7 @@ class ValidateCommandTest {
         CliRunner r = CliRunner.run("validate", "--measured", grid.toString(), "--target", "h100-sxm");
         assertEquals(2, r.exitCode(), r.err());
         assertEquals("attnkit: error: " + grid + ":2: standard d128 causal N=1048576 would walk about 1,073,741,824 tiles of S "
-                + "(batch 1 x heads 16 x 128 x 128 blocks of S, once per pass), more than 1,048,576 (simulate's --max-ctas default); "
+                + "(batch 1 x heads 16 x 8192 x 8192 blocks of S of 128 x 128), more than 1,048,576 (simulate's --max-ctas default); "
                 + "too large to simulate, leave the row out", r.err().strip());
         assertEquals("", r.out());
     }
