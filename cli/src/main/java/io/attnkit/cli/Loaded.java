@@ -72,10 +72,12 @@ record Loaded(Path file, Frontend.Result result) {
     /**
      * {@link #kernel} for a sweep: a file whose own values {@code target} refuses (tiles too large
      * for the first swept target, say) is taken as its first point makes it, since each point is
-     * checked as its values make it; a file that fails either way reports its own errors.
+     * checked as its values make it; a file that fails either way reports its own errors, unless
+     * it passes without the sweep (against {@code ownTarget}, --target or its own): then the first
+     * point is at fault and is named, in {@code pointHasErrors}, as a later point would be.
      */
-    static Loaded.One kernelOfSweep(Path file, Optional<String> name, Optional<String> target, FirstPoint first,
-                                    PrintWriter err) throws InputException {
+    static Loaded.One kernelOfSweep(Path file, Optional<String> name, Optional<String> target, Optional<String> ownTarget,
+                                    FirstPoint first, String pointHasErrors, PrintWriter err) throws InputException {
         Frontend.Result own = Frontend.check(file, BuiltinTargets.library(), target);
         Optional<String> kernel = name.or(() -> own.rootKernels().size() == 1
                 ? Optional.of(own.rootKernels().getFirst()) : Optional.empty());
@@ -90,6 +92,10 @@ record Loaded(Path file, Frontend.Result result) {
             }
             if (firstPoint.ok()) {
                 return pick(printed(file, firstPoint, err), name);
+            }
+            if (Frontend.check(file, BuiltinTargets.library(), ownTarget).ok()) {
+                printed(file, firstPoint, err);
+                throw new CliException(ExitCodes.INPUT, pointHasErrors);
             }
         }
         return pick(printed(file, own, err), name);

@@ -151,8 +151,7 @@ final class SweepRun {
                 throw new CliException(ExitCodes.USAGE, "--sweep " + label(values) + ": " + e.getMessage());
             }
             if (!variant.result().ok()) {
-                throw new CliException(ExitCodes.INPUT, "--sweep " + label(values) + ": '" + settings.file()
-                        + "' has errors with " + (keys.size() == 1 ? "that value" : "those values"));
+                throw new CliException(ExitCodes.INPUT, hasErrors(settings.file(), keys, values));
             }
             try {
                 KernelSpec k = variant.result().program().kernel(name).orElseThrow();
@@ -224,6 +223,16 @@ final class SweepRun {
 
     /** "q_len 4K, tile.q 64": the point a message or a line is about. */
     private String label(List<String> point) {
+        return label(keys, point);
+    }
+
+    /** The message of a point whose values make {@code file} fail its check; the first point's too (Loaded). */
+    static String hasErrors(Path file, List<String> keys, List<String> point) {
+        return "--sweep " + label(keys, point) + ": '" + file + "' has errors with "
+                + (keys.size() == 1 ? "that value" : "those values");
+    }
+
+    private static String label(List<String> keys, List<String> point) {
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < keys.size(); i++) {
             b.append(i > 0 ? ", " : "").append(keys.get(i)).append(' ').append(point.get(i));

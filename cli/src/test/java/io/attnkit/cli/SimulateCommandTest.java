@@ -874,6 +874,17 @@ class SimulateCommandTest {
         assertEquals(1, stillTooWide.exitCode());
         assertTrue(stillTooWide.err().contains(wide + ":2:") && stillTooWide.err().contains("error[E030]")
                 && stillTooWide.err().strip().endsWith("attnkit: error: '" + wide + "' has errors"), stillTooWide.err());
+        // The first swept target refusing a file that fits its own is named as a later one would be.
+        Path fits = dir.resolve("fits.attn");
+        Files.writeString(fits, Files.readString(wide).replace("tile q 128, kv 128", "tile q 64, kv 64"));
+        assertEquals(0, CliRunner.run("check", fits.toString()).exitCode());
+        CliRunner firstRefuses = CliRunner.run("simulate", fits.toString(), "--sweep", "target=tiny,h100-sxm");
+        assertEquals(1, firstRefuses.exitCode(), firstRefuses.err());
+        assertTrue(firstRefuses.err().contains("error[E030]") && firstRefuses.err().strip().endsWith(
+                "attnkit: error: --sweep target tiny: '" + fits + "' has errors with that value"), firstRefuses.err());
+        CliRunner laterRefuses = CliRunner.run("simulate", fits.toString(), "--sweep", "target=h100-sxm,tiny");
+        assertTrue(laterRefuses.err().strip().endsWith("attnkit: error: --sweep target tiny: '" + fits
+                + "' has errors with that value"), laterRefuses.err());
         // A CPU beside a GPU: the header lists how each point ran, and the columns name DRAM and caches.
         CliRunner mixed = CliRunner.run("simulate", k.toString(), "--sweep", "target=host-zen5-2c,h100-sxm", "--sweep",
                 "q_len=512");
