@@ -1,5 +1,6 @@
 package io.attnkit.cli;
 
+import io.attnkit.dsl.check.Counts;
 import io.attnkit.dsl.source.Diagnostics;
 import io.attnkit.dsl.syntax.AttnFile;
 import io.attnkit.dsl.syntax.Decl;
@@ -25,8 +26,6 @@ import java.util.regex.Pattern;
 record Sweep(String key, String property, String name, List<String> values) {
     static final List<String> SHAPE_KEYS = List.of("batch", "heads", "kv_heads", "q_len", "kv_len", "head_dim", "v_dim");
     static final List<String> TILE_KEYS = List.of("q", "kv", "stages", "warps");
-    /** Counts as the language writes them ({@code 4096}, {@code 128K}); nothing else can reach the source. */
-    private static final Pattern VALUE = Pattern.compile("[0-9]{1,10}(K|M|G|Ki|Mi|Gi)?");
     /** The name of a target, built in or declared in the file; it replaces the kernel's as --target does. */
     private static final Pattern TARGET = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]{0,99}");
     /** Simulations one command may ask for, all sweeps multiplied. */
@@ -48,10 +47,18 @@ record Sweep(String key, String property, String name, List<String> values) {
         }
         List<String> values = eq < 0 ? List.of() : Arrays.stream(option.substring(eq + 1).split(",", -1)).map(String::strip)
                 .toList();
-        Pattern valid = target ? TARGET : VALUE;
-        if (values.isEmpty() || values.stream().anyMatch(v -> !valid.matcher(v).matches())) {
-            throw new CliException(ExitCodes.USAGE, "--sweep " + key + " takes " + (target ? "target names" : "counts such as "
-                    + "1024, 128K or 1Mi") + ", comma-separated; not '" + option.substring(Math.min(option.length(), eq + 1)) + "'");
+        // counts as the language reads them (it judges their range once written in): nothing else reaches the source
+        java.util.function.Predicate<String> valid = target ? v -> TARGET.matcher(v).matches() : Counts::isLiteral;
+        String accepted = target ? "target names" : "counts as the language writes them (1024, 1e3, 128K, 1Mi; suffixes "
+                + Counts.SUFFIXES + ")";
+        if (values.isEmpty()) {
+            throw new CliException(ExitCodes.USAGE, "--sweep " + key + " takes " + accepted + ", comma-separated");
+        }
+        for (String v : values) {
+            if (!valid.test(v)) {
+                throw new CliException(ExitCodes.USAGE, "--sweep " + key + ": " + (v.isEmpty() ? "an empty value" : "'" + v + "'")
+                        + " is not " + (target ? "a target name" : "a count") + "; it takes " + accepted + ", comma-separated");
+            }
         }
         return target ? new Sweep(key, "target", key, values)
                 : tile == null ? new Sweep(key, "shape", key, values) : new Sweep(key, "tile", tile, values);

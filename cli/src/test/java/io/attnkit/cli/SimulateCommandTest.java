@@ -940,6 +940,22 @@ class SimulateCommandTest {
             assertEquals(2, r.exitCode(), String.join(" ", usage) + ": " + r.err());
             assertEquals(1, r.err().lines().count(), r.err());
         }
+        // Each value is read as the language reads a count, and the one it refuses is named.
+        CliRunner lower = CliRunner.run("simulate", k.toString(), "--sweep", "q_len=2Ki,1M,1Mi,1k");
+        assertEquals(2, lower.exitCode(), lower.err());
+        assertEquals("attnkit: error: --sweep q_len: '1k' is not a count; it takes counts as the language writes them "
+                + "(1024, 1e3, 128K, 1Mi; suffixes K, Ki (1024), M, Mi (1024^2), G, Gi (1024^3)), comma-separated",
+                lower.err().strip());
+        for (String junk : new String[] {"1K#", "1K/sm", "-5", "1 K 2", "0x10"}) {
+            CliRunner r = CliRunner.run("simulate", k.toString(), "--sweep", "q_len=512," + junk);
+            assertEquals(2, r.exitCode(), junk + ": " + r.err());
+            assertTrue(r.err().startsWith("attnkit: error: --sweep q_len: '" + junk + "' is not a count;"), r.err());
+        }
+        assertTrue(CliRunner.run("simulate", k.toString(), "--sweep", "q_len=512,,1K").err()
+                .startsWith("attnkit: error: --sweep q_len: an empty value is not a count;"));
+        CliRunner exponent = CliRunner.run("simulate", k.toString(), "--sweep", "q_len=1e3,512");
+        assertEquals(0, exponent.exitCode(), exponent.err());
+        assertTrue(exponent.out().contains("1e3"), exponent.out());
     }
 
     /** Options that could change nothing are refused where that is known up front, and noted where it is found out. */

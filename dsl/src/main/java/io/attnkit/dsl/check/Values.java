@@ -172,7 +172,7 @@ final class Values {
         if (factor.isEmpty()) {
             diagnostics.error(ErrorCode.E016, q.span(), "unknown unit " + DiagnosticRenderer.quote(m.get().unit()) + " for " + what
                     + Suggest.hint(m.get().unit(), List.of("K", "Ki", "M", "Mi", "G", "Gi")),
-                    what + " is a count; suffixes: K, Ki (1024), M, Mi (1024^2), G, Gi (1024^3)");
+                    what + " is a count; suffixes: " + Counts.SUFFIXES);
             return OptionalLong.empty();
         }
         BigDecimal v = m.get().value().multiply(factor.get());
