@@ -75,7 +75,8 @@ class OutputPathsTest {
             String joined = String.join(" ", args);
             assertEquals(2, r.exitCode(), joined);
             String err = r.err().strip();
-            assertTrue(err.startsWith("attnkit: error: '" + args[args.length - 1] + "' is not a regular "), joined + ": " + err);
+            assertTrue(err.startsWith("attnkit: error: '" + args[args.length - 1] + "' is "
+                    + (args[args.length - 2].equals("-o") ? "a system directory" : "not a regular file")), joined + ": " + err);
             assertEquals(1, err.lines().count(), err);
             assertEquals("", r.out(), joined);
         }

@@ -174,8 +174,11 @@ public final class AtomicFiles {
         Path root = p.getRoot();
         if (root != null && (p.startsWith(root.resolve("dev")) || p.startsWith(root.resolve("proc")))) {
             String where = p.equals(target.toAbsolutePath().normalize()) ? "" : " (it leads to " + p + ")";
-            throw new IOException("'" + target + "' is not a regular " + (directory ? "directory" : "file") + where
-                    + "; outputs are written as files" + (directory ? "" : " (use '-' where an option offers standard output)"));
+            if (directory) {
+                throw new IOException("'" + target + "' is a system directory" + where + "; give a directory of your own");
+            }
+            throw new IOException("'" + target + "' is not a regular file" + where
+                    + "; outputs are written as files (use '-' where an option offers standard output)");
         }
     }
 
