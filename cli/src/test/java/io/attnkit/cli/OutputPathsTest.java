@@ -88,5 +88,17 @@ class OutputPathsTest {
         assertEquals("attnkit: error: '" + dangling + "' is a link to " + dir.resolve("missing/deeper/zzz.json")
                 + ", whose directory does not exist", r.err().strip());
         assertFalse(Files.exists(dir.resolve("missing")), "no directories are made where a link points");
+
+        Path shm = Path.of("/dev/shm");
+        if (Files.isDirectory(shm) && Files.isWritable(shm)) { // a file system like any other, not a device
+            Path out = Files.createTempDirectory(shm, "attnkit-test").resolve("decode.json");
+            try {
+                assertEquals(0, CliRunner.run("simulate", k, "--json", out.toString()).exitCode());
+                assertTrue(Files.size(out) > 0);
+            } finally {
+                Files.deleteIfExists(out);
+                Files.deleteIfExists(out.getParent());
+            }
+        }
     }
 }

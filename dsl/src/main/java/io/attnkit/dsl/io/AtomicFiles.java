@@ -172,7 +172,9 @@ public final class AtomicFiles {
 
     private static void systemPlace(Path target, Path p, boolean directory) throws IOException {
         Path root = p.getRoot();
-        if (root != null && (p.startsWith(root.resolve("dev")) || p.startsWith(root.resolve("proc")))) {
+        // /dev/shm is a file system like any other, where people keep scratch files
+        boolean device = root != null && p.startsWith(root.resolve("dev")) && !p.startsWith(root.resolve("dev/shm"));
+        if (device || root != null && p.startsWith(root.resolve("proc"))) {
             String where = p.equals(target.toAbsolutePath().normalize()) ? "" : " (it leads to " + p + ")";
             if (directory) {
                 throw new IOException("'" + target + "' is a system directory" + where + "; give a directory of your own");
