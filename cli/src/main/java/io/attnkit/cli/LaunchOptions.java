@@ -20,7 +20,7 @@ final class LaunchOptions {
 
     @Option(names = "--kv-splits", paramLabel = "N", defaultValue = "1",
             description = "cut the keys of each row into N ranges, one CTA each, and merge the partial outputs "
-                    + "(split-KV, as Flash-Decoding runs decode); 'auto' picks N as FlashAttention-2 does (default 1)")
+                    + "(split-KV, as Flash-Decoding runs decode); 'auto' picks N by FlashAttention-2's rule on this kernel's CTA slots and kv tile (default 1)")
     String kvSplits;
 
     @Option(names = "--dropout", paramLabel = "P", defaultValue = "0",

@@ -829,6 +829,21 @@ class SimulateCommandTest {
 
     /** A target sweep runs each point as --target would, and says how each ran where they differ. */
     @Test
+    void aCpuSweepGivesItsRatesInGflopsAsTheSingleRunDoes() throws IOException {
+        Path k = dir.resolve("cpu.attn");
+        Files.writeString(k, "kernel c { shape heads 4, q_len 512, head_dim 64; tile q 64, kv 64; mask causal; target host-zen5-2c; }\n");
+        CliRunner sweep = CliRunner.run("simulate", k.toString(), "--sweep", "tile.q=32,64");
+        assertEquals(0, sweep.exitCode(), sweep.err());
+        assertTrue(sweep.out().contains("GFLOP/s") && !sweep.out().contains("TFLOP/s"), sweep.out());
+        // the 64-row point's rate, as the single run of the same file prints it
+        String single = CliRunner.run("simulate", k.toString()).out();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("throughput +([0-9.]+) GFLOP/s").matcher(single);
+        assertTrue(m.find(), single);
+        String row = sweep.out().lines().filter(l -> l.trim().startsWith("64 ")).findFirst().orElseThrow();
+        assertTrue(row.contains(" " + m.group(1) + " "), row + " against " + m.group(1));
+    }
+
+    @Test
     void aTargetSweepRunsEachPointAsTargetWould() throws IOException {
         Path k = file(CAUSAL);
         // Targets: each point is the run with --target.

@@ -8,6 +8,8 @@ package io.attnkit.sim.gpu;
  * last wave is only partly full; the rule takes the fewest splits whose wave efficiency
  * (waves over waves rounded up) is within 85% of the best. A split count that gives every
  * range as many blocks as one split fewer does is not a real choice and is passed over.
+ * FlashAttention-2 feeds the rule fixed inputs (2 CTAs per SM, key blocks by head dimension);
+ * the callers here feed it the simulated kernel's own slots and K/V tiles.
  */
 public final class KvSplits {
     /** FlashAttention-2 caps the splits at 128. */

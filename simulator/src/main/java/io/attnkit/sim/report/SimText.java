@@ -12,6 +12,15 @@ public final class SimText {
     private SimText() {
     }
 
+    /** FLOP/s per unit of a rate on a machine of this peak: a CPU's 0.2 TFLOP/s would read the same for any rate. */
+    static double flopsUnit(double peakFlops) {
+        return peakFlops >= 1e12 ? 1e12 : 1e9;
+    }
+
+    static String flopsName(double unit) {
+        return unit == 1e12 ? "TFLOP/s" : "GFLOP/s";
+    }
+
     public static String format(SimResult r) {
         // A CPU target runs on the same engine, a core standing for an SM; its report uses the CPU's words.
         boolean cpu = r.cpu();
@@ -19,9 +28,8 @@ public final class SimText {
         StringBuilder b = new StringBuilder();
         b.append(headline(r)).append('\n');
         line(b, "  time         %s (%s cycles)", time(r.seconds()), String.format(Locale.ROOT, "%.4g", r.cycles()));
-        // In the peak's unit: a CPU's 0.2 TFLOP/s would read the same for the rate and the peak.
-        double unit = r.peakFlops() >= 1e12 ? 1e12 : 1e9;
-        String flops = unit == 1e12 ? "TFLOP/s" : "GFLOP/s";
+        double unit = flopsUnit(r.peakFlops());
+        String flops = flopsName(unit);
         line(b, "  throughput   %.1f %s, %.1f%% of the %.1f %s peak", r.flopsPerSecond() / unit, flops,
                 100 * r.fractionOfPeak(), r.peakFlops() / unit, flops);
         if (r.schedule() == Schedule.STANDARD) {

@@ -49,14 +49,16 @@ public final class SweepText {
         }
         row.append("%12s %9s %7s %11s %11s %11s %7s").append(splitsVary ? " %6s" : "%s").append("  %s%n");
         List<Object> header = new ArrayList<>(keys);
-        header.addAll(List.of("time", "TFLOP/s", "% peak", memory + " read", memory + " write", cache + " reads", "waves",
+        // in GFLOP/s as soon as one point is a CPU's: its rate read 0.1 TFLOP/s whatever the tiles
+        double unit = results.stream().mapToDouble(r -> SimText.flopsUnit(r.peakFlops())).min().orElse(1e12);
+        header.addAll(List.of("time", SimText.flopsName(unit), "% peak", memory + " read", memory + " write", cache + " reads", "waves",
                 splitsVary ? "splits" : "", "bound by"));
         b.append(String.format(Locale.ROOT, row.toString(), header.toArray()));
         for (int i = 0; i < results.size(); i++) {
             SimResult r = results.get(i);
             String bound = r.utilization().boundBy(r.cpu());
             List<Object> cells = new ArrayList<>(points.get(i));
-            cells.addAll(List.of(SimText.time(r.seconds()), String.format(Locale.ROOT, "%.1f", r.flopsPerSecond() / 1e12),
+            cells.addAll(List.of(SimText.time(r.seconds()), String.format(Locale.ROOT, "%.1f", r.flopsPerSecond() / unit),
                     String.format(Locale.ROOT, "%.1f%%", 100 * r.fractionOfPeak()), SimText.bytes(r.dramReadBytes()),
                     SimText.bytes(r.dramWriteBytes()), SimText.rate(r.l2ReadHitRate(), r.l2ReadBytes()),
                     String.format(Locale.ROOT, "%.2f", r.waves()), splitsVary ? Integer.toString(r.kvSplits()) : "",
