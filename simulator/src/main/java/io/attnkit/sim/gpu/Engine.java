@@ -135,6 +135,7 @@ public final class Engine {
         updateRates(r);
         l2.rated(now);
         trace.counters(start, tracedDram, tracedL2, tracedTensor);
+        trace.counters(now, tracedDram, tracedL2, tracedTensor); // nothing moves while the launch starts
         while (r.heap.size() > 0 || !r.freed.isEmpty()) {
             ResidentCta cta = r.heap.peek();
             if (!r.freed.isEmpty() && (cta == null || cta.eventTime > r.instantEnd)) {

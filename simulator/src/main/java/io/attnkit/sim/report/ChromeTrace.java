@@ -86,18 +86,29 @@ public final class ChromeTrace implements TraceSink {
         }
         samples.add(new double[] {time, dramBytes, l2Bytes, tensorCycles});
         if (samples.size() >= MAX_COUNTER_SAMPLES) {
-            // Every other sample, the first and the newest always: the tracks' areas run from one to the other.
+            // Every other sample, the first and the newest always: the tracks' areas run from one to the
+            // other. Both ends of a stretch where nothing moved (a launch starting) stay, or the
+            // interpolation would spread the next launch's bytes back over it.
             List<double[]> kept = new ArrayList<>(samples.size() / 2 + 2);
-            for (int i = 0; i < samples.size(); i += 2) {
-                kept.add(samples.get(i));
-            }
-            if (samples.size() % 2 == 0) {
-                kept.add(samples.getLast());
+            for (int i = 0; i < samples.size(); i++) {
+                if (i % 2 == 0 || i == samples.size() - 1 || still(i - 1, i) || still(i, i + 1)) {
+                    kept.add(samples.get(i));
+                }
             }
             samples.clear();
             samples.addAll(kept);
             counterStride *= 2;
         }
+    }
+
+    /** Whether samples {@code a} and {@code b} (when both exist) hold the same totals at different times. */
+    private boolean still(int a, int b) {
+        if (a < 0 || b >= samples.size()) {
+            return false;
+        }
+        double[] x = samples.get(a);
+        double[] y = samples.get(b);
+        return y[0] > x[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3];
     }
 
     /** Number of CTA segments recorded. */

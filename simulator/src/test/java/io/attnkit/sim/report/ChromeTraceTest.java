@@ -46,4 +46,39 @@ class ChromeTraceTest {
             assertEquals(expected, dramArea(samples, 1e6), 1e-3 * expected, samples + " samples");
         }
     }
+
+    @Test
+    void stretchesWhereNothingMovedStayIdleThroughTheThinning() {
+        // Launches of 1000 cycles, each after 300 idle cycles (its start), sampled every cycle while
+        // busy: the DRAM track must read 0 over every idle stretch, however many samples were thinned.
+        ChromeTrace trace = new ChromeTrace(256, 1e9, false);
+        double total = 0;
+        double t = 0;
+        List<double[]> idle = new ArrayList<>();
+        for (int launch = 0; launch < 6; launch++) {
+            trace.counters(t, total, total, 0);
+            idle.add(new double[] {t, t + 300});
+            t += 300;
+            trace.counters(t, total, total, 0);
+            for (int c = 0; c < 1000; c++) {
+                t += 1;
+                total += 5;
+                trace.counters(t, total, total, 0);
+            }
+        }
+        int checked = 0;
+        for (JsonNode e : trace.toJson(new ObjectMapper(), 132).get("traceEvents")) {
+            if (!(e.get("ph").asText().equals("C") && e.get("name").asText().equals("bandwidth"))) {
+                continue;
+            }
+            double ns = e.get("ts").asDouble() * 1e3;
+            for (double[] w : idle) {
+                if (ns >= w[0] + 10 && ns < w[1] - 10) { // a bin's width inside the stretch
+                    assertEquals(0, e.get("args").get("DRAM GB/s").asDouble(), 1e-9, "at " + ns + " ns");
+                    checked++;
+                }
+            }
+        }
+        assertTrue(checked > 50, "counter events inside idle stretches: " + checked);
+    }
 }
