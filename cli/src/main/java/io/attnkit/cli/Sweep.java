@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
@@ -48,7 +49,7 @@ record Sweep(String key, String property, String name, List<String> values) {
         List<String> values = eq < 0 ? List.of() : Arrays.stream(option.substring(eq + 1).split(",", -1)).map(String::strip)
                 .toList();
         // counts as the language reads them (it judges their range once written in): nothing else reaches the source
-        java.util.function.Predicate<String> valid = target ? v -> TARGET.matcher(v).matches() : Counts::isLiteral;
+        Predicate<String> valid = target ? v -> TARGET.matcher(v).matches() : Counts::isLiteral;
         String accepted = target ? "target names" : "counts as the language writes them (1024, 1e3, 128K, 1Mi; suffixes "
                 + Counts.SUFFIXES + ")";
         if (values.isEmpty()) {

@@ -12,6 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -837,7 +839,7 @@ class SimulateCommandTest {
         assertTrue(sweep.out().contains("GFLOP/s") && !sweep.out().contains("TFLOP/s"), sweep.out());
         // the 64-row point's rate, as the single run of the same file prints it
         String single = CliRunner.run("simulate", k.toString()).out();
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("throughput +([0-9.]+) GFLOP/s").matcher(single);
+        Matcher m = Pattern.compile("throughput +([0-9.]+) GFLOP/s").matcher(single);
         assertTrue(m.find(), single);
         String row = sweep.out().lines().filter(l -> l.trim().startsWith("64 ")).findFirst().orElseThrow();
         assertTrue(row.contains(" " + m.group(1) + " "), row + " against " + m.group(1));
