@@ -14,9 +14,8 @@ class OutputPathsTest {
     @TempDir
     Path dir;
 
-    /** 'out/' means a directory: every option that writes a file refuses it rather than writing a file 'out'. */
-    @Test
-    void anOutputFileSpelledAsADirectoryIsRefusedAndNothingIsWritten() throws IOException {
+    /** A small decode kernel, k.attn in the test's directory. */
+    private Path decodeKernel() throws IOException {
         Path kernel = dir.resolve("k.attn");
         Files.writeString(kernel, """
                 kernel decode {
@@ -25,6 +24,13 @@ class OutputPathsTest {
                   target h100-sxm;
                 }
                 """);
+        return kernel;
+    }
+
+    /** 'out/' means a directory: every option that writes a file refuses it rather than writing a file 'out'. */
+    @Test
+    void anOutputFileSpelledAsADirectoryIsRefusedAndNothingIsWritten() throws IOException {
+        Path kernel = decodeKernel();
         String out = dir.resolve("out") + "/";
         String k = kernel.toString();
         for (String[] args : new String[][] {
@@ -53,14 +59,7 @@ class OutputPathsTest {
      */
     @Test
     void outputsUnderDevOrProcAreRefusedBeforeAnyWork() throws IOException {
-        Path kernel = dir.resolve("k.attn");
-        Files.writeString(kernel, """
-                kernel decode {
-                  shape heads 8, q_len 1, kv_len 4096, head_dim 64;
-                  dtype bf16;
-                  target h100-sxm;
-                }
-                """);
+        Path kernel = decodeKernel();
         String k = kernel.toString();
         Path link = Files.createSymbolicLink(dir.resolve("out.json"), Path.of("/dev/stdout"));
         for (String[] args : new String[][] {

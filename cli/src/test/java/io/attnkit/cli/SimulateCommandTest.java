@@ -27,7 +27,8 @@ class SimulateCommandTest {
         return p;
     }
 
-    private static final String CAUSAL = """
+    /** A causal GQA prefill on the H100, small enough to simulate in a moment. */
+    static final String CAUSAL = """
             kernel prefill {
               shape heads 8, kv_heads 2, q_len 2000, head_dim 64;
               dtype bf16;

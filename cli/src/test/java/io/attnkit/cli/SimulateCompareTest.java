@@ -19,16 +19,6 @@ class SimulateCompareTest {
     @TempDir
     Path dir;
 
-    private static final String KERNEL = """
-            kernel prefill {
-              shape heads 8, kv_heads 2, q_len 2000, head_dim 64;
-              dtype bf16;
-              tile q 128, kv 64, stages 2;
-              mask causal;
-              target h100-sxm;
-            }
-            """;
-
     private static final String HEADER = "\"ID\",\"Process ID\",\"Process Name\",\"Host Name\",\"Kernel Name\",\"Context\","
             + "\"Stream\",\"Block Size\",\"Grid Size\",\"Device\",\"CC\",\"Section Name\",\"Metric Name\",\"Metric Unit\","
             + "\"Metric Value\"";
@@ -53,7 +43,7 @@ class SimulateCompareTest {
     /** A metric the simulation lacks, in a unit the reader cannot convert, does not stop the comparison. */
     @Test
     void anUnknownUnitOnAnotherMetricIsPassedOver() throws IOException {
-        Path k = write("k.attn", KERNEL);
+        Path k = write("k.attn", SimulateCommandTest.CAUSAL);
         double read = json("simulate", k.toString(), "--json", "-").get("metrics").get("dram__bytes_read.sum").asDouble();
         Path profile = write("ncu.csv", String.join("\n", HEADER, row(0, "prefill", "dram__bytes_read.sum", "byte", read / 1.1),
                 row(0, "prefill", "smsp__warps_eligible.avg.per_cycle_active", "foo", 0.5), ""));
@@ -71,7 +61,7 @@ class SimulateCompareTest {
     /** fwd+bwd against a profile of as many launches: totals, then each launch's figures against its counterpart's. */
     @Test
     void launchesOfTheSameCountAreComparedPairwise() throws IOException {
-        Path k = write("k.attn", KERNEL);
+        Path k = write("k.attn", SimulateCommandTest.CAUSAL);
         JsonNode launches = json("simulate", k.toString(), "--pass", "fwd+bwd", "--json", "-").get("launches");
         int n = launches.size();
         assertTrue(n > 1, launches.toString());

@@ -10,8 +10,8 @@ import java.util.function.IntPredicate;
 /**
  * The {@link Trails} of every object of the address space, and which of them hold anything. A
  * batch of decode requests has tens of thousands of K/V objects, each swept in one short stretch
- * of the launch: snapshots and the forgetting of old passes visit the live ones only, in object
- * order, so their cost follows what is in flight and not the size of the batch.
+ * of the launch: snapshots visit the objects with trails in flight, and forgetting the objects
+ * whose oldest pass aged, so their cost follows what moves and not the size of the batch.
  */
 final class TrailsByObject {
     /** Made on first use: a decode batch has hundreds of thousands of objects, each used for a moment. */
