@@ -99,7 +99,7 @@ class CudaCommandsTest {
                     : CliRunner.run("emit", file.toString(), "--backend", "cuda", "-o", out.toString());
             assertEquals(2, r.exitCode(), r.err());
             assertEquals("attnkit: error: kernel 'small_gqa' names target 'host-zen5-2c', a CPU target; the cuda backend "
-                    + "needs a GPU target: choose one with --target (a100-40gb, a100-80gb, h100-sxm, h200)", r.err().strip());
+                    + "needs a GPU target: choose one with --target (a100-40gb, a100-80gb, h100-sxm, h100-pcie, h200)", r.err().strip());
             assertFalse(Files.exists(out), "nothing written");
         }
     }
@@ -111,7 +111,7 @@ class CudaCommandsTest {
                 "host-epyc-2c", "-o", out.toString());
         assertEquals(2, r.exitCode(), r.err());
         assertEquals("attnkit: error: target 'host-epyc-2c' is a CPU target; the cuda backend needs a GPU target "
-                + "(a100-40gb, a100-80gb, h100-sxm, h200)", r.err().strip());
+                + "(a100-40gb, a100-80gb, h100-sxm, h100-pcie, h200)", r.err().strip());
         assertFalse(Files.exists(out), "nothing written");
     }
 

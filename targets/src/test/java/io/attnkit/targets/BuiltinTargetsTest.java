@@ -147,7 +147,7 @@ class BuiltinTargetsTest {
     @Test
     void gpuTargetsCountSmsAndCpuTargetsCountCores() {
         Map<String, TargetSpec> targets = builtins();
-        for (String gpu : List.of("a100-40gb", "a100-80gb", "h100-sxm", "h200")) {
+        for (String gpu : List.of("a100-40gb", "a100-80gb", "h100-sxm", "h100-pcie", "h200")) {
             assertEquals(TargetSpec.Kind.GPU, targets.get(gpu).kind(), gpu);
             assertEquals(TargetSpec.Backend.CUDA, targets.get(gpu).backend(), gpu);
         }

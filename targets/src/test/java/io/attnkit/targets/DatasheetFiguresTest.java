@@ -68,6 +68,18 @@ class DatasheetFiguresTest {
                 row("h100-sxm", "228 KB shared memory per SM", 228 * KIB, t -> t.sharedMemPerUnit()),
                 row("h100-sxm", "227 KB shared memory per block", 227 * KIB, t -> t.sharedMemPerBlock()),
                 row("h100-sxm", "256 KB L1/shared per SM", 256 * KIB, t -> t.l1().orElseThrow().bytes()),
+                // H100 datasheet (PCIe column), sparse Tensor Core figures twice the dense ones; Hopper whitepaper.
+                row("h100-pcie", "BF16 Tensor Core 1513 TFLOPS sparse", 1513e12 / 2, t -> t.peakFlops(DType.BF16)),
+                row("h100-pcie", "FP16 Tensor Core 1513 TFLOPS sparse", 1513e12 / 2, t -> t.peakFlops(DType.F16)),
+                row("h100-pcie", "FP8 Tensor Core 3026 TFLOPS sparse", 3026e12 / 2, t -> t.peakFlops(DType.FP8_E4M3)),
+                row("h100-pcie", "FP32 51 TFLOPS at 1750 MHz", 51e12, t -> fma(t, DType.F32, 1.75e9)),
+                row("h100-pcie", "HBM2e 2 TB/s", 2e12, t -> t.dram().bytesPerSecond()),
+                row("h100-pcie", "GPU memory 80 GiB", 80 * GIB, t -> t.dram().bytes()),
+                row("h100-pcie", "L2 50 MiB", 50 * MIB, t -> t.l2().bytes()),
+                row("h100-pcie", "114 SMs", 114, t -> t.units()),
+                row("h100-pcie", "shared memory 128 B/clk/SM", 128, t -> t.l1().orElseThrow().bytesPerSecond() / t.units() / t.clockHz()),
+                row("h100-pcie", "228 KB shared memory per SM", 228 * KIB, t -> t.sharedMemPerUnit()),
+                row("h100-pcie", "227 KB shared memory per block", 227 * KIB, t -> t.sharedMemPerBlock()),
                 // H200 datasheet (SXM): sparse Tensor Core figures are twice the dense ones.
                 row("h200", "BF16 Tensor Core 1979 TFLOPS sparse", 1979e12 / 2, t -> t.peakFlops(DType.BF16)),
                 row("h200", "FP8 Tensor Core 3958 TFLOPS sparse", 3958e12 / 2, t -> t.peakFlops(DType.FP8_E4M3)),
