@@ -28,7 +28,9 @@ import picocli.CommandLine.Spec;
                 "Markdown tables of predicted, published and error: FlashAttention's Table 18",
                 "and Figure 2, Theorem 2 and Proposition 4 as fitted slopes, and",
                 "FlashAttention-3's forward and backward figures and FlashAttention's",
-                "Appendix E runtime tables (held out). About four minutes on two cores;",
+                "Appendix E runtime tables, the Flash-Decoding post's decode step,",
+                "flash-attention PR #1075's PyTorch forward on an H100 PCIe and xFormers",
+                "PR #461's backward table (held out). About four minutes on two cores;",
                 "--quick, about two.",
                 "With --measured, instead: PyTorch attention timed on a GPU at hand",
                 "(tools/torch_attention_measure.py) against the prediction for --target.",
@@ -39,7 +41,7 @@ final class ValidateCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--quick", description = "only the short rows (Table 18 and the fits up to 8K; held out: FlashAttention-3's forward up to 4K "
-            + "and backward up to 2K, Appendix E up to 4K)")
+            + "and backward up to 2K, Appendix E up to 4K, the first row of flash-attention PR #1075 and of xFormers PR #461)")
     boolean quick;
 
     @Option(names = "--overlap-ctas", description = "simulate with co-resident CTAs overlapping their phases (the alternative model)")

@@ -123,6 +123,56 @@ public final class Published {
             new DecodeTiming(1, 65536, 1335.6, 2300.6, 64.4),
             new DecodeTiming(1, 131072, 2664.0, 4592.2, 106.6));
 
+    /** One row of a published forward-speed table: TFLOP/s at {@code batch} sequences of {@code seqLen} tokens. */
+    public record BatchSpeed(int batch, int seqLen, double tflops) {
+    }
+
+    /** Heads and head dimension of {@link #FA_PR1075_PYTORCH}: hidden 2048 in heads of 128. */
+    public static final int PR1075_HEADS = 16;
+    public static final int PR1075_HEAD_DIM = 128;
+
+    /**
+     * Dao-AILab/flash-attention pull request #1075 ("Changes For FP8", 2024-07-19), its
+     * description: "experimental results from PCIe based H100", the "Pytorch fwd" rows of
+     * {@code hopper/benchmark_flash_attention_fp8.py}: standard attention ({@code
+     * attention_pytorch}: {@code baddbmm} into a preallocated scores tensor, softmax, dropout 0,
+     * {@code einsum}) in fp16, forward, no mask, 16 heads of 128, batch x length about 16K;
+     * FLOPs counted {@code 4 B H N^2 d}. The FP8 rows of the same table (FlashAttention-3,
+     * cuDNN) are not modelled.
+     */
+    public static final List<BatchSpeed> FA_PR1075_PYTORCH = List.of(
+            new BatchSpeed(32, 512, 52.28),
+            new BatchSpeed(16, 1024, 66.04),
+            new BatchSpeed(8, 2048, 73.80),
+            new BatchSpeed(4, 4224, 68.44),
+            new BatchSpeed(2, 8448, 78.47),
+            new BatchSpeed(1, 16896, 82.08));
+
+    /**
+     * One row of xFormers' backward table: microseconds for the backward pass of {@code batch}
+     * sequences of {@code seqLen} tokens, {@code heads} heads of {@code headDim}, by "vanilla"
+     * (PyTorch eager) and by "flash[flshatt]" (FlashAttention-1's backward as xFormers wrapped it).
+     */
+    public record BackwardTiming(int batch, int seqLen, int heads, int headDim, double vanillaUs, double flashUs) {
+    }
+
+    /**
+     * facebookresearch/xformers pull request #461 ("Pack dQ/dK/dV for flash's bw", 2022-10-06),
+     * its description, "PERFORMANCE ON A100" (40 or 80 GB not said): "attention backward
+     * (attn_bias=NoneType)", f16, no dropout; B batch, M query and key length, H heads, K head
+     * dimension. Times in microseconds: inferred (torch.utils.benchmark's unit line is not in
+     * the visible text). The columns "flashPacked" (the pull request's change) and "cutlass"
+     * (xFormers' own kernel) are not modelled.
+     */
+    public static final List<BackwardTiming> XFORMERS_PR461 = List.of(
+            new BackwardTiming(384, 197, 1, 64, 1813.5, 304.7),
+            new BackwardTiming(1024, 197, 1, 64, 4748.5, 764.3),
+            new BackwardTiming(32, 197, 16, 64, 2435.2, 393.5),
+            new BackwardTiming(32, 197, 16, 128, 4506.4, 871.7),
+            new BackwardTiming(16, 197, 16, 64, 1246.6, 217.4),
+            new BackwardTiming(16, 197, 16, 128, 2273.6, 483.0),
+            new BackwardTiming(1024, 82, 8, 64, 3817.3, 2238.5));
+
     private static List<Timing> flash1(String table, Pass pass, double dropout, double... ms) {
         return timings(table, "FlashAttention", Schedule.FLASH1, pass, dropout, ms);
     }

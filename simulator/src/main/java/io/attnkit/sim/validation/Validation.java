@@ -78,7 +78,18 @@ public final class Validation {
     /** Everything the validation measured. */
     public record Report(List<Row> table18, List<Row> table18Fa2, Traffic figure2, List<Slope> theorem2,
                          DensityFit proposition4, List<Row> heldOut, List<Row> heldOutBackward, List<Row> appendixE,
-                         List<DecodeRow> decode) {
+                         List<DecodeRow> decode, List<Row> pciePytorch, List<CardRow> xformersBackward) {
+    }
+
+    /** One published time beside its predictions on both A100 cards (the source does not say which). */
+    public record CardRow(String method, String config, double publishedUs, double a100Us40, double a100Us80) {
+        public Row on40gb() {
+            return new Row(method + " " + config, a100Us40, publishedUs);
+        }
+
+        public Row on80gb() {
+            return new Row(method + " " + config, a100Us80, publishedUs);
+        }
     }
 
     /**
@@ -112,7 +123,7 @@ public final class Validation {
     public static Report run(boolean quick, SimOptions base) {
         return new Report(table18(quick, Schedule.FLASH1, base), table18(quick, Schedule.FLASH, base), figure2(base),
                 theorem2(quick, base), proposition4(quick, base), heldOut(quick, base), heldOutBackward(quick, base),
-                appendixE(quick, base), decode(base));
+                appendixE(quick, base), decode(base), pciePytorch(quick, base), xformersBackward(quick, base));
     }
 
     static TargetSpec target(String name) {
@@ -239,6 +250,83 @@ public final class Validation {
     private static String decodeKernel(Published.DecodeTiming p, String tiles) {
         return "kernel decode { shape batch " + p.batch() + ", heads 16, kv_heads 2, q_len 1, kv_len " + p.kvLen()
                 + ", head_dim 128; dtype f16; tile " + tiles + ", stages 1, warps 4; }";
+    }
+
+    /**
+     * Flash-attention pull request #1075's PyTorch rows ({@link Published#FA_PR1075_PYTORCH}) on
+     * the H100 PCIe, held out: {@link Schedule#STANDARD}, forward, fp16, no mask, TFLOP/s counted
+     * as the pull request's script counts them ({@code 4 B H N^2 d} over the time). {@code quick}
+     * keeps the first row.
+     */
+    static List<Row> pciePytorch(boolean quick, SimOptions base) {
+        TargetSpec pcie = target("h100-pcie");
+        SimOptions o = base.withSchedule(Schedule.STANDARD);
+        List<Row> rows = new ArrayList<>();
+        for (Published.BatchSpeed p : Published.FA_PR1075_PYTORCH) {
+            if (quick && !rows.isEmpty()) {
+                break;
+            }
+            String kernel = "kernel pr1075 { shape batch " + p.batch() + ", heads " + Published.PR1075_HEADS + ", q_len "
+                    + p.seqLen() + ", head_dim " + Published.PR1075_HEAD_DIM + "; dtype f16; tile q 128, kv 128, stages 1, "
+                    + "warps 4; }";
+            double flops = 4.0 * p.batch() * Published.PR1075_HEADS * p.seqLen() * (double) p.seqLen()
+                    * Published.PR1075_HEAD_DIM;
+            double seconds = simulate(kernel, pcie, o).seconds();
+            rows.add(new Row(String.format(Locale.ROOT, "standard fwd B=%d N=%d", p.batch(), p.seqLen()), flops / seconds / 1e12,
+                    p.tflops()));
+        }
+        return rows;
+    }
+
+    /** The methods of xFormers' backward table, as {@link CardRow#method()} names them. */
+    public static final String XFORMERS_FLASH = "flash[flshatt]";
+    public static final String XFORMERS_VANILLA = "vanilla";
+    public static final List<String> XFORMERS_METHODS = List.of(XFORMERS_FLASH, XFORMERS_VANILLA);
+
+    /**
+     * Xformers pull request #461's backward table ({@link Published#XFORMERS_PR461}) on both A100
+     * cards, held out: "flash[flshatt]" as FlashAttention-1's backward ({@link Schedule#FLASH1}
+     * with the tiles of {@link #flash1BackwardTiles}), "vanilla" as PyTorch eager's autograd
+     * ({@link Schedule#STANDARD}), the backward pass alone, no dropout. {@code quick} keeps the
+     * first row.
+     */
+    static List<CardRow> xformersBackward(boolean quick, SimOptions base) {
+        TargetSpec a40 = target("a100-40gb");
+        TargetSpec a80 = target("a100-80gb");
+        SimOptions flash1 = base.withSchedule(Schedule.FLASH1).withPass(Pass.BWD);
+        SimOptions vanilla = base.withSchedule(Schedule.STANDARD).withPass(Pass.BWD);
+        List<CardRow> rows = new ArrayList<>();
+        for (Published.BackwardTiming p : Published.XFORMERS_PR461) {
+            if (quick && !rows.isEmpty()) {
+                break;
+            }
+            String kernel = "kernel pr461 { shape batch " + p.batch() + ", heads " + p.heads() + ", q_len " + p.seqLen()
+                    + ", head_dim " + p.headDim() + "; dtype f16; tile q 16, kv " + flash1BackwardTiles(p.seqLen(), p.headDim())
+                    + ", stages 2, warps 4; }";
+            String config = String.format(Locale.ROOT, "B=%d M=%d H=%d K=%d", p.batch(), p.seqLen(), p.heads(), p.headDim());
+            rows.add(new CardRow(XFORMERS_FLASH, config, p.flashUs(), simulate(kernel, a40, flash1).seconds() * 1e6,
+                    simulate(kernel, a80, flash1).seconds() * 1e6));
+            rows.add(new CardRow(XFORMERS_VANILLA, config, p.vanillaUs(), simulate(kernel, a40, vanilla).seconds() * 1e6,
+                    simulate(kernel, a80, vanilla).seconds() * 1e6));
+        }
+        return rows;
+    }
+
+    /**
+     * The K/V block of FlashAttention-1's backward on sm_80 as its launcher chose it in October
+     * 2022 ({@code run_fmha_dgrad_fp16_sm80}): the key length rounded to 128 when at most 128,
+     * to 256 when at most 256; then d 64 takes {@code FMHA_kernel_traits<128, 64, 16, 1, 8>} at
+     * 128 keys and {@code <256, 64, 16, 1, 8>} from 256 (on sm_80), d 128 always {@code <128,
+     * 128, 16, 1, 8>} (two blocks at 256 keys). Every one has 16-row query blocks and 8 warps
+     * (the flash1 schedule's backward doubles the tile line's 4).
+     */
+    static int flash1BackwardTiles(int seqLen, int headDim) {
+        return switch (headDim) {
+            case 64 -> seqLen <= 128 ? 128 : 256;
+            case 128 -> 128;
+            default -> throw new IllegalArgumentException("head dimension " + headDim
+                    + ": FlashAttention-1's backward tiles are modelled for 64 and 128 only");
+        };
     }
 
     /**

@@ -5,6 +5,7 @@ import io.attnkit.sim.validation.Validation.Row;
 import io.attnkit.sim.validation.Validation.Slope;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
 
 /** The validation report as Markdown tables: predicted, published, error. */
 public final class ValidationTables {
@@ -88,16 +89,43 @@ public final class ValidationTables {
             b.append(f("| %s | %d | %d | %.1f | %.1f | %+.1f%% | %.1f | %+.1f%% | %d |\n", d.method(), d.batch(), d.kvLen(),
                     d.publishedUs(), d.a100Us40(), 100 * d.on40gb().error(), d.a100Us80(), 100 * d.on80gb().error(), d.splits()));
         }
+        cardSummaries(b, Validation.DECODE_METHODS, r.decode(), Validation.DecodeRow::method, Validation.DecodeRow::on40gb,
+                Validation.DecodeRow::on80gb);
+
+        b.append("\n### Held out: flash-attention PR #1075, PyTorch standard attention forward on H100 PCIe (fp16, 16 heads, "
+                + "d 128, no mask)\n\n");
+        b.append("| configuration | predicted (TFLOP/s) | published (TFLOP/s) | error |\n|---|---:|---:|---:|\n");
+        for (Row row : r.pciePytorch()) {
+            b.append(f("| %s | %.2f | %.2f | %+.1f%% |\n", row.label(), row.predicted(), row.published(), 100 * row.error()));
+        }
+        b.append(f("\nStandard: mean absolute error %.1f%%, %d of %d within 15%%.\n", 100 * meanAbs(r.pciePytorch()),
+                within(r.pciePytorch(), 0.15), r.pciePytorch().size()));
+
+        b.append("\n### Held out: xFormers PR #461, attention backward on an A100 (f16, no mask, no dropout; times in us, "
+                + "inferred)\n\n");
+        b.append("| method | configuration | published (us) | predicted 40GB (us) | error 40GB | predicted 80GB (us) | error 80GB |\n");
+        b.append("|---|---|---:|---:|---:|---:|---:|\n");
+        for (Validation.CardRow c : r.xformersBackward()) {
+            b.append(f("| %s | %s | %.1f | %.1f | %+.1f%% | %.1f | %+.1f%% |\n", c.method(), c.config(), c.publishedUs(),
+                    c.a100Us40(), 100 * c.on40gb().error(), c.a100Us80(), 100 * c.on80gb().error()));
+        }
+        cardSummaries(b, Validation.XFORMERS_METHODS, r.xformersBackward(), Validation.CardRow::method,
+                Validation.CardRow::on40gb, Validation.CardRow::on80gb);
+        return b.toString();
+    }
+
+    /** After a blank line, a summary line per method of rows predicted on both A100 cards. */
+    private static <T> void cardSummaries(StringBuilder b, List<String> methods, List<T> rows, Function<T, String> methodOf,
+                                          Function<T, Row> on40gb, Function<T, Row> on80gb) {
         b.append("\n");
-        for (String method : Validation.DECODE_METHODS) {
-            List<Validation.DecodeRow> rows = r.decode().stream().filter(d -> d.method().equals(method)).toList();
-            List<Row> on40 = rows.stream().map(Validation.DecodeRow::on40gb).toList();
-            List<Row> on80 = rows.stream().map(Validation.DecodeRow::on80gb).toList();
+        for (String method : methods) {
+            List<T> of = rows.stream().filter(x -> methodOf.apply(x).equals(method)).toList();
+            List<Row> on40 = of.stream().map(on40gb).toList();
+            List<Row> on80 = of.stream().map(on80gb).toList();
             b.append(f("%s: mean absolute error %.1f%% on the 40 GB card (%d of %d within 15%%), %.1f%% on the 80 GB card "
                             + "(%d of %d).\n", method, 100 * meanAbs(on40), within(on40, 0.15), on40.size(), 100 * meanAbs(on80),
                     within(on80, 0.15), on80.size()));
         }
-        return b.toString();
     }
 
     /** A held-out TFLOP/s table and its summary per method. */

@@ -197,11 +197,58 @@ class ValidationTest {
         }
     }
 
+    /**
+     * Flash-attention PR #1075's PyTorch rows on the H100 PCIe, held out (docs/validation.md): no
+     * bound is set on their errors, only that the quick run produces its row, finite, with the
+     * published figure carried over as the pull request prints it.
+     */
+    @Test
+    void heldOutPciePytorchRowIsProducedWithThePublishedFigure() {
+        assertEquals(1, report.pciePytorch().size(), "the quick run keeps the first row");
+        Row r = report.pciePytorch().getFirst();
+        Published.BatchSpeed p = Published.FA_PR1075_PYTORCH.getFirst();
+        assertEquals("standard fwd B=32 N=512", r.label());
+        assertEquals(52.28, p.tflops());
+        assertEquals(p.tflops(), r.published());
+        assertTrue(Double.isFinite(r.predicted()) && r.predicted() > 0, "predicted " + r.predicted());
+        assertEquals(List.of(52.28, 66.04, 73.80, 68.44, 78.47, 82.08),
+                Published.FA_PR1075_PYTORCH.stream().map(Published.BatchSpeed::tflops).toList());
+    }
+
+    /**
+     * Xformers PR #461's backward table, held out (docs/validation.md): no bound is set on the
+     * errors, only that the quick run produces the first row for both methods on both cards,
+     * finite, with the published times carried over as the pull request prints them.
+     */
+    @Test
+    void heldOutXformersBackwardRowsAreProducedWithThePublishedTimes() {
+        assertEquals(Validation.XFORMERS_METHODS, report.xformersBackward().stream().map(Validation.CardRow::method).toList());
+        Published.BackwardTiming p = Published.XFORMERS_PR461.getFirst();
+        for (Validation.CardRow c : report.xformersBackward()) {
+            assertEquals("B=384 M=197 H=1 K=64", c.config());
+            assertEquals(c.method().equals(Validation.XFORMERS_FLASH) ? p.flashUs() : p.vanillaUs(), c.publishedUs(), c.method());
+            assertTrue(Double.isFinite(c.a100Us40()) && c.a100Us40() > 0, c.method() + " on the 40 GB card: " + c.a100Us40());
+            assertTrue(Double.isFinite(c.a100Us80()) && c.a100Us80() > 0, c.method() + " on the 80 GB card: " + c.a100Us80());
+        }
+        assertEquals(List.of(304.7, 764.3, 393.5, 871.7, 217.4, 483.0, 2238.5),
+                Published.XFORMERS_PR461.stream().map(Published.BackwardTiming::flashUs).toList());
+        assertEquals(List.of(1813.5, 4748.5, 2435.2, 4506.4, 1246.6, 2273.6, 3817.3),
+                Published.XFORMERS_PR461.stream().map(Published.BackwardTiming::vanillaUs).toList());
+    }
+
+    /** FlashAttention-1's backward tiles by key length and head dimension, as its October 2022 launcher chose them. */
+    @Test
+    void flash1BackwardTilesFollowTheLauncher() {
+        assertEquals(256, Validation.flash1BackwardTiles(197, 64));
+        assertEquals(128, Validation.flash1BackwardTiles(82, 64));
+        assertEquals(128, Validation.flash1BackwardTiles(197, 128));
+    }
+
     @Test
     void markdownHasEveryTable() {
         String md = ValidationTables.markdown(report);
         for (String heading : List.of("Table 18", "Figure 2", "Theorem 2", "Proposition 4", "Held out", "backward figures",
-                "Appendix E")) {
+                "Appendix E", "PR #1075", "PR #461")) {
             assertTrue(md.contains(heading), heading);
         }
     }
