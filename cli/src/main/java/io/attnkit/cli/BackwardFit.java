@@ -94,6 +94,7 @@ final class BackwardFit {
             case FLASH1 -> List.of(Flash1BackwardSchedule.launch(kernel, map, machine, new AddressSpace(),
                     options.dropout()));
             case STANDARD -> List.of(); // cuBLAS-sized GEMM tiles, whatever the kernel's
+            case FLASH3 -> List.of(); // forward only: the simulator refuses its backward
         };
     }
 }

@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 /** The options of {@code simulate} that shape the launches (schedule, pass, splits, resources), as one mixin. */
 final class LaunchOptions {
     @Option(names = "--schedule", paramLabel = "S", defaultValue = "flash",
-            description = "flash (fused FlashAttention-2, default), standard (S and P through memory), flash1 (FlashAttention-1)")
+            description = "flash (fused FlashAttention-2, default), standard (S and P through memory), flash1 (FlashAttention-1), flash3 (FlashAttention-3's forward, sm_90)")
     String schedule;
 
     @Option(names = "--pass", paramLabel = "P", defaultValue = "fwd",
@@ -54,7 +54,7 @@ final class LaunchOptions {
     /** The options as the simulator takes them, refusing bad values; {@code traceCtas} 0 for no trace. */
     SimOptions simOptions(int traceCtas) {
         SimOptions o = SimOptions.defaults()
-                .withSchedule(Schedule.parse(schedule).orElseThrow(() -> usage("--schedule", schedule, "flash, standard, flash1")))
+                .withSchedule(Schedule.parse(schedule).orElseThrow(() -> usage("--schedule", schedule, "flash, standard, flash1, flash3")))
                 .withPass(Pass.parse(pass).orElseThrow(() -> usage("--pass", pass, "fwd, bwd, fwd+bwd")))
                 .withRaster(Raster.parse(raster).orElseThrow(() -> usage("--raster", raster, "q-major, head-major, q-reverse")))
                 .withL2(L2Mode.parse(l2).orElseThrow(() -> usage("--l2", l2, "model, exact")))

@@ -5,6 +5,7 @@ import io.attnkit.dsl.model.Shape;
 import io.attnkit.dsl.model.Tiles;
 import io.attnkit.sim.Schedule;
 import io.attnkit.sim.SimOptions;
+import io.attnkit.sim.gpu.FlashSchedule;
 import java.util.Locale;
 
 /**
@@ -35,7 +36,8 @@ final class SimulationSize {
     /** The CTAs the simulation would launch under {@code options}, in the forward and the backward. */
     static long ctas(KernelSpec kernel, SimOptions options) {
         Shape s = kernel.shape();
-        Tiles t = kernel.tiles();
+        // flash3 blocks the queries at FlashAttention-3's own height, whatever the file's tiles
+        Tiles t = options.schedule() == Schedule.FLASH3 ? FlashSchedule.warpSpecializedTiles(kernel, false) : kernel.tiles();
         long heads = (long) s.batch() * s.heads();
         long passes = (options.pass().forward() ? 1 : 0) + (options.pass().backward() ? 1 : 0);
         if (options.schedule() == Schedule.STANDARD) {

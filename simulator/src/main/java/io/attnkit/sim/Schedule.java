@@ -21,7 +21,14 @@ public enum Schedule implements Spelled {
      * K/V blocks in the outer loop, blocks of query rows in the inner loop, the partial O and
      * softmax statistics read and written back to memory for every K/V block.
      */
-    FLASH1("flash1");
+    FLASH1("flash1"),
+    /**
+     * FlashAttention-3's forward on Hopper: one producer warp group loads Q, K and V with TMA,
+     * one consumer warp group per 64 query rows runs {@code wgmma} and the softmax, and the
+     * consumers take turns on the tensor pipe (ping-pong), so one's softmax hides under
+     * another's matrix products. Forward only, sm_90 and later.
+     */
+    FLASH3("flash3");
 
     private final String spelling;
 

@@ -107,6 +107,24 @@ public final class Simulator {
             throw new OptionsException("kv splits must be in 1.." + map.kvBlocks() + " (the K/V blocks of a row), not "
                     + options.kvSplits());
         }
+        if (options.schedule() == Schedule.FLASH3) {
+            if (options.pass().backward()) {
+                throw new OptionsException("the flash3 schedule is FlashAttention-3's forward; its backward is not modelled "
+                        + "(use --pass fwd)");
+            }
+            if (options.dropout() > 0) {
+                throw new OptionsException("the flash3 schedule has no dropout: FlashAttention-3's forward has none");
+            }
+            if (!kernel.isStatic()) {
+                throw new OptionsException("the flash3 schedule blocks the kernel at FlashAttention-3's own tiles; masks "
+                        + "decided on the inputs (selectors, routed heads) are simulated at the file's tiles, under the flash "
+                        + "schedule");
+            }
+            String problem = FlashSchedule.warpSpecializedProblem(kernel, machine);
+            if (problem != null) {
+                throw new OptionsException(problem);
+            }
+        }
         if (options.packGqa()) {
             if (cpu || options.schedule() != Schedule.FLASH || !options.pass().forward()) {
                 throw new OptionsException("packing grouped heads applies to the forward of the flash schedule on a GPU target");
@@ -136,6 +154,10 @@ public final class Simulator {
         if (options.packGqa()) { // check() found the groups packable
             forwardMap = map.packGroups();
             forwardKernel = packed(kernel, forwardMap.shape());
+        }
+        if (options.schedule() == Schedule.FLASH3) { // FlashAttention-3 chooses its own blocking
+            forwardKernel = kernel.withTiles(FlashSchedule.warpSpecializedTiles(kernel, map.elementDensity() == 1));
+            forwardMap = BlockMap.of(forwardKernel);
         }
         List<Launch> launches = cpu ? JavaKernelSchedule.launches(kernel, map, machine, space)
                 : gpuLaunches(kernel, map, forwardKernel, forwardMap, machine, options, space);
@@ -201,6 +223,8 @@ public final class Simulator {
             }
             case STANDARD -> launches.addAll(StandardSchedule.launches(kernel, map, machine, options.raster(), space, pass,
                     options.dropout()));
+            case FLASH3 -> launches.add(FlashSchedule.warpSpecialized(forwardKernel, forwardMap, machine, options.raster(),
+                    space));
             case FLASH1 -> {
                 if (pass.forward()) {
                     launches.add(Flash1Schedule.launch(kernel, map, machine, space, options.dropout()));

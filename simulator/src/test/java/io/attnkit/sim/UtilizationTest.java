@@ -80,8 +80,15 @@ class UtilizationTest {
                     + (cpu ? "f32" : "bf16") + "; tile q 64, kv 64, stages 2, warps 4; " + mask + " }";
             SimOptions options = SimOptions.defaults();
             if (!cpu) {
-                options = options.withSchedule(Schedule.values()[random.nextInt(Schedule.values().length)])
-                        .withPass(random.nextBoolean() ? Pass.FWD : Pass.FWD_BWD);
+                Schedule schedule = Schedule.values()[random.nextInt(Schedule.values().length)];
+                boolean both = random.nextBoolean();
+                if (schedule == Schedule.FLASH3 && !target.arch().equals("sm_90")) {
+                    schedule = Schedule.FLASH; // FlashAttention-3 needs Hopper's wgmma
+                }
+                options = options.withSchedule(schedule).withPass(both && schedule != Schedule.FLASH3 ? Pass.FWD_BWD : Pass.FWD);
+                if (schedule == Schedule.FLASH1) {
+                    kernel = kernel.replace("tile q 64,", "tile q 16,"); // FlashAttention-1's height: its backward fits at d 128
+                }
             }
             SimResult r = simulate(kernel, target, options);
             String where = kernel + " on " + target.name() + " " + options.schedule() + " " + options.pass();

@@ -34,6 +34,11 @@ public record KernelSpec(String name, Shape shape, DType dtype, DType accumulate
         }
     }
 
+    /** The same kernel blocked as {@code t}: a program with its own blocking runs it so (FlashAttention-3's). */
+    public KernelSpec withTiles(Tiles t) {
+        return new KernelSpec(name, shape, dtype, accumulate, scale, t, target, mask, groups, span);
+    }
+
     /** The group that head {@code head} belongs to. */
     public HeadGroup groupOf(int head) {
         for (HeadGroup g : groups) {

@@ -460,6 +460,8 @@ public final class Engine {
         }
         int groups = launch.groupsPerCta();
         int customers = count * groups;
+        // Warp groups that a kernel schedules explicitly (ping-pong) overlap whatever the default.
+        boolean overlap = this.overlap || groups > 1;
         double x = overlap ? Queueing.throughput(d1 / customers, d2 / customers, z / count, customers) : 0;
         double meanStep = (d1 + d2) / count + z / count;
         for (ResidentCta cta : onSm) {

@@ -1,6 +1,7 @@
 package io.attnkit.sim.gpu;
 
 import io.attnkit.dsl.blocks.BlockMap;
+import io.attnkit.dsl.model.DType;
 import io.attnkit.dsl.model.KernelSpec;
 import io.attnkit.dsl.model.Shape;
 import io.attnkit.dsl.model.Tiles;
@@ -23,6 +24,11 @@ import java.util.List;
  * q-block, range); each stores its partial output in FP32 with its log-sum-exp, and a second
  * launch merges the partials of a row into O. Decode shapes (a handful of q-blocks) need it to
  * fill the SMs.
+ *
+ * <p>Warp-specialised (FlashAttention-3's forward on Hopper, {@link #warpSpecialized}): the same
+ * tiles and accesses, but one producer warp group issues the loads (TMA) and one consumer warp
+ * group per 64 query rows runs {@code wgmma} and the softmax; the consumers take turns on the
+ * tensor pipe, so the launch's warp groups overlap their phases ({@link Launch#groupsPerCta}).
  */
 public final class FlashSchedule {
     /** Name of the split-KV launch of the tile program. */
@@ -35,6 +41,12 @@ public final class FlashSchedule {
     static final int BARRIERS_PER_TILE = 2;
     /** Registers a thread needs besides its accumulators: addresses, loop state, softmax statistics. */
     static final int BASE_REGISTERS = 40;
+    /** Query rows of one consumer warp group in FlashAttention-3: a {@code wgmma} is 64 rows tall. */
+    public static final int WARP_GROUP_ROWS = 64;
+    /** Name of FlashAttention-3's forward launch. */
+    public static final String WARP_SPECIALIZED_LAUNCH = "flash3_fwd";
+    /** Threads of a warp group: four warps, one per SM sub-partition. */
+    static final int WARP_GROUP_THREADS = 128;
 
     private final KernelSpec kernel;
     private final BlockMap map;
@@ -54,10 +66,13 @@ public final class FlashSchedule {
     private final int blocksPerSplit;
     private final int[] oAccObject;
     private final int[] lseAccObject;
+    /** Consumer warp groups of the warp-specialised program; 0 for FlashAttention-2's. */
+    private final int consumerGroups;
 
     private FlashSchedule(KernelSpec kernel, BlockMap map, Machine machine, Raster raster, AddressSpace space, int splits,
-                          double dropout) {
+                          double dropout, int consumerGroups) {
         this.kernel = kernel;
+        this.consumerGroups = consumerGroups;
         this.map = map;
         this.machine = machine;
         this.raster = raster;
@@ -118,7 +133,7 @@ public final class FlashSchedule {
             throw new IllegalArgumentException("kv splits must be in 1.." + map.kvBlocks() + " (the K/V blocks of a row), not "
                     + splits);
         }
-        FlashSchedule f = new FlashSchedule(kernel, map, machine, raster, space, splits, dropout);
+        FlashSchedule f = new FlashSchedule(kernel, map, machine, raster, space, splits, dropout, 0);
         Shape s = kernel.shape();
         Tiles t = kernel.tiles();
         long rows = rowCtas(kernel, map);
@@ -129,6 +144,67 @@ public final class FlashSchedule {
         return List.of(new Launch(SPLIT_LAUNCH, rows * splits, t.warps() * 32, smem, f.registers(), 1, t.stages(),
                         f::program),
                 new Launch(COMBINE_LAUNCH, rows, t.warps() * 32, 0, 32, 1, 1, f::combine));
+    }
+
+    /**
+     * FlashAttention-3's forward (arXiv 2407.08608; its {@code hopper/} kernels of July 2024) over
+     * {@code kernel} blocked as {@link #warpSpecializedTiles} chose: a CTA per (batch, head,
+     * q-block) in the same order, of one producer warp group and one consumer warp group per 64
+     * query rows; Q and {@code stages} K and V tiles in shared memory (S and O stay in registers,
+     * O leaves through V's buffers); the register file reallocated between the groups
+     * ({@code setmaxnreg}), so one CTA per SM.
+     *
+     * @throws IllegalArgumentException when {@link #warpSpecializedProblem} names a problem
+     */
+    public static Launch warpSpecialized(KernelSpec kernel, BlockMap map, Machine machine, Raster raster, AddressSpace space) {
+        Tiles t = kernel.tiles();
+        Shape s = kernel.shape();
+        String problem = warpSpecializedProblem(kernel, machine);
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
+        }
+        int groups = t.q() / WARP_GROUP_ROWS;
+        FlashSchedule f = new FlashSchedule(kernel, map, machine, raster, space, 1, 0, groups);
+        int threads = (groups + 1) * WARP_GROUP_THREADS;
+        long smem = ((long) t.q() * s.headDim() + (long) t.stages() * t.kv() * (s.headDim() + s.vDim())) * kernel.dtype().bytes();
+        long registerFile = machine.target().registersPerUnit() > 0 ? machine.target().registersPerUnit() : 65536;
+        // Registers are granted per warp in whole units; the groups share out the whole file.
+        int unit = Math.max(1, machine.micro().registerAllocationUnit() / 32);
+        int registers = (int) Math.min(machine.micro().maxRegistersPerThread(), registerFile / threads / unit * unit);
+        return new Launch(WARP_SPECIALIZED_LAUNCH, rowCtas(kernel, map), threads, smem, registers, groups, t.stages(),
+                f::program);
+    }
+
+    /**
+     * FlashAttention-3's blocking for {@code kernel}, from its July 2024 launch templates: 192 x 128
+     * (three consumer groups) up to head dimension 64; 128 x 176 up to 128 without a mask, 128 x 128
+     * with one (its causal kernel); 128 x 80 up to 256; two K/V stages. {@code unmasked}: every key
+     * is visible to every query.
+     */
+    public static Tiles warpSpecializedTiles(KernelSpec kernel, boolean unmasked) {
+        int d = Math.max(kernel.shape().headDim(), kernel.shape().vDim());
+        int q = d <= 64 ? 3 * WARP_GROUP_ROWS : 2 * WARP_GROUP_ROWS;
+        int kv = d <= 64 ? 128 : d <= 128 ? (unmasked ? 176 : 128) : 80;
+        int groups = q / WARP_GROUP_ROWS;
+        return new Tiles(q, kv, 2, 4 * (groups + 1), kernel.tiles().span());
+    }
+
+    /** Why FlashAttention-3's forward cannot run {@code kernel} on {@code machine}, or null when it can. */
+    public static String warpSpecializedProblem(KernelSpec kernel, Machine machine) {
+        Shape s = kernel.shape();
+        if (!machine.micro().warpGroupMma()) {
+            return "the flash3 schedule needs warp-group MMAs (wgmma, sm_90 and later); " + machine.target().name() + " is "
+                    + machine.micro().arch();
+        }
+        if (kernel.dtype() != DType.F16 && kernel.dtype() != DType.BF16) {
+            return "the flash3 schedule models FlashAttention-3's f16 and bf16 kernels (its FP8 kernels block and "
+                    + "transpose differently), not " + kernel.dtype().spelling();
+        }
+        if (s.headDim() % 16 != 0 || s.headDim() > 256 || s.vDim() != s.headDim()) {
+            return "the flash3 schedule models FlashAttention-3's kernels for head_dim a multiple of 16 up to 256, with "
+                    + "v_dim equal to it; this kernel has head_dim " + s.headDim() + ", v_dim " + s.vDim();
+        }
+        return null;
     }
 
     /** The number of CTAs of the unsplit launch: one per (batch, head, q-block). */
@@ -272,17 +348,22 @@ public final class FlashSchedule {
         int in = kernel.dtype().bytes();
         double elements = (double) t.q() * t.kv();
         double kv = (double) t.kv() * (s.headDim() + s.vDim()) * in;
+        // FlashAttention-2: every warp reads the whole K and V tiles; FlashAttention-3: every consumer warp group.
+        double readers = consumerGroups > 0 ? consumerGroups : t.warps();
         Work w = new Work()
                 .mma(2 * elements * (s.headDim() + s.vDim()))
                 .fma(2 * elements + (double) t.q() * s.vDim())
                 .alu(1.5 * elements + (masked ? MASK_OPS_PER_ELEMENT * elements : 0)
                         + Dropout.aluOps(dropout, elements, Dropout.FLASH2_BITS))
                 .sfu(elements + t.q())
-                .operands(t.warps() * kv + kv + (double) t.q() * s.headDim() * in)
+                .operands(readers * kv + kv + (double) t.q() * s.headDim() * in)
                 .barriers(BARRIERS_PER_TILE)
                 .shuffleRounds(2)
                 .mmaWaits(2)
                 .pipelined();
+        if (consumerGroups > 0) {
+            w.warpGroupMma();
+        }
         return w.cost(machine, kernel.dtype());
     }
 

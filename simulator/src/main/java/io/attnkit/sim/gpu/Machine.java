@@ -59,6 +59,15 @@ public record Machine(TargetSpec target, Microarch micro, int sms, double clockH
     }
 
     /**
+     * Matrix-unit FLOP per cycle per SM for {@code dtype} through Hopper's warp-group MMA
+     * ({@code wgmma}), the path to the tensor peak on sm_90; 0 on a GPU without it or for a type
+     * without a tensor path.
+     */
+    public double warpGroupMmaFlopsPerCycle(DType dtype) {
+        return target.tensorFlops().getOrDefault(mmaType(dtype), 0.0) * micro.warpGroupMmaEfficiency();
+    }
+
+    /**
      * The type the MMAs of a kernel storing {@code dtype} run in: its own where the target has a
      * matrix unit for it; FP8 where only f16 has one is widened to f16 in registers first, as any
      * kernel storing FP8 must on sm_80, which has no FP8 MMA (an FP8 KV cache on an A100). The

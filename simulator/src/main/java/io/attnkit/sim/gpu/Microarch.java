@@ -15,6 +15,10 @@ import java.util.Locale;
  * @param mmaSyncEfficiency    fraction of the tensor peak that warp-level {@code mma.sync} reaches:
  *                             1 on Ampere; about 0.63 on Hopper, whose full rate needs
  *                             {@code wgmma} (HazyResearch, "GPUs Go Brrr", 2024-05-12)
+ * @param warpGroupMmaEfficiency fraction of the tensor peak that Hopper's warp-group {@code wgmma} sustains,
+ *                             0 where there is none: 0.80 on an H100 SXM, the best large BF16 GEMMs measured
+ *                             there (cuBLAS 794.5 and 797.8 TFLOP/s, a hand-written TMA and wgmma kernel
+ *                             807.7, against the datasheet's 989.4 at 1.83 GHz; see docs/simulator.md)
  * @param maxRegistersPerThread architectural limit (CUDA Programming Guide, Table "Technical Specifications")
  * @param registerAllocationUnit registers are allocated per warp in units of this many (same table)
  * @param barrierCycles        latency of one {@code __syncthreads} with all warps arriving together,
@@ -36,12 +40,13 @@ import java.util.Locale;
  *                             about 30 cycles (Jia et al., op. cit.; the targets' l1 latency)
  */
 public record Microarch(String arch, int subPartitions, double smemBytesPerCycle, double mmaSyncEfficiency,
-                        int maxRegistersPerThread, int registerAllocationUnit, double barrierCycles,
+                        double warpGroupMmaEfficiency, int maxRegistersPerThread, int registerAllocationUnit, double barrierCycles,
                         double ctaLaunchCycles, double dramEfficiency, double aluLanes, double issueLanes,
                         double mmaLatencyCycles, double shuffleCycles) {
 
     public Microarch {
         if (subPartitions < 1 || !(smemBytesPerCycle > 0) || !(mmaSyncEfficiency > 0) || mmaSyncEfficiency > 1
+                || !(warpGroupMmaEfficiency >= 0) || warpGroupMmaEfficiency > 1
                 || maxRegistersPerThread < 1 || registerAllocationUnit < 1 || barrierCycles < 0 || ctaLaunchCycles < 0
                 || !(dramEfficiency > 0) || dramEfficiency > 1 || !(aluLanes > 0) || !(issueLanes > 0)
                 || mmaLatencyCycles < 0 || shuffleCycles < 0) {
@@ -50,10 +55,10 @@ public record Microarch(String arch, int subPartitions, double smemBytesPerCycle
     }
 
     /** Ampere (sm_80, sm_86, sm_87): A100, A10, Orin. */
-    public static final Microarch AMPERE = new Microarch("sm_80", 4, 128, 1.0, 255, 256, 20, 300, 0.9, 64, 128, 32, 30);
+    public static final Microarch AMPERE = new Microarch("sm_80", 4, 128, 1.0, 0, 255, 256, 20, 300, 0.9, 64, 128, 32, 30);
 
     /** Hopper (sm_90): H100, H200. */
-    public static final Microarch HOPPER = new Microarch("sm_90", 4, 128, 0.63, 255, 256, 20, 300, 0.9, 64, 128, 32, 30);
+    public static final Microarch HOPPER = new Microarch("sm_90", 4, 128, 0.63, 0.80, 255, 256, 20, 300, 0.9, 64, 128, 32, 30);
 
     /**
      * The figures for an architecture name: Hopper for {@code sm_90} and later, Ampere for
@@ -63,7 +68,7 @@ public record Microarch(String arch, int subPartitions, double smemBytesPerCycle
         String name = arch == null ? "" : arch;
         Microarch base = computeCapability(name) >= 90 ? HOPPER : AMPERE;
         return new Microarch(name, base.subPartitions, base.smemBytesPerCycle, base.mmaSyncEfficiency,
-                base.maxRegistersPerThread, base.registerAllocationUnit, base.barrierCycles, base.ctaLaunchCycles,
+                base.warpGroupMmaEfficiency, base.maxRegistersPerThread, base.registerAllocationUnit, base.barrierCycles, base.ctaLaunchCycles,
                 base.dramEfficiency, base.aluLanes, base.issueLanes, base.mmaLatencyCycles, base.shuffleCycles);
     }
 
@@ -79,7 +84,7 @@ public record Microarch(String arch, int subPartitions, double smemBytesPerCycle
      * @param l1BytesPerCycle load bandwidth of the L1 per core
      */
     public static Microarch cpu(String arch, int vectorLanes, double fmaLanes, double l1BytesPerCycle) {
-        return new Microarch(arch, 1, l1BytesPerCycle, 1.0, 1 << 16, 1, 0, CPU_ITEM_DISPATCH_CYCLES, 1.0, fmaLanes,
+        return new Microarch(arch, 1, l1BytesPerCycle, 1.0, 0, 1 << 16, 1, 0, CPU_ITEM_DISPATCH_CYCLES, 1.0, fmaLanes,
                 4.0 * vectorLanes, 0, 0);
     }
 
@@ -88,6 +93,11 @@ public record Microarch(String arch, int subPartitions, double smemBytesPerCycle
      * contended cache line, about 100 cycles between two cores) and enter its method.
      */
     public static final double CPU_ITEM_DISPATCH_CYCLES = 200;
+
+    /** Whether the SM has warp-group MMAs ({@code wgmma}, sm_90 and later). */
+    public boolean warpGroupMma() {
+        return warpGroupMmaEfficiency > 0;
+    }
 
     private static int computeCapability(String arch) {
         String a = arch.toLowerCase(Locale.ROOT);

@@ -19,6 +19,7 @@ public final class Work {
     private int mmaWaits;
     private double extraLatency;
     private boolean pipelined;
+    private boolean warpGroupMma;
 
     /** Matrix multiply-accumulate FLOPs (2 per multiply-add), on the tensor pipe when the type has one. */
     public Work mma(double flops) {
@@ -79,6 +80,12 @@ public final class Work {
         return this;
     }
 
+    /** The MMAs are Hopper's warp-group {@code wgmma} rather than warp-level {@code mma.sync}. */
+    public Work warpGroupMma() {
+        warpGroupMma = true;
+        return this;
+    }
+
     /** The step's loads were issued ahead, through the pipeline's stages. */
     public Work pipelined() {
         pipelined = true;
@@ -88,7 +95,7 @@ public final class Work {
     /** The cost of this work on {@code m} with operands of type {@code dtype}. */
     public StepCost cost(Machine m, DType dtype) {
         Microarch u = m.micro();
-        double mmaRate = m.mmaFlopsPerCycle(dtype);
+        double mmaRate = warpGroupMma ? m.warpGroupMmaFlopsPerCycle(dtype) : m.mmaFlopsPerCycle(dtype);
         double fma = fmaOps + (mmaRate > 0 ? 0 : mmaFlops / 2);
         double fmaCycles = fma / m.fmaLanes();
         double sfuCycles = sfuOps / m.sfuPerCycle();

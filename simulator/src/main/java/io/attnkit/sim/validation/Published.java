@@ -58,6 +58,21 @@ public final class Published {
             standard(128, true, 26, 31, 34, 35, 35)).stream().flatMap(List::stream).toList();
 
     /**
+     * FlashAttention-3 (arXiv 2407.08608), Figure 5's bars of FlashAttention-3 itself, same setting as
+     * {@link #FA3_FIGURE5}, with head dimension 256 (8 heads) as well. Values as labelled on the bars,
+     * read from machine transcriptions of the figure's panels (the readings that give exactly the
+     * FlashAttention-2 and standard values above); for head dimension 128 without a mask at N = 512 a
+     * second reading swaps FlashAttention-3's 467 with cuDNN's 497.
+     */
+    public static final List<Speed> FA3_FIGURE5_FA3 = List.of(
+            fa3(64, false, 333, 392, 460, 476, 496, 497),
+            fa3(64, true, 197, 265, 371, 420, 460, 473),
+            fa3(128, false, 467, 565, 625, 638, 646, 648),
+            fa3(128, true, 292, 423, 521, 579, 602, 616),
+            fa3(256, false, 482, 639, 707, 736, 746, 756),
+            fa3(256, true, 286, 427, 537, 612, 628, 642)).stream().flatMap(List::stream).toList();
+
+    /**
      * FlashAttention-3 (arXiv 2407.08608), its backward-speed figures ("Attention backward speed,
      * head dim 64 / 128 (H100 80GB SXM5)"): TFLOP/s of the backward pass of FlashAttention-2 and
      * of standard (PyTorch) attention, same setting as Figure 5, no mask (the paper shows no
@@ -185,6 +200,10 @@ public final class Published {
                                         double... ms) {
         return java.util.stream.IntStream.range(0, ms.length)
                 .mapToObj(i -> new Timing(table, method, schedule, pass, dropout, TABLE18_N[i], ms[i])).toList();
+    }
+
+    private static List<Speed> fa3(int d, boolean causal, double... tflops) {
+        return curve("FlashAttention-3", d, causal, tflops);
     }
 
     private static List<Speed> fa2(int d, boolean causal, double... tflops) {

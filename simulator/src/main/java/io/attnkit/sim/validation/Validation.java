@@ -77,8 +77,8 @@ public final class Validation {
 
     /** Everything the validation measured. */
     public record Report(List<Row> table18, List<Row> table18Fa2, Traffic figure2, List<Slope> theorem2,
-                         DensityFit proposition4, List<Row> heldOut, List<Row> heldOutBackward, List<Row> appendixE,
-                         List<DecodeRow> decode, List<Row> pciePytorch, List<CardRow> xformersBackward) {
+                         DensityFit proposition4, List<Row> heldOut, List<Row> heldOutFlash3, List<Row> heldOutBackward,
+                         List<Row> appendixE, List<DecodeRow> decode, List<Row> pciePytorch, List<CardRow> xformersBackward) {
     }
 
     /** One published time beside its predictions on both A100 cards (the source does not say which). */
@@ -122,8 +122,9 @@ public final class Validation {
     /** Every comparison, simulated with {@code base} options (the schedule of each case replaces base's). */
     public static Report run(boolean quick, SimOptions base) {
         return new Report(table18(quick, Schedule.FLASH1, base), table18(quick, Schedule.FLASH, base), figure2(base),
-                theorem2(quick, base), proposition4(quick, base), heldOut(quick, base), heldOutBackward(quick, base),
-                appendixE(quick, base), decode(base), pciePytorch(quick, base), xformersBackward(quick, base));
+                theorem2(quick, base), proposition4(quick, base), heldOut(quick, base), heldOutFlash3(quick, base),
+                heldOutBackward(quick, base), appendixE(quick, base), decode(base), pciePytorch(quick, base),
+                xformersBackward(quick, base));
     }
 
     static TargetSpec target(String name) {
@@ -437,6 +438,27 @@ public final class Validation {
      */
     static List<Row> heldOut(boolean quick, SimOptions base) {
         return fa3Rows(Published.FA3_FIGURE5, Pass.FWD, quick ? 4096 : Integer.MAX_VALUE, base);
+    }
+
+    /**
+     * FlashAttention-3's own bars in its Figure 5: the {@link Schedule#FLASH3} program, which blocks
+     * each kernel at FlashAttention-3's tiles, on the H100 in the same setting as {@link #heldOut}.
+     */
+    static List<Row> heldOutFlash3(boolean quick, SimOptions base) {
+        TargetSpec h100 = target("h100-sxm");
+        List<Row> rows = new ArrayList<>();
+        for (Published.Speed p : Published.FA3_FIGURE5_FA3) {
+            if (quick && p.seqLen() > 2048) {
+                continue;
+            }
+            String kernel = "kernel fa3 { shape batch " + 16384 / p.seqLen() + ", heads " + 2048 / p.headDim() + ", q_len "
+                    + p.seqLen() + ", head_dim " + p.headDim() + "; dtype bf16;" + (p.causal() ? " mask causal;" : "") + " }";
+            SimResult r = simulate(kernel, h100, base.withPass(Pass.FWD).withSchedule(Schedule.FLASH3));
+            String label = String.format(Locale.ROOT, "FA3 d%d %s N=%d", p.headDim(), p.causal() ? "causal" : "dense",
+                    p.seqLen());
+            rows.add(new Row(label, r.flopsPerSecond() / 1e12, p.tflops()));
+        }
+        return rows;
     }
 
     /**

@@ -64,6 +64,26 @@ class ValidationTest {
     }
 
     /**
+     * FlashAttention-3's own bars, held out: at head dimensions 128 and 256 the short rows (N up to
+     * 2K) land within 22% (the causal N = 512 rows are the furthest), at 64 every row is predicted
+     * 22-47% fast (docs/validation.md says why); each held to the bounds met today.
+     */
+    @Test
+    void heldOutFlashAttention3StaysWithinTheDocumentedBounds() {
+        long published = Published.FA3_FIGURE5_FA3.stream().filter(p -> p.seqLen() <= 2048).count();
+        assertEquals(published, report.heldOutFlash3().size(), "every published row up to 2K");
+        for (Row r : report.heldOutFlash3()) {
+            if (r.label().startsWith("FA3 d64 ")) {
+                assertTrue(r.error() > 0.15 && r.error() < 0.50, r.label() + " is the documented d 64 miss: " + r.error());
+            } else {
+                assertEquals(0, r.error(), 0.22, r.label() + ": predicted " + r.predicted() + ", published " + r.published());
+            }
+        }
+        List<Row> wide = report.heldOutFlash3().stream().filter(r -> !r.label().startsWith("FA3 d64 ")).toList();
+        assertTrue(ValidationTables.meanAbs(wide) < 0.12, "d 128 and 256 mean absolute error " + ValidationTables.meanAbs(wide));
+    }
+
+    /**
      * The backward misses: FlashAttention-2's is predicted 17-30% fast, standard attention's
      * 42-77% (docs/validation.md says why). They are held to the bounds met today, so that a
      * change that makes them worse, or turns one row slow, is seen.
