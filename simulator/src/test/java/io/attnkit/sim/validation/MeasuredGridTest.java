@@ -56,8 +56,8 @@ class MeasuredGridTest {
         assertEquals(2.86, grid.copyTbPerSecond().orElseThrow());
 
         List<MeasuredGrid.Compared> compared = grid.compare(Validation.target("h100-sxm"), SimOptions.defaults());
-        List<Row> heldOut = new ArrayList<>(Validation.fa3Rows(fwd, Pass.FWD, 1024, SimOptions.defaults()));
-        heldOut.addAll(Validation.fa3Rows(bwd, Pass.BWD, 1024, SimOptions.defaults()));
+        List<Row> heldOut = new ArrayList<>(HeldOutSets.fa3Rows(fwd, Pass.FWD, 1024, SimOptions.defaults()));
+        heldOut.addAll(HeldOutSets.fa3Rows(bwd, Pass.BWD, 1024, SimOptions.defaults()));
         assertEquals(heldOut.size(), compared.size());
         for (int i = 0; i < compared.size(); i++) {
             assertEquals(heldOut.get(i).label(), compared.get(i).config().label());

@@ -259,9 +259,9 @@ class ValidationTest {
     /** FlashAttention-1's backward tiles by key length and head dimension, as its October 2022 launcher chose them. */
     @Test
     void flash1BackwardTilesFollowTheLauncher() {
-        assertEquals(256, Validation.flash1BackwardTiles(197, 64));
-        assertEquals(128, Validation.flash1BackwardTiles(82, 64));
-        assertEquals(128, Validation.flash1BackwardTiles(197, 128));
+        assertEquals(256, HeldOutSets.flash1BackwardTiles(197, 64));
+        assertEquals(128, HeldOutSets.flash1BackwardTiles(82, 64));
+        assertEquals(128, HeldOutSets.flash1BackwardTiles(197, 128));
     }
 
     @Test
