@@ -8,7 +8,8 @@ import java.util.function.LongFunction;
  * only for the resident ones.
  *
  * @param groupsPerCta warp groups of one CTA that run their phases independently (1 when all
- *                     warps meet at a barrier every step, as in FlashAttention-2)
+ *                     warps meet at a barrier every step, as in FlashAttention-2; more for a
+ *                     warp-specialised kernel, whose groups the engine always lets overlap)
  * @param stages       K/V buffers: loads run {@code stages - 1} steps ahead of compute
  * @param programOf    the program of the CTA launched {@code n}-th, for {@code 0 <= n < grid}
  */
