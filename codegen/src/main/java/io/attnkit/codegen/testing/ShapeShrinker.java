@@ -130,7 +130,10 @@ public final class ShapeShrinker {
                 return newKvLen;
             }
             int lo = Math.min(newKvLen, qTile + 2 * kvTile + 1);
-            return Math.max(1, Math.min(Math.max(scaled(x), lo), Math.max(1, newKvLen - kvTile)));
+            // Leave a K/V tile out where the keys allow it, but never go below the floor: a cache
+            // shorter than a tile (short_cache) once capped every window at 1 key.
+            int hi = Math.max(lo, newKvLen - kvTile);
+            return Math.max(1, Math.min(Math.max(scaled(x), lo), hi));
         }
 
         /** A small count (sinks) that should stay small. */
