@@ -27,12 +27,15 @@ import java.util.stream.Collectors;
  * @param storage    the storage type's spelling: f32, f16 or bf16
  * @param scaleLog2  the softmax scale times log2(e), as a C float literal (scores feed exp2)
  * @param tileDim    the wider of head_dim and v_dim: the row length of the shared K/V tile
+ * @param visitedTiles K/V tiles the whole launch visits, over every batch element and head
+ * @param tilesPerBatchElement K/V tiles one batch element visits (every batch element has the same heads)
  */
 public record CKernelModel(String origin, String name, String function, String storage, boolean f16, boolean bf16,
                            int batch, int heads, int kvHeads, int qLen, int kvLen, int headDim, int vDim, int groupSize,
                            int qTile, int kvTile, int qBlocks, int kvBlocks, int tileDim, String scale, String scaleLog2,
                            List<Pattern> patterns, List<CMaskCode.DocumentTable> documents, List<Integer> headPattern,
-                           List<Integer> rowStart, List<Integer> runs, int runCount, long visitedTiles) {
+                           List<Integer> rowStart, List<Integer> runs, int runCount, long visitedTiles,
+                           long tilesPerBatchElement) {
 
     private static final double LOG2_E = 1.4426950408889634;
 
@@ -89,7 +92,7 @@ public record CKernelModel(String origin, String name, String function, String s
                 kernel.tiles().q(), kernel.tiles().kv(), map.qBlocks(), map.kvBlocks(), Math.max(s.headDim(), s.vDim()),
                 floatLiteral(kernel.scale()), floatLiteral(kernel.scale() * LOG2_E), List.copyOf(patterns),
                 List.copyOf(masks.documents()), List.copyOf(headPattern), List.copyOf(rowStart), List.copyOf(runs),
-                runCount, map.visitedTiles());
+                runCount, map.visitedTiles(), map.visitedTiles() / s.batch());
     }
 
     /**

@@ -41,6 +41,15 @@ class CudaEmitterTest {
     }
 
     @Test
+    void theHeaderCountsTilesOverTheLaunchAndPerBatchElement() throws BackendException {
+        // 7 tiles a head, 6 heads, 5 batch elements: the header once called the launch's 210 "per batch element"
+        String src = emit("kernel docs { shape batch 5, heads 6, kv_heads 2, q_len 77, kv_len 131, head_dim 48, v_dim 32; "
+                + "dtype f16; tile q 64, kv 32, stages 3; mask causal & document(31, 50, 50); }");
+        assertTrue(src.contains(" * patterns (210 K/V tiles in all, 42 per batch element):\n"), src);
+        assertTrue(src.contains("(heads 0 1 2 3 4 5; 7 tiles per head, 0 FULL)"), src);
+    }
+
+    @Test
     void f32UsesTheSharedCoreKernelWithoutTensorCores() throws BackendException {
         String src = emit("kernel plain { shape batch 1, heads 2, q_len 50, head_dim 16; dtype f32; tile q 32, kv 16; mask causal; }");
         assertTrue(src.contains("extern \"C\" __global__ void plain("), src);

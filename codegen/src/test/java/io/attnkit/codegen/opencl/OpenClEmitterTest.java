@@ -40,6 +40,17 @@ class OpenClEmitterTest {
     }
 
     @Test
+    void theHeaderCountsTilesOverTheLaunchAndPerBatchElement() throws BackendException {
+        // 5 tiles in head 0 and 6 in head 1, 3 batch elements: 11 per batch element, 33 in all
+        String text = "kernel two { shape batch 3, heads 2, q_len 64, head_dim 16; dtype f32; tile q 32, kv 16; "
+                + "heads 0: window(8); heads 1: causal; }";
+        String src = new OpenClEmitter().emit(parse(text), Origin.of("two.attn", new byte[0])).getFirst().content();
+        assertTrue(src.contains(" * patterns (33 K/V tiles in all, 11 per batch element):\n"), src);
+        assertTrue(src.contains("(heads 0; 5 tiles per head, 0 FULL)"), src);
+        assertTrue(src.contains("(heads 1; 6 tiles per head, 2 FULL)"), src);
+    }
+
+    @Test
     void refusesDataDependentMasksInOneLine() {
         KernelSpec k = parse("kernel moba { shape batch 1, heads 2, q_len 256, head_dim 16; tile q 32, kv 32; "
                 + "mask causal & topk_blocks(block 64, k 2); }");
