@@ -104,7 +104,7 @@ final class KernelClassWriter {
                 .add("<p>Patterns:\n<ul>\n");
         for (int p = 0; p < plan.patterns().size(); p++) {
             KernelPlan.StaticPattern sp = plan.patterns().get(p);
-            d.add("<li>$L: {@code $L}, $L K/V tiles per (batch, head)$L\n", p, escape(MaskText.of(sp.mask())),
+            d.add("<li>$L: $L, $L K/V tiles per (batch, head)$L\n", p, code(MaskText.of(sp.mask())),
                     sp.visitedTiles(), headsOf(p));
         }
         if (plan.needsInputDecisions()) {
@@ -118,8 +118,16 @@ final class KernelClassWriter {
         return t.toString();
     }
 
-    private static String escape(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace("@", "&#64;");
+    /**
+     * Text as Javadoc code. Inside {@code {@code ...}} nothing is decoded, so {@code &} goes in as
+     * it is ({@code &amp;} would be shown as written); text that tag cannot hold (braces, {@code @},
+     * the end of a comment) goes in {@code <code>} with HTML entities instead.
+     */
+    private static String code(String s) {
+        if (s.matches(".*[{}@].*") || s.contains("*/")) {
+            return "<code>" + s.replace("&", "&amp;").replace("<", "&lt;").replace("@", "&#64;").replace("*/", "*&#47;") + "</code>";
+        }
+        return "{@code " + s + "}";
     }
 
     private String headsOf(int pattern) {
@@ -196,9 +204,9 @@ final class KernelClassWriter {
                 init.add(c == 0 ? "\n" : ",\n").add("$S", chunks.get(c));
             }
             type.addField(FieldSpec.builder(String[].class, "SCHEDULE_" + p, PRIVATE, STATIC, FINAL)
-                    .addJavadoc("Block schedule of pattern $L, {@code $L}: $L segments, $L tiles.\n"
+                    .addJavadoc("Block schedule of pattern $L, $L: $L segments, $L tiles.\n"
                                     + "Per line: q-blocks {@code first end}, then per run {@code F|P from fromStep to toStep}.\n",
-                            p, escape(MaskText.of(sp.mask())), sp.schedule().segments().size(), sp.visitedTiles())
+                            p, code(MaskText.of(sp.mask())), sp.schedule().segments().size(), sp.visitedTiles())
                     .initializer(init.add("}").build()).build());
             runs.add(p == 0 ? "" : ", ").add("runs(SCHEDULE_$L)", p);
         }
@@ -231,7 +239,7 @@ final class KernelClassWriter {
             Mask mask = plan.patterns().get(p).mask();
             MaskCode.Predicate pred = masks.of(mask);
             type.addMethod(MethodSpec.methodBuilder("maskPattern" + p).addModifiers(PRIVATE, STATIC)
-                    .addJavadoc("Pattern $L: {@code $L}.\n", p, escape(MaskText.of(mask)))
+                    .addJavadoc("Pattern $L: $L.\n", p, code(MaskText.of(mask)))
                     .addParameter(FLOATS, "s").addParameter(int.class, "keys")
                     .addParameter(int.class, "row0").addParameter(int.class, "key0")
                     .beginControlFlow("for (int j = 0; j < keys; j++)")
