@@ -12,6 +12,8 @@ import io.attnkit.dsl.model.KernelSpec;
 import io.attnkit.dsl.reference.Npy;
 import io.attnkit.dsl.reference.Tensor;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,9 +33,7 @@ class CudaHarnessTest {
     /** attn_npy.h, compiled alone by g++, reads what Npy writes: float32 and float16, values exactly. */
     @Test
     void theNpyReaderReadsWhatNpyWrites() throws IOException, BackendException {
-        assumeTrue(Tools.onPath("g++"), "SKIPPED: g++ is not on the PATH; attn_npy.h was not compiled");
-        Files.writeString(dir.resolve("attn_npy.h"), CudaEmitter.npyReader());
-        Files.writeString(dir.resolve("dump.cpp"), """
+        compileWithTheReader("dump", """
                 #include "attn_npy.h"
                 int main(int argc, char **argv) {
                     attn_npy a;
@@ -45,8 +45,6 @@ class CudaHarnessTest {
                     return 0;
                 }
                 """);
-        Tools.Result built = Tools.run(dir, 120, List.of("g++", "-std=c++17", "-Wall", "-Werror", "dump.cpp", "-o", "dump"));
-        assertEquals(0, built.exitCode(), built.output());
         Tensor t = Tensor.random(2, 3, 7, 5, 42);
         float[] special = t.data();
         special[0] = 6.0e-8f; // an f16 subnormal
@@ -70,6 +68,56 @@ class CudaHarnessTest {
         Tools.Result bad = Tools.run(dir, 60, List.of("./dump", "bad.npy"));
         assertEquals(1, bad.exitCode());
         assertTrue(bad.output().contains("bad.npy: not a .npy file"), bad.output());
+    }
+
+    /**
+     * attn_npy_has_shape, which the harness applies to every input, refuses the right number of
+     * values in another layout: [batch, len, heads, dim] (flash-attn's) or another rank.
+     */
+    @Test
+    void theNpyReaderRefusesTheRightCountInTheWrongShape() throws IOException, BackendException {
+        compileWithTheReader("shape", """
+                #include "attn_npy.h"
+                int main(int argc, char **argv) {
+                    attn_npy a;
+                    std::string error;
+                    if (!attn_npy_read(argv[1], &a, &error) || !attn_npy_has_shape(a, {1, 2, 8, 4}, argv[1], &error)) {
+                        std::printf("error %s\\n", error.c_str());
+                        return 1;
+                    }
+                    return 0;
+                }
+                """);
+        Npy.write(dir.resolve("bhsd.npy"), Tensor.random(1, 2, 8, 4, 1), DType.F32);
+        assertEquals(0, Tools.run(dir, 60, List.of("./shape", "bhsd.npy")).exitCode());
+        Npy.write(dir.resolve("bshd.npy"), Tensor.random(1, 8, 2, 4, 1), DType.F32);
+        Tools.Result bshd = Tools.run(dir, 60, List.of("./shape", "bshd.npy"));
+        assertEquals(1, bshd.exitCode());
+        assertEquals("error bshd.npy has shape [1, 8, 2, 4], the kernel expects [1, 2, 8, 4] ([batch, heads, len, dim])",
+                bshd.output().strip());
+        Files.write(dir.resolve("rank3.npy"), npyOfShape("(16, 8, 4)", 16 * 8 * 4));
+        Tools.Result rank3 = Tools.run(dir, 60, List.of("./shape", "rank3.npy"));
+        assertEquals(1, rank3.exitCode());
+        assertTrue(rank3.output().contains("has shape [16, 8, 4], the kernel expects"), rank3.output());
+    }
+
+    /** g++ builds {@code name} from {@code program} beside attn_npy.h, alone. */
+    private void compileWithTheReader(String name, String program) throws IOException, BackendException {
+        assumeTrue(Tools.onPath("g++"), "SKIPPED: g++ is not on the PATH; attn_npy.h was not compiled");
+        Files.writeString(dir.resolve("attn_npy.h"), CudaEmitter.npyReader());
+        Files.writeString(dir.resolve(name + ".cpp"), program);
+        Tools.Result built = Tools.run(dir, 120, List.of("g++", "-std=c++17", "-Wall", "-Werror", name + ".cpp", "-o", name));
+        assertEquals(0, built.exitCode(), built.output());
+    }
+
+    /** A version 1.0 .npy of {@code count} float32 zeros whose header declares {@code shape}. */
+    private static byte[] npyOfShape(String shape, int count) {
+        String header = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape + ", }";
+        header += " ".repeat(63 - (10 + header.length()) % 64) + "\n";
+        ByteBuffer b = ByteBuffer.allocate(10 + header.length() + 4 * count).order(ByteOrder.LITTLE_ENDIAN);
+        b.put((byte) 0x93).put("NUMPY".getBytes(StandardCharsets.US_ASCII)).put((byte) 1).put((byte) 0);
+        b.putShort((short) header.length()).put(header.getBytes(StandardCharsets.US_ASCII));
+        return b.array();
     }
 
     /** C's %a ("0x1.8p+1", "inf") as Java's Float.parseFloat reads it. */
@@ -113,5 +161,12 @@ class CudaHarnessTest {
         Tools.Result built = Tools.run(dir, 600, List.of("sh", "build.sh"));
         assertEquals(0, built.exitCode(), built.output());
         assertTrue(Files.isExecutable(dir.resolve("harness")));
+        // Inputs are read before any CUDA call, so this part runs without a GPU: q in [batch, len, heads, dim].
+        Files.createDirectories(dir.resolve("bshd"));
+        Npy.write(dir.resolve("bshd/q.npy"), Tensor.random(1, 70, 4, 32, 1), DType.F16);
+        Tools.Result refused = Tools.run(dir, 60, List.of("./harness", "bshd"));
+        assertEquals(2, refused.exitCode(), refused.output());
+        assertEquals("bshd/q.npy has shape [1, 70, 4, 32], the kernel expects [1, 4, 70, 32] ([batch, heads, len, dim])",
+                refused.output().strip());
     }
 }
