@@ -59,7 +59,8 @@ final class EmitCommand implements Callable<Integer> {
     boolean harness;
 
     @Option(names = "--write-inputs", description = "with --harness: write q.npy, k.npy, v.npy (random normal values, "
-            + "--seed) and expected.npy (the float64 reference) for the harness")
+            + "--seed) and expected.npy (the float64 reference rounded to float32, which the harness reads) for the harness; "
+            + "all float32")
     boolean writeInputs;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "seed of --write-inputs (default: ${DEFAULT-VALUE})")

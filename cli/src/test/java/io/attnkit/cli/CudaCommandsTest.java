@@ -67,6 +67,18 @@ class CudaCommandsTest {
         }
     }
 
+    /** expected.npy holds the float64 reference rounded to float32, which attn_npy.h reads; the help once said float64. */
+    @Test
+    void theReferenceOutputIsFloat32AndTheHelpSaysSo() throws Exception {
+        Path out = dir.resolve("f32");
+        assertEquals(0, CliRunner.run("emit", kernelFile().toString(), "--backend", "cuda", "--harness", "--write-inputs",
+                "-o", out.toString()).exitCode());
+        String header = new String(Files.readAllBytes(out.resolve("expected.npy")), 0, 128, java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertTrue(header.contains("'descr': '<f4'"), header);
+        String help = CliRunner.run("emit", "--help").out().replaceAll("\\s+", " ");
+        assertTrue(help.contains("expected.npy (the float64 reference rounded to float32"), help);
+    }
+
     @Test
     void theHarnessComesWithItsInputsAndTheReferenceOutput() throws Exception {
         Path out = dir.resolve("h");
