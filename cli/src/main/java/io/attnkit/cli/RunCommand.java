@@ -185,9 +185,23 @@ final class RunCommand implements Callable<Integer> {
             DType type = spec.dtype() == DType.F16 ? DType.F16 : DType.F32;
             Npy.write(out, best.out(), type);
             o.println("wrote " + out + " (" + (type == DType.F16 ? "float16 " : "float32 ") + Arrays.toString(best.out().shape()) + ")");
+            long nonFinite = nonFinite(tv);
+            if (nonFinite > 0) { // the kernels multiply a hidden key's V by 0, and 0 x NaN is NaN
+                this.spec.commandLine().getErr().println("note: v has " + nonFinite + " non-finite values; each reaches every row "
+                        + "of a query tile that visits its K/V tile, as NaN where the mask hides its key (0 x NaN), as in "
+                        + "FlashAttention (docs/language.md, \"Non-finite values\")");
+            }
         }
         o.flush();
         return code;
+    }
+
+    private static long nonFinite(Tensor t) {
+        long n = 0;
+        for (float x : t.data()) {
+            n += Float.isFinite(x) ? 0 : 1;
+        }
+        return n;
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.attnkit.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.attnkit.dsl.check.Frontend;
@@ -18,6 +19,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -57,11 +59,37 @@ class RunCommandTest {
                 "--k", dir.resolve("k.npy").toString(), "--v", dir.resolve("v.npy").toString(), "--out", dir.resolve("o.npy").toString());
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.out().contains("wrote " + dir.resolve("o.npy") + " (float32 [1, 2, 40, 8])"), r.out());
+        assertFalse(r.err().contains("non-finite"), r.err());
         KernelSpec second = Frontend.check(file, Frontend.Library.EMPTY, Optional.empty()).program().kernel("second").orElseThrow();
         ReferenceAttention.Result expected = ReferenceAttention.run(second, Npy.read(dir.resolve("q.npy")),
                 Npy.read(dir.resolve("k.npy")), Npy.read(dir.resolve("v.npy")));
         Comparison c = Comparison.of(Npy.read(dir.resolve("o.npy")).data(), expected.out(), Tolerance.of(DType.BF16));
         assertTrue(c.passed(), c.toString());
+    }
+
+    /**
+     * A NaN in V at key 3 of head 0 makes NaN rows 0..2, which do not see it under causal but share
+     * its query tile (0 × NaN, docs/language.md, "Non-finite values"); run says so in one note.
+     */
+    @Test
+    void nonFiniteValuesInVPropagateAndAreNotedInOneLine() throws IOException, InputException {
+        Path file = dir.resolve("small.attn");
+        Files.writeString(file, "kernel small { shape batch 1, heads 2, q_len 8, kv_len 8, head_dim 4; dtype f32; "
+                + "tile q 4, kv 4; mask causal; }");
+        Tensor v = Tensor.random(1, 2, 8, 4, 3);
+        Arrays.fill(v.data(), 3 * 4, 4 * 4, Float.NaN);
+        Npy.write(dir.resolve("q.npy"), Tensor.random(1, 2, 8, 4, 1), DType.F32);
+        Npy.write(dir.resolve("k.npy"), Tensor.random(1, 2, 8, 4, 2), DType.F32);
+        Npy.write(dir.resolve("v.npy"), v, DType.F32);
+        CliRunner r = CliRunner.run("run", file.toString(), "--q", dir.resolve("q.npy").toString(),
+                "--k", dir.resolve("k.npy").toString(), "--v", dir.resolve("v.npy").toString(), "--out", dir.resolve("o.npy").toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().startsWith("note: v has 4 non-finite values; each reaches every row of a query tile"), r.err());
+        float[] o = Npy.read(dir.resolve("o.npy")).data();
+        for (int row = 0; row < 16; row++) { // head 0's rows, then head 1's
+            assertEquals(row < 8, Float.isNaN(o[row * 4]), "row " + row);
+        }
     }
 
     @Test
