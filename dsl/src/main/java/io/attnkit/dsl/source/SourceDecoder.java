@@ -7,6 +7,7 @@ import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -50,13 +51,15 @@ public final class SourceDecoder {
         decoder.flush(out);
         out.flip();
         String text = out.toString();
-        if (text.startsWith("\uFEFF")) {
-            text = " " + text.substring(1); // a byte-order mark is tolerated, as javac does
-        }
+        // A byte-order mark is tolerated, as javac does, and dropped rather than blanked: editors
+        // hide it, so a column counted from it would be one off from the one the user sees.
+        int dropped = startsWithByteOrderMark(bytes) ? 1 : 0;
+        text = text.substring(dropped);
         SourceFile source = new SourceFile(name, text);
         for (int i = 0; i < bad.size() && i < MAX_ENCODING_ERRORS; i++) {
             int[] b = bad.get(i);
-            diagnostics.error(ErrorCode.E002, new Span(source, b[0], b[0] + 1),
+            int at = b[0] - dropped; // never the mark itself, which is valid UTF-8
+            diagnostics.error(ErrorCode.E002, new Span(source, at, at + 1),
                     String.format("invalid UTF-8: byte 0x%02X at byte offset %d", b[1], b[2]));
         }
         if (bad.size() > MAX_ENCODING_ERRORS) {
@@ -99,6 +102,15 @@ public final class SourceDecoder {
                     reported + " forbidden characters in all; only the first " + MAX_ENCODING_ERRORS + " are shown");
         }
         return new Decoded(source, lexable == null ? text : lexable.toString(), false);
+    }
+
+    /** The UTF-8 encoding of U+FEFF, which some editors put before the text. */
+    private static final byte[] BYTE_ORDER_MARK = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
+
+    /** True when the input opens with a UTF-8 byte-order mark, which the decoded text leaves out. */
+    public static boolean startsWithByteOrderMark(byte[] bytes) {
+        return bytes.length >= BYTE_ORDER_MARK.length
+                && Arrays.equals(bytes, 0, BYTE_ORDER_MARK.length, BYTE_ORDER_MARK, 0, BYTE_ORDER_MARK.length);
     }
 
     private static final String CONTROL = "control character";

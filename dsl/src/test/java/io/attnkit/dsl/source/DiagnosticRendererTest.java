@@ -132,4 +132,22 @@ class DiagnosticRendererTest {
         assertEquals("'a\\u{0000}b'", DiagnosticRenderer.quote("a\0b"));
         assertEquals(List.of("'x'"), List.of(DiagnosticRenderer.quote("x")));
     }
+
+    /**
+     * The user's report: a leading byte-order mark (which editors hide) moved every column of
+     * line 1 one to the right, and the quoted line began with a blank. Both the parser's spans and
+     * an encoding error's span after the mark are checked, on line 1 and on the next.
+     */
+    @Test
+    void aByteOrderMarkTakesNoColumn() {
+        String text = "kernel a { shape heads 1, q_len 8, head_dim 4; mask casual; }\n";
+        assertEquals(check("bom.attn", text), check("bom.attn", "\uFEFF" + text));
+        assertTrue(check("bom.attn", "\uFEFF" + text).startsWith("bom.attn:1:53: error[E040]"));
+
+        Diagnostics d = new Diagnostics();
+        byte[] bytes = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF, 'a', 'b', (byte) 0xFF, '\n', (byte) 0xFE};
+        SourceDecoder.Decoded decoded = SourceDecoder.decode("bad.attn", bytes, d);
+        assertEquals("ab\uFFFD\n\uFFFD", decoded.source().text(), "the mark is dropped, not blanked");
+        assertEquals(List.of("1:3", "2:1"), d.sorted().stream().map(x -> x.span().line() + ":" + x.span().column()).toList());
+    }
 }

@@ -252,6 +252,28 @@ class FormatterTest {
                 """, format("a.attn", text));
     }
 
+    /**
+     * A byte-order mark is kept by fmt, which is about layout, not encoding: a canonical file with
+     * a mark is not "changed" (so {@code --check} passes and {@code --write} leaves it alone), and
+     * one that is reformatted keeps its mark, on its own and not as a blank before the text.
+     */
+    @Test
+    void aByteOrderMarkIsKeptAndIsNotAChange() {
+        String canonical = format("a.attn", "kernel a {\n  mask causal;\n}\n");
+        byte[] marked = ("\uFEFF" + canonical).getBytes(StandardCharsets.UTF_8);
+        Formatter.Result same = Formatter.format("a.attn", marked);
+        assertFalse(same.changed(), "only the mark differs from the canonical layout");
+        assertEquals("\uFEFF" + canonical, same.formatted().orElseThrow());
+
+        Formatter.Result untidy = Formatter.format("a.attn", "\uFEFFkernel a {   mask causal; }\n".getBytes(StandardCharsets.UTF_8));
+        assertTrue(untidy.changed());
+        assertEquals("\uFEFF" + canonical, untidy.formatted().orElseThrow());
+        assertFalse(Formatter.format("a.attn", untidy.formatted().orElseThrow().getBytes(StandardCharsets.UTF_8)).changed(),
+                "formatting the output again changes nothing");
+        assertFalse(Formatter.format("a.attn", canonical.getBytes(StandardCharsets.UTF_8)).formatted().orElseThrow().startsWith("\uFEFF"),
+                "no mark is added to a file without one");
+    }
+
     @Test
     void aFileWithErrorsIsNotFormatted() {
         Formatter.Result r = Formatter.format("broken.attn", "kernel a { mask causal & ; }\nkernel b { }\n".getBytes(StandardCharsets.UTF_8));
