@@ -95,6 +95,18 @@ final class RunCommand implements Callable<Integer> {
             description = "run N times and report the fastest (the first run includes JIT compilation)")
     int repeat;
 
+    /**
+     * The threads a run started and, where fewer than it was given, why: a thread takes one work
+     * item at a time, so a kernel with 4 work items runs on 4 threads whatever {@code --threads}
+     * says (the header used to say the number given).
+     *
+     * @param given what the threads came from: {@code --threads N} or the cores of this machine
+     */
+    static String threads(int used, int asked, String given) {
+        String n = used + (used == 1 ? " thread" : " threads");
+        return used < asked ? n + " (" + given + ", capped by the kernel's " + used + " work items)" : n;
+    }
+
     @Override
     public Integer call() throws InputException, BackendException, IOException {
         PrintWriter o = spec.commandLine().getOut();
@@ -132,8 +144,8 @@ final class RunCommand implements Callable<Integer> {
         Tensor tv;
         String where;
         try (Runner.CompiledKernel compiled = runner.compile(spec, new Runner.RunOptions(device, threadCount))) {
-            where = compiled.device().isEmpty() ? threadCount + (threadCount == 1 ? " thread" : " threads")
-                    : "device " + compiled.device();
+            where = compiled.device().isEmpty() ? threads(compiled.threadsUsed(), threadCount,
+                    threads.isPresent() ? "--threads " + threadCount : threadCount + " cores") : "device " + compiled.device();
             requireMemory(spec, random && !noCheck);
             tq = random ? Tensor.random(s.batch(), s.heads(), s.qLen(), s.headDim(), seed) : read(q, "q", s.batch(), s.heads(), s.qLen(), s.headDim());
             tk = random ? Tensor.random(s.batch(), s.kvHeads(), s.kvLen(), s.headDim(), seed + 1) : read(k, "k", s.batch(), s.kvHeads(), s.kvLen(), s.headDim());

@@ -133,6 +133,25 @@ class RunCommandTest {
         assertEquals("attnkit: error: --q, --k, --v and --out go together", half.err().strip());
     }
 
+    /**
+     * The user's report: {@code --threads 2000000} printed "2000000 threads" for a kernel that
+     * starts one thread a work item. 9 query rows in q-blocks of 4 are 3 q-blocks (the last one
+     * ragged), times 2 heads: 6 work items, so 6 threads; 2 threads are not capped.
+     */
+    @Test
+    void theHeaderSaysTheThreadsStartedNotTheThreadsAskedFor() throws IOException {
+        Path file = dir.resolve("six.attn");
+        Files.writeString(file, "kernel six { shape heads 2, q_len 9, kv_len 9, head_dim 4; tile q 4, kv 4; mask causal; }\n");
+        CliRunner many = CliRunner.run("run", file.toString(), "--random", "--threads", "2000000");
+        assertEquals(0, many.exitCode(), many.out() + many.err());
+        assertTrue(many.out().startsWith("kernel six on java, 6 threads (--threads 2000000, capped by the kernel's 6 work items): "),
+                many.out());
+        CliRunner two = CliRunner.run("run", file.toString(), "--random", "--threads", "2");
+        assertTrue(two.out().startsWith("kernel six on java, 2 threads: "), two.out());
+        CliRunner six = CliRunner.run("run", file.toString(), "--random", "--threads", "6");
+        assertTrue(six.out().startsWith("kernel six on java, 6 threads: "), six.out());
+    }
+
     @Test
     void theJavaBackendHasNoDevices() {
         CliRunner r = CliRunner.run("run", TestFiles.kernel("streaming.attn").toString(), "--random", "--device", "99");

@@ -50,6 +50,15 @@ public interface Runner {
             return "";
         }
 
+        /**
+         * The threads one run starts, for a backend that runs on this machine's cores: those asked
+         * for ({@link RunOptions#threads()}), capped by the work items there are to share out (a
+         * thread with no item is never started). 0 for a backend that runs on a device.
+         */
+        default int threadsUsed() {
+            return 0;
+        }
+
         Execution run(Inputs inputs) throws BackendException;
 
         @Override

@@ -68,11 +68,26 @@ public final class JavaRunner implements Runner {
         return type;
     }
 
+    /**
+     * The work items the generated {@code run} shares out among its threads: one per (batch,
+     * head, q-block), as its {@code workOrder} numbers them. Its {@code forAll} starts no more
+     * threads than that (packing K and V has fewer items, (batch, K/V head), so never more).
+     */
+    static long workItems(KernelSpec kernel) {
+        Shape s = kernel.shape();
+        return (long) s.batch() * s.heads() * kernel.tiles().qBlocks(s.qLen());
+    }
+
     /** A compiled kernel: converts tensors to the storage type, passes the input's decisions, times the call. */
     private record JavaKernel(KernelPlan plan, MethodHandle run, int threads) implements CompiledKernel {
         @Override
         public KernelSpec kernel() {
             return plan.kernel();
+        }
+
+        @Override
+        public int threadsUsed() {
+            return (int) Math.max(1, Math.min(threads, workItems(plan.kernel()))); // as forAll's Math.min(threads, count)
         }
 
         @Override
