@@ -24,8 +24,12 @@ import java.util.Optional;
  * @param deviceMemoryBytes the target's DRAM capacity (0: not given)
  * @param peakFlops      the target's peak FLOP/s for the kernel's type
  * @param tensorActive   fraction of SM cycles the tensor pipe was busy (mean over SMs)
- * @param occupancy      residency of the main launch (the longest one)
- * @param achievedOccupancy mean resident warps over the SM's maximum, while the SM was busy
+ * @param occupancy      residency of the main launch (the longest one on a GPU, the last on a CPU)
+ * @param achievedOccupancy mean resident warps of the same launch over the SM's maximum, while the SM was
+ *                       busy: never a mean over launches, which could pass what {@code occupancy} allows
+ *                       (a backward's 8-warp launch beside a 32-warp reduction)
+ * @param occupancyLaunch the name of that launch, which {@code occupancy}, {@code achievedOccupancy} and
+ *                       {@code waves} all describe
  * @param peaks          the bandwidths {@link #utilization()} measures the memory levels against
  */
 public record SimResult(String kernel, String target, boolean cpu, Schedule schedule, Pass pass, Raster raster, L2Mode l2,
@@ -36,7 +40,8 @@ public record SimResult(String kernel, String target, boolean cpu, Schedule sche
                         long visitedTiles, long fullTiles, long partialTiles, double dramReadBytes,
                         double dramWriteBytes, long l2ReadBytes, long l2WriteBytes, double l2ReadHitBytes,
                         double smemBytes, double tensorActive, double fmaActive, double sfuActive, double waves,
-                        Occupancy occupancy, double achievedOccupancy, List<LaunchStats> launches, long events,
+                        Occupancy occupancy, double achievedOccupancy, String occupancyLaunch,
+                        List<LaunchStats> launches, long events,
                         long steps, Utilization.Peaks peaks) {
     /** {@link #mmaWidenedTo} of matmuls on the FMA pipe: the target has no matrix unit for the type. */
     public static final String FMA_PIPE = "fma";
@@ -62,6 +67,21 @@ public record SimResult(String kernel, String target, boolean cpu, Schedule sche
             }
         }
         return split > 0 && rows > 0 ? (int) (split / rows) : 1;
+    }
+
+    /**
+     * Resident warps over the SM's maximum while busy, over every launch: what the totals'
+     * {@code sm__warps_active} says, beside their summed cycles. The summary keeps to one launch
+     * ({@link #achievedOccupancy}), whose CTAs per SM it prints alongside.
+     */
+    public double achievedOccupancyOfAllLaunches() {
+        double warpCycles = 0;
+        double activeCycles = 0;
+        for (LaunchStats l : launches) {
+            warpCycles += l.warpCycles();
+            activeCycles += l.smActiveCycles();
+        }
+        return activeCycles > 0 ? warpCycles / activeCycles / maxWarpsPerSm : 0;
     }
 
     /** Achieved FLOP/s on the useful work. */

@@ -272,8 +272,6 @@ public final class Simulator {
         double tensor = 0;
         double fma = 0;
         double sfu = 0;
-        double warpCycles = 0;
-        double activeCycles = 0;
         long events = 0;
         long steps = 0;
         for (LaunchStats l : stats) {
@@ -287,8 +285,6 @@ public final class Simulator {
             tensor += l.tensorCycles();
             fma += l.fmaCycles();
             sfu += l.sfuCycles();
-            warpCycles += l.warpCycles();
-            activeCycles += l.smActiveCycles();
             events += l.events();
             steps += l.steps();
         }
@@ -306,8 +302,7 @@ public final class Simulator {
                 machine.sms(), maxWarps, machine.seconds(cycles), cycles, machine.clockHz(), useful,
                 machine.peakFlops(cpu(target) ? DType.F32 : kernel.dtype()), map.visitedTiles(), map.fullTiles(), map.partialTiles(), dramRead,
                 dramWrite, l2Read, l2Write, l2Hit, smem, tensor / smCycles, fma / smCycles, sfu / smCycles,
-                main.waves(machine.sms()), main.occupancy(),
-                activeCycles > 0 ? warpCycles / activeCycles / maxWarps : 0, stats, events, steps,
+                main.waves(machine.sms()), main.occupancy(), main.achievedOccupancy(maxWarps), main.name(), stats, events, steps,
                 Utilization.Peaks.of(machine));
     }
 

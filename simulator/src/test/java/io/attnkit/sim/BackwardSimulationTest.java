@@ -3,10 +3,12 @@ package io.attnkit.sim;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.attnkit.dsl.blocks.BlockMap;
 import io.attnkit.dsl.model.KernelSpec;
 import io.attnkit.dsl.model.Shape;
 import io.attnkit.dsl.model.TargetSpec;
+import io.attnkit.sim.gpu.LaunchStats;
 import io.attnkit.sim.report.SimJson;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -167,5 +169,33 @@ class BackwardSimulationTest {
     private static int registersOfBackward(KernelSpec k, TargetSpec target) {
         SimResult r = Simulator.simulate(k, target, BlockMap.of(k), SimOptions.defaults().withPass(Pass.BWD));
         return r.launches().stream().filter(l -> l.name().equals("flash_bwd")).findFirst().orElseThrow().occupancy().registersPerThread();
+    }
+
+    /**
+     * The user's report: the backward's occupancy line printed the longest launch's CTAs per SM
+     * (1, of 8 warps: at most 12.5% of an H100 SM's 64) beside an achieved figure averaged over
+     * all four launches (32%, pulled up by the 32-warp-resident sum_dk_dv), which no launch
+     * could reach. Every figure of the summary is now the named launch's own.
+     */
+    @Test
+    void theOccupancySummaryDescribesOneLaunch() {
+        TargetSpec h100 = Fixtures.target("h100-sxm");
+        KernelSpec decode = Fixtures.kernel("kernel d { shape batch 2, heads 32, kv_heads 8, q_len 1, kv_len 4K, head_dim 128; "
+                + "dtype bf16; tile q 64, kv 64, stages 2, warps 4; mask causal; }");
+        SimResult r = Simulator.simulate(decode, h100, BlockMap.of(decode), SimOptions.defaults().withPass(Pass.BWD));
+        LaunchStats longest = r.launches().stream().max(java.util.Comparator.comparingDouble(LaunchStats::cycles)).orElseThrow();
+        assertEquals("flash_bwd", r.occupancyLaunch());
+        assertEquals(longest.name(), r.occupancyLaunch());
+        assertEquals(longest.occupancy(), r.occupancy());
+        assertEquals(longest.achievedOccupancy(r.maxWarpsPerSm()), r.achievedOccupancy(), 1e-12);
+        double allowed = (double) r.occupancy().ctasPerSm() * r.occupancy().threadsPerCta() / 32 / r.maxWarpsPerSm();
+        assertTrue(r.achievedOccupancy() <= allowed + 1e-9, r.achievedOccupancy() + " achieved, " + allowed + " allowed");
+        assertTrue(r.achievedOccupancyOfAllLaunches() > allowed, "the mean over launches is what the summary must not show");
+        assertTrue(io.attnkit.sim.report.SimText.format(r).contains(
+                String.format(java.util.Locale.ROOT, "achieved %.1f%% of warps, %.2f waves (launch flash_bwd, the longest)",
+                        100 * r.achievedOccupancy(), r.waves())), io.attnkit.sim.report.SimText.format(r));
+        JsonNode summary = SimJson.tree(SimJson.mapper(), r).path("summary");
+        assertEquals("flash_bwd", summary.path("occupancy_launch").asText());
+        assertEquals(100 * r.achievedOccupancy(), summary.path("achieved_occupancy_pct").asDouble(), 1e-9);
     }
 }

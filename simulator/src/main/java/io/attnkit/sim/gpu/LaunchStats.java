@@ -25,4 +25,9 @@ public record LaunchStats(String name, long grid, Occupancy occupancy, double cy
     public double waves(int sms) {
         return (double) grid / ((long) sms * occupancy.ctasPerSm());
     }
+
+    /** Mean resident warps over the SM's {@code maxWarps}, while an SM was busy with this launch (0: never busy). */
+    public double achievedOccupancy(int maxWarps) {
+        return smActiveCycles > 0 ? warpCycles / smActiveCycles / maxWarps : 0;
+    }
 }

@@ -100,6 +100,7 @@ public final class SimJson {
         summary.put("ctas_per_sm", r.occupancy().ctasPerSm());
         summary.put("occupancy_limiter", r.occupancy().limiter().words());
         summary.put("achieved_occupancy_pct", 100 * r.achievedOccupancy());
+        summary.put("occupancy_launch", r.occupancyLaunch()); // what waves, ctas_per_sm and the two above describe
         Utilization u = r.utilization();
         ObjectNode ofPeak = summary.putObject("pct_of_peak_by_unit");
         for (Utilization.Share share : u.shares(r.cpu())) {
@@ -146,7 +147,7 @@ public final class SimJson {
         m.put("sm__pipe_tensor_op_hmma_cycles_active.avg.pct_of_peak_sustained_elapsed", 100 * r.tensorActive());
         m.put("sm__pipe_fma_cycles_active.avg.pct_of_peak_sustained_elapsed", 100 * r.fmaActive());
         m.put("sm__pipe_xu_cycles_active.avg.pct_of_peak_sustained_elapsed", 100 * r.sfuActive());
-        m.put("sm__warps_active.avg.pct_of_peak_sustained_active", 100 * r.achievedOccupancy());
+        m.put("sm__warps_active.avg.pct_of_peak_sustained_active", 100 * r.achievedOccupancyOfAllLaunches());
         putThroughputs(m, r.utilization());
     }
 
@@ -185,8 +186,7 @@ public final class SimJson {
         m.put("launch__occupancy_limit_warps", o.byThreads() == Integer.MAX_VALUE ? -1 : o.byThreads());
         m.put("launch__occupancy_limit_blocks", o.byBlocks() == Integer.MAX_VALUE ? -1 : o.byBlocks());
         m.put("launch__waves_per_multiprocessor", l.waves(r.sms()));
-        m.put("sm__warps_active.avg.pct_of_peak_sustained_active",
-                l.smActiveCycles() > 0 ? 100 * l.warpCycles() / l.smActiveCycles() / r.maxWarpsPerSm() : 0);
+        m.put("sm__warps_active.avg.pct_of_peak_sustained_active", 100 * l.achievedOccupancy(r.maxWarpsPerSm()));
         putThroughputs(m, r.utilization(l));
     }
 

@@ -53,8 +53,10 @@ public final class SimText {
         } else {
             line(b, "  pipes        tensor %.1f%%, FMA %.1f%%, SFU %.1f%% active", 100 * r.tensorActive(), 100 * r.fmaActive(),
                     100 * r.sfuActive());
-            line(b, "  occupancy    %d CTA/SM (limited by %s), achieved %.1f%% of warps, %.2f waves",
-                    r.occupancy().ctasPerSm(), r.occupancy().limiter().words(), 100 * r.achievedOccupancy(), r.waves());
+            // every figure of the line is the one launch's, and the line names it where there are more
+            line(b, "  occupancy    %d CTA/SM (limited by %s), achieved %.1f%% of warps, %.2f waves%s",
+                    r.occupancy().ctasPerSm(), r.occupancy().limiter().words(), 100 * r.achievedOccupancy(), r.waves(),
+                    r.launches().size() > 1 ? " (launch " + r.occupancyLaunch() + ", the longest)" : "");
         }
         Utilization u = r.utilization();
         StringBuilder shares = new StringBuilder();
