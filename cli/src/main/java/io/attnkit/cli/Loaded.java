@@ -5,12 +5,16 @@ import io.attnkit.dsl.check.InputException;
 import io.attnkit.dsl.model.KernelSpec;
 import io.attnkit.dsl.source.Diagnostic;
 import io.attnkit.dsl.source.DiagnosticRenderer;
+import io.attnkit.dsl.source.SourceFile;
+import io.attnkit.dsl.source.Span;
 import io.attnkit.targets.BuiltinTargets;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /** A checked input file, its diagnostics already printed. */
 record Loaded(Path file, Frontend.Result result) {
@@ -21,17 +25,47 @@ record Loaded(Path file, Frontend.Result result) {
     }
 
     /**
-     * Checks {@code text} as the file at {@code file} (a variant of it, such as a sweep's), printing
-     * the diagnostics only when there are errors: the file's own warnings were printed once already.
+     * Checks {@code text} as the file at {@code file} (the sweep point {@code point}'s rewrite of
+     * {@code original}), printing the diagnostics only when there are errors: the file's own
+     * warnings were printed once already.
      */
-    static Loaded checkVariant(Path file, byte[] text, Optional<String> target, PrintWriter err) throws InputException {
+    static Loaded checkVariant(Path file, byte[] text, SourceFile original, String point, Optional<String> target,
+                               PrintWriter err) throws InputException {
         Frontend.Result result = Frontend.check(file, text, BuiltinTargets.library(), target);
-        return result.ok() ? new Loaded(file, result) : printed(file, result, err);
+        return result.ok() ? new Loaded(file, result) : printed(file, result, rewritten(original, point), err);
+    }
+
+    /**
+     * Marks a sweep point's diagnostic that quotes a line the sweep rewrote: the line is shown
+     * with the point's value but at the file's line and column, as if the user had written it
+     * (the user's report: "q_len 0" quoted as line 7 of a file whose line 7 says "q_len 8000").
+     * A sweep edits values in place and adds no line, so the file's line of the same number is
+     * the one to compare; lines the sweep left alone (and imported files) are quoted as they are.
+     */
+    static UnaryOperator<Diagnostic> rewritten(SourceFile original, String point) {
+        return d -> {
+            Span at = d.span();
+            if (!at.isKnown() || !at.source().name().equals(original.name()) || at.source().text().equals(original.text())) {
+                return d;
+            }
+            int line = at.line();
+            if (line <= original.lineCount() && original.line(line).equals(at.source().line(line))) {
+                return d;
+            }
+            List<String> notes = new ArrayList<>(d.notes());
+            notes.add("line " + line + " is shown as --sweep rewrote it for the point " + point
+                    + ", not as the file has it");
+            return new Diagnostic(d.severity(), d.code(), d.message(), at, notes);
+        };
     }
 
     private static Loaded printed(Path file, Frontend.Result result, PrintWriter err) {
+        return printed(file, result, UnaryOperator.identity(), err);
+    }
+
+    private static Loaded printed(Path file, Frontend.Result result, UnaryOperator<Diagnostic> mark, PrintWriter err) {
         for (Diagnostic d : result.diagnostics().sorted()) {
-            err.print(DiagnosticRenderer.render(d));
+            err.print(DiagnosticRenderer.render(mark.apply(d)));
         }
         int errors = result.diagnostics().errorCount();
         if (errors > 0) {
@@ -77,7 +111,8 @@ record Loaded(Path file, Frontend.Result result) {
      * point is at fault and is named, in {@code pointHasErrors}, as a later point would be.
      */
     static Loaded.One kernelOfSweep(Path file, Optional<String> name, Optional<String> target, Optional<String> ownTarget,
-                                    FirstPoint first, String pointHasErrors, PrintWriter err) throws InputException {
+                                    FirstPoint first, String firstLabel, String pointHasErrors, PrintWriter err)
+            throws InputException {
         Frontend.Result own = Frontend.check(file, BuiltinTargets.library(), target);
         Optional<String> kernel = name.or(() -> own.rootKernels().size() == 1
                 ? Optional.of(own.rootKernels().getFirst()) : Optional.empty());
@@ -91,10 +126,10 @@ record Loaded(Path file, Frontend.Result result) {
                 firstPoint = own;
             }
             if (firstPoint.ok()) {
-                return pick(printed(file, firstPoint, err), name);
+                return pick(printed(file, firstPoint, rewritten(root, firstLabel), err), name);
             }
             if (Frontend.check(file, BuiltinTargets.library(), ownTarget).ok()) {
-                printed(file, firstPoint, err);
+                printed(file, firstPoint, rewritten(root, firstLabel), err);
                 throw new CliException(ExitCodes.INPUT, pointHasErrors);
             }
         }

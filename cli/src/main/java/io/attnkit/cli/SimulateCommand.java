@@ -132,10 +132,11 @@ final class SimulateCommand implements Callable<Integer> {
         // A sweep checks the file against its first target, as --target would (the kernel's own may
         // be one the file's tiles do not fit), and with its first values when its own do not fit.
         Optional<String> firstTarget = Sweep.target(sweeps, points.getFirst()).or(() -> target);
+        List<String> keys = sweeps.stream().map(Sweep::key).toList();
         Loaded.One one = sweeps.isEmpty() ? Loaded.kernel(file, kernel, firstTarget, err)
                 : Loaded.kernelOfSweep(file, kernel, firstTarget, target,
                         (name, text, k) -> Sweep.rewrite(name, text, k, sweeps, points.getFirst()),
-                        SweepRun.hasErrors(file, sweeps.stream().map(Sweep::key).toList(), points.getFirst()), err);
+                        SweepRun.label(keys, points.getFirst()), SweepRun.hasErrors(file, keys, points.getFirst()), err);
         checkOutputs(one.loaded().inputs());
         boolean jsonToStdout = json.isPresent() && json.get().toString().equals("-");
         PrintWriter notes = jsonToStdout ? err : out; // standard output carries the JSON alone

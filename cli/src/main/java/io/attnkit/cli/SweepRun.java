@@ -10,6 +10,7 @@ import io.attnkit.dsl.io.AtomicFiles;
 import io.attnkit.dsl.model.KernelSpec;
 import io.attnkit.dsl.model.TargetSpec;
 import io.attnkit.dsl.source.Diagnostics;
+import io.attnkit.dsl.source.SourceFile;
 import io.attnkit.dsl.syntax.SourceParser;
 import io.attnkit.sim.OptionsException;
 import io.attnkit.sim.SimOptions;
@@ -136,7 +137,8 @@ final class SweepRun {
         String name = one.kernel().name();
         // The file as written, not as the first point rewrote it (when its own values did not fit).
         String fileName = settings.file().toString();
-        String root = SourceParser.parse(fileName, Frontend.read(settings.file()), new Diagnostics()).source().text();
+        SourceFile original = SourceParser.parse(fileName, Frontend.read(settings.file()), new Diagnostics()).source();
+        String root = original.text();
         if (Sweep.target(sweeps, points.getFirst()).or(settings::target).isEmpty()) {
             SimulateCommand.targetOf(one.loaded(), one.kernel(), Optional.empty()); // no target, whatever the point
         }
@@ -146,7 +148,8 @@ final class SweepRun {
             Optional<String> chosen = Sweep.target(sweeps, values).or(settings::target);
             Loaded variant;
             try {
-                variant = Loaded.checkVariant(settings.file(), text.getBytes(StandardCharsets.UTF_8), chosen, err);
+                variant = Loaded.checkVariant(settings.file(), text.getBytes(StandardCharsets.UTF_8), original, label(values),
+                        chosen, err);
             } catch (InputException e) { // an unknown target
                 throw new CliException(ExitCodes.USAGE, "--sweep " + label(values) + ": " + e.getMessage());
             }
@@ -232,7 +235,7 @@ final class SweepRun {
                 + (keys.size() == 1 ? "that value" : "those values");
     }
 
-    private static String label(List<String> keys, List<String> point) {
+    static String label(List<String> keys, List<String> point) {
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < keys.size(); i++) {
             b.append(i > 0 ? ", " : "").append(keys.get(i)).append(' ').append(point.get(i));

@@ -898,6 +898,7 @@ class SimulateCommandTest {
         assertEquals(0, CliRunner.run("check", fits.toString()).exitCode());
         CliRunner firstRefuses = CliRunner.run("simulate", fits.toString(), "--sweep", "target=tiny,h100-sxm");
         assertEquals(1, firstRefuses.exitCode(), firstRefuses.err());
+        assertFalse(firstRefuses.err().contains("rewrote"), "a swept target rewrites no line: " + firstRefuses.err());
         assertTrue(firstRefuses.err().contains("error[E030]") && firstRefuses.err().strip().endsWith(
                 "attnkit: error: --sweep target tiny: '" + fits + "' has errors with that value"), firstRefuses.err());
         CliRunner laterRefuses = CliRunner.run("simulate", fits.toString(), "--sweep", "target=h100-sxm,tiny");
@@ -912,6 +913,27 @@ class SimulateCommandTest {
         assertTrue(mixedLines.get(1).startsWith("    host-zen5-2c, 512: the Java backend's kernel")
                 && mixedLines.get(2).startsWith("    h100-sxm, 512: schedule flash") && mixedLines.get(3).contains("DRAM read")
                 && mixedLines.get(3).contains("cache reads"), mixed.out());
+    }
+
+    /**
+     * The user's report: a sweep point's error quoted the rewritten line ("q_len 0") at the file's
+     * line and column, as if the file said so. The line is marked as the point's rewrite, whether
+     * the point is the first (checked before the others, as the file) or a later one; a line the
+     * sweep did not rewrite (a swept target refusing the tiles, in aTargetSweepRunsEachPointAsTargetWould) is
+     * quoted without the mark.
+     */
+    @Test
+    void aSweptPointsErrorSaysTheLineIsTheSweepsRewrite() throws IOException {
+        Path k = file(CAUSAL);
+        String mark = "= note: line 2 is shown as --sweep rewrote it for the point q_len 0, not as the file has it";
+        for (String values : new String[] {"q_len=0", "q_len=1K,0"}) {
+            CliRunner r = CliRunner.run("simulate", k.toString(), "--sweep", values);
+            assertEquals(1, r.exitCode(), r.err());
+            assertTrue(r.err().startsWith(k + ":2:") && r.err().contains("error[E017]") && r.err().contains(" 2 |   shape heads 8, "
+                    + "kv_heads 2, q_len 0, head_dim 64;") && r.err().contains(mark), values + ": " + r.err());
+        }
+        CliRunner two = CliRunner.run("simulate", k.toString(), "--sweep", "q_len=0", "--sweep", "tile.q=64");
+        assertTrue(two.err().contains("for the point q_len 0, tile.q 64, not as"), two.err());
     }
 
     /** A file whose kernels all come from its imports names them, since --kernel is what it needs. */
