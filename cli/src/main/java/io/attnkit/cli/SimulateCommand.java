@@ -175,6 +175,7 @@ final class SimulateCommand implements Callable<Integer> {
         if (jsonToStdout) {
             out.print(jsonText);
             SimText.memoryWarning(r).ifPresent(w -> err.println("warning: " + w));
+            SimText.l2ModelNote(r).ifPresent(n -> err.println("note: " + n)); // the JSON has no notes; the text would
         } else {
             out.print(SimText.format(r));
             simulated.selection().ifPresent(how -> out.println("  selection    " + how));

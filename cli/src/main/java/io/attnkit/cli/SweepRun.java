@@ -98,6 +98,7 @@ final class SweepRun {
                 benches.add(SimulateCommand.benchLine("  simulation   " + label + ": ", done.get(i).seconds(), r));
             }
             SimText.memoryWarning(r).ifPresent(w -> err.println("warning: " + label + ": " + w));
+            SimText.l2ModelNote(r).ifPresent(n -> err.println("note: " + label + ": " + n));
             ObjectNode point = SimJson.tree(mapper, r);
             ObjectNode values = point.putObject("sweep_values");
             for (int j = 0; j < keys.size(); j++) {

@@ -936,6 +936,31 @@ class SimulateCommandTest {
         assertTrue(two.err().contains("for the point q_len 0, tile.q 64, not as"), two.err());
     }
 
+    /**
+     * The user's report: --l2 model on a 256 KiB L2 read 3.6x fewer DRAM bytes than --l2 exact
+     * without a word. The text says so, standard error does where the JSON takes standard output
+     * (the JSON itself, byte for byte the same for the same input, carries no notes), and so does
+     * each point of a sweep; --l2 exact and a GPU's own L2 say nothing.
+     */
+    @Test
+    void theL2ModelBelowTheSizesItIsHeldToSaysToRunExact() throws IOException {
+        Path k = file("target l2_256k extends h100-sxm { l2 256 KiB, 12 TB/s, latency 153 ns; }\n"
+                + CAUSAL.replace("target h100-sxm", "target l2_256k"));
+        String note = "note         l2_256k's L2 of 256 KiB is below the 512 KiB the L2 reuse model is held to the exact cache "
+                + "from; the DRAM bytes may be far too few: run with --l2 exact";
+        CliRunner text = CliRunner.run("simulate", k.toString());
+        assertEquals(0, text.exitCode(), text.err());
+        assertTrue(text.out().contains("\n  " + note + "\n"), text.out());
+        CliRunner json = CliRunner.run("simulate", k.toString(), "--json", "-");
+        assertTrue(json.err().contains("note: " + note.substring("note         ".length())), json.err());
+        assertEquals(json.out(), CliRunner.run("simulate", k.toString(), "--json", "-").out());
+        CliRunner sweep = CliRunner.run("simulate", k.toString(), "--sweep", "q_len=1K,2K");
+        assertTrue(sweep.err().contains("note: q_len 1K: l2_256k's L2 of 256 KiB is below")
+                && sweep.err().contains("note: q_len 2K: l2_256k's L2"), sweep.err());
+        assertFalse(CliRunner.run("simulate", k.toString(), "--l2", "exact").out().contains("note  "));
+        assertFalse(CliRunner.run("simulate", k.toString(), "--target", "h100-sxm").out().contains("note  "));
+    }
+
     /** A file whose kernels all come from its imports names them, since --kernel is what it needs. */
     @Test
     void aFileThatOnlyImportsKernelsNamesThem() throws IOException {

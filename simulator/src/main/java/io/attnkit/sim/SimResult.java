@@ -22,6 +22,8 @@ import java.util.Optional;
  *                       {@link #FMA_PIPE} when it has none for either
  * @param tensorBytes    device memory Q, K, V and O take at their exact shapes: a lower bound of the run's footprint
  * @param deviceMemoryBytes the target's DRAM capacity (0: not given)
+ * @param l2CapacityBytes the target's L2 (a CPU's last-level cache), whose size decides whether {@link L2Mode#MODEL}
+ *                       is within the range it is held to
  * @param peakFlops      the target's peak FLOP/s for the kernel's type
  * @param tensorActive   fraction of SM cycles the tensor pipe was busy (mean over SMs)
  * @param occupancy      residency of the main launch (the longest one on a GPU, the last on a CPU)
@@ -34,7 +36,8 @@ import java.util.Optional;
  */
 public record SimResult(String kernel, String target, boolean cpu, Schedule schedule, Pass pass, Raster raster, L2Mode l2,
                         double dropout, boolean packGqa, boolean overlapCtas, Optional<SimOptions.Resources> resources,
-                        Optional<String> mmaWidenedTo, long tensorBytes, long deviceMemoryBytes, int sms,
+                        Optional<String> mmaWidenedTo, long tensorBytes, long deviceMemoryBytes, long l2CapacityBytes,
+                        int sms,
                         int maxWarpsPerSm,
                         double seconds, double cycles, double clockHz, double usefulFlops, double peakFlops,
                         long visitedTiles, long fullTiles, long partialTiles, double dramReadBytes,
@@ -53,6 +56,11 @@ public record SimResult(String kernel, String target, boolean cpu, Schedule sche
     /** True when Q, K, V and O alone pass the target's memory (given). */
     public boolean exceedsDeviceMemory() {
         return deviceMemoryBytes > 0 && tensorBytes > deviceMemoryBytes;
+    }
+
+    /** True when the L2 reuse model ran on an L2 smaller than any it is held to the exact cache at. */
+    public boolean l2ModelBelowHeldRange() {
+        return l2 == L2Mode.MODEL && l2CapacityBytes < L2Mode.MODEL_HELD_FROM_BYTES;
     }
 
     /** Ranges the flash forward cut the keys of each row into (1: no split-KV launch). */

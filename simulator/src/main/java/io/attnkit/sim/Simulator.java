@@ -299,7 +299,7 @@ public final class Simulator {
         return new SimResult(kernel.name(), target.name(), cpu(target), options.schedule(), options.pass(), options.raster(), options.l2(),
                 options.dropout(), options.packGqa(), options.overlapCtas(), options.resources(),
                 cpu(target) ? Optional.empty() : mmaPath(machine, kernel.dtype()), ioBytes(kernel), target.dram().bytes(),
-                machine.sms(), maxWarps, machine.seconds(cycles), cycles, machine.clockHz(), useful,
+                machine.l2Bytes(), machine.sms(), maxWarps, machine.seconds(cycles), cycles, machine.clockHz(), useful,
                 machine.peakFlops(cpu(target) ? DType.F32 : kernel.dtype()), map.visitedTiles(), map.fullTiles(), map.partialTiles(), dramRead,
                 dramWrite, l2Read, l2Write, l2Hit, smem, tensor / smCycles, fma / smCycles, sfu / smCycles,
                 main.waves(machine.sms()), main.occupancy(), main.achievedOccupancy(maxWarps), main.name(), stats, events, steps,

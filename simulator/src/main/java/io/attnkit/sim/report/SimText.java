@@ -1,5 +1,6 @@
 package io.attnkit.sim.report;
 
+import io.attnkit.sim.L2Mode;
 import io.attnkit.sim.Pass;
 import io.attnkit.sim.Schedule;
 import io.attnkit.sim.SimResult;
@@ -43,6 +44,7 @@ public final class SimText {
         }
         line(b, "  %-12s %s read, %s written", dram, bytes(r.dramReadBytes()), bytes(r.dramWriteBytes()));
         memoryWarning(r).ifPresent(w -> line(b, "  warning      %s", w));
+        l2ModelNote(r).ifPresent(n -> line(b, "  note         %s", n));
         line(b, "  %-12s %s read, %s written, hit rate %s (reads %s)", cpu ? "LLC" : "L2", bytes(r.l2ReadBytes()),
                 bytes(r.l2WriteBytes()), rate(r.l2HitRate(), r.l2ReadBytes() + r.l2WriteBytes()),
                 rate(r.l2ReadHitRate(), r.l2ReadBytes()));
@@ -127,6 +129,28 @@ public final class SimText {
         }
         return java.util.Optional.of(String.format(Locale.ROOT, "Q, K, V and O take %s, more than the %s of %s: "
                 + "the run would not fit the device", bytes(r.tensorBytes()), bytes(r.deviceMemoryBytes()), r.target()));
+    }
+
+    /**
+     * That the L2 reuse model ran on an L2 below the sizes it is held to the exact cache at, when
+     * so: there it can read a third of the DRAM bytes the exact cache reads, and nothing else in
+     * the report would tell.
+     */
+    public static java.util.Optional<String> l2ModelNote(SimResult r) {
+        if (!r.l2ModelBelowHeldRange()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(String.format(Locale.ROOT, "%s's %s of %s is below the %s the L2 reuse model is held to "
+                + "the exact cache from; the DRAM bytes may be far too few: run with --l2 exact", r.target(), r.cpu() ? "LLC" : "L2",
+                binary(r.l2CapacityBytes()), binary(L2Mode.MODEL_HELD_FROM_BYTES)));
+    }
+
+    /** A cache size as targets write it: 256 KiB, 1 MiB (whole units where they divide it). */
+    private static String binary(long bytes) {
+        if (bytes % (1024 * 1024) == 0) {
+            return bytes / (1024 * 1024) + " MiB";
+        }
+        return bytes % 1024 == 0 ? bytes / 1024 + " KiB" : bytes + " B";
     }
 
     static String bytes(double bytes) {

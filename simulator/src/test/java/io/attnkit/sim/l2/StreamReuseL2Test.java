@@ -22,6 +22,7 @@ import io.attnkit.sim.gpu.Occupancy;
 import io.attnkit.sim.gpu.Segment;
 import io.attnkit.sim.gpu.StepCost;
 import io.attnkit.sim.gpu.TraceSink;
+import io.attnkit.sim.report.SimText;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
@@ -106,6 +107,28 @@ class StreamReuseL2Test {
         TargetSpec t = Fixtures.target(target);
         BlockMap map = BlockMap.of(k);
         return new SimResult[] {Simulator.simulate(k, t, map, options.withL2(L2Mode.EXACT)), Simulator.simulate(k, t, map, options)};
+    }
+
+    /**
+     * The user's report: a grouped-query decode on a 256 KiB L2 read 601 MB in the model and
+     * 2.14 GB in the exact cache, and nothing said the model is not held to the exact cache
+     * there. The report now says so, whenever the model runs below 512 KiB (just below included),
+     * and not with {@code --l2 exact} nor from 512 KiB up.
+     */
+    @ParameterizedTest
+    @CsvSource({"4KiB, true", "256KiB, true", "511KiB, true", "512KiB, false", "1MiB, false"})
+    void theReportSaysWhenTheModelRunsBelowTheL2sItIsHeldTo(String l2, boolean noted) {
+        KernelSpec k = Fixtures.kernel("kernel d { shape batch 1, heads 8, kv_heads 2, q_len 1, kv_len 2K, head_dim 64; "
+                + "dtype bf16; tile q 16, kv 64; mask causal; }");
+        TargetSpec t = withL2(l2);
+        SimResult model = Simulator.simulate(k, t, BlockMap.of(k), SimOptions.defaults());
+        SimResult exact = Simulator.simulate(k, t, BlockMap.of(k), SimOptions.defaults().withL2(L2Mode.EXACT));
+        String note = "  note         small's L2 of " + l2.replace("KiB", " KiB").replace("MiB", " MiB")
+                + " is below the 512 KiB the L2 reuse model is held to the exact cache from; the DRAM bytes may be far too "
+                + "few: run with --l2 exact\n";
+        assertEquals(noted, SimText.format(model).contains(note), SimText.format(model));
+        assertEquals(noted, model.l2ModelBelowHeldRange());
+        assertTrue(SimText.l2ModelNote(exact).isEmpty() && !SimText.format(exact).contains("  note  "), SimText.format(exact));
     }
 
     @org.junit.jupiter.api.Test
