@@ -129,6 +129,11 @@ final class SimulateCommand implements Callable<Integer> {
         if (target.isPresent() && sweeps.stream().anyMatch(x -> x.key().equals("target"))) {
             throw new CliException(ExitCodes.USAGE, "--sweep target chooses the targets; drop --target");
         }
+        Optional<Sweep> tileSweep = sweeps.stream().filter(x -> x.property().equals("tile")).findFirst();
+        if (options.schedule() == Schedule.FLASH3 && tileSweep.isPresent()) {
+            throw new CliException(ExitCodes.USAGE, "--schedule flash3 blocks every point at FlashAttention-3's own tiles: "
+                    + "--sweep " + tileSweep.get().key() + " would simulate the same kernel at every value");
+        }
         // A sweep checks the file against its first target, as --target would (the kernel's own may
         // be one the file's tiles do not fit), and with its first values when its own do not fit.
         Optional<String> firstTarget = Sweep.target(sweeps, points.getFirst()).or(() -> target);

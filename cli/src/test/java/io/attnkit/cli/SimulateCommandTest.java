@@ -130,6 +130,22 @@ class SimulateCommandTest {
     }
 
     @Test
+    void flashAttention3SaysWhichTilesItImposesAndRefusesToSweepTheFilesOwn() throws IOException {
+        Path f = file(CAUSAL);
+        CliRunner r = CliRunner.run("simulate", f.toString(), "--schedule", "flash3");
+        assertEquals(0, r.exitCode(), r.err());
+        // d 64: three consumer groups of 64 rows over 128 keys, not the file's 128 x 64
+        assertTrue(r.out().contains("schedule flash3") && r.out().contains("FlashAttention-3's tiles q 192, kv 128, 2 stages, "
+                + "3 consumer warp groups") && r.out().contains("1 CTA/SM"), r.out());
+        CliRunner sweep = CliRunner.run("simulate", f.toString(), "--schedule", "flash3", "--sweep", "tile.kv=32,64");
+        assertEquals(2, sweep.exitCode());
+        assertTrue(sweep.err().contains("--sweep tile.kv would simulate the same kernel"), sweep.err());
+        CliRunner a100 = CliRunner.run("simulate", f.toString(), "--schedule", "flash3", "--target", "a100-40gb");
+        assertEquals(2, a100.exitCode());
+        assertTrue(a100.err().lines().count() == 1 && a100.err().contains("wgmma"), a100.err());
+    }
+
+    @Test
     void standardScheduleRunsPyTorchEagerKernels() throws IOException {
         CliRunner r = CliRunner.run("simulate", file(CAUSAL).toString(), "--schedule", "standard", "--pass", "fwd+bwd",
                 "--dropout", "0.1");

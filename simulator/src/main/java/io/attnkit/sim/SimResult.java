@@ -1,5 +1,6 @@
 package io.attnkit.sim;
 
+import io.attnkit.dsl.model.Tiles;
 import io.attnkit.sim.gpu.FlashSchedule;
 import io.attnkit.sim.gpu.LaunchStats;
 import io.attnkit.sim.gpu.Occupancy;
@@ -16,6 +17,7 @@ import java.util.Optional;
  * @param pass           the passes simulated (the backward after the forward for {@link Pass#FWD_BWD})
  * @param dropout        the attention dropout probability simulated (0: none)
  * @param packGqa        whether the flash forward packed the query heads of each KV head into one CTA's rows
+ * @param tiles          the blocking simulated: the kernel's own, or the one its schedule imposes ({@code flash3})
  * @param usefulFlops    FLOPs of the visible (query, key) pairs: {@code 2 (d + dv)} per pair forward,
  *                       {@code 2 (3 d + 2 dv)} backward
  * @param mmaWidenedTo   the type the MMAs run in, when the target has no matrix unit for the kernel's own, or
@@ -35,7 +37,7 @@ import java.util.Optional;
  * @param peaks          the bandwidths {@link #utilization()} measures the memory levels against
  */
 public record SimResult(String kernel, String target, boolean cpu, Schedule schedule, Pass pass, Raster raster, L2Mode l2,
-                        double dropout, boolean packGqa, boolean overlapCtas, Optional<SimOptions.Resources> resources,
+                        double dropout, boolean packGqa, Tiles tiles, boolean overlapCtas, Optional<SimOptions.Resources> resources,
                         Optional<String> mmaWidenedTo, long tensorBytes, long deviceMemoryBytes, long l2CapacityBytes,
                         int sms,
                         int maxWarpsPerSm,

@@ -297,7 +297,7 @@ public final class Simulator {
                 + (options.pass().backward() ? 2.0 * (3 * s.headDim() + 2 * s.vDim()) : 0);
         double useful = perPair * map.visibleElements();
         return new SimResult(kernel.name(), target.name(), cpu(target), options.schedule(), options.pass(), options.raster(), options.l2(),
-                options.dropout(), options.packGqa(), options.overlapCtas(), options.resources(),
+                options.dropout(), options.packGqa(), kernel.tiles(), options.overlapCtas(), options.resources(),
                 cpu(target) ? Optional.empty() : mmaPath(machine, kernel.dtype()), ioBytes(kernel), target.dram().bytes(),
                 machine.l2Bytes(), machine.sms(), maxWarps, machine.seconds(cycles), cycles, machine.clockHz(), useful,
                 machine.peakFlops(cpu(target) ? DType.F32 : kernel.dtype()), map.visitedTiles(), map.fullTiles(), map.partialTiles(), dramRead,

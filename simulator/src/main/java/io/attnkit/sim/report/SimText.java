@@ -89,9 +89,12 @@ public final class SimText {
             return String.format(Locale.ROOT, "kernel %s on %s: the Java backend's kernel, pass %s, LLC %s", r.kernel(),
                     r.target(), r.pass().spelling(), r.l2().spelling());
         }
-        return String.format(Locale.ROOT, "kernel %s on %s: schedule %s, pass %s, raster %s, L2 %s%s%s%s%s%s%s", r.kernel(),
+        return String.format(Locale.ROOT, "kernel %s on %s: schedule %s, pass %s, raster %s, L2 %s%s%s%s%s%s%s%s", r.kernel(),
                 r.target(), r.schedule().spelling(), r.pass().spelling(), r.raster().spelling(), r.l2().spelling(),
                 r.packGqa() ? ", query heads packed per KV head" : "",
+                r.schedule() == Schedule.FLASH3 ? String.format(Locale.ROOT, ", FlashAttention-3's tiles q %d, kv %d, %d stages, "
+                        + "%d consumer warp groups", r.tiles().q(), r.tiles().kv(), r.tiles().stages(), r.tiles().warps() / 4 - 1)
+                        : "",
                 r.mmaWidenedTo().map(t -> t.equals(SimResult.FMA_PIPE)
                         ? ", matmuls on the FMA pipe (no matrix unit for the storage type)"
                         : ", MMAs in " + t + " (no matrix unit for the storage type)").orElse(""),
