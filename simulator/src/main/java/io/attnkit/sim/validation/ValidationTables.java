@@ -64,10 +64,7 @@ public final class ValidationTables {
 
         b.append("\n### Held out: FlashAttention-3 Figure 5, FlashAttention-3's own kernel (`--schedule flash3`), forward "
                 + "TFLOP/s on H100 SXM5 (bf16, 16K tokens, hidden 2048)\n\n");
-        b.append("| configuration | predicted (TFLOP/s) | published (TFLOP/s) | error |\n|---|---:|---:|---:|\n");
-        for (Row row : r.heldOutFlash3()) {
-            b.append(f("| %s | %.0f | %.0f | %+.1f%% |\n", row.label(), row.predicted(), row.published(), 100 * row.error()));
-        }
+        rowTable(b, r.heldOutFlash3(), "TFLOP/s", 0);
         b.append("\n");
         for (int d : new int[] {64, 128, 256}) {
             List<Row> rows = r.heldOutFlash3().stream().filter(x -> x.label().startsWith("FA3 d" + d + " ")).toList();
@@ -81,10 +78,7 @@ public final class ValidationTables {
 
         b.append("\n### Held out: FlashAttention Appendix E, runtimes on A100 40GB (fp16, batch 16, 8 heads, d 64; "
                 + "Tables 15, 16, 18, 19)\n\n");
-        b.append("| configuration | predicted (ms) | published (ms) | error |\n|---|---:|---:|---:|\n");
-        for (Row row : r.appendixE()) {
-            b.append(f("| %s | %.2f | %.2f | %+.1f%% |\n", row.label(), row.predicted(), row.published(), 100 * row.error()));
-        }
+        rowTable(b, r.appendixE(), "ms", 2);
         b.append("\n");
         for (String method : List.of("FA1 fwd", "FA1 bwd", "PyTorch fwd", "PyTorch bwd")) {
             List<Row> rows = r.appendixE().stream().filter(x -> x.label().startsWith(method)).toList();
@@ -107,10 +101,7 @@ public final class ValidationTables {
 
         b.append("\n### Held out: flash-attention PR #1075, PyTorch standard attention forward on H100 PCIe (fp16, 16 heads, "
                 + "d 128, no mask)\n\n");
-        b.append("| configuration | predicted (TFLOP/s) | published (TFLOP/s) | error |\n|---|---:|---:|---:|\n");
-        for (Row row : r.pciePytorch()) {
-            b.append(f("| %s | %.2f | %.2f | %+.1f%% |\n", row.label(), row.predicted(), row.published(), 100 * row.error()));
-        }
+        rowTable(b, r.pciePytorch(), "TFLOP/s", 2);
         b.append(f("\nStandard: mean absolute error %.1f%%, %d of %d within 15%%.\n", 100 * meanAbs(r.pciePytorch()),
                 within(r.pciePytorch(), 0.15), r.pciePytorch().size()));
 
@@ -143,15 +134,22 @@ public final class ValidationTables {
 
     /** A held-out TFLOP/s table and its summary per method. */
     private static void heldOutTable(StringBuilder b, List<Row> rows) {
-        b.append("| configuration | predicted (TFLOP/s) | published (TFLOP/s) | error |\n|---|---:|---:|---:|\n");
-        for (Row row : rows) {
-            b.append(f("| %s | %.0f | %.0f | %+.1f%% |\n", row.label(), row.predicted(), row.published(), 100 * row.error()));
-        }
+        rowTable(b, rows, "TFLOP/s", 0);
         List<Row> fa2 = rows.stream().filter(x -> x.label().startsWith("FA2")).toList();
         List<Row> std = rows.stream().filter(x -> x.label().startsWith("standard")).toList();
         b.append(f("\nFlashAttention-2: mean absolute error %.1f%%, %d of %d within 15%%. Standard: mean absolute error %.1f%%, "
                         + "%d of %d within 15%%.\n", 100 * meanAbs(fa2), within(fa2, 0.15), fa2.size(), 100 * meanAbs(std),
                 within(std, 0.15), std.size()));
+    }
+
+    /** Rows as a table: configuration, predicted and published in {@code unit} to {@code decimals} places, error. */
+    private static void rowTable(StringBuilder b, List<Row> rows, String unit, int decimals) {
+        b.append(f("| configuration | predicted (%s) | published (%s) | error |\n|---|---:|---:|---:|\n", unit, unit));
+        String number = "%." + decimals + "f";
+        for (Row row : rows) {
+            b.append(f("| %s | " + number + " | " + number + " | %+.1f%% |\n", row.label(), row.predicted(), row.published(),
+                    100 * row.error()));
+        }
     }
 
     public static double meanAbs(List<Row> rows) {
