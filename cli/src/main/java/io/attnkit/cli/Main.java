@@ -1,6 +1,7 @@
 package io.attnkit.cli;
 
 import java.io.PrintWriter;
+import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -73,7 +74,7 @@ public final class Main implements Runnable {
     }
 
     /** An argument that looks like an option, is none of the command's, and names an existing file. */
-    private static java.util.Optional<String> dashedFile(CommandLine cmd, String[] argv) {
+    private static Optional<String> dashedFile(CommandLine cmd, String[] argv) {
         return java.util.Arrays.stream(argv).filter(a -> a.length() > 1 && a.startsWith("-") && !a.startsWith("--"))
                 .filter(a -> cmd.getCommandSpec().findOption(a) == null && java.nio.file.Files.exists(java.nio.file.Path.of(a)))
                 .findFirst();

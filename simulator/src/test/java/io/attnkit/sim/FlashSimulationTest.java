@@ -10,6 +10,7 @@ import io.attnkit.dsl.model.Shape;
 import io.attnkit.dsl.model.TargetSpec;
 import io.attnkit.sim.report.SimJson;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -150,11 +151,11 @@ class FlashSimulationTest {
         SimResult r = Simulator.simulate(fp8, A100, BlockMap.of(fp8), SimOptions.defaults());
         SimResult half = Simulator.simulate(f16, A100, BlockMap.of(f16), SimOptions.defaults());
         assertEquals(311.9e12, r.peakFlops(), 0.1e12, "the A100's f16 tensor peak");
-        assertEquals(java.util.Optional.of("f16"), r.mmaWidenedTo());
+        assertEquals(Optional.of("f16"), r.mmaWidenedTo());
         assertTrue(r.seconds() <= half.seconds() * 1.001 && r.seconds() > 0.8 * half.seconds(),
                 "fp8 " + r.seconds() + " s against f16 " + half.seconds() + " s: the same MMAs, half the bytes");
         SimResult h100 = Simulator.simulate(fp8, H100, BlockMap.of(fp8), SimOptions.defaults());
-        assertEquals(java.util.Optional.empty(), h100.mmaWidenedTo());
+        assertEquals(Optional.empty(), h100.mmaWidenedTo());
         assertEquals(1978.9e12, h100.peakFlops(), 0.1e12, "the H100's FP8 tensor peak");
     }
 
@@ -174,17 +175,17 @@ class FlashSimulationTest {
         TargetSpec volta = p.target("volta").orElseThrow();
         KernelSpec bf16 = p.kernel("k").orElseThrow();
         SimResult r = Simulator.simulate(bf16, volta, BlockMap.of(bf16), SimOptions.defaults());
-        assertEquals(java.util.Optional.of(SimResult.FMA_PIPE), r.mmaWidenedTo());
+        assertEquals(Optional.of(SimResult.FMA_PIPE), r.mmaWidenedTo());
         assertEquals(0, r.tensorActive(), "nothing on the tensor pipe");
         assertTrue(r.peakFlops() < 0.2 * 311.9e12, r.peakFlops() + ": the FMA pipe's peak, not the tensor pipe's");
         assertTrue(io.attnkit.sim.report.SimText.headline(r).contains("matmuls on the FMA pipe"),
                 io.attnkit.sim.report.SimText.headline(r));
         KernelSpec f16 = p.kernel("h").orElseThrow();
         SimResult half = Simulator.simulate(f16, volta, BlockMap.of(f16), SimOptions.defaults());
-        assertEquals(java.util.Optional.empty(), half.mmaWidenedTo());
+        assertEquals(Optional.empty(), half.mmaWidenedTo());
         assertTrue(half.seconds() < r.seconds() / 4, "the f16 MMAs " + half.seconds() + " s against " + r.seconds() + " s");
         KernelSpec f32 = p.kernel("s").orElseThrow();
-        assertEquals(java.util.Optional.of(SimResult.FMA_PIPE),
+        assertEquals(Optional.of(SimResult.FMA_PIPE),
                 Simulator.simulate(f32, A100, BlockMap.of(f32), SimOptions.defaults()).mmaWidenedTo());
     }
 

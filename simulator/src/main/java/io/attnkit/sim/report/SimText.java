@@ -7,6 +7,7 @@ import io.attnkit.sim.SimResult;
 import io.attnkit.sim.Utilization;
 import io.attnkit.sim.gpu.LaunchStats;
 import java.util.Locale;
+import java.util.Optional;
 
 /** A simulation as a short human-readable report. */
 public final class SimText {
@@ -126,11 +127,11 @@ public final class SimText {
     }
 
     /** That Q, K, V and O alone do not fit the device, when so. */
-    public static java.util.Optional<String> memoryWarning(SimResult r) {
+    public static Optional<String> memoryWarning(SimResult r) {
         if (!r.exceedsDeviceMemory()) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
-        return java.util.Optional.of(String.format(Locale.ROOT, "Q, K, V and O take %s, more than the %s of %s: "
+        return Optional.of(String.format(Locale.ROOT, "Q, K, V and O take %s, more than the %s of %s: "
                 + "the run would not fit the device", bytes(r.tensorBytes()), bytes(r.deviceMemoryBytes()), r.target()));
     }
 
@@ -139,11 +140,11 @@ public final class SimText {
      * so: there it can read a third of the DRAM bytes the exact cache reads, and nothing else in
      * the report would tell.
      */
-    public static java.util.Optional<String> l2ModelNote(SimResult r) {
+    public static Optional<String> l2ModelNote(SimResult r) {
         if (!r.l2ModelBelowHeldRange()) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
-        return java.util.Optional.of(String.format(Locale.ROOT, "%s's %s of %s is below the %s the L2 reuse model is held to "
+        return Optional.of(String.format(Locale.ROOT, "%s's %s of %s is below the %s the L2 reuse model is held to "
                 + "the exact cache from; the DRAM bytes may be far too few: run with --l2 exact", r.target(), r.cpu() ? "LLC" : "L2",
                 binary(r.l2CapacityBytes()), binary(L2Mode.MODEL_HELD_FROM_BYTES)));
     }
